@@ -1,0 +1,24 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from qms.capa.models import Capa
+
+
+class CapaTable(tables.Table):
+    number = tables.Column(verbose_name=_("编号"), linkify=True)
+    title = tables.Column(verbose_name=_("标题"))
+    source = tables.Column(verbose_name=_("来源"))
+    status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
+    responsible_department = tables.Column(verbose_name=_("责任部门"))
+    responsible = tables.Column(verbose_name=_("责任人"))
+    plan_due_at = tables.DateTimeColumn(verbose_name=_("计划期限"), format="Y-m-d H:i")
+    raised_at = tables.DateTimeColumn(verbose_name=_("提出时间"), format="Y-m-d")
+
+    class Meta:
+        model = Capa
+        fields = ["number", "title", "source", "status", "responsible_department", "responsible", "plan_due_at",
+                  "raised_at"]
+        order_by = ("-raised_at",)
+
+    def value_status(self, record):
+        return record.get_status_display()

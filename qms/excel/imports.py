@@ -1,0 +1,646 @@
+"""Excel import: one mechanism that every app's master data plugs into.
+
+An app declares what it imports::
+
+    register_import(ImportDefinition(
+        key="customers", title=_("客户"), form_class=CustomerForm, permission="customers.import_customer",
+        columns=[Column("客户名称", "name"), Column("客户等级", "grade"), …],
+        unique=("客户名称",),
+    ))
+
+Every row is validated by the same ModelForm the web page uses (choice and foreign-key cells are given as
+their labels and turned into the form's values first). The flow, one service each, for the views and the
+Celery task alike:
+
+``start_import`` (file checks, header check, batch stored) → ``validate_batch`` (every row, the error
+report, status 预览) → ``request_commit`` / ``commit_batch`` (all-or-nothing, or only the good rows) →
+``revert_batch`` (while the created records are untouched since). Files above
+``settings.QMS_IMPORT_ASYNC_ROWS`` rows are validated and committed by the ``run_import`` task, which
+reports its progress on the batch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.utils import timezone, translation
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from openpyxl.utils.datetime import from_excel
+
+from qms import taskqueue
+from qms.excel.models import ImportBatch
+from qms.excel.reading import ERROR_COLUMN, ImportFileError, Row, count_rows, iter_rows, open_sheet, read_header
+from qms.people import register_visibility
+
+logger = logging.getLogger(__name__)
+Status = ImportBatch.Status
+
+# Several values in one cell: 销售、品质 / 销售,品质 / 销售，品质 / 销售;品质
+MULTI_VALUE_SEPARATORS = re.compile(r"[、,，;；\n]+")
+TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓"}
+FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "✗"}
+
+# The import batches a user sees: their own; administrators (superusers) see all.
+register_visibility(ImportBatch, lambda user: Q(created_by=user))
+
+
+class ImportRefused(Exception):
+    """An action on a batch that was not done; ``str(error)`` is the translated reason."""
+
+
+@dataclass(frozen=True)
+class Column:
+    # The header in row 1 of the file. It is the file format, so it stays Chinese in every interface language.
+    header: str
+    field: str  # the form field the cell fills
+    required: bool | None = None  # default: the form field's ``required``
+    help: str = ""  # extra note for the 说明 sheet (translated, e.g. gettext_lazy)
+
+
+@dataclass
+class ImportDefinition:
+    key: str
+    title: str  # e.g. gettext_lazy("通讯录"); also the data sheet's title in the template
+    columns: Sequence[Column]
+    form_class: type[forms.ModelForm]
+    permission: str  # a Django/rules permission, checked with user.has_perm
+    # (form, batch, user) -> the created object; default ``form.save()``
+    save_row: Callable | None = None
+    # headers (or tuples of headers) whose values must not repeat inside one file
+    unique: Sequence[str | tuple[str, ...]] = ()
+    # (user) -> extra keyword arguments for the form, for forms that need to know who is importing
+    form_kwargs: Callable | None = None
+    # (queryset, batch, user) -> None: undo the created records; default delete (master data). Controlled
+    # records void them instead.
+    revert_objects: Callable | None = None
+    list_url_name: str | None = None  # where the imported records are listed
+    # () -> rows of cell values written under the header of the template (e.g. the customers of a survey, to
+    # be completed); default: an empty template
+    template_rows: Callable | None = None
+
+    def __post_init__(self):
+        known = set(self.form_class.base_fields)
+        for column in self.columns:
+            if column.field not in known:
+                raise ValueError(f"Import {self.key!r}: {column.field!r} is not a field of {self.form_class.__name__}")
+        headers = [column.header for column in self.columns]
+        if len(set(headers)) != len(headers):
+            raise ValueError(f"Import {self.key!r}: duplicate headers")
+        for group in self.unique:
+            for header in (group,) if isinstance(group, str) else group:
+                if header not in headers:
+                    raise ValueError(f"Import {self.key!r}: unique column {header!r} is not declared")
+
+    @property
+    def model(self):
+        return self.form_class._meta.model
+
+    @property
+    def sheet_title(self) -> str:
+        return force_str(self.title)[:31]
+
+    def form_field(self, column: Column) -> forms.Field:
+        return self.form_class.base_fields[column.field]
+
+    def is_required(self, column: Column) -> bool:
+        return self.form_field(column).required if column.required is None else column.required
+
+    def allowed(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.has_perm(self.permission))
+
+
+_definitions: dict[str, ImportDefinition] = {}
+
+
+def register_import(definition: ImportDefinition) -> ImportDefinition:
+    """Plug an app's import in (from its ``AppConfig.ready()``); the key appears in the URLs."""
+    _definitions[definition.key] = definition
+    return definition
+
+
+# prefix -> factory(rest of the key) -> ImportDefinition or None: imports whose columns depend on a record
+# (e.g. one column per question of a survey campaign, key "survey-12"), built when the key is looked up.
+_families: dict[str, Callable] = {}
+
+
+def register_import_family(prefix: str, factory: Callable) -> None:
+    """Plug in imports built per record: ``get_definition(prefix + rest)`` returns ``factory(rest)``."""
+    _families[prefix] = factory
+
+
+def get_definition(key: str) -> ImportDefinition:
+    try:
+        return _definitions[key]
+    except KeyError:
+        pass
+    for prefix, factory in _families.items():
+        if key.startswith(prefix):
+            definition = factory(key[len(prefix):])
+            if definition is not None:
+                return definition
+    raise LookupError(key)
+
+
+def definitions_for(user) -> list[ImportDefinition]:
+    return [d for d in _definitions.values() if d.allowed(user)]
+
+
+# --- choice labels ----------------------------------------------------------------------------------
+def choice_options(field: forms.Field) -> list[tuple[str, str]]:
+    """[(label shown in the drop-down, value the form expects)] of a choice or foreign-key field."""
+    if isinstance(field, forms.ModelChoiceField):
+        return [(force_str(field.label_from_instance(obj)), force_str(field.prepare_value(obj)))
+                for obj in field.queryset.all()]
+    if isinstance(field, forms.ChoiceField):
+        options = []
+        for value, label in field.choices:
+            if isinstance(label, (list, tuple)):  # an option group
+                options.extend((force_str(sub_label), force_str(sub_value)) for sub_value, sub_label in label)
+            elif value not in ("", None):
+                options.append((force_str(label), force_str(value)))
+        return options
+    return []
+
+
+def is_multiple(field: forms.Field) -> bool:
+    return isinstance(field, (forms.ModelMultipleChoiceField, forms.MultipleChoiceField))
+
+
+def is_choice(field: forms.Field) -> bool:
+    return isinstance(field, (forms.ModelChoiceField, forms.ChoiceField))
+
+
+# --- one row ----------------------------------------------------------------------------------------
+class _CellError(Exception):
+    pass
+
+
+class RowChecker:
+    """Turns the file's rows into form data and validates each with the definition's form.
+
+    Built once per run: it checks the header row, loads each choice column's labels once, and remembers
+    the unique columns' values to report a value that repeats inside the file.
+    """
+
+    def __init__(self, definition: ImportDefinition, headers: list[str], user=None):
+        self.definition = definition
+        self.user = user
+        by_header = {column.header: column for column in definition.columns}
+        seen, unknown = set(), []
+        self.positions: list[tuple[int, Column]] = []
+        for index, header in enumerate(headers):
+            if not header or header == ERROR_COLUMN:
+                continue
+            if header in seen:
+                raise ImportFileError(_("列名“%(header)s”出现了两次。") % {"header": header})
+            seen.add(header)
+            if header in by_header:
+                self.positions.append((index, by_header[header]))
+            else:
+                unknown.append(header)
+        if unknown:
+            raise ImportFileError(_("文件中有模板没有的列：%(unknown)s。模板的列为：%(expected)s。") % {
+                "unknown": "、".join(unknown), "expected": "、".join(by_header)})
+        missing = [c.header for c in definition.columns if c.header not in seen and definition.is_required(c)]
+        if missing:
+            raise ImportFileError(_("缺少必填的列：%(missing)s。请使用导入模板。") % {"missing": "、".join(missing)})
+        self.width = len(headers)
+        self.header_of_field = {column.field: column.header for column in definition.columns}
+        self.lookups: dict[str, dict[str, str]] = {}
+        for _index, column in self.positions:
+            field_ = definition.form_field(column)
+            if is_choice(field_):
+                lookup = {}
+                for label, value in choice_options(field_):
+                    lookup.setdefault(value, value)
+                    lookup[label] = value  # a label wins over a value that happens to read the same
+                self.lookups[column.field] = lookup
+        self.unique_groups = [(group,) if isinstance(group, str) else tuple(group) for group in definition.unique]
+        self.present_unique = [g for g in self.unique_groups if all(h in seen for h in g)]
+        self.first_seen: dict[tuple, int] = {}
+
+    def check(self, row: Row) -> tuple[forms.ModelForm | None, list[tuple[str, str]]]:
+        """(the bound, valid form or None, [(column header, reason)])."""
+        data: dict = {}
+        errors: list[tuple[str, str]] = []
+        failed_fields = set()
+        raw: dict[str, object] = {}
+        for index, column in self.positions:
+            cell = row.cells[index] if index < len(row.cells) else None
+            if cell is None:
+                continue
+            raw[column.header] = cell.value
+            try:
+                value = self._value(column, cell)
+            except _CellError as error:
+                errors.append((column.header, str(error)))
+                failed_fields.add(column.field)
+                continue
+            if value is not None:
+                data[column.field] = value
+            elif self.definition.is_required(column):
+                # the form field's own message (e.g. 请填写客户名), as the web page shows it
+                message = self.definition.form_field(column).error_messages.get(
+                    "required", forms.Field.default_error_messages["required"])
+                errors.append((column.header, force_str(message)))
+                failed_fields.add(column.field)
+        for group in self.present_unique:
+            values = tuple(_normal(raw.get(header)) for header in group)
+            if all(v == "" for v in values):
+                continue
+            first = self.first_seen.setdefault((group, values), row.number)
+            if first != row.number:
+                errors.append((group[0], _("与第 %(row)d 行重复") % {"row": first}))
+        kwargs = self.definition.form_kwargs(self.user) if self.definition.form_kwargs else {}
+        form = self.definition.form_class(data=data, **kwargs)
+        if not form.is_valid():
+            for field_name, messages in form.errors.items():
+                if field_name in failed_fields:
+                    continue  # the cell's own error already says what is wrong
+                if field_name == NON_FIELD_ERRORS:
+                    header = ""
+                else:
+                    header = self.header_of_field.get(field_name) or force_str(form.fields[field_name].label or field_name)
+                errors.extend((header, force_str(message)) for message in messages)
+        return (form if not errors else None), errors
+
+    def _value(self, column: Column, cell):
+        if cell.is_formula:
+            raise _CellError(_("不接受公式（%(formula)s），请填写数值本身。") % {"formula": str(cell.value)[:50]})
+        if cell.is_error:
+            raise _CellError(_("单元格是错误值（%(value)s）。") % {"value": cell.value})
+        value = cell.value
+        if value is None:
+            return None
+        field_ = self.definition.form_field(column)
+        lookup = self.lookups.get(column.field)
+        if lookup is not None:
+            if is_multiple(field_):
+                labels = [part.strip() for part in MULTI_VALUE_SEPARATORS.split(_text(value)) if part.strip()]
+                return [self._choice(lookup, label) for label in labels] or None
+            return self._choice(lookup, _text(value))
+        if isinstance(field_, forms.DateTimeField):
+            return _excel_date(value, keep_time=True)
+        if isinstance(field_, forms.DateField):
+            return _excel_date(value, keep_time=False)
+        if isinstance(field_, (forms.BooleanField, forms.NullBooleanField)):
+            if isinstance(value, bool):
+                return value
+            word = _text(value).lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise _CellError(_("请填写“是”或“否”。"))
+        if isinstance(field_, forms.TimeField) and isinstance(value, (dt.time, dt.datetime)):
+            return value if isinstance(value, dt.time) else value.time()
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, (dt.date, dt.time)):
+            return value.isoformat()
+        return _text(value)
+
+    @staticmethod
+    def _choice(lookup: dict[str, str], label: str) -> str:
+        if label not in lookup:
+            raise _CellError(_("“%(value)s”不是可选的值，请从下拉列表中选择。") % {"value": label})
+        return lookup[label]
+
+
+def _text(value) -> str:
+    """A cell as text; integral numbers without ".0" (Excel stores 13800138000 as a float)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    return str(value).strip()
+
+
+def _normal(value) -> str:
+    return "" if value is None else _text(value)
+
+
+def _excel_date(value, keep_time: bool):
+    """Dates typed as dates come from openpyxl as datetimes; a bare serial number is converted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            value = from_excel(value)
+        except (ValueError, OverflowError, TypeError):
+            raise _CellError(_("“%(value)s”不是有效的日期。") % {"value": _text(value)}) from None
+        if not isinstance(value, dt.datetime):
+            raise _CellError(_("“%(value)s”不是有效的日期。") % {"value": _text(value)})
+    if isinstance(value, dt.datetime):
+        return value if keep_time else value.date()
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time()) if keep_time else value
+    return _text(value)  # text: the form parses it with its input formats and says what is wrong
+
+
+# --- progress ---------------------------------------------------------------------------------------
+class _Progress:
+    """Writes ``progress_done`` about fifty times per run, visible to the polling page at once.
+
+    Inside the commit's transaction an ORM update would stay invisible until the end, so it is written
+    through a separate autocommit connection (with a short lock timeout: progress is never worth a wait).
+    """
+
+    def __init__(self, batch: ImportBatch):
+        self.batch_id = batch.pk
+        self.step = max(1, batch.total_rows // 50)
+        self.side = None
+
+    def tick(self, done: int) -> None:
+        if done % self.step:
+            return
+        if not connection.in_atomic_block:
+            ImportBatch.objects.filter(pk=self.batch_id).update(progress_done=done)
+            return
+        try:
+            if self.side is None:
+                self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self.side.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '1s'")
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE "{ImportBatch._meta.db_table}" SET "progress_done" = %s WHERE "id" = %s',
+                    [done, self.batch_id],
+                )
+        except DatabaseError:
+            logger.warning("Could not report the progress of import batch %s", self.batch_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
+def _language(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def _move(batch: ImportBatch, old: str, new: str, **fields) -> bool:
+    """One guarded update: the batch moves only if it is still in ``old`` (two clicks, two workers)."""
+    return bool(ImportBatch.objects.filter(pk=batch.pk, status=old).update(status=new, **fields))
+
+
+def _error_rows(errors: list[dict]) -> int:
+    return len({error["row"] for error in errors})
+
+
+# --- services ---------------------------------------------------------------------------------------
+def start_import(definition: ImportDefinition, uploaded_file, user) -> ImportBatch:
+    """Check the file and its header, store it as a batch, then validate it now or in the background.
+
+    Raises ``ImportFileError`` (refused file, nothing stored) or ``PermissionDenied``.
+    """
+    if not definition.allowed(user):
+        raise PermissionDenied(_("您没有导入“%(title)s”的权限。") % {"title": definition.title})
+    with open_sheet(uploaded_file, definition.sheet_title) as sheet:
+        headers = read_header(sheet)
+        if not headers:
+            raise ImportFileError(_("第一行应为列名，请使用导入模板。"))
+        RowChecker(definition, headers)
+        total = count_rows(sheet, len(headers))
+    if total == 0:
+        raise ImportFileError(_("文件中没有数据行。"))
+    name = os.path.basename(uploaded_file.name or "")[:255] or "import.xlsx"
+    batch = ImportBatch(definition_key=definition.key, file_name=name, created_by=user, total_rows=total,
+                        status=Status.VALIDATING)
+    uploaded_file.seek(0)
+    batch.file.save(f"{definition.key}.xlsx", uploaded_file, save=False)  # never the user's file name on disk
+    batch.save()
+    if total > settings.QMS_IMPORT_ASYNC_ROWS:
+        _send(batch)
+    else:
+        validate_batch(batch)
+        batch.refresh_from_db()
+    return batch
+
+
+def _send(batch: ImportBatch) -> None:
+    from qms.tasks import run_import
+
+    taskqueue.send_after_commit(run_import, batch.pk)
+
+
+def run_batch(batch_id: int) -> str:
+    """The background step of a batch, by its status (idempotent: a redelivered task finds nothing to do)."""
+    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
+    if batch is None:
+        return "missing"
+    if batch.status == Status.VALIDATING:
+        validate_batch(batch)
+    elif batch.status == Status.IMPORTING:
+        commit_batch(batch)
+    return ImportBatch.objects.values_list("status", flat=True).get(pk=batch_id)
+
+
+def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user):
+    """Yield (row, form or None, errors) for every data row of the batch's stored file."""
+    with batch.file.open("rb") as handle, open_sheet(handle, definition.sheet_title) as sheet:
+        checker = RowChecker(definition, read_header(sheet), user=user)
+        for row in iter_rows(sheet, checker.width):
+            form, errors = checker.check(row)
+            yield row, form, errors
+
+
+def validate_batch(batch: ImportBatch) -> None:
+    """Validate every row: the error report and the counts, then 预览 (or 失败 if the file is unreadable)."""
+    definition = get_definition(batch.definition_key)
+    progress = _Progress(batch)
+    errors: list[dict] = []
+    total = valid = 0
+    try:
+        with translation.override(_language(batch.created_by)):
+            for total, (row, form, row_errors) in enumerate(_checked_rows(batch, definition, batch.created_by), 1):
+                if form is not None:
+                    valid += 1
+                errors.extend({"row": row.number, "column": h, "message": m} for h, m in row_errors)
+                progress.tick(total)
+    except ImportFileError as error:
+        _move(batch, Status.VALIDATING, Status.FAILED, message=str(error))
+        return
+    except Exception as error:  # noqa: BLE001 - the batch says what went wrong; the log has the trace
+        logger.exception("Validating import batch %s failed", batch.pk)
+        _move(batch, Status.VALIDATING, Status.FAILED, message=_("校验失败：%(error)s") % {"error": error})
+        return
+    finally:
+        progress.close()
+    _move(batch, Status.VALIDATING, Status.PREVIEW, total_rows=total, valid_rows=valid,
+          error_rows=_error_rows(errors), errors=errors, progress_done=total)
+
+
+def request_commit(batch: ImportBatch, user, good_rows_only: bool) -> ImportBatch:
+    """The user's 导入 on a previewed batch: now, or by the worker for a large file."""
+    definition = get_definition(batch.definition_key)
+    if not definition.allowed(user):
+        raise PermissionDenied(_("您没有导入“%(title)s”的权限。") % {"title": definition.title})
+    if batch.status != Status.PREVIEW:
+        raise ImportRefused(_("此批次的状态是“%(status)s”，不能再导入。") % {"status": batch.get_status_display()})
+    if not batch.valid_rows:
+        raise ImportRefused(_("没有可导入的行。"))
+    if batch.error_rows and not good_rows_only:
+        raise ImportRefused(_("有 %(count)d 行有错误：请修改后重新上传，或勾选“只导入无误的行”。") % {
+            "count": batch.error_rows})
+    if not _move(batch, Status.PREVIEW, Status.IMPORTING, good_rows_only=good_rows_only, progress_done=0,
+                 message=""):
+        raise ImportRefused(_("此批次已在处理中。"))
+    batch.refresh_from_db()
+    if batch.total_rows > settings.QMS_IMPORT_ASYNC_ROWS:
+        _send(batch)
+    else:
+        commit_batch(batch)
+        batch.refresh_from_db()
+    return batch
+
+
+class _NothingSaved(Exception):
+    def __init__(self, errors, valid):
+        super().__init__()
+        self.errors, self.valid = errors, valid
+
+
+def commit_batch(batch: ImportBatch) -> None:
+    """Save the rows in one transaction: all of them, or (if the user chose so) the good ones only.
+
+    Rows are validated again, by the same form, against the data as it is now. In all-or-nothing mode any
+    error rolls everything back and the batch returns to 预览 with the new report.
+    """
+    definition = get_definition(batch.definition_key)
+    user = batch.created_by
+    save_row = definition.save_row or (lambda form, batch, user: form.save())
+    progress = _Progress(batch)
+    try:
+        with translation.override(_language(user)), transaction.atomic():
+            created, errors, valid, total = [], [], 0, 0
+            for total, (row, form, row_errors) in enumerate(_checked_rows(batch, definition, user), 1):
+                progress.tick(total)
+                if form is not None:
+                    try:
+                        if batch.good_rows_only:
+                            with transaction.atomic():  # a savepoint: a row the database refuses is skipped
+                                obj = save_row(form, batch, user)
+                        else:
+                            obj = save_row(form, batch, user)
+                    except DatabaseError as error:
+                        if not batch.good_rows_only:
+                            errors.append({"row": row.number, "column": "", "message": _("保存失败：%(error)s") % {"error": error}})
+                            raise _NothingSaved(errors, valid) from error
+                        row_errors = [("", _("保存失败：%(error)s") % {"error": error})]
+                    else:
+                        created.append(obj.pk)
+                        valid += 1
+                errors.extend({"row": row.number, "column": h, "message": m} for h, m in row_errors)
+            if errors and not batch.good_rows_only:
+                raise _NothingSaved(errors, valid)
+            if not created:
+                raise _NothingSaved(errors, valid)
+            prints = fingerprints(definition.model, created)
+            moved = _move(batch, Status.IMPORTING, Status.IMPORTED, created_objects=[[pk, prints[str(pk)]] for pk in created],
+                          created_count=len(created), valid_rows=valid, errors=errors, error_rows=_error_rows(errors),
+                          total_rows=total, progress_done=total, committed_at=timezone.now())
+            if not moved:
+                raise ImportRefused(_("此批次已被他人处理。"))
+    except _NothingSaved as nothing:
+        with translation.override(_language(user)):
+            message = _("导入前重新校验时发现错误，未导入任何行。请查看错误后修改文件重新上传，或只导入无误的行。")
+        _move(batch, Status.IMPORTING, Status.PREVIEW, errors=nothing.errors, error_rows=_error_rows(nothing.errors),
+              valid_rows=nothing.valid, message=message)
+    except ImportRefused:
+        raise
+    except Exception as error:  # noqa: BLE001 - the batch says what went wrong; the log has the trace
+        logger.exception("Committing import batch %s failed", batch.pk)
+        with translation.override(_language(user)):
+            message = _("导入失败，未导入任何行：%(error)s") % {"error": error}
+        _move(batch, Status.IMPORTING, Status.FAILED, message=message)
+    finally:
+        progress.close()
+
+
+# --- revert -----------------------------------------------------------------------------------------
+def fingerprints(model, pks) -> dict[str, str]:
+    """{str(pk): digest of the record's field values and many-to-many links} for records that exist."""
+    m2m = [f for f in model._meta.many_to_many]
+    queryset = model._default_manager.filter(pk__in=list(pks)).prefetch_related(*(f.name for f in m2m))
+    result = {}
+    for obj in queryset.iterator(chunk_size=2000):
+        values = {f.attname: f.value_from_object(obj) for f in model._meta.concrete_fields}
+        for f in m2m:
+            values[f.name] = sorted(force_str(o.pk) for o in getattr(obj, f.name).all())
+        text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+        result[force_str(obj.pk)] = hashlib.sha256(text.encode()).hexdigest()
+    return result
+
+
+def _describe(obj) -> str:
+    return f"{obj._meta.verbose_name}“{obj}”"
+
+
+def _referencing(model, objects: list, limit: int = 10) -> list[str]:
+    """The records (other than the import's own) that deleting ``objects`` would delete, change or be
+    refused by; their many-to-many links (e.g. a user's roles) belong to the import and do not count."""
+    collector = Collector(using=router.db_for_write(model))
+    try:
+        collector.collect(objects)
+    except ProtectedError as error:
+        return [_describe(o) for o in list(error.protected_objects)[:limit]]
+    except RestrictedError as error:
+        return [_describe(o) for o in list(error.restricted_objects)[:limit]]
+    own_links = {f.remote_field.through for f in model._meta.many_to_many}
+    found: list = []
+    for other_model, instances in collector.data.items():
+        if other_model is not model:
+            found.extend(list(instances)[:limit])
+    for items in collector.field_updates.values():
+        for item in items:
+            found.extend(list(item[:limit]) if isinstance(item, QuerySet) else list(item)[:limit])
+    for queryset in collector.fast_deletes:
+        if queryset.model not in own_links:
+            found.extend(queryset[:limit])
+    return [_describe(o) for o in found[:limit]]
+
+
+def revert_batch(batch: ImportBatch, user) -> int:
+    """Undo an import while every record it created is as the import left it; returns how many."""
+    definition = get_definition(batch.definition_key)
+    if not definition.allowed(user):
+        raise PermissionDenied(_("您没有导入“%(title)s”的权限。") % {"title": definition.title})
+    model = definition.model
+    with transaction.atomic():
+        if not _move(batch, Status.IMPORTED, Status.REVERTED, reverted_at=timezone.now(), reverted_by=user):
+            raise ImportRefused(_("只能撤销状态为“已导入”的批次。"))
+        batch.refresh_from_db()
+        recorded = {force_str(pk): digest for pk, digest in batch.created_objects}
+        current = fingerprints(model, recorded)
+        changed_pks = [pk for pk, digest in current.items() if recorded[pk] != digest]
+        objects = {force_str(o.pk): o for o in model._default_manager.filter(pk__in=list(current))}
+        if changed_pks:
+            names = "、".join(str(objects[pk]) for pk in changed_pks[:20])
+            more = _("等 %(count)d 条") % {"count": len(changed_pks)} if len(changed_pks) > 20 else ""
+            raise ImportRefused(_("以下记录在导入后已被修改，不能撤销：%(names)s%(more)s。") % {"names": names, "more": more})
+        # A definition that reverts by voiding or binning deletes nothing, so links to the records do not block it.
+        references = [] if definition.revert_objects else _referencing(model, list(objects.values()))
+        if references:
+            raise ImportRefused(_("导入的记录已被其他记录引用，不能撤销：%(names)s。") % {"names": "、".join(references)})
+        queryset = model._default_manager.filter(pk__in=list(objects))
+        if definition.revert_objects:
+            definition.revert_objects(queryset, batch, user)
+        else:
+            queryset.delete()
+    return len(objects)

@@ -1,0 +1,152 @@
+"""Opening an uploaded workbook safely, and reading its rows.
+
+An uploaded file is hostile until proven otherwise. Before openpyxl sees it: its size, the zip magic, the
+``[Content_Types].xml`` part every .xlsx has, the number of entries and the sum of their uncompressed sizes
+(Python's zipfile never inflates an entry past its declared size, so that sum bounds the work). openpyxl
+then parses the XML through defusedxml (installed from requirements.txt), in read-only mode, with the
+sheet's declared dimensions reset because writers get them wrong. Formulas are read as text and never
+evaluated.
+"""
+from __future__ import annotations
+
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+ZIP_MAGIC = b"PK\x03\x04"
+# What a malformed or hostile sheet raises while its rows are read (XML entities refused by defusedxml too)
+UNREADABLE = (DefusedXmlException, ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+ERROR_COLUMN = "错误原因"  # the column the error workbook adds; ignored when the file comes back
+
+
+class ImportFileError(Exception):
+    """The file is refused as a whole; ``str(error)`` is the translated reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object
+    is_formula: bool = False
+    is_error: bool = False  # Excel error values (#N/A, #VALUE!) and dates outside Excel's range
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # the row number Excel shows (the header is row 1)
+    cells: tuple[Cell, ...]
+
+
+def check_xlsx(fileobj, size: int | None = None) -> None:
+    """Refuse anything that is not a plain, reasonably sized .xlsx; leaves ``fileobj`` rewound."""
+    max_bytes = settings.QMS_IMPORT_MAX_BYTES
+    if size is None:
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+    fileobj.seek(0)
+    if size > max_bytes:
+        raise ImportFileError(_("文件太大（%(size)s），上限为 %(limit)s。") % {
+            "size": filesizeformat(size), "limit": filesizeformat(max_bytes)})
+    not_xlsx = ImportFileError(_("这不是 Excel 工作簿（.xlsx）文件。请用导入模板填写后另存为 .xlsx 再上传。"))
+    if fileobj.read(4) != ZIP_MAGIC:
+        fileobj.seek(0)
+        raise not_xlsx
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise not_xlsx from None
+    finally:
+        fileobj.seek(0)
+    if not any(entry.filename == "[Content_Types].xml" for entry in entries):
+        raise not_xlsx
+    if len(entries) > settings.QMS_IMPORT_MAX_ZIP_ENTRIES:
+        raise ImportFileError(_("文件结构异常（包含 %(count)d 个部件，上限 %(limit)d），已拒绝。") % {
+            "count": len(entries), "limit": settings.QMS_IMPORT_MAX_ZIP_ENTRIES})
+    uncompressed = sum(entry.file_size for entry in entries)
+    if uncompressed > settings.QMS_IMPORT_MAX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(_("文件解压后过大（%(size)s，上限 %(limit)s），可能是压缩炸弹，已拒绝。") % {
+            "size": filesizeformat(uncompressed), "limit": filesizeformat(settings.QMS_IMPORT_MAX_UNCOMPRESSED_BYTES)})
+
+
+@contextmanager
+def open_sheet(fileobj, sheet_title: str = ""):
+    """The checked workbook's data sheet (the one titled ``sheet_title``, else the first), read-only."""
+    check_xlsx(fileobj)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no default style", dates out of range (reported per cell)
+            workbook = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False, rich_text=False)
+    except Exception as error:  # noqa: BLE001 - any parser failure (malformed XML, entities) is a refusal
+        raise ImportFileError(_("无法读取此文件（%(reason)s）。请用导入模板填写后另存为 .xlsx 再上传。") % {
+            "reason": type(error).__name__}) from error
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            raise ImportFileError(_("工作簿中没有工作表。"))
+        sheet = next((s for s in sheets if s.title == sheet_title), sheets[0])
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        try:
+            yield sheet  # read-only sheets are parsed while the caller iterates their rows
+        except UNREADABLE as error:
+            raise ImportFileError(_("无法读取此文件（%(reason)s）。请用导入模板填写后另存为 .xlsx 再上传。") % {
+                "reason": type(error).__name__}) from error
+    finally:
+        workbook.close()
+
+
+def _cell(cell) -> Cell:
+    value = getattr(cell, "value", None)
+    data_type = getattr(cell, "data_type", None)
+    if data_type == "f" or isinstance(value, (ArrayFormula, DataTableFormula)):
+        text = value.text if isinstance(value, ArrayFormula) else str(value)
+        return Cell(text, is_formula=True)
+    if data_type == "e":
+        return Cell(value, is_error=True)
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            value = None
+    return Cell(value)
+
+
+def read_header(sheet) -> list[str]:
+    """Row 1, as stripped text (a leading "*" that marks required columns in some templates is dropped)."""
+    for row in sheet.iter_rows(min_row=1, max_row=1, values_only=True):
+        headers = [("" if value is None else str(value)).strip().lstrip("*").strip() for value in row]
+        while headers and headers[-1] == "":
+            headers.pop()
+        return headers
+    return []
+
+
+def iter_rows(sheet, width: int) -> Iterator[Row]:
+    """Data rows from row 2, ``width`` cells each; blank rows (trailing or not) are skipped."""
+    for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
+        row = tuple(_cell(cell) for cell in cells)
+        if len(row) < width:
+            row += (Cell(None),) * (width - len(row))
+        if all(cell.value is None for cell in row):
+            continue
+        yield Row(number, row)
+
+
+def count_rows(sheet, width: int) -> int:
+    """The number of non-blank data rows, read without building cells (to choose sync or background)."""
+    count = 0
+    for values in sheet.iter_rows(min_row=2, max_col=width, values_only=True):
+        if any(value is not None and not (isinstance(value, str) and not value.strip()) for value in values):
+            count += 1
+    return count

@@ -1,0 +1,23 @@
+"""Navigation entries and role-based permissions of the shared core's own pages."""
+import rules
+from django.utils.translation import gettext_lazy as _
+
+from qms.people import Role, has_role, is_department_manager
+from qms.registry import MenuEntry, register_menu
+
+# Who may raise a CAPA: quality, the MR, the GM, and any department manager (PROCEDURES.md §3).
+rules.add_perm("qms.raise_capa", has_role(Role.QUALITY, Role.MR, Role.GM) | is_department_manager)
+
+register_menu(MenuEntry(label=_("组织"), icon="bi-people", order=85, children=[
+    (_("通讯录"), "qms:staff_list", "qms.view_user"),
+    (_("导入记录"), "qms:import_list", "qms.view_importbatch"),
+]))
+
+register_menu(MenuEntry(label=_("体系"), icon="bi-journal-check", order=90, children=[
+    (_("审计追踪"), "qms:audit_trail", "qms.view_audit_trail"),
+]))
+
+register_menu(MenuEntry(label=_("纠正预防"), icon="bi-arrow-repeat", order=80, children=[
+    (_("纠正和预防措施"), "qms:capa_list", "qms.view_capa"),
+    (_("提出纠正和预防措施"), "qms:capa_raise", "qms.raise_capa"),
+]))

@@ -1,0 +1,121 @@
+"""What apps plug into the shared core, registered from each app's ``AppConfig.ready()``.
+
+- work providers: each returns the signed-in user's open tasks for "我的待办" (my work);
+- detail tabs: a tab an app adds to another app's record (e.g. complaints on a customer).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.utils import timezone
+
+
+@dataclass
+class WorkItem:
+    """One open task of a user, as shown on "我的待办"."""
+
+    title: str
+    url: str
+    category: str  # the procedure or record type, e.g. "纠正和预防措施"
+    due: dt.datetime | None = None
+    detail: str = ""
+    priority: bool = False  # e.g. a key-account complaint
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.now()
+
+    def sort_key(self):
+        far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+        return (not self.is_overdue, not self.priority, self.due or far, self.title)
+
+
+@dataclass
+class DetailTab:
+    slug: str
+    label: str
+    model: type
+    render: Callable  # (request, obj) -> str (HTML)
+    order: int = 50
+
+
+@dataclass
+class MenuEntry:
+    """A navigation entry of a procedure: ``children`` are (label, url name, permission) triples."""
+
+    label: str
+    icon: str
+    children: list[tuple[str, str, str | None]]
+    order: int = 50
+
+
+
+
+@dataclass
+class _Registry:
+    work_providers: list[Callable] = field(default_factory=list)
+    detail_tabs: list[DetailTab] = field(default_factory=list)
+    menu: list[MenuEntry] = field(default_factory=list)
+    demo_seeders: list[Callable] = field(default_factory=list)
+
+
+registry = _Registry()
+
+
+def register_work_provider(provider: Callable) -> Callable:
+    """``provider(user) -> iterable[WorkItem]``; usable as a decorator."""
+    if provider not in registry.work_providers:
+        registry.work_providers.append(provider)
+    return provider
+
+
+def my_work(user) -> list[WorkItem]:
+    """Every open task of ``user`` from every app: overdue first, then priority, then by due time."""
+    items: list[WorkItem] = []
+    for provider in registry.work_providers:
+        items.extend(provider(user))
+    return sorted(items, key=WorkItem.sort_key)
+
+
+def register_detail_tab(tab: DetailTab) -> None:
+    registry.detail_tabs.append(tab)
+
+
+def tabs_for(model: type) -> list[DetailTab]:
+    return sorted((t for t in registry.detail_tabs if issubclass(model, t.model)), key=lambda t: t.order)
+
+
+def register_menu(entry: MenuEntry) -> None:
+    """Add a navigation entry; an entry with the label of an existing one adds its links to that one (so the
+    parts of an app each register their own pages under one heading)."""
+    for existing in registry.menu:
+        if str(existing.label) == str(entry.label):
+            existing.children.extend(child for child in entry.children if child not in existing.children)
+            return
+    registry.menu.append(MenuEntry(label=entry.label, icon=entry.icon, children=list(entry.children),
+                                   order=entry.order))
+
+
+def menu_for(user) -> list[dict]:
+    """The navigation a user sees: only entries whose permission they hold."""
+    from django.urls import reverse
+
+    result = []
+    for entry in sorted(registry.menu, key=lambda e: e.order):
+        links = [
+            {"label": label, "url": reverse(url_name)}
+            for label, url_name, perm in entry.children
+            if perm is None or user.has_perm(perm)
+        ]
+        if links:
+            result.append({"label": entry.label, "icon": entry.icon, "links": links})
+    return result
+
+
+def register_demo_seeder(seeder: Callable) -> Callable:
+    """``seeder(users: dict[str, User], stdout)`` adds an app's sample records to the demo data."""
+    if seeder not in registry.demo_seeders:
+        registry.demo_seeders.append(seeder)
+    return seeder

@@ -1,0 +1,32 @@
+"""Celery tasks of the shared core: thin wrappers around services."""
+from celery import shared_task
+
+from qms import notifications
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), max_retries=3, retry_backoff=True)
+def send_notification_email(notification_id: int) -> bool:
+    return notifications.deliver_email(notification_id)
+
+
+@shared_task(acks_late=True, max_retries=0)
+def deliver_pending_emails() -> int:
+    return notifications.deliver_pending_emails()
+
+
+@shared_task(acks_late=True, max_retries=2, autoretry_for=(OSError,), retry_backoff=True)
+def deadline_tick() -> int:
+    """The beat tick: reminders, overdue notices and escalations that have come due, then pending e-mails."""
+    from qms import deadlines
+
+    sent = deadlines.tick()
+    notifications.deliver_pending_emails()
+    return sent
+
+
+@shared_task(acks_late=True, max_retries=0)
+def run_import(batch_id: int) -> str:
+    """Validate or commit a large Excel import batch (the step its status asks for) with progress."""
+    from qms.excel.imports import run_batch
+
+    return run_batch(batch_id)

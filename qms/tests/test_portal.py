@@ -1,0 +1,169 @@
+"""The portal shell: login, throttling, CSRF, language, my work, notifications."""
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from qms import registry
+from qms.notifications import Notification, deliver_pending_emails, notify
+from qms.registry import WorkItem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url_name", ["home", "notifications", "qms:staff_list", "password_change"])
+def test_every_page_requires_login(client, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_page_is_in_chinese_even_for_an_english_browser(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    content = response.content.decode()
+    assert "登录" in content and "用户名" in content
+
+
+def test_demo_user_logs_in_with_the_readme_password(client, people):
+    from qms.demo import DEMO_PASSWORD
+
+    response = client.post(reverse("login"), {"username": "quality", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert "我的待办" in client.get(reverse("home")).content.decode()
+
+
+def test_repeated_wrong_passwords_lock_the_login_with_a_cool_off(client, people, settings):
+    from qms.demo import DEMO_PASSWORD
+
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(reverse("login"), {"username": "sales", "password": "wrong-password"})
+    assert response.status_code == 429
+    assert "账号已暂时锁定" in response.content.decode()
+    # Even the right password is refused during the cool-off.
+    response = client.post(reverse("login"), {"username": "sales", "password": DEMO_PASSWORD})
+    assert response.status_code == 429
+
+
+def test_a_post_without_the_csrf_token_is_refused(people):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["sales"])
+    response = client.post(reverse("notifications_read"), {})
+    assert response.status_code == 403
+    assert not Notification.objects.filter(read_at__isnull=False).exists()
+
+
+def test_language_switch_is_remembered_on_the_user(client, people):
+    client.force_login(people["sales"])
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    assert response.status_code == 302
+    people["sales"].refresh_from_db()
+    assert people["sales"].language == "en"
+    page = client.get(reverse("home")).content.decode()
+    assert "My work" in page and "我的待办" not in page
+    # A new browser (no cookie) still gets the user's language after login.
+    other = Client()
+    other.force_login(people["sales"])
+    assert "My work" in other.get(reverse("home")).content.decode()
+
+
+def test_language_switch_refuses_an_off_site_redirect(client, people):
+    client.force_login(people["sales"])
+    response = client.post(reverse("set_language"), {"language": "en", "next": "https://evil.example.com/"})
+    assert response["Location"] == "/"
+
+
+@pytest.fixture
+def work_provider():
+    """Register a provider for the test only (apps register theirs in AppConfig.ready)."""
+    now = timezone.now()
+
+    def provider(user):
+        if user.username != "quality":
+            return []
+        return [
+            WorkItem("计划中的内审", "/a/", "内审", due=now + dt.timedelta(days=3)),
+            WorkItem("已逾期的纠正措施", "/b/", "纠正和预防措施", due=now - dt.timedelta(hours=2)),
+            WorkItem("大客户投诉", "/c/", "客户投诉", due=now + dt.timedelta(days=5), priority=True),
+        ]
+
+    registry.register_work_provider(provider)
+    yield provider
+    registry.registry.work_providers.remove(provider)
+
+
+def test_my_work_collects_every_app_and_puts_overdue_first(client, people, work_provider):
+    client.force_login(people["quality"])
+    response = client.get(reverse("home"))
+    titles = [item.title for item in response.context["items"]]
+    assert titles == ["已逾期的纠正措施", "大客户投诉", "计划中的内审"]
+    content = response.content.decode()
+    assert "已逾期 1 项" in content
+    assert content.index("已逾期的纠正措施") < content.index("计划中的内审")
+    assert "list-group-item-danger" in content  # highlighted
+
+
+def test_my_work_shows_only_the_signed_in_users_tasks(client, people, work_provider):
+    client.force_login(people["sales"])
+    response = client.get(reverse("home"))
+    assert response.context["items"] == []
+    assert "暂无待办事项" in response.content.decode()
+
+
+def test_notify_shows_in_the_navigation_and_mails_after_commit(client, people, django_capture_on_commit_callbacks,
+                                                               monkeypatch):
+    sent = []
+    monkeypatch.setattr("qms.taskqueue.send_now", lambda task, *args, **kw: sent.append(args) or True)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(people["quality"], "纠正措施待验证", "请验证 CAPA-2026-0001 的有效性", link="/qms/")
+    assert sent == [(note.pk,)]
+    client.force_login(people["quality"])
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="unread-count">1<' in page
+    # The worker's job: exactly one e-mail even if run twice.
+    assert deliver_pending_emails() == 1
+    assert deliver_pending_emails() == 0
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["quality@example.com"]
+    assert "纠正措施待验证" in mail.outbox[0].subject
+
+
+def test_marking_notifications_read_clears_the_count(client, people):
+    notify(people["quality"], "一", email=False)
+    notify(people["quality"], "二", email=False)
+    notify(people["sales"], "别人的", email=False)
+    client.force_login(people["quality"])
+    client.post(reverse("notifications_read"), {})
+    assert Notification.objects.filter(recipient=people["quality"], read_at__isnull=True).count() == 0
+    assert Notification.objects.filter(recipient=people["sales"], read_at__isnull=True).count() == 1
+    assert "unread-count" not in client.get(reverse("home")).content.decode()
+
+
+def test_home_page_runs_a_constant_number_of_queries(client, people, django_assert_max_num_queries):
+    client.force_login(people["quality"])
+    for i in range(3):
+        notify(people["quality"], f"通知{i}", email=False)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("home"))
+    for i in range(30):
+        notify(people["quality"], f"更多通知{i}", email=False)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("home"))
+
+
+def test_staff_list_filters_and_counts_with_constant_queries(client, people, django_assert_max_num_queries):
+    client.force_login(people["sales"])
+    response = client.get(reverse("qms:staff_list"), {"department": people["sales"].department_id})
+    names = [row.record.username for row in response.context["table"].page.object_list]
+    assert sorted(names) == ["sales", "sales2"]
+    assert "共 2 条" in response.content.decode()
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("qms:staff_list"))
+    from qms.people import User
+
+    for i in range(30):
+        User.objects.create(username=f"extra{i}", full_name=f"员工{i}", department=people["sales"].department)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("qms:staff_list"))

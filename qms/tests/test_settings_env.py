@@ -1,0 +1,61 @@
+"""Settings come from the environment; production settings pass Django's deployment check."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "qms.settings",
+    "SECRET_KEY": "x9!k2#production-secret-key-that-is-long-and-random-enough-3f8a7c",
+    "ALLOWED_HOSTS": "qms.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DEBUG": "false",
+}
+
+
+def test_deployment_check_is_clean_with_production_variables():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deployment_check_fails_with_development_defaults():
+    env = dict(PRODUCTION_ENV)
+    env.pop("SECRET_KEY")
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=env)
+    assert result.returncode != 0
+
+
+def test_portal_defaults_are_chinese_and_shanghai():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_database_is_postgresql_with_persistent_connections_in_production():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    result = run_manage("shell", "-c", "from django.conf import settings as s; print(s.DATABASES['default']['CONN_MAX_AGE'])",
+                        env_extra=PRODUCTION_ENV)
+    assert result.stdout.strip().splitlines()[-1] == "600", result.stderr
+
+
+@pytest.mark.parametrize("value,expected", [("smtp.example.com", "django.core.mail.backends.smtp.EmailBackend"),
+                                            ("", "django.core.mail.backends.console.EmailBackend")])
+def test_email_backend_follows_email_host(value, expected):
+    env = dict(PRODUCTION_ENV, EMAIL_HOST=value)
+    result = run_manage("shell", "-c", "from django.conf import settings as s; print(s.EMAIL_BACKEND)", env_extra=env)
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stderr

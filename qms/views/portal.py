@@ -1,0 +1,61 @@
+"""The portal's own pages: my work, notifications, language, profile."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qms import notifications
+from qms.middleware import SUPPORTED
+from qms.registry import my_work
+
+
+def home(request):
+    """我的待办: the signed-in user's open tasks from every app, overdue first and highlighted."""
+    items = my_work(request.user)
+    overdue = sum(1 for item in items if item.is_overdue)
+    return render(request, "qms/home.html", {"items": items, "overdue_count": overdue, "title": _("我的待办")})
+
+
+def notification_list(request):
+    queryset = notifications.Notification.objects.filter(recipient=request.user)
+    if request.GET.get("unread"):
+        queryset = queryset.filter(read_at__isnull=True)
+    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    return render(request, "qms/notifications.html", {"page_obj": page, "title": _("通知"),
+                                                      "unread_only": bool(request.GET.get("unread"))})
+
+
+@require_POST
+def notification_read(request):
+    ids = request.POST.getlist("id")
+    count = notifications.mark_read(request.user, [int(i) for i in ids if i.isdigit()] if ids else None)
+    messages.success(request, _("已将 %(count)d 条通知标为已读。") % {"count": count})
+    target = request.POST.get("next") or reverse("notifications")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notifications")
+    return HttpResponseRedirect(target)
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """Switch the interface language; remembered on the user and in a cookie."""
+    from django.conf import settings
+
+    language = request.POST.get("language")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in SUPPORTED:
+        if request.user.is_authenticated:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
+                            samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+    return response

@@ -1,0 +1,120 @@
+"""Views shared by every controlled record: making a workflow move (with its reason or signature form),
+printing the record's form as a PDF."""
+from django import forms
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import DetailView
+
+from qms import workflow
+from qms.pdf import PrintForm, pdf_response, render_pdf
+from qms.people import visible_to
+from qms.signatures import SignatureRefused
+from qms.views.generic import VisibleObjectMixin
+
+
+class MoveForm(forms.Form):
+    """The form behind a move button: a reason and/or the password, meaning and comment of a signature."""
+
+    expected_from = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    password = forms.CharField(label=gettext_lazy("密码（确认身份）"), widget=forms.PasswordInput, required=False)
+    comment = forms.CharField(label=gettext_lazy("意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, move=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.move = move
+        if move is not None:
+            if move.reason:
+                self.fields["reason"].required = True
+            else:
+                del self.fields["reason"]
+            if move.signature:
+                self.fields["password"].required = True
+            else:
+                del self.fields["password"]
+                del self.fields["comment"]
+
+
+def _record_or_404(request, content_type_id, pk):
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    model = content_type.model_class()
+    if model is None or workflow.workflow_for(model) is None:
+        raise Http404
+    return get_object_or_404(visible_to(request.user, model._default_manager.all()), pk=pk)
+
+
+class MoveView(View):
+    """GET: the move's own page (used without JavaScript and to show errors); POST: make the move."""
+
+    template_name = "qms/move.html"
+
+    def dispatch(self, request, content_type_id, pk, to):
+        self.record = _record_or_404(request, content_type_id, pk)
+        self.wf = workflow.workflow_for(self.record)
+        self.to = to
+        current = getattr(self.record, self.wf.status_field)
+        self.move = self.wf.move(request.POST.get("expected_from", current), to) or self.wf.move(current, to)
+        if self.move is None:
+            messages.error(request, workflow.refusal(self.record, to, request.user) or _("不能执行此操作。"))
+            return HttpResponseRedirect(self.record.get_absolute_url())
+        return super().dispatch(request, content_type_id, pk, to)
+
+    def render_form(self, form, status=200):
+        return render(self.request, self.template_name, {
+            "record": self.record, "move": self.move, "form": form, "title": self.move.label,
+            "meaning_label": workflow.signatures.Meaning(self.move.signature).label if self.move.signature else "",
+        }, status=status)
+
+    def get(self, request, *args, **kwargs):
+        why_not = workflow.refusal(self.record, self.to, request.user, self.move)
+        if why_not:
+            messages.error(request, why_not)
+            return HttpResponseRedirect(self.record.get_absolute_url())
+        form = MoveForm(move=self.move, initial={"expected_from": getattr(self.record, self.wf.status_field)})
+        return self.render_form(form)
+
+    def post(self, request, *args, **kwargs):
+        form = MoveForm(request.POST, move=self.move)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        data = form.cleaned_data
+        try:
+            workflow.perform(self.record, self.to, request.user, reason=data.get("reason", ""),
+                             password=data.get("password", ""), comment=data.get("comment", ""),
+                             expected_from=data["expected_from"])
+        except (workflow.TransitionRefused, SignatureRefused) as refusal:
+            form.add_error(None, str(refusal))
+            return self.render_form(form, status=409)
+        messages.success(request, _("已完成“%(move)s”。") % {"move": self.move.label})
+        return HttpResponseRedirect(self.record.get_absolute_url())
+
+
+class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
+    """The record's controlled form as a PDF, for those who may see the record (anyone else: 404)."""
+
+    print_form: PrintForm
+    raise_exception = True
+
+    def get_permission_required(self):
+        return [f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"]
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not self.request.user.has_perm(self.get_permission_required()[0], obj):
+            raise Http404
+        return obj
+
+    def document_number(self, obj) -> str:
+        return getattr(obj, "number", "") or str(obj.pk)
+
+    def render_to_response(self, context, **response_kwargs):
+        obj = self.object
+        number = self.document_number(obj)
+        pdf = render_pdf(self.print_form, context, record=obj, number=number, request=self.request)
+        return pdf_response(pdf, f"{number}.pdf")

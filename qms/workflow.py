@@ -1,0 +1,215 @@
+"""States and moves of controlled records, declared once as data and enforced in one place.
+
+    PIPELINE = {
+        Status.RAISED: {Status.PLAN_SUBMITTED: Move(_("提交计划"), roles=…, closes=("plan",))},
+        Status.PLAN_SUBMITTED: {Status.APPROVED: Move(_("批准"), roles=(Role.MR,), signature=Meaning.APPROVAL,
+                                                      not_by="submitted_by")},
+    }
+    workflow.register(Workflow(Capa, PIPELINE))
+
+``perform(record, to, by, …)`` checks the move (who may, reason, password and signature, separation of
+duties, the app's guard), then in one transaction: a guarded ``UPDATE … WHERE status = old`` (0 rows →
+"此记录已被他人更新"), the status-change log row, the signature, the deadlines opened and closed, and the
+app's ``after`` hook. Views never set ``status`` themselves.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from qms import signatures
+
+
+class TransitionRefused(Exception):
+    """A move that was not made; ``str(error)`` is the translated reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Move:
+    label: str
+    roles: tuple[str, ...] = ()  # any of these roles may make the move ("" = anyone who can see the record)
+    perm: str | None = None  # or a Django/rules permission checked with the record
+    # a callable (record, user) -> bool for who may, e.g. "the responsible person"
+    actor: Callable | None = None
+    signature: str | None = None  # a signatures.Meaning value: the move asks for the password
+    reason: bool = False  # a written reason is required
+    not_by: str | None = None  # name of a user field: that person may not make this move (separation of duties)
+    guard: Callable | None = None  # (record) -> refusal text or None
+    opens: tuple = ()  # deadline rules (qms.deadlines.DeadlineRule) opened when the move is made
+    closes: tuple[str, ...] = ()  # deadline kinds closed ("*": all the record's open deadlines)
+    after: Callable | None = None  # (record, user, transition) -> None, inside the same transaction
+    style: str = "primary"
+
+
+@dataclass
+class Workflow:
+    model: type
+    pipeline: dict
+    status_field: str = "status"
+    moves_by_target: dict = field(init=False)
+
+    def __post_init__(self):
+        self.moves_by_target = {}
+        for source, targets in self.pipeline.items():
+            for target, move in targets.items():
+                self.moves_by_target.setdefault(target, []).append((source, move))
+
+    def move(self, source, target) -> Move | None:
+        return self.pipeline.get(source, {}).get(target)
+
+
+_workflows: dict[type, Workflow] = {}
+
+
+def register(wf: Workflow) -> Workflow:
+    _workflows[wf.model] = wf
+    return wf
+
+
+def workflow_for(model_or_record) -> Workflow | None:
+    model = model_or_record if isinstance(model_or_record, type) else type(model_or_record)
+    return _workflows.get(model)
+
+
+class Transition(models.Model):
+    """One row per move made: the status-change log shown on the record and in the audit trail."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("记录类型"))
+    object_id = models.PositiveBigIntegerField(_("记录编号"))
+    record = GenericForeignKey("content_type", "object_id")
+    from_status = models.CharField(_("原状态"), max_length=40)
+    to_status = models.CharField(_("新状态"), max_length=40)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("理由"), blank=True)
+    signature = models.OneToOneField(signatures.Signature, null=True, blank=True, on_delete=models.PROTECT,
+                                     verbose_name=_("签名"))
+
+    class Meta:
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="transition_record")]
+        triggers = [pgtrigger.Protect(name="transition_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+def status_label(model, value) -> str:
+    wf = workflow_for(model)
+    field_obj = model._meta.get_field(wf.status_field if wf else "status")
+    return str(dict(field_obj.flatchoices).get(value, value))
+
+
+def refusal(record, to, user, move: Move | None = None) -> str | None:
+    """Why ``user`` may not move ``record`` to ``to`` now (None when allowed). Reason and password are
+    checked at ``perform`` time; this is what decides which buttons the detail page shows."""
+    wf = workflow_for(record)
+    if wf is None:
+        return gettext("此类记录没有定义流程。")
+    current = getattr(record, wf.status_field)
+    move = move or wf.move(current, to)
+    if move is None:
+        return gettext("当前状态“%(current)s”下不能执行此操作。") % {"current": status_label(type(record), current)}
+    if not may_act(move, record, user):
+        return gettext("您没有权限执行“%(move)s”。") % {"move": move.label}
+    if move.not_by and getattr(record, f"{move.not_by}_id", None) == user.pk:
+        return gettext("不能由提交人本人执行“%(move)s”（职责分离）。") % {"move": move.label}
+    if move.guard:
+        return move.guard(record)
+    return None
+
+
+def may_act(move: Move, record, user) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    allowed_by = []
+    if move.roles:
+        allowed_by.append(user.has_role(*move.roles))
+    if move.perm:
+        allowed_by.append(user.has_perm(move.perm, record))
+    if move.actor:
+        allowed_by.append(bool(move.actor(record, user)))
+    return any(allowed_by) if allowed_by else True
+
+
+def available_moves(record, user) -> list[dict]:
+    """The moves ``user`` may make on ``record`` now, for the buttons of the detail page."""
+    wf = workflow_for(record)
+    if wf is None:
+        return []
+    current = getattr(record, wf.status_field)
+    result = []
+    for target, move in wf.pipeline.get(current, {}).items():
+        if refusal(record, target, user, move) is None:
+            result.append({"to": target, "move": move, "label": move.label, "from": current,
+                           "meaning_label": signatures.Meaning(move.signature).label if move.signature else ""})
+    return result
+
+
+def perform(record, to, by, *, reason: str = "", password: str = "", comment: str = "",
+            expected_from=None) -> Transition:
+    """Make the move, or raise ``TransitionRefused`` / ``signatures.SignatureRefused`` and change nothing."""
+    from qms import audit, deadlines
+
+    wf = workflow_for(record)
+    if wf is None:
+        raise TransitionRefused(gettext("此类记录没有定义流程。"))
+    model = type(record)
+    fresh = model._default_manager.filter(pk=record.pk).values_list(wf.status_field, flat=True).first()
+    source = expected_from if expected_from is not None else getattr(record, wf.status_field)
+    if fresh != source:
+        raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+    setattr(record, wf.status_field, source)
+    move = wf.move(source, to)
+    why_not = refusal(record, to, by, move)
+    if why_not:
+        raise TransitionRefused(why_not)
+    reason = (reason or "").strip()
+    if move.reason and not reason:
+        raise TransitionRefused(gettext("“%(move)s”需要填写理由。") % {"move": move.label})
+    if move.signature:
+        signatures.check_password_or_refuse(by, password)
+
+    with transaction.atomic(), audit.context(user=by, reason=reason or move.label):
+        now = timezone.now()
+        updates = {wf.status_field: to}
+        if any(f.name == "status_changed_at" for f in model._meta.fields):
+            updates["status_changed_at"] = now
+        changed = model._default_manager.filter(pk=record.pk, **{wf.status_field: source}).update(**updates)
+        if changed != 1:
+            raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+        for name, value in updates.items():
+            setattr(record, name, value)
+        signature = None
+        if move.signature:
+            signature = signatures.sign(record, by, password, move.signature, comment=comment or reason,
+                                        step=move.label)
+        transition = Transition.objects.create(
+            content_type=ContentType.objects.get_for_model(record, for_concrete_model=False), object_id=record.pk,
+            from_status=source, to_status=to, by=by, at=now, reason=reason, signature=signature,
+        )
+        deadlines.apply_move(record, move, by)
+        if move.after:
+            move.after(record, by, transition)
+    return transition
+
+
+def transitions_for(record):
+    return (
+        Transition.objects.filter(content_type=ContentType.objects.get_for_model(record, for_concrete_model=False),
+                                  object_id=record.pk)
+        .select_related("by", "signature")
+    )
