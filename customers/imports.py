@@ -1,0 +1,244 @@
+"""The customer import (PROCEDURES.md §1 导入/导出): customers and their primary contacts, one row each.
+
+Every row goes through ``CustomerImportForm``, the web page's ``CustomerForm`` with the primary contact's
+columns added (validated by the web page's ``ContactForm``), so that an import obeys the same rules as a
+customer typed in: 请填写客户名, postcode of 6 digits, the city must belong to the province, QQ digits, a
+mainland mobile number, an e-mail address. A name that is a near-duplicate of an existing customer's
+(``services.records.near_duplicates``) is an error of its row; a name repeated inside the file too.
+
+Rows are saved through ``services.records.create_customer`` (name keys, the ownership change 新建 / 放入客户池,
+the audit reason 导入客户). Reverting a batch moves its customers to the recycle bin (``deleted_at``, reason
+"撤销导入 #<batch>") instead of deleting them: their ownership changes are append-only (the database refuses
+DELETE) and the trail of what was imported stays. Customers that have been worked on since (edited, followed
+up, visited, business recorded, contacts added or changed) make the revert refused.
+"""
+from __future__ import annotations
+
+import rules
+from django import forms
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from customers.forms import ContactForm, CustomerForm
+from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, Grade, OptionKind,
+                              OwnershipChange, OwnershipKind, Region, Visit)
+from customers.services.records import create_customer, near_duplicates
+from qms import audit
+from qms.excel.imports import Column, ImportDefinition, ImportRefused, register_import
+from qms.people import Role, has_role, is_department_manager
+
+# §1 who imports customers: the sales managers, customer service, GM and MR (superusers: has_role admits them)
+rules.set_perm("customers.import_customer",
+               has_role(Role.CUSTOMER_SERVICE, Role.GM, Role.MR) | (has_role(Role.SALES) & is_department_manager))
+
+# The recycle-bin reason of a reverted import. It is data (like the file's Chinese headers), the same in every
+# interface language, so that a later import does not take these customers for existing ones.
+REVERTED_REASON_PREFIX = "撤销导入 #"
+
+# The primary contact's columns: form field → ContactForm field.
+CONTACT_FIELDS = {
+    "contact_name": "name",
+    "contact_salutation": "salutation",
+    "contact_position": "position",
+    "contact_mobile": "mobile",
+    "contact_email": "email",
+    "contact_qq": "qq",
+}
+
+
+def _option_field(kind: str, label) -> forms.ModelChoiceField:
+    # Declared per list so that the template's drop-down offers this list only ("其他" is in several lists).
+    queryset = CustomerOption.objects.filter(kind=kind, is_active=True).order_by("order", "id")
+    return forms.ModelChoiceField(label=label, required=False, queryset=queryset)
+
+
+class CustomerImportForm(CustomerForm):
+    """One row of the import: the customer master (``CustomerForm``'s rules) and its primary contact."""
+
+    industry = _option_field(OptionKind.INDUSTRY, _("客户行业"))
+    source = _option_field(OptionKind.SOURCE, _("客户信息来源"))
+    nature = _option_field(OptionKind.NATURE, _("公司性质"))
+    revenue_band = _option_field(OptionKind.REVENUE, _("年营业额"))
+    employees_band = _option_field(OptionKind.EMPLOYEES, _("员工数"))
+    status = _option_field(OptionKind.STATUS, _("客户状态"))
+    province = forms.ModelChoiceField(label=_("省份"), required=False,
+                                      queryset=Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"))
+    # Free text checked against the province: city names repeat across provinces (朝阳区), and ~3,000 of them
+    # are no drop-down.
+    city = forms.CharField(label=_("城市"), max_length=50, required=False)
+    # The account or the full name of a person the importer may give customers to (owner_choices_for).
+    owner = forms.CharField(label=_("负责人"), max_length=150, required=False)
+    contact_name = forms.CharField(label=_("联系人姓名"), required=False)
+    contact_salutation = forms.CharField(label=_("称呼"), required=False)
+    contact_position = forms.CharField(label=_("职务"), required=False)
+    contact_mobile = forms.CharField(label=_("手机"), required=False)
+    contact_email = forms.CharField(label=_("邮箱"), required=False)
+    contact_qq = forms.CharField(label=_("QQ"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.contact = None
+        self.may_grade = "grade" in self.fields
+        if self.may_grade:
+            self.fields["grade"].required = False  # empty: C, as on the page
+        else:  # the cell is read to say why it is refused, not silently dropped
+            self.fields["grade"] = forms.CharField(label=_("客户等级"), required=False)
+
+    def _limit_city_choices(self):
+        """The city is a text cell here (see ``city``); nothing to narrow."""
+
+    def clean_grade(self):
+        grade = self.cleaned_data.get("grade") or ""
+        if not self.may_grade and grade and grade != Grade.C:
+            raise forms.ValidationError(_("您没有确定客户等级的权限：请留空，新客户为 C 类，由等级评定确定。"))
+        return grade if self.may_grade and grade else Grade.C
+
+    def clean_city(self):
+        name = self.cleaned_data.get("city", "").strip()
+        if not name:
+            return None
+        province = self.cleaned_data.get("province")
+        if province is None:
+            if self.has_error("province"):
+                return None  # the province's own error says it
+            raise forms.ValidationError(_("请先选择省份。"))
+        city = Region.objects.filter(level=Region.Level.CITY, parent=province, name=name).first()
+        if city is None:
+            raise forms.ValidationError(_("所选城市不属于%(province)s。") % {"province": province.name})
+        return city
+
+    def clean_owner(self):
+        text = self.cleaned_data.get("owner", "").strip()
+        if not text:
+            return None
+        choices = self.fields["owner"].queryset  # set by CustomerForm: whom this user may give customers to
+        found = list(choices.filter(username=text)[:1]) or list(choices.filter(full_name=text)[:2])
+        if len(found) > 1:
+            raise forms.ValidationError(_("有多人名为“%(name)s”，请填写账号。") % {"name": text})
+        if not found:
+            raise forms.ValidationError(_("“%(name)s”不是您可以指定的负责人（请填写账号或姓名）。") % {"name": text})
+        return found[0]
+
+    def clean(self):
+        # The page's "仍然保存" does not exist in a file: a near-duplicate is an error of the row (below).
+        self.cleaned_data["confirm_duplicate"] = True
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if name and not self.has_error("name"):
+            duplicates = list(import_duplicates(name)[:3])
+            if duplicates:
+                self.add_error("name", _("与已有客户重复：%(names)s") % {"names": "、".join(map(describe_customer, duplicates))})
+        self._clean_contact()
+        return cleaned
+
+    def _clean_contact(self):
+        data = {target: self.cleaned_data.get(source, "").strip() for source, target in CONTACT_FIELDS.items()}
+        contact_form = ContactForm(data=data, optional=True)
+        if contact_form.is_empty():
+            return
+        if not contact_form.is_valid():
+            by_target = {target: source for source, target in CONTACT_FIELDS.items()}
+            for field_name, messages in contact_form.errors.items():
+                for message in messages:
+                    self.add_error(by_target.get(field_name), message)
+            return
+        contact = contact_form.save(commit=False)
+        contact.is_primary = True
+        self.contact = contact
+
+    def customer_fields(self) -> dict:
+        return {name: value for name, value in super().customer_fields().items() if name not in CONTACT_FIELDS}
+
+
+def import_duplicates(name: str):
+    """Existing customers (the recycle bin too, as on the page) that ``name`` duplicates — except those a
+    reverted import put in the bin, which were never customers."""
+    return near_duplicates(name).exclude(deleted_at__isnull=False, delete_reason__startswith=REVERTED_REASON_PREFIX) \
+        .order_by("name", "pk")
+
+
+def describe_customer(customer: Customer) -> str:
+    if customer.deleted_at:
+        where = gettext("回收站")
+    elif customer.owner_id is None:
+        where = gettext("客户池")
+    else:
+        where = gettext("负责人 %(owner)s") % {"owner": customer.owner.display_name}
+    return f"{customer.name}（{where}）"
+
+
+def save_imported_customer(form: CustomerImportForm, batch, user) -> Customer:
+    cleaned = form.cleaned_data
+    return create_customer(
+        by=user, owner=cleaned.get("owner"), to_pool=bool(cleaned.get("to_pool")),
+        contacts=[form.contact] if form.contact else [],
+        reason=gettext("导入客户（批次 #%(batch)d）") % {"batch": batch.pk},
+        **form.customer_fields(),
+    )
+
+
+def bin_imported_customers(queryset, batch, user) -> None:
+    """Revert: the batch's customers go to the recycle bin, unless someone has worked on them since."""
+    customers = list(queryset.order_by("pk"))
+    ids = [c.pk for c in customers]
+    worked_on = set()
+    for model in (FollowUp, Visit, BusinessRecord):
+        worked_on.update(model.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True))
+    worked_on.update(OwnershipChange.objects.filter(customer_id__in=ids).exclude(kind__in=[
+        OwnershipKind.CREATED, OwnershipKind.RELEASED]).values_list("customer_id", flat=True))
+    contacts = Contact.objects.filter(customer_id__in=ids)
+    worked_on.update(contacts.filter(Q(created_at__gt=batch.committed_at) if batch.committed_at else Q(pk__in=[]))
+                     .values_list("customer_id", flat=True))
+    if audit.is_tracked(Contact):
+        updates = audit.event_model(Contact).objects.filter(pgh_obj__customer_id__in=ids, pgh_label="update")
+        worked_on.update(updates.values_list("pgh_obj__customer_id", flat=True))
+    if worked_on:
+        names = "、".join([c.name for c in customers if c.pk in worked_on][:20])
+        raise ImportRefused(gettext("以下客户在导入后已有跟进、拜访、业务记录或联系人变动，不能撤销：%(names)s。")
+                            % {"names": names})
+    reason = f"{REVERTED_REASON_PREFIX}{batch.pk}"
+    with transaction.atomic(), audit.context(user=user, reason=reason):
+        Customer.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=user, delete_reason=reason)
+
+
+CUSTOMER_IMPORT = register_import(ImportDefinition(
+    key="customers",
+    title=_("客户"),
+    form_class=CustomerImportForm,
+    permission="customers.import_customer",
+    columns=[
+        Column("客户名称", "name", help=_("与已有客户名称相同或相近（忽略空格、全角字符和“有限公司”等后缀）的行不导入")),
+        Column("客户行业", "industry"),
+        Column("客户信息来源", "source"),
+        Column("公司性质", "nature"),
+        Column("年营业额", "revenue_band"),
+        Column("员工数", "employees_band"),
+        Column("评分", "rating"),
+        Column("客户等级", "grade", required=False, help=_("留空为 C 类；只有可确认客户等级的人可以填写")),
+        Column("客户状态", "status"),
+        Column("邮编", "postcode", help=_("6 位数字")),
+        Column("省份", "province"),
+        Column("城市", "city", help=_("所填省份下的城市（直辖市填区县），如 杭州市、朝阳区")),
+        Column("详细地址", "address"),
+        Column("公司电话", "phone"),
+        Column("网址", "website"),
+        Column("建立合作日期", "relationship_started_on"),
+        Column("负责人", "owner", help=_("账号或姓名；留空为导入人")),
+        Column("放入客户池", "to_pool", help=_("填“是”则不设负责人，放入客户池")),
+        Column("联系人姓名", "contact_name", help=_("首要联系人；不填则不建联系人")),
+        Column("称呼", "contact_salutation", help=_("如 张经理，最多 50 个字")),
+        Column("职务", "contact_position", help=_("最多 50 个字")),
+        Column("手机", "contact_mobile", help=_("中国大陆手机号码，11 位数字")),
+        Column("邮箱", "contact_email", help=_("联系人的电子邮箱地址")),
+        Column("QQ", "contact_qq", help=_("数字，最多 20 位")),
+    ],
+    unique=("客户名称",),
+    form_kwargs=lambda user: {"user": user},
+    save_row=save_imported_customer,
+    revert_objects=bin_imported_customers,
+    list_url_name="customers:list",
+))

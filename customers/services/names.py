@@ -1,0 +1,43 @@
+"""Customer names: the comparison key for near-duplicates and the pinyin keys for quick search.
+
+``name_key("北京 信息科技股份有限公司")`` → ``"北京信息科技"``: full-width characters folded (NFKC),
+spaces and punctuation dropped, lower case, legal-form suffixes (有限公司, 股份有限公司, 有限责任公司, 集团 …)
+removed. Two customers with the same key are near-duplicates.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "分公司", "co.,ltd.", "co.,ltd",
+                  "co.ltd", "ltd.", "ltd", "inc.", "inc")
+_DROPPED = re.compile(r"[\s\-_·.,，。、()（）\[\]【】'\"“”‘’&/\\]+")
+
+
+def name_key(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    text = _DROPPED.sub("", text)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in LEGAL_SUFFIXES:
+            plain = _DROPPED.sub("", suffix)
+            if text.endswith(plain) and len(text) > len(plain):
+                text = text[: -len(plain)]
+                changed = True
+    return text
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of the name without spaces, e.g. 北京信息 → ("beijingxinxi", "bjxx")."""
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    syllables = lazy_pinyin(text, errors=lambda chars: [c for c in chars if c.isalnum()])
+    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: [c for c in chars if c.isalnum()])
+    return "".join(syllables)[:400], "".join(initials)[:100]
+
+
+def fill_name_keys(customer) -> None:
+    customer.name_key = name_key(customer.name)
+    customer.name_pinyin, customer.name_initials = pinyin_keys(customer.name)

@@ -1,0 +1,126 @@
+"""Creating customers, recording follow-ups and changing owners: the primitives every page and task uses."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, OwnershipChange,
+                              OwnershipKind)
+from customers.services.names import fill_name_keys, name_key
+from qms import audit
+
+
+def near_duplicates(name: str, *, exclude_pk=None):
+    """Existing customers (binned ones too) whose name is the same as ``name`` once spaces, full-width
+    characters and legal-form suffixes are ignored."""
+    queryset = Customer.all_objects.filter(name_key=name_key(name))
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.select_related("owner")
+
+
+@transaction.atomic
+def create_customer(*, by, owner=None, to_pool: bool = False, contacts=(), reason: str = "", **fields) -> Customer:
+    """Save a new customer (owner: ``owner``, else its creator; none when ``to_pool``) with its contacts
+    (unsaved ``Contact`` objects; the first one marked primary is the primary contact)."""
+    now = timezone.now()
+    owner = None if to_pool else (owner or by)
+    customer = Customer(created_by=by, owner=owner, created_at=now, **fields)
+    customer.owner_since = now if owner else None
+    customer.pool_entered_at = None if owner else now
+    fill_name_keys(customer)
+    with audit.context(user=by, reason=reason or gettext("新建客户")):
+        customer.save()
+        for contact in contacts:
+            contact.customer = customer
+            contact.save()
+        OwnershipChange.objects.create(customer=customer, kind=OwnershipKind.CREATED if owner else OwnershipKind.RELEASED,
+                                       to_owner=owner, by=by, at=now,
+                                       reason=reason or (gettext("新建客户") if owner else gettext("新建并放入客户池")))
+    return customer
+
+
+def save_customer(customer: Customer, *, by, reason: str = "") -> Customer:
+    """Save edits of an existing customer (keeps the name keys in step)."""
+    fill_name_keys(customer)
+    with transaction.atomic(), audit.context(user=by, reason=reason or gettext("修改客户资料")):
+        customer.save()
+    return customer
+
+
+def change_owner(customer: Customer, new_owner, *, kind: str, by, reason: str = "", now=None) -> OwnershipChange:
+    """Give ``customer`` to ``new_owner`` (None: the pool) and log it; call inside the caller's transaction
+    after its own checks (limits, permissions)."""
+    now = now or timezone.now()
+    change = OwnershipChange.objects.create(customer=customer, kind=kind, from_owner=customer.owner,
+                                            to_owner=new_owner, by=by, at=now, reason=reason)
+    with audit.context(user=by, reason=reason or OwnershipKind(kind).label):
+        Customer.objects.filter(pk=customer.pk).update(
+            owner=new_owner, owner_since=now if new_owner else None, pool_entered_at=None if new_owner else now,
+            updated_at=now)
+    customer.owner = new_owner
+    customer.owner_since = now if new_owner else None
+    customer.pool_entered_at = None if new_owner else now
+    # The customer's open visits follow it to its new owner (or are cancelled when it goes to the pool).
+    from customers.services.visits import hand_over_open_visits
+
+    hand_over_open_visits(customer, by=by)
+    return change
+
+
+@transaction.atomic
+def record_follow_up(customer: Customer, *, by, kind: str, content: str, occurred_at=None, contact=None,
+                     next_step: str = "") -> FollowUp:
+    """A follow-up of any kind; it resets the customer's pool clock."""
+    occurred_at = occurred_at or timezone.now()
+    with audit.context(user=by, reason=gettext("登记跟进记录")):
+        follow_up = FollowUp.objects.create(customer=customer, by=by, kind=kind, content=content,
+                                            occurred_at=occurred_at, contact=contact, next_step=next_step)
+        Customer.objects.filter(Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=occurred_at),
+                                pk=customer.pk).update(last_follow_up_at=occurred_at)
+    if customer.last_follow_up_at is None or customer.last_follow_up_at < occurred_at:
+        customer.last_follow_up_at = occurred_at
+    return follow_up
+
+
+def save_contact(contact: Contact, *, by, reason: str = "") -> Contact:
+    """Save a contact; a primary contact unmarks the customer's previous one in the same transaction."""
+    with transaction.atomic(), audit.context(user=by, reason=reason or gettext("保存联系人")):
+        Customer.all_objects.select_for_update().filter(pk=contact.customer_id).first()  # one switch at a time
+        if contact.is_primary and contact.is_active:
+            Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk) \
+                .update(is_primary=False)
+        contact.save()
+    return contact
+
+
+def deactivate_contact(contact: Contact, *, by) -> None:
+    """A contact who left is kept on file (follow-ups refer to them) but no longer offered or primary."""
+    with transaction.atomic(), audit.context(user=by, reason=gettext("停用联系人")):
+        Contact.objects.filter(pk=contact.pk).update(is_active=False, is_primary=False)
+
+
+class StatusChanged(Exception):
+    """Someone else changed the status since the page was shown."""
+
+
+def change_status(customer: Customer, status: CustomerOption | None, *, expected, by, reason: str = "") -> None:
+    """Quick status change: one guarded update (the status the user saw), audited with the reason."""
+    old = customer.status
+    text = gettext("修改客户状态：%(old)s → %(new)s") % {"old": old or gettext("未设置"), "new": status or gettext("未设置")}
+    if reason:
+        text = f"{text}。{reason}"
+    with transaction.atomic(), audit.context(user=by, reason=text):
+        updated = Customer.objects.filter(pk=customer.pk, status_id=expected).update(
+            status=status, updated_at=timezone.now())
+    if not updated:
+        raise StatusChanged(gettext("客户状态已被他人修改，请刷新页面后重试。"))
+    customer.status = status
+
+
+def record_business(customer: Customer, *, by, occurred_on, amount, description: str = "") -> BusinessRecord:
+    with transaction.atomic(), audit.context(user=by, reason=gettext("登记业务记录")):
+        return BusinessRecord.objects.create(customer=customer, occurred_on=occurred_on, amount=amount,
+                                             description=description, recorded_by=by)

@@ -1,0 +1,377 @@
+"""Visits, phone contacts and service return visits (PROCEDURES.md §1 "Visits"; seed 004 客户关系管理制度 /
+客户服务体系 "五、客户回访制度").
+
+The plan
+  ``generate_visit_plans(month)`` gives every owned customer (not in the pool, not in the recycle bin), for
+  that calendar month: ``CustomerPolicy.visits_per_month(grade)`` visits (走访); for grade C, when the policy
+  asks for it, one phone contact (电话联系) per ISO week of the month, each week clipped to the month (a
+  fragment without a working day is skipped); and
+  a service return visit (服务回访) monthly in the first year of the relationship, then one per calendar
+  quarter (generated in the quarter's first month). It is idempotent: what exists for a customer, kind and
+  period is counted, cancelled plans included, and only the shortfall is created. Each planned visit opens
+  a "visit_plan" deadline due at 17:30 of the last working day of its period, so that an overdue plan escalates to the
+  owner's manager through the deadline tick.
+
+Arranging and recording
+  The owner phones the customer first: the agreed time (→ 已约定, and the record is then due by 12:00 of the
+  next working day after it — the "visit_record" deadline), or a note that the customer could not talk (the
+  visit stays 待安排). The record (回访记录) closes both deadlines and creates the customer's follow-up, which
+  resets the pool clock. A record handed in after its due time is accepted and flagged late.
+
+Each change is one guarded update (``UPDATE … WHERE status IN (…)``) with its audit context and its
+deadline changes in one transaction.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from customers.models import (Customer, CustomerPolicy, FollowUpKind, Grade, Visit, VisitKind, VisitStatus)
+from customers.services.records import record_follow_up
+from qms import audit, deadlines
+from qms.people import Role
+from qms.workdays import WorkingCalendar
+
+PLAN_DEADLINE = "visit_plan"
+RECORD_DEADLINE = "visit_record"
+
+# The record is handed in the same day or by noon of the next working day (§1 "Visits").
+RECORD_DUE_TIME = dt.time(12, 0)
+# A plan is due at the end of the last day of its period, at the end of office hours.
+PLAN_DUE_TIME = dt.time(17, 30)
+
+# What may follow what; the same state again is a new arrangement (rescheduled) or a further note.
+PIPELINE = {
+    VisitStatus.PLANNED: {VisitStatus.PLANNED, VisitStatus.ARRANGED, VisitStatus.RECORDED, VisitStatus.CANCELLED},
+    VisitStatus.ARRANGED: {VisitStatus.ARRANGED, VisitStatus.RECORDED, VisitStatus.CANCELLED},
+    VisitStatus.RECORDED: set(),
+    VisitStatus.CANCELLED: set(),
+}
+OPEN_STATUSES = (VisitStatus.PLANNED, VisitStatus.ARRANGED)
+
+
+class VisitRefused(Exception):
+    """An action that was not taken; ``str(error)`` is the translated reason shown to the user."""
+
+
+def _sources(target) -> list[str]:
+    return [source for source, targets in PIPELINE.items() if target in targets]
+
+
+def _local(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=timezone.get_default_timezone())
+
+
+# --- periods and due times ------------------------------------------------------------------------------
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The ISO weeks (Monday–Sunday) that touch the month, each clipped to the month."""
+    first, last = month_bounds(month)
+    weeks = []
+    monday = first - dt.timedelta(days=first.weekday())
+    while monday <= last:
+        weeks.append((max(monday, first), min(monday + dt.timedelta(days=6), last)))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def relationship_start(customer: Customer) -> dt.date:
+    return customer.relationship_started_on or timezone.localtime(customer.created_at).date()
+
+
+def return_visit_period(customer: Customer, month: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The service return visit due for ``customer`` from ``month``, if any (seed 004 客户回访制度: every month
+    in the first year of the relationship, every quarter after it)."""
+    first, last = month_bounds(month)
+    start = relationship_start(customer)
+    if start > last:
+        return None
+    if first < start + relativedelta(years=1):
+        return first, last
+    if first.month not in (1, 4, 7, 10):
+        return None
+    return first, month_bounds(first + relativedelta(months=2))[1]
+
+
+def record_due(visit_time: dt.datetime, working_calendar: WorkingCalendar | None = None) -> dt.datetime:
+    """12:00 of the next working day after the visit (holidays and adjusted working days count)."""
+    day = timezone.localtime(visit_time).date()
+    next_day = (working_calendar or WorkingCalendar()).add_working_days(day, 1)
+    return _local(next_day, RECORD_DUE_TIME)
+
+
+def last_working_day(start: dt.date, end: dt.date, working_calendar: WorkingCalendar | None = None) -> dt.date | None:
+    working_calendar = working_calendar or WorkingCalendar()
+    day = end
+    while day >= start:
+        if working_calendar.is_working_day(day):
+            return day
+        day -= dt.timedelta(days=1)
+    return None
+
+
+def plan_due(visit: Visit, working_calendar: WorkingCalendar | None = None) -> dt.datetime:
+    """17:30 of the period's last working day (a week ending on Sunday is due on Friday; the end of the period
+    itself when it holds no working day)."""
+    day = last_working_day(visit.period_start, visit.period_end, working_calendar) or visit.period_end
+    return _local(day, PLAN_DUE_TIME)
+
+
+def is_late(visit: Visit) -> bool:
+    """Recorded after its due time, or still unrecorded past it."""
+    if visit.record_due_at is None:
+        return False
+    if visit.recorded_at is not None:
+        return visit.recorded_at > visit.record_due_at
+    return visit.status == VisitStatus.ARRANGED and visit.record_due_at < timezone.now()
+
+
+def is_overdue(visit: Visit, today: dt.date | None = None) -> bool:
+    """Open past the end of its period, or arranged with its record past due."""
+    if visit.status not in OPEN_STATUSES:
+        return False
+    today = today or timezone.localdate()
+    return visit.period_end < today or is_late(visit)
+
+
+# --- deadlines ------------------------------------------------------------------------------------------
+def _open(visit: Visit, kind: str, title: str, due_at: dt.datetime, remind_before: dt.timedelta):
+    return deadlines.open_deadline(visit, kind, title, visit.owner, due_at, remind_before=remind_before)
+
+
+def _open_plan_deadline(visit: Visit, working_calendar: WorkingCalendar | None = None):
+    title = gettext("%(kind)s计划：%(customer)s（%(start)s 至 %(end)s）") % {
+        "kind": visit.get_kind_display(), "customer": visit.customer.name,
+        "start": visit.period_start.strftime("%m-%d"), "end": visit.period_end.strftime("%m-%d")}
+    remind = dt.timedelta(days=1) if visit.kind == VisitKind.PHONE else dt.timedelta(days=3)
+    return _open(visit, PLAN_DEADLINE, title, plan_due(visit, working_calendar), remind)
+
+
+def _open_record_deadline(visit: Visit):
+    title = gettext("提交回访记录：%(customer)s（%(kind)s，约定 %(at)s）") % {
+        "customer": visit.customer.name, "kind": visit.get_kind_display(),
+        "at": timezone.localtime(visit.arranged_at).strftime("%m-%d %H:%M")}
+    return _open(visit, RECORD_DEADLINE, title, visit.record_due_at, dt.timedelta(hours=4))
+
+
+# --- the monthly plan -----------------------------------------------------------------------------------
+@dataclass
+class PlanResult:
+    customers: int = 0
+    visits: int = 0
+    phones: int = 0
+    return_visits: int = 0
+
+    @property
+    def created(self) -> int:
+        return self.visits + self.phones + self.return_visits
+
+
+def plans_for(customer: Customer, month: dt.date, policy: CustomerPolicy,
+              working_calendar: WorkingCalendar | None = None) -> list[tuple[str, dt.date, dt.date, int]]:
+    """What the plan asks of ``customer`` in ``month``: (kind, period start, period end, how many).
+
+    A week's fragment at either end of the month without a working day in it (a lone Sunday, the first days of
+    May or October off for the holidays) gets no phone contact: nobody can be called at work then, and the
+    weeks around it have theirs."""
+    working_calendar = working_calendar or WorkingCalendar()
+    first, last = month_bounds(month)
+    wanted = []
+    visits = policy.visits_per_month(customer.grade)
+    if visits:
+        wanted.append((VisitKind.VISIT, first, last, visits))
+    if customer.grade == Grade.C and policy.weekly_phone_for_c:
+        wanted.extend((VisitKind.PHONE, start, end, 1) for start, end in weeks_of_month(month)
+                      if last_working_day(start, end, working_calendar))
+    period = return_visit_period(customer, month)
+    if period:
+        wanted.append((VisitKind.RETURN_VISIT, period[0], period[1], 1))
+    return wanted
+
+
+def _plan_customer(customer_id: int, month: dt.date, policy: CustomerPolicy, result: PlanResult,
+                   working_calendar: WorkingCalendar) -> None:
+    with transaction.atomic():
+        # One plan run per customer at a time: a second run (a retry, two workers) waits and then finds it done.
+        customer = (Customer.objects.select_for_update(of=("self",)).select_related("owner")
+                    .filter(pk=customer_id, owner__isnull=False).first())
+        if customer is None:
+            return
+        wanted = plans_for(customer, month, policy, working_calendar)
+        if not wanted:
+            return
+        existing = dict(((row["kind"], row["period_start"]), row["n"]) for row in
+                        Visit.objects.filter(customer=customer, period_start__in={w[1] for w in wanted})
+                        .values("kind", "period_start").annotate(n=Count("pk")))
+        created = []
+        for kind, start, end, count in wanted:
+            for _i in range(max(0, count - existing.get((kind, start), 0))):
+                created.append(Visit(customer=customer, owner=customer.owner, kind=kind, period_start=start,
+                                     period_end=end, status=VisitStatus.PLANNED))
+        if not created:
+            return
+        with audit.context(reason=gettext("生成 %(month)s 回访计划") % {"month": month.strftime("%Y-%m")}):
+            for visit in created:
+                visit.save()
+                _open_plan_deadline(visit, working_calendar)
+        result.customers += 1
+        for visit in created:
+            if visit.kind == VisitKind.VISIT:
+                result.visits += 1
+            elif visit.kind == VisitKind.PHONE:
+                result.phones += 1
+            else:
+                result.return_visits += 1
+
+
+def generate_visit_plans(month: dt.date, *, customers=None) -> PlanResult:
+    """The plan of ``month`` for every owned customer (or those of ``customers``); idempotent."""
+    policy = CustomerPolicy.current()
+    queryset = Customer.objects.filter(owner__isnull=False)
+    if customers is not None:
+        queryset = queryset.filter(pk__in=[getattr(c, "pk", c) for c in customers])
+    result = PlanResult()
+    working_calendar = WorkingCalendar()  # one snapshot of the holidays for the whole run
+    for customer_id in queryset.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=2000):
+        _plan_customer(customer_id, month, policy, result, working_calendar)
+    return result
+
+
+# --- who may ---------------------------------------------------------------------------------------------
+def may_work_on(user, visit: Visit) -> bool:
+    """Arranging and recording: the visit's owner, or the customer's owner now (after a hand-over)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or visit.owner_id == user.pk or visit.customer.owner_id == user.pk
+
+
+def may_cancel(user, visit: Visit | None = None) -> bool:
+    """Cancelling a plan: the owner's manager, the general manager or the management representative."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or user.has_role(Role.GM, Role.MR):
+        return True
+    if visit is None:
+        return user.manages_a_department()
+    manager = visit.owner.manager()
+    return manager is not None and manager.pk == user.pk
+
+
+# --- actions ---------------------------------------------------------------------------------------------
+def _guarded_update(visit: Visit, target: str, **fields) -> None:
+    changed = Visit.objects.filter(pk=visit.pk, status__in=_sources(target)).update(status=target, **fields)
+    if changed != 1:
+        current = Visit.objects.filter(pk=visit.pk).values_list("status", flat=True).first()
+        raise VisitRefused(gettext("此回访当前为“%(status)s”，不能执行此操作；请刷新页面。")
+                           % {"status": VisitStatus(current).label if current else "—"})
+    visit.status = target
+    for name, value in fields.items():
+        setattr(visit, name, value)
+
+
+def _check_open(visit: Visit) -> None:
+    if visit.status not in OPEN_STATUSES:
+        raise VisitRefused(gettext("此回访已%(status)s，不能再修改。") % {"status": visit.get_status_display()})
+
+
+def arrange_visit(visit: Visit, *, by, arranged_at: dt.datetime | None = None, note: str = "") -> Visit:
+    """The result of the owner's phone call: the agreed time (→ 已约定, record deadline opened), or a note that
+    the customer could not talk (stays as it is)."""
+    if not may_work_on(by, visit):
+        raise VisitRefused(gettext("只有负责人可以预约和登记此回访。"))
+    _check_open(visit)
+    note = (note or "").strip()
+    if arranged_at is None and not note:
+        raise VisitRefused(gettext("请填写与客户约定的时间，或说明客户不便沟通的情况。"))
+    with transaction.atomic():
+        if arranged_at is None:
+            with audit.context(user=by, reason=gettext("客户不便沟通：%(note)s") % {"note": note}):
+                _guarded_update(visit, visit.status, arrangement_note=note[:200])
+            return visit
+        due = record_due(arranged_at)
+        reason = gettext("与客户约定%(kind)s时间 %(at)s") % {
+            "kind": visit.get_kind_display(), "at": timezone.localtime(arranged_at).strftime("%Y-%m-%d %H:%M")}
+        with audit.context(user=by, reason=reason):
+            _guarded_update(visit, VisitStatus.ARRANGED, arranged_at=arranged_at, record_due_at=due,
+                            arrangement_note=note[:200])
+            _open_record_deadline(visit)
+    return visit
+
+
+def record_visit(visit: Visit, *, by, visited_at: dt.datetime, content: str, contact=None, purpose: str = "",
+                 outcome: str = "", next_step: str = "", now: dt.datetime | None = None) -> Visit:
+    """The visit record (回访记录): closes the plan and record deadlines, creates the customer's follow-up
+    (which resets the pool clock). Accepted when late; ``is_late`` then flags it."""
+    if not may_work_on(by, visit):
+        raise VisitRefused(gettext("只有负责人可以预约和登记此回访。"))
+    _check_open(visit)
+    if not (content or "").strip():
+        raise VisitRefused(gettext("请填写回访内容。"))
+    if contact is not None and contact.customer_id != visit.customer_id:
+        raise VisitRefused(gettext("联系人不属于此客户。"))
+    now = now or timezone.now()
+    # Not arranged beforehand (e.g. a phone contact made straight away): due from the visit itself.
+    due = visit.record_due_at or record_due(visited_at)
+    kind = FollowUpKind.CALL if visit.kind == VisitKind.PHONE else FollowUpKind.VISIT
+    with transaction.atomic(), audit.context(user=by, reason=gettext("登记回访记录")):
+        _guarded_update(visit, VisitStatus.RECORDED, visited_at=visited_at, contact=contact, purpose=purpose,
+                        content=content, outcome=outcome, next_step=next_step, record_due_at=due, recorded_at=now)
+        text = "\n".join(part for part in (
+            gettext("【%(kind)s】%(purpose)s") % {"kind": visit.get_kind_display(), "purpose": purpose},
+            content, gettext("结果：%(outcome)s") % {"outcome": outcome} if outcome else "") if part)
+        follow_up = record_follow_up(visit.customer, by=by, kind=kind, content=text, occurred_at=visited_at,
+                                     contact=contact, next_step=next_step)
+        Visit.objects.filter(pk=visit.pk).update(follow_up=follow_up)
+        visit.follow_up = follow_up
+        deadlines.close_deadlines(visit, (PLAN_DEADLINE, RECORD_DEADLINE))
+    return visit
+
+
+def cancel_visit(visit: Visit, *, by, reason: str) -> Visit:
+    """Cancel a plan with a reason: the owner's manager, the GM or the MR only."""
+    if not may_cancel(by, visit):
+        raise VisitRefused(gettext("只有负责人的部门经理、总经理或管理者代表可以取消回访计划。"))
+    _check_open(visit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise VisitRefused(gettext("请填写取消原因。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("取消回访计划：%(reason)s") % {"reason": reason}):
+        # The model has no field of its own for it: the reason is kept as the cancelled plan's outcome.
+        _guarded_update(visit, VisitStatus.CANCELLED, outcome=gettext("取消原因：%(reason)s") % {"reason": reason})
+        deadlines.close_deadlines(visit, (PLAN_DEADLINE, RECORD_DEADLINE), state=deadlines.Deadline.State.CANCELLED)
+    return visit
+
+
+def hand_over_open_visits(customer: Customer, *, by) -> int:
+    """After the customer changed hands: its open visits follow it to the new owner (their deadlines too);
+    a customer gone to the pool has nobody to visit it, so its open visits are cancelled."""
+    open_visits = list(Visit.objects.filter(customer=customer, status__in=OPEN_STATUSES)
+                       .exclude(owner_id=customer.owner_id).select_related("customer"))
+    if not open_visits:
+        return 0
+    with transaction.atomic():
+        if customer.owner_id is None:
+            with audit.context(user=by, reason=gettext("客户进入客户池，取消未完成的回访")):
+                for visit in open_visits:
+                    _guarded_update(visit, VisitStatus.CANCELLED, outcome=gettext("取消原因：客户进入客户池"))
+                    deadlines.close_deadlines(visit, ("*",), state=deadlines.Deadline.State.CANCELLED)
+            return len(open_visits)
+        with audit.context(user=by, reason=gettext("客户转移，回访随客户移交新负责人")):
+            Visit.objects.filter(pk__in=[v.pk for v in open_visits]).update(owner=customer.owner_id)
+            for visit in open_visits:
+                visit.owner_id = customer.owner_id
+                deadlines.Deadline.objects.filter(
+                    content_type__app_label="customers", content_type__model="visit", object_id=visit.pk,
+                    state=deadlines.Deadline.State.OPEN).update(responsible=customer.owner_id)
+    return len(open_visits)

@@ -1,0 +1,93 @@
+"""Columns of the customer list and its export (one definition, both uses)."""
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+
+NO_DUE = "—"
+
+
+class CustomerTable(tables.Table):
+    name = tables.Column(verbose_name=_("客户名称"), linkify=True, attrs={"td": {"class": "customer-name"}})
+    industry = tables.Column(verbose_name=_("客户行业"), order_by=("industry__order", "industry__label"))
+    rating = tables.Column(verbose_name=_("评分"))
+    address = tables.Column(verbose_name=_("地址"), empty_values=(), order_by=("province", "city", "address"))
+    owner = tables.Column(verbose_name=_("负责人"), empty_values=(), order_by=("owner__full_name", "owner__username"))
+    created_by = tables.Column(verbose_name=_("创建人"), order_by=("created_by__full_name", "created_by__username"))
+    created_at = tables.DateTimeColumn(verbose_name=_("创建时间"), format="Y-m-d H:i")
+    due_days = tables.Column(verbose_name=_("距到期天数"), empty_values=(), orderable=False,
+                             attrs={"td": {"class": "due-days text-end"}})
+    grade = tables.Column(verbose_name=_("客户等级"))
+    status = tables.Column(verbose_name=_("客户状态"), order_by=("status__order", "status__label"))
+    actions = tables.Column(verbose_name=_("操作"), empty_values=(), orderable=False, exclude_from_export=True)
+
+    class Meta:
+        model = Customer
+        fields = ["name", "industry", "rating", "address", "owner", "created_by", "created_at", "due_days", "grade",
+                  "status", "actions"]
+        attrs = {"class": "table table-sm table-hover align-middle mb-0", "id": "customer-table"}
+
+    def __init__(self, *args, policy=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        self.user = user
+        self.today = timezone.localdate()
+
+    def due_days_of(self, record):
+        """Whole days until the customer returns to the pool (CustomerPolicy.return_due); None in the pool."""
+        due = self.policy.return_due(record) if self.policy is not None else None
+        if due is None:
+            return None
+        return (timezone.localtime(due).date() - self.today).days
+
+    def value_due_days(self, record):
+        days = self.due_days_of(record)
+        return NO_DUE if days is None else days
+
+    def render_due_days(self, record):
+        days = self.due_days_of(record)
+        if days is None:
+            return NO_DUE
+        warning = self.policy.return_warning_days if self.policy else 0
+        css = "danger" if days <= 0 else "warning" if days <= warning else "light"
+        return format_html('<span class="badge text-bg-{}">{}</span>', css, days)
+
+    def value_address(self, record):
+        return " ".join(part for part in (record.province and record.province.name, record.city and record.city.name,
+                                          record.address) if part)
+
+    def render_address(self, record):
+        return self.value_address(record) or "—"
+
+    def value_owner(self, record):
+        return record.owner.display_name if record.owner_id else str(_("客户池"))
+
+    def render_owner(self, record):
+        if record.owner_id:
+            return record.owner.display_name
+        return format_html('<span class="badge text-bg-secondary">{}</span>', _("客户池"))
+
+    def render_rating(self, record):
+        return record.get_rating_display()
+
+    def value_rating(self, record):
+        return record.get_rating_display()
+
+    def render_grade(self, record):
+        return format_html('<span class="badge grade-{} text-bg-{}">{}</span>', record.grade,
+                           {"A": "danger", "B": "warning"}.get(record.grade, "secondary"), record.get_grade_display())
+
+    def value_grade(self, record):
+        return record.get_grade_display()
+
+    def render_actions(self, record):
+        links = [format_html('<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>',
+                             record.get_absolute_url(), _("查看"))]
+        if self.user is not None and self.user.has_perm("customers.change_customer", record):
+            links.append(format_html(' <a class="btn btn-sm btn-outline-primary" href="{}">{}</a>',
+                                     reverse("customers:edit", args=[record.pk]), _("编辑")))
+        return mark_safe("".join(links))  # noqa: S308  (each link built by format_html)

@@ -1,0 +1,60 @@
+"""Celery tasks of the customer pool (PROCEDURES.md §1): thin wrappers around ``customers.services.pool``.
+
+The daily run (02:00 Asia/Shanghai) first gives back to the pool the customers nobody followed up in time, then
+warns the owners of those whose time is near. Both services are idempotent — a retry or a second run the same
+night returns nothing twice and warns nobody twice. The beat row (django-celery-beat, editable in the admin)
+is created on ``post_migrate`` (connected by ``customers.views.pool``) and left alone once it exists.
+"""
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DEFAULT_DB_ALIAS, OperationalError
+
+DAILY_TASK = "customers.tasks.pool_daily_run"
+SCHEDULE_NAME = "客户池：到期自动回收与回收提醒"
+
+
+@shared_task(name="customers.tasks.return_due_customers", acks_late=True,
+             autoretry_for=(OperationalError, OSError), max_retries=3, retry_backoff=True)
+def return_due_customers() -> int:
+    from customers.services import pool
+
+    return pool.return_due_customers()
+
+
+@shared_task(name="customers.tasks.warn_before_return", acks_late=True,
+             autoretry_for=(OperationalError, OSError), max_retries=3, retry_backoff=True)
+def warn_before_return() -> int:
+    from customers.services import pool
+
+    return pool.warn_before_return()
+
+
+@shared_task(name=DAILY_TASK, acks_late=True, autoretry_for=(OperationalError, OSError), max_retries=3,
+             retry_backoff=True)
+def pool_daily_run() -> dict:
+    """Returns {"returned": n, "warned": n}."""
+    from customers.services import pool
+
+    return {"returned": pool.return_due_customers(), "warned": pool.warn_before_return()}
+
+
+def schedule_daily_run(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
+    """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    try:
+        crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
+        task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    except LookupError:
+        return
+    if task_model.objects.using(using).filter(name=SCHEDULE_NAME).exists():
+        return
+    crontab, _created = crontab_model.objects.using(using).get_or_create(
+        minute="0", hour="2", day_of_month="*", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai")
+    task_model.objects.using(using).get_or_create(
+        name=SCHEDULE_NAME,
+        defaults={"task": DAILY_TASK, "crontab": crontab, "enabled": True,
+                  "description": "Returns customers without follow-up to the pool and warns their owners "
+                                 "before (PROCEDURES.md §1 Customer pool)."})

@@ -1,0 +1,409 @@
+"""The customer pages of PROCEDURES.md §1: create / edit (with the primary contact and the near-duplicate
+warning), the list with its scopes, search and counts, the detail page with its tabs (overview and quick
+status change, contacts, follow-ups, business records, archive) and the province → city look-up.
+
+Permissions (rules, declared here):
+
+- ``customers.view_customer`` — anyone signed in may open the list; which customers they see is the
+  visibility rule of ``customers.selectors`` (GM, MR, customer service: all; a department manager: their
+  department's; everyone else: their own and the pool). Another's customer answers 404.
+- ``customers.add_customer`` — sales (the sales manager holds the sales role too), customer service, GM and MR:
+  the people who take a customer's first question (首问负责制). Other departments pass a new customer to sales.
+  The owner picker offers: GM, MR, customer service — anyone; a department manager — their department's
+  members; a salesperson — themselves (customers.forms.owner_choices_for).
+- ``customers.change_customer`` — on a customer: its owner, the manager of the owner's department, GM, MR and
+  customer service; pool customers (no owner) only GM, MR and customer service. The same permission covers
+  the customer's contacts, follow-ups, business records, archive sections and quick status change: whoever
+  may edit the customer keeps its file. Without an object: whether the user may edit any customer at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import rules
+from dateutil.relativedelta import relativedelta
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Count, Prefetch, Sum
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from customers.filtersets import CustomerFilter
+from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, StatusForm)
+from customers.models import Contact, Customer, CustomerPolicy, Region
+from customers.selectors import SEES_ALL, customer_list_queryset
+from customers.services.records import (StatusChanged, change_status, create_customer, deactivate_contact,
+                                        record_business, record_follow_up, save_contact, save_customer)
+from customers.tables import CustomerTable
+from qms.people import Role, has_role, is_department_manager, visible_to
+from qms.registry import MenuEntry, register_menu
+from qms.views.generic import RecordDetailView, RecordListView
+
+
+# --- permissions ----------------------------------------------------------------------------------------
+@rules.predicate
+def may_edit_customer(user, customer=None) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.has_role(*SEES_ALL):
+        return True
+    if customer is None:
+        return user.has_role(Role.SALES) or is_department_manager(user)
+    if customer.owner_id is None:
+        return False
+    if customer.owner_id == user.pk:
+        return True
+    department = customer.owner.department  # select_related("owner__department") by every caller
+    return department is not None and department.manager_id == user.pk
+
+
+rules.set_perm("customers.add_customer", has_role(Role.SALES, Role.CUSTOMER_SERVICE, Role.GM, Role.MR))
+rules.set_perm("customers.change_customer", may_edit_customer)
+
+register_menu(MenuEntry(label=gettext_lazy("客户"), icon="bi-people", order=10, children=[
+    (gettext_lazy("客户列表"), "customers:list", "customers.view_customer"),
+    (gettext_lazy("新建客户"), "customers:create", "customers.add_customer"),
+]))
+
+
+# --- the list -------------------------------------------------------------------------------------------
+def _local_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _created_since(day_of):
+    return lambda qs, user: qs.filter(created_at__gte=_local_start(day_of(timezone.localdate())))
+
+
+class CustomerListView(RecordListView):
+    import_key = "customers"
+    model = Customer
+    table_class = CustomerTable
+    filterset_class = CustomerFilter
+    permission_required = "customers.view_customer"
+    template_name = "customers/list.html"
+    title = gettext_lazy("客户列表")
+    create_url_name = "customers:create"
+    create_permission = "customers.add_customer"
+    count_by = ("grade", "status")
+    export_exclude = ("actions",)
+    scopes = {
+        "all": (gettext_lazy("全部"), lambda qs, user: qs),
+        "mine": (gettext_lazy("我的客户"), lambda qs, user: qs.filter(owner=user)),
+        "today": (gettext_lazy("今日创建"), _created_since(lambda today: today)),
+        "week": (gettext_lazy("本周新建"), _created_since(lambda today: today - dt.timedelta(days=today.weekday()))),
+        "month": (gettext_lazy("本月新建"), _created_since(lambda today: today.replace(day=1))),
+        "recent": (gettext_lazy("最近更新"), lambda qs, user: qs.filter(
+            updated_at__gte=timezone.now() - relativedelta(months=1)).order_by("-updated_at", "-id")),
+    }
+
+    def base_queryset(self):
+        return customer_list_queryset().select_related("owner__department")
+
+    def get_table_kwargs(self):
+        if not hasattr(self, "policy"):
+            self.policy = CustomerPolicy.current()  # read once: 距到期天数 of every row is computed from it
+        return {**super().get_table_kwargs(), "policy": self.policy, "user": self.request.user}
+
+    def counts(self, queryset):
+        """Counts per grade and per status (the status is a list entry: its label, in the list's order)."""
+        result = []
+        for field_name in self.count_by:
+            field = Customer._meta.get_field(field_name)
+            if field.is_relation:
+                rows = (queryset.order_by().values(f"{field_name}__label", f"{field_name}__order")
+                        .annotate(n=Count("pk")).order_by(f"{field_name}__order", f"{field_name}__label"))
+                values = [{"value": r[f"{field_name}__label"] or _("未填"), "n": r["n"]} for r in rows]
+            else:
+                choices = dict(field.flatchoices)
+                rows = queryset.order_by().values(field_name).annotate(n=Count("pk")).order_by(field_name)
+                values = [{"value": choices.get(r[field_name], r[field_name]), "n": r["n"]} for r in rows]
+            result.append({"label": field.verbose_name, "field": field_name, "values": values})
+        return result
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["filter"].form
+        context["quick_search"] = form["q"]
+        context["advanced_fields"] = [form[name] for name in form.fields if name != "q"]
+        context["advanced_open"] = any(self.request.GET.get(name) for name in form.fields if name != "q")
+        return context
+
+
+# --- the detail page ------------------------------------------------------------------------------------
+def _customer_queryset():
+    return (customer_list_queryset()
+            .select_related("owner__department", "source", "nature", "revenue_band", "employees_band")
+            .prefetch_related(Prefetch("contacts", Contact.objects.order_by("-is_active", "-is_primary", "id"))))
+
+
+class CustomerDetailView(RecordDetailView):
+    model = Customer
+    permission_required = "customers.view_customer"
+    template_name = "customers/detail.html"
+    attachments = True
+    tabs = [
+        ("overview", gettext_lazy("概览"), "customers/tab_overview.html"),
+        ("contacts", gettext_lazy("联系人"), "customers/tab_contacts.html"),
+        ("follow_ups", gettext_lazy("跟进记录"), "customers/tab_follow_ups.html"),
+        ("business", gettext_lazy("业务记录"), "customers/tab_business.html"),
+        ("archive", gettext_lazy("档案"), "customers/tab_archive.html"),
+    ]
+    bound_forms: dict = {}
+
+    def base_queryset(self):
+        return _customer_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer, user = self.object, self.request.user
+        can_edit = user.has_perm("customers.change_customer", customer)
+        policy = CustomerPolicy.current()
+        due = policy.return_due(customer)
+        context.update({
+            "can_edit": can_edit,
+            "return_due": due,
+            "due_days": (timezone.localtime(due).date() - timezone.localdate()).days if due else None,
+            "primary_contact": customer.primary_contact,
+            "contacts": customer.contacts.all(),
+        })
+        tab = context["current_tab"]["slug"]
+        forms = self.bound_forms
+        if tab == "overview" and can_edit:
+            context["status_form"] = forms.get("status_form") or StatusForm(customer=customer)
+        elif tab == "follow_ups":
+            context["follow_ups"] = customer.follow_ups.select_related("by", "contact")[:200]
+            if can_edit:
+                context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(customer=customer)
+        elif tab == "business":
+            records = customer.business_records.select_related("recorded_by")
+            context["business_records"] = records[:200]
+            context["business_total"] = records.aggregate(total=Sum("amount"))["total"] or 0
+            if can_edit:
+                context["business_form"] = forms.get("business_form") or BusinessRecordForm()
+        return context
+
+
+def _render_detail(request, customer: Customer, tab: str, **bound_forms):
+    """The detail page again, on ``tab``, with a form that failed (what was typed is kept)."""
+    request.GET = request.GET.copy()
+    request.GET["tab"] = tab
+    view = CustomerDetailView(bound_forms=bound_forms)
+    view.setup(request, pk=customer.pk)
+    view.object = view.get_object()
+    return view.render_to_response(view.get_context_data(object=view.object), status=400)
+
+
+def _visible_customer(request, pk) -> Customer:
+    return get_object_or_404(visible_to(request.user, _customer_queryset()), pk=pk)
+
+
+def _editable_customer(request, pk) -> Customer | HttpResponseRedirect:
+    """The customer if the user may edit it; else a redirect to its page with the reason (404 if unseen)."""
+    customer = _visible_customer(request, pk)
+    if not request.user.has_perm("customers.change_customer", customer):
+        messages.error(request, _("只有负责人、其部门经理、总经理、管理者代表和客户服务部可以修改此客户。"))
+        return HttpResponseRedirect(customer.get_absolute_url())
+    return customer
+
+
+# --- create and edit ------------------------------------------------------------------------------------
+@permission_required("customers.add_customer", raise_exception=True)
+def customer_create(request):
+    post = request.POST if request.method == "POST" else None
+    form = CustomerForm(post, user=request.user)
+    contact_form = ContactForm(post, prefix="contact", optional=True)
+    if post is not None:
+        valid = form.is_valid() & contact_form.is_valid()  # both run, so that every error shows at once
+        if valid:
+            contacts = []
+            if not contact_form.is_empty():
+                contact = contact_form.save(commit=False)
+                contact.is_primary = True
+                contacts.append(contact)
+            data = form.cleaned_data
+            customer = create_customer(by=request.user, owner=data.get("owner"), to_pool=data.get("to_pool", False),
+                                       contacts=contacts, **form.customer_fields())
+            if customer.in_pool:
+                messages.success(request, _("已保存客户“%(name)s”，并放入客户池。") % {"name": customer.name})
+            else:
+                messages.success(request, _("已保存客户“%(name)s”。") % {"name": customer.name})
+            if request.POST.get("action") == "save_new":
+                messages.info(request, _("请继续新建下一个客户。"))
+                return HttpResponseRedirect(reverse("customers:create"))
+            return HttpResponseRedirect(reverse("customers:list"))
+    return render(request, "customers/form.html", {
+        "form": form, "contact_form": contact_form, "title": _("新建客户"), "creating": True,
+        "back_url": reverse("customers:list"),
+    }, status=400 if post is not None else 200)
+
+
+def customer_edit(request, pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    post = request.POST if request.method == "POST" else None
+    form = CustomerForm(post, instance=customer, user=request.user)
+    if post is not None and form.is_valid():
+        save_customer(form.save(commit=False), by=request.user)
+        messages.success(request, _("已保存客户“%(name)s”。") % {"name": customer.name})
+        return HttpResponseRedirect(customer.get_absolute_url())
+    return render(request, "customers/form.html", {
+        "form": form, "object": customer, "title": _("修改客户：%(name)s") % {"name": customer.name},
+        "creating": False, "back_url": customer.get_absolute_url(),
+    }, status=400 if post is not None else 200)
+
+
+def archive_edit(request, pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    form = ArchiveForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        save_customer(form.save(commit=False), by=request.user, reason=_("修改客户档案"))
+        messages.success(request, _("客户档案已保存。"))
+        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=archive")
+    return render(request, "customers/contact_form.html", {
+        "form": form, "object": customer, "title": _("编辑客户档案"), "form_id": "archive-form",
+        "back_url": f"{customer.get_absolute_url()}?tab=archive",
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+def cities(request):
+    """The cities of a province, for the cascading select of the customer form."""
+    province = request.GET.get("province", "")
+    rows = Region.objects.filter(level=Region.Level.CITY, parent_id=province).order_by("code") if province else []
+    return JsonResponse({"cities": [{"code": r.code, "name": r.name} for r in rows]})
+
+
+# --- overview: quick status change ----------------------------------------------------------------------
+@require_POST
+def set_status(request, pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    form = StatusForm(request.POST, customer=customer)
+    if not form.is_valid():
+        return _render_detail(request, customer, "overview", status_form=form)
+    data = form.cleaned_data
+    if data["status"] == customer.status:
+        messages.info(request, _("客户状态没有变化。"))
+        return HttpResponseRedirect(customer.get_absolute_url())
+    try:
+        change_status(customer, data["status"], expected=data["expected"] or None, by=request.user,
+                      reason=data["reason"])
+    except StatusChanged as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("客户状态已改为“%(status)s”。") % {"status": data["status"] or _("未设置")})
+    return HttpResponseRedirect(customer.get_absolute_url())
+
+
+# --- contacts -------------------------------------------------------------------------------------------
+def _contact_page(request, customer, form, contact=None):
+    return render(request, "customers/contact_form.html", {
+        "form": form, "object": customer, "contact": contact, "form_id": "contact-form",
+        "title": _("修改联系人") if contact else _("新增联系人"),
+        "back_url": f"{customer.get_absolute_url()}?tab=contacts",
+    }, status=400 if request.method == "POST" else 200)
+
+
+def contact_add(request, pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    form = ContactForm(request.POST or None, initial={"is_primary": customer.primary_contact is None})
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        contact.customer = customer
+        save_contact(contact, by=request.user, reason=_("新增联系人"))
+        messages.success(request, _("已添加联系人“%(name)s”。") % {"name": contact.name})
+        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
+    return _contact_page(request, customer, form)
+
+
+def _contact_of(customer, contact_pk) -> Contact:
+    contact = next((c for c in customer.contacts.all() if c.pk == contact_pk), None)
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def contact_edit(request, pk, contact_pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    contact = _contact_of(customer, contact_pk)
+    if not contact.is_active:
+        messages.error(request, _("联系人已停用，不能修改。"))
+        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        save_contact(form.save(commit=False), by=request.user, reason=_("修改联系人"))
+        messages.success(request, _("已保存联系人“%(name)s”。") % {"name": contact.name})
+        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
+    return _contact_page(request, customer, form, contact)
+
+
+@require_POST
+def contact_deactivate(request, pk, contact_pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    contact = _contact_of(customer, contact_pk)
+    deactivate_contact(contact, by=request.user)
+    messages.success(request, _("已停用联系人“%(name)s”。") % {"name": contact.name})
+    return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
+
+
+# --- follow-ups and business records --------------------------------------------------------------------
+@require_POST
+def follow_up_add(request, pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    form = FollowUpForm(request.POST, customer=customer)
+    if not form.is_valid():
+        return _render_detail(request, customer, "follow_ups", follow_up_form=form)
+    data = form.cleaned_data
+    record_follow_up(customer, by=request.user, kind=data["kind"], content=data["content"],
+                     occurred_at=data["occurred_at"], contact=data["contact"], next_step=data["next_step"])
+    messages.success(request, _("已登记跟进记录。"))
+    return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=follow_ups")
+
+
+@require_POST
+def business_add(request, pk):
+    customer = _editable_customer(request, pk)
+    if isinstance(customer, HttpResponseRedirect):
+        return customer
+    form = BusinessRecordForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, customer, "business", business_form=form)
+    record_business(customer, by=request.user, **form.cleaned_data)
+    messages.success(request, _("已登记业务记录。"))
+    return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=business")
+
+
+urlpatterns = [
+    path("", CustomerListView.as_view(), name="list"),
+    path("new/", customer_create, name="create"),
+    path("cities/", cities, name="cities"),
+    path("<int:pk>/", CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", customer_edit, name="edit"),
+    path("<int:pk>/archive/", archive_edit, name="archive_edit"),
+    path("<int:pk>/status/", set_status, name="set_status"),
+    path("<int:pk>/contacts/new/", contact_add, name="contact_add"),
+    path("<int:pk>/contacts/<int:contact_pk>/", contact_edit, name="contact_edit"),
+    path("<int:pk>/contacts/<int:contact_pk>/deactivate/", contact_deactivate, name="contact_deactivate"),
+    path("<int:pk>/follow-ups/new/", follow_up_add, name="follow_up_add"),
+    path("<int:pk>/business/new/", business_add, name="business_add"),
+]
+
+from customers import demo  # noqa: E402,F401  (registers the demo seeder)
