@@ -1,0 +1,1 @@
+"""Business rules of complaints and feedback, one module per concern."""
