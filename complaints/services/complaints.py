@@ -1,0 +1,696 @@
+"""Complaints and customer feedback from intake to closure (PROCEDURES.md §3).
+
+Intake (``receive``)
+  Anyone may record what a customer tells them (首问负责制): the receiver stays responsible — the clocks and
+  "我的待办" are theirs — until the hand-over to a responsible department and handler is recorded (the
+  move to 已分派). A complaint from a key account (customer grade A) is flagged, shown with a priority badge
+  and must be handled by a senior person: the handler of a key-account complaint must be a department
+  manager (by default the manager of the responsible department).
+
+The clocks of §3, each a shared deadline (``qms.deadlines``) of a ``Clock`` kind, computed on the working-day
+calendar (``qms.workdays``: statutory holidays and adjusted working days) from the time of receipt:
+  first reply           8 office hours                 met by 登记首次答复
+  on-site visit         8 office hours (when needed)   met by 登记到场处理
+  investigation started 1 working day                  met on entering 调查中
+  accepted reply        2 working days                 met by 登记客户认可的答复
+  written reply         one working week (5 days)      met by 登记书面答复 (the 处理方案)
+Feedback that is not a complaint (suggestion, praise, inquiry) has the first-reply clock only. An overdue
+clock escalates to the responsible department's manager, then to the management representative
+(``escalation_target``, registered with ``qms.deadlines``).
+
+The flow (``PIPELINE``): 已登记 → 已分派 → 调查中 → 处理中 → 待客户确认 → 待回访 → 已关闭, and 无效投诉 from
+已分派 or 调查中 with the explanation given to the customer. Each move that needs data takes it through
+``advance`` (the fields are saved and the move made in one transaction); the guards say in Chinese what is
+missing, so that a move attempted without its data is refused with the reason. Closing (and declaring a
+complaint invalid) is signed. A complaint does not close while a CAPA raised from it is not verified, unless
+the management representative (``complaints.override_capa_close``) signs an override with a reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import rules
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Channel, Clock, Complaint, ComplaintStatus, FeedbackType
+from qms import audit, deadlines, workflow
+from qms.notifications import notify
+from qms.numbering import next_number
+from qms.people import Role, User, has_role, register_visibility
+from qms.registry import WorkItem, register_work_provider
+from qms.signatures import Meaning
+from qms.workdays import WorkingCalendar
+from qms.workflow import Move, TransitionRefused
+
+# Customer grades that are key accounts (大客户): flagged, handled first and by senior staff.
+KEY_ACCOUNT_GRADES = tuple(getattr(settings, "QMS_KEY_ACCOUNT_GRADES", ("A",)))
+# Who sees every complaint; everyone else sees those they received or handle, of their department or of
+# the customers they own.
+SEES_ALL = (Role.CUSTOMER_SERVICE, Role.QUALITY, Role.MR, Role.GM)
+# Who coordinates complaint handling beside the handler and the handler's department manager.
+COORDINATORS = (Role.CUSTOMER_SERVICE, Role.QUALITY, Role.MR)
+
+FIRST_REPLY_HOURS = 8
+ON_SITE_HOURS = 8
+INVESTIGATION_WORKING_DAYS = 1
+ACCEPTED_REPLY_WORKING_DAYS = 2
+WRITTEN_REPLY_WORKING_DAYS = 5  # "one week"
+
+OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED, ComplaintStatus.INVESTIGATING,
+                 ComplaintStatus.CORRECTING, ComplaintStatus.CONFIRMING, ComplaintStatus.RETURN_VISIT)
+FINAL_STATUSES = (ComplaintStatus.CLOSED, ComplaintStatus.INVALID)
+
+
+class ComplaintRefused(TransitionRefused):
+    """An action on a complaint that was not taken; ``str(error)`` is the translated reason."""
+
+
+# --- key accounts, people ------------------------------------------------------------------------------
+def is_key_account_customer(customer) -> bool:
+    if customer is None:
+        return False
+    flag = getattr(customer, "is_key_account", None)
+    if isinstance(flag, bool):
+        return flag
+    return customer.grade in KEY_ACCOUNT_GRADES
+
+
+def is_senior(user) -> bool:
+    """Senior staff for a key-account complaint: a department manager."""
+    return bool(user and user.is_active and user.manages_a_department())
+
+
+def owner_id(complaint) -> int:
+    """首问负责制: the receiver is responsible until the hand-over to a handler is recorded."""
+    return complaint.responsible_id or complaint.received_by_id
+
+
+def owner(complaint):
+    return complaint.responsible if complaint.responsible_id else complaint.received_by
+
+
+def _department_manager_id(complaint):
+    department = complaint.responsible_department
+    return department.manager_id if department is not None else None
+
+
+def may_assign(complaint, user) -> bool:
+    return user.pk == complaint.received_by_id or user.has_role(*COORDINATORS)
+
+
+def may_handle(complaint, user) -> bool:
+    """The person responsible now, the responsible department's manager, or a coordinator."""
+    return (user.pk == owner_id(complaint) or (_department_manager_id(complaint) or 0) == user.pk
+            or user.has_role(*COORDINATORS))
+
+
+def may_close(complaint, user) -> bool:
+    """Closing is an approval: a coordinator or the responsible department's manager signs it."""
+    return user.has_role(*COORDINATORS) or (_department_manager_id(complaint) or 0) == user.pk
+
+
+def _mr():
+    return User.objects.filter(groups__name=Role.MR, is_active=True).order_by("pk").first()
+
+
+def default_handler(department):
+    """The handler proposed on assignment: the department's manager (the one a key account requires)."""
+    if department is None:
+        return None
+    return department.manager if department.manager_id else None
+
+
+# --- visibility and permissions ------------------------------------------------------------------------
+def complaint_visibility(user) -> Q:
+    if user.has_role(*SEES_ALL):
+        return Q()
+    q = (Q(received_by=user) | Q(responsible=user) | Q(responsible_department__manager=user)
+         | Q(customer__owner=user))
+    if user.department_id:
+        q |= Q(responsible_department_id=user.department_id)
+    return q
+
+
+register_visibility(Complaint, complaint_visibility)
+
+
+@rules.predicate
+def _authenticated(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+@rules.predicate
+def _may_handle(user, complaint=None) -> bool:
+    if complaint is None:
+        return bool(user and user.is_authenticated and (user.is_superuser or user.has_role(*COORDINATORS)))
+    return user.is_superuser or may_handle(complaint, user)
+
+
+rules.set_perm("complaints.add_complaint", _authenticated)  # §3 intake: whoever receives it records it
+rules.set_perm("complaints.change_complaint", _may_handle)
+rules.set_perm("complaints.override_capa_close", has_role(Role.MR))
+
+
+# --- clocks --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClockRule:
+    clock: str
+    title: str  # {record}
+    met_field: str  # the complaint's field recording when the clock was met
+    due: Callable  # (WorkingCalendar, received_at) -> aware datetime
+    remind_before: dt.timedelta
+    escalate_after: dt.timedelta
+    all_feedback: bool = False  # also for suggestions, praise and inquiries
+    on_site_only: bool = False
+
+
+CLOCKS = (
+    ClockRule(Clock.FIRST_REPLY, _("首次答复客户：{record}"), "first_replied_at",
+              lambda cal, at: cal.add_working_hours(at, FIRST_REPLY_HOURS),
+              dt.timedelta(hours=2), dt.timedelta(hours=4), all_feedback=True),
+    ClockRule(Clock.ON_SITE, _("到场处理：{record}"), "on_site_at",
+              lambda cal, at: cal.add_working_hours(at, ON_SITE_HOURS),
+              dt.timedelta(hours=2), dt.timedelta(hours=4), on_site_only=True),
+    ClockRule(Clock.INVESTIGATION, _("开始调查：{record}"), "investigation_started_at",
+              lambda cal, at: cal.add_working_days(at, INVESTIGATION_WORKING_DAYS),
+              dt.timedelta(hours=4), dt.timedelta(days=1)),
+    ClockRule(Clock.ACCEPTED_REPLY, _("给出客户认可的答复：{record}"), "accepted_reply_at",
+              lambda cal, at: cal.add_working_days(at, ACCEPTED_REPLY_WORKING_DAYS),
+              dt.timedelta(hours=4), dt.timedelta(days=1)),
+    ClockRule(Clock.WRITTEN_REPLY, _("书面处理方案答复客户：{record}"), "written_reply_at",
+              lambda cal, at: cal.add_working_days(at, WRITTEN_REPLY_WORKING_DAYS),
+              dt.timedelta(days=1), dt.timedelta(days=1)),
+)
+CLOCK_RULES = {rule.clock: rule for rule in CLOCKS}
+
+
+def clock_rules_for(complaint) -> list[ClockRule]:
+    rules_ = []
+    for rule in CLOCKS:
+        if complaint.type != FeedbackType.COMPLAINT and not rule.all_feedback:
+            continue
+        if rule.on_site_only and not complaint.requires_on_site:
+            continue
+        rules_.append(rule)
+    return rules_
+
+
+def open_clocks(complaint, calendar: WorkingCalendar | None = None) -> list:
+    """Open the complaint's clocks, due from its time of receipt; the person responsible now owns them."""
+    calendar = calendar or WorkingCalendar()
+    responsible = owner(complaint)
+    return [deadlines.open_deadline(complaint, rule.clock, rule.title.format(record=complaint), responsible,
+                                    rule.due(calendar, complaint.received_at), remind_before=rule.remind_before,
+                                    escalate_after=rule.escalate_after)
+            for rule in clock_rules_for(complaint)]
+
+
+def escalation_target(deadline, level: int):
+    """§3 "Overdue clocks escalate": first to the responsible department's manager, then to the MR."""
+    if level >= 2:
+        return _mr()
+    complaint = (Complaint.objects.select_related("responsible_department__manager")
+                 .filter(pk=deadline.object_id).first())
+    manager = None
+    if complaint is not None and complaint.responsible_department_id:
+        manager = complaint.responsible_department.manager
+    if manager is None:
+        manager = deadline.responsible.manager()
+    if manager is None or manager.pk == deadline.responsible_id or not manager.is_active:
+        return _mr()
+    return manager
+
+
+deadlines.register_escalation(Complaint, escalation_target)
+
+
+def clock_rows(complaint) -> list[dict]:
+    """The clocks of one complaint for its page and PDF: due, met, on time or late, escalation."""
+    rows = []
+    by_kind = {}
+    for deadline in deadlines.deadlines_for(complaint).filter(kind__in=Clock.values).order_by("pk"):
+        by_kind[deadline.kind] = deadline
+    now = timezone.now()
+    for rule in CLOCKS:
+        deadline = by_kind.get(rule.clock)
+        if deadline is None:
+            continue
+        met_at = getattr(complaint, rule.met_field)
+        if met_at is not None:
+            state, css = (gettext("按时完成"), "success") if met_at <= deadline.due_at else (gettext("超时完成"), "warning")
+        elif deadline.state == deadlines.Deadline.State.CANCELLED:
+            state, css = gettext("未执行（已结案）"), "secondary"
+        elif deadline.due_at < now:
+            state, css = gettext("已逾期"), "danger"
+        else:
+            state, css = gettext("进行中"), "primary"
+        rows.append({"clock": rule.clock, "label": Clock(rule.clock).label, "deadline": deadline,
+                     "due_at": deadline.due_at, "met_at": met_at, "state": state, "css": css,
+                     "responsible": deadline.responsible, "escalated_to": deadline.escalated_to,
+                     "overdue": met_at is None and deadline.state == deadlines.Deadline.State.OPEN
+                     and deadline.due_at < now})
+    return rows
+
+
+def _hand_over_clocks(complaint, to_user) -> int:
+    """首问负责制: on the recorded hand-over the open clocks pass from the receiver to the handler."""
+    return deadlines.Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=complaint.pk,
+        state=deadlines.Deadline.State.OPEN, kind__in=Clock.values,
+    ).update(responsible=to_user)
+
+
+# --- intake --------------------------------------------------------------------------------------------
+RECEIVE_FIELDS = frozenset({"contact_name", "contact_phone", "product", "batch", "quantity", "customer_request",
+                            "requires_on_site"})
+NUMBER_KEYS = {
+    FeedbackType.COMPLAINT: ("complaint", "TS", "客户投诉"),
+}
+FEEDBACK_NUMBER_KEY = ("feedback", "FK", "顾客反馈")
+
+
+def receive(*, by, channel, description, type=FeedbackType.COMPLAINT, customer=None, customer_name="",
+            received_at=None, **fields) -> Complaint:
+    """Record a complaint or other feedback (《客户投诉记录表》/《顾客信息反馈记录表》): numbered, key accounts
+    flagged from the customer, clocks opened, the customer-service team told; audited, one transaction."""
+    unknown = set(fields) - RECEIVE_FIELDS
+    if unknown:
+        raise TypeError(f"receive() got unexpected fields: {', '.join(sorted(unknown))}")
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    if type not in FeedbackType.values:
+        raise ValueError(f"unknown feedback type {type!r}")
+    description = (description or "").strip()
+    if not description:
+        raise ComplaintRefused(gettext("请填写问题描述。"))
+    name = (customer_name or (customer.name if customer is not None else "")).strip()
+    if not name:
+        raise ComplaintRefused(gettext("请选择客户或填写客户名称。"))
+    received_at = received_at or timezone.now()
+    if received_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ComplaintRefused(gettext("受理时间不能晚于现在。"))
+    key, prefix, doc_name = NUMBER_KEYS.get(type, FEEDBACK_NUMBER_KEY)
+    with transaction.atomic(), audit.context(user=by, reason=gettext("登记客户投诉/反馈")):
+        complaint = Complaint(type=type, channel=channel, customer=customer, customer_name=name[:100],
+                              is_key_account=is_key_account_customer(customer), description=description,
+                              received_by=by, received_at=received_at, **fields)
+        complaint.number = next_number(key, received_at, prefix_default=prefix, name_default=doc_name)
+        complaint.save()
+        open_clocks(complaint)
+        _announce(complaint, by)
+    return complaint
+
+
+def _announce(complaint, by) -> None:
+    """The customer-service team hears of every new complaint; a key account's also reaches the MR."""
+    recipients = list(User.objects.filter(groups__name=Role.CUSTOMER_SERVICE, is_active=True).exclude(pk=by.pk)
+                      .distinct())
+    if complaint.is_key_account:
+        mr = _mr()
+        if mr is not None and mr.pk != by.pk and mr not in recipients:
+            recipients.append(mr)
+    prefix = gettext("【大客户】") if complaint.is_key_account else ""
+    title = gettext("%(prefix)s新%(type)s：%(number)s %(customer)s") % {
+        "prefix": prefix, "type": complaint.get_type_display(), "number": complaint.number,
+        "customer": complaint.customer_name}
+    body = gettext("%(who)s 于 %(at)s 经%(channel)s受理：%(text)s") % {
+        "who": by.display_name, "at": timezone.localtime(complaint.received_at).strftime("%Y-%m-%d %H:%M"),
+        "channel": complaint.get_channel_display(), "text": complaint.description[:200]}
+    for recipient in recipients:
+        notify(recipient, title, body, link=complaint.get_absolute_url())
+
+
+# --- the flow ------------------------------------------------------------------------------------------
+def _capa_services():
+    from qms.capa import services as capa_services
+
+    return capa_services
+
+
+def _assignment_ready(complaint) -> str | None:
+    if not complaint.responsible_department_id:
+        return gettext("请选择责任部门。")
+    if not complaint.responsible_id:
+        return gettext("请选择处理人。")
+    if not complaint.responsible.is_active:
+        return gettext("处理人已停用，请另选。")
+    if complaint.is_key_account and not is_senior(complaint.responsible):
+        return gettext("大客户投诉须由部门经理（高级别人员）亲自处理，请选择部门经理作为处理人。")
+    return None
+
+
+def _investigation_ready(complaint) -> str | None:
+    if complaint.is_valid is None:
+        return gettext("请填写投诉是否成立。")
+    if complaint.is_valid is False:
+        return gettext("投诉不成立时，请使用“判定为无效投诉”并填写对客户的解释。")
+    missing = [label for field, label in (("responsibility", gettext("责任归属")), ("severity", gettext("严重程度")),
+                                          ("cause", gettext("原因分析")))
+               if not str(getattr(complaint, field) or "").strip()]
+    if missing:
+        return gettext("调查结论不完整，请填写：%(fields)s。") % {"fields": "、".join(missing)}
+    return None
+
+
+def _invalid_ready(complaint) -> str | None:
+    if not (complaint.invalid_explanation or "").strip():
+        return gettext("判定为无效投诉须填写对客户的解释。")
+    return None
+
+
+def _correction_ready(complaint) -> str | None:
+    if not complaint.correction_kind:
+        return gettext("请选择处理方式。")
+    if not (complaint.correction or "").strip():
+        return gettext("请填写处理措施。")
+    return None
+
+
+def _confirmation_ready(complaint) -> str | None:
+    if not (complaint.customer_confirmation or "").strip():
+        return gettext("请记录客户的确认（签字确认或电话确认的记录）。")
+    return None
+
+
+def unverified_capas(complaint):
+    return _capa_services().unverified_capas_for_source(complaint)
+
+
+def _close_ready(complaint) -> str | None:
+    if not (complaint.return_visit_opinion or "").strip():
+        return gettext("请填写回访意见。")
+    if getattr(complaint, "_capa_override_by", None) is None:
+        pending = list(unverified_capas(complaint).values_list("number", flat=True))
+        if pending:
+            return gettext("关联的纠正和预防措施 %(numbers)s 尚未验证关闭，投诉不能关闭；如确需关闭，"
+                           "须由管理者代表填写理由并签字。") % {"numbers": "、".join(pending)}
+    return None
+
+
+def _feedback_close_ready(complaint) -> str | None:
+    if complaint.type == FeedbackType.COMPLAINT:
+        return gettext("投诉须经调查、处理、客户确认和回访后关闭。")
+    return None
+
+
+def _set(complaint, **values) -> None:
+    Complaint.objects.filter(pk=complaint.pk).update(**values)
+    for name, value in values.items():
+        setattr(complaint, name, value)
+
+
+def _cancel_open_clocks(complaint) -> None:
+    deadlines.close_deadlines(complaint, ("*",), state=deadlines.Deadline.State.CANCELLED)
+
+
+def _after_assignment(complaint, by, transition) -> None:
+    _hand_over_clocks(complaint, complaint.responsible)
+    if complaint.responsible_id != by.pk:
+        prefix = gettext("【大客户】") if complaint.is_key_account else ""
+        notify(complaint.responsible,
+               gettext("%(prefix)s请处理投诉：%(number)s %(customer)s") % {
+                   "prefix": prefix, "number": complaint.number, "customer": complaint.customer_name},
+               gettext("%(who)s 已将此投诉分派给您（%(department)s）。") % {
+                   "who": by.display_name, "department": complaint.responsible_department},
+               link=complaint.get_absolute_url())
+
+
+def _after_investigation_started(complaint, by, transition) -> None:
+    _set(complaint, investigation_started_at=transition.at)
+
+
+def _after_invalid(complaint, by, transition) -> None:
+    _set(complaint, closed_at=transition.at)
+    _cancel_open_clocks(complaint)
+
+
+def _after_confirmed(complaint, by, transition) -> None:
+    _set(complaint, confirmed_at=transition.at)
+
+
+def _after_closed(complaint, by, transition) -> None:
+    _set(complaint, closed_at=transition.at)
+    _cancel_open_clocks(complaint)
+
+
+def _after_feedback_answered(complaint, by, transition) -> None:
+    """Feedback answered and closed: the answer (the move's reason) is the first reply."""
+    if complaint.first_replied_at is None:
+        _set(complaint, first_replied_at=transition.at)
+    _after_closed(complaint, by, transition)
+
+
+INVALID = Move(_("判定为无效投诉"), actor=may_handle, signature=Meaning.CONFIRMATION, guard=_invalid_ready,
+               closes=(Clock.INVESTIGATION,), after=_after_invalid, style="outline-danger")
+FEEDBACK_CLOSE = Move(_("答复并关闭"), actor=may_handle, reason=True, guard=_feedback_close_ready,
+                      closes=(Clock.FIRST_REPLY,), after=_after_feedback_answered, style="outline-success")
+
+PIPELINE = {
+    ComplaintStatus.RECEIVED: {
+        ComplaintStatus.ASSIGNED: Move(_("受理分派"), actor=may_assign, guard=_assignment_ready,
+                                       after=_after_assignment),
+        ComplaintStatus.CLOSED: FEEDBACK_CLOSE,
+    },
+    ComplaintStatus.ASSIGNED: {
+        ComplaintStatus.INVESTIGATING: Move(_("开始调查"), actor=may_handle, closes=(Clock.INVESTIGATION,),
+                                            after=_after_investigation_started),
+        ComplaintStatus.INVALID: INVALID,
+        ComplaintStatus.CLOSED: FEEDBACK_CLOSE,
+    },
+    ComplaintStatus.INVESTIGATING: {
+        ComplaintStatus.CORRECTING: Move(_("提交调查结论"), actor=may_handle, guard=_investigation_ready),
+        ComplaintStatus.INVALID: INVALID,
+    },
+    ComplaintStatus.CORRECTING: {
+        ComplaintStatus.CONFIRMING: Move(_("登记处理措施"), actor=may_handle, guard=_correction_ready),
+    },
+    ComplaintStatus.CONFIRMING: {
+        ComplaintStatus.RETURN_VISIT: Move(_("记录客户确认"), actor=may_handle, guard=_confirmation_ready,
+                                           after=_after_confirmed, style="success"),
+        ComplaintStatus.CORRECTING: Move(_("客户不认可，重新处理"), actor=may_handle, reason=True,
+                                         style="outline-warning"),
+    },
+    ComplaintStatus.RETURN_VISIT: {
+        ComplaintStatus.CLOSED: Move(_("回访并关闭"), actor=may_close, signature=Meaning.APPROVAL,
+                                     guard=_close_ready, after=_after_closed, style="success"),
+    },
+}
+
+WORKFLOW = workflow.register(workflow.Workflow(Complaint, PIPELINE))
+
+# The form fields each move records (the view shows them, ``advance`` saves only these).
+MOVE_FIELDS = {
+    ComplaintStatus.ASSIGNED: ("responsible_department", "responsible"),
+    ComplaintStatus.INVESTIGATING: (),
+    ComplaintStatus.CORRECTING: ("is_valid", "responsibility", "severity", "cause"),
+    ComplaintStatus.INVALID: ("invalid_explanation",),
+    ComplaintStatus.CONFIRMING: ("correction_kind", "correction"),
+    ComplaintStatus.RETURN_VISIT: ("customer_confirmation",),
+    ComplaintStatus.CLOSED: ("return_visit_opinion",),
+}
+
+
+def fields_for_move(complaint, to) -> tuple[str, ...]:
+    if to == ComplaintStatus.CORRECTING and complaint.status == ComplaintStatus.CONFIRMING:
+        return ()  # back to correction: the reason is the customer's objection
+    if to == ComplaintStatus.CLOSED and complaint.status != ComplaintStatus.RETURN_VISIT:
+        return ()  # feedback answered and closed: the reason holds the answer
+    return MOVE_FIELDS.get(to, ())
+
+
+def move_for(complaint, to) -> Move | None:
+    return WORKFLOW.move(complaint.status, to)
+
+
+def may_attempt(complaint, to, user) -> bool:
+    """Whether ``user`` may make the move (its data aside): decides which buttons the page shows."""
+    move = move_for(complaint, to)
+    if move is None:
+        return False
+    if move is FEEDBACK_CLOSE and complaint.type == FeedbackType.COMPLAINT:
+        return False
+    return workflow.may_act(move, complaint, user)
+
+
+def close_override_needed(complaint) -> bool:
+    return complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists()
+
+
+def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", password: str = "",
+            comment: str = "", override_reason: str = ""):
+    """Record the move's data (``MOVE_FIELDS``) and make the move, in one transaction; refused → nothing saved.
+
+    Closing while a linked CAPA is unverified needs ``override_reason`` from a user holding
+    ``complaints.override_capa_close`` (the MR); the override is the move's reason and is signed.
+    """
+    data = dict(data or {})
+    allowed = fields_for_move(complaint, to)
+    unexpected = set(data) - set(allowed)
+    if unexpected:
+        raise TypeError(f"fields not recorded by this move: {', '.join(sorted(unexpected))}")
+    override_reason = (override_reason or "").strip()
+    if to == ComplaintStatus.CLOSED and override_reason:
+        if not by.has_perm("complaints.override_capa_close"):
+            raise ComplaintRefused(gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。"))
+        if complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists():
+            complaint._capa_override_by = by
+            reason = gettext("纠正措施未验证，管理者代表签字关闭：%(reason)s") % {"reason": override_reason}
+    move = move_for(complaint, to)
+    try:
+        with transaction.atomic(), audit.context(user=by, reason=reason or (str(move.label) if move else "")):
+            locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+            if locked.status != complaint.status:
+                raise ComplaintRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            if to == ComplaintStatus.CORRECTING and allowed:
+                data.setdefault("is_valid", True)
+            if to == ComplaintStatus.INVALID:
+                data["is_valid"] = False  # recorded before the signature, which binds it
+            for name, value in data.items():
+                setattr(complaint, name, value)
+            if data:
+                complaint.save(update_fields=[*data, "updated_at"])
+            transition = workflow.perform(complaint, to, by, reason=reason, password=password, comment=comment)
+    except Exception:
+        complaint.refresh_from_db()
+        raise
+    finally:
+        complaint.__dict__.pop("_capa_override_by", None)
+    return transition
+
+
+# --- the clock actions ---------------------------------------------------------------------------------
+CLOCK_ACTIONS = {
+    Clock.FIRST_REPLY: _("登记首次答复"),
+    Clock.ON_SITE: _("登记到场处理"),
+    Clock.ACCEPTED_REPLY: _("登记客户认可的答复"),
+    Clock.WRITTEN_REPLY: _("登记书面答复"),
+}
+
+
+def clock_action_refusal(complaint, clock, user) -> str | None:
+    if clock not in CLOCK_ACTIONS:
+        return gettext("没有此项登记。")
+    if complaint.status in FINAL_STATUSES:
+        return gettext("投诉已%(status)s，不能再登记。") % {"status": complaint.get_status_display()}
+    if not (user.is_superuser or may_handle(complaint, user)):
+        return gettext("只有当前责任人、责任部门经理或客户服务/品质人员可以登记。")
+    rule = CLOCK_RULES[clock]
+    if getattr(complaint, rule.met_field) is not None:
+        return gettext("“%(action)s”已于 %(at)s 登记。") % {
+            "action": CLOCK_ACTIONS[clock], "at": timezone.localtime(getattr(complaint, rule.met_field))
+            .strftime("%Y-%m-%d %H:%M")}
+    if clock == Clock.ON_SITE and not complaint.requires_on_site:
+        return gettext("此投诉不需要到场处理。")
+    if clock in (Clock.ACCEPTED_REPLY, Clock.WRITTEN_REPLY) and complaint.status == ComplaintStatus.RECEIVED:
+        return gettext("请先受理分派，再登记答复。")
+    return None
+
+
+def available_clock_actions(complaint, user) -> list[dict]:
+    return [{"clock": clock, "label": label}
+            for clock, label in CLOCK_ACTIONS.items() if clock_action_refusal(complaint, clock, user) is None]
+
+
+def record_clock(complaint, clock, by, *, note: str = "", written_reply: str = "") -> Complaint:
+    """Record that a clock's action was done now (首次答复, 到场, 客户认可的答复, 书面答复): the clock is met."""
+    why_not = clock_action_refusal(complaint, clock, by)
+    if why_not:
+        raise ComplaintRefused(why_not)
+    written_reply = (written_reply or "").strip()
+    if clock == Clock.WRITTEN_REPLY and not written_reply:
+        raise ComplaintRefused(gettext("请填写书面答复（处理方案）的内容。"))
+    rule = CLOCK_RULES[clock]
+    now = timezone.now()
+    values = {rule.met_field: now}
+    if clock == Clock.WRITTEN_REPLY:
+        values["written_reply"] = written_reply
+    label = str(CLOCK_ACTIONS[clock])
+    with transaction.atomic(), audit.context(user=by, reason=f"{label}：{note.strip()}" if note.strip() else label):
+        updated = Complaint.objects.filter(pk=complaint.pk, status=complaint.status,
+                                           **{f"{rule.met_field}__isnull": True}).update(updated_at=now, **values)
+        if not updated:
+            raise ComplaintRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+        deadlines.close_deadlines(complaint, (clock,))
+    for name, value in values.items():
+        setattr(complaint, name, value)
+    return complaint
+
+
+# --- CAPA ----------------------------------------------------------------------------------------------
+def capa_refusal(complaint, user) -> str | None:
+    if complaint.status in FINAL_STATUSES or complaint.status == ComplaintStatus.RECEIVED:
+        return gettext("投诉受理分派后、关闭前才能提出纠正和预防措施。")
+    if not (user.is_superuser or user.has_perm("qms.raise_capa") or may_handle(complaint, user)):
+        return gettext("您没有权限提出纠正和预防措施。")
+    return None
+
+
+def raise_capa(complaint, by, *, title: str = "", nonconformity: str = "", responsible=None,
+               responsible_department=None, kind: str = "corrective"):
+    """§3 "Investigation → correction → CAPA": one click from the complaint, linked back to it."""
+    why_not = capa_refusal(complaint, by)
+    if why_not:
+        raise ComplaintRefused(why_not)
+    from qms.capa.models import CapaSource
+
+    responsible = responsible or complaint.responsible or complaint.received_by
+    return _capa_services().raise_capa(
+        source=CapaSource.COMPLAINT, kind=kind,
+        title=(title or gettext("客户投诉 %(number)s：%(product)s") % {
+            "number": complaint.number, "product": complaint.product or complaint.customer_name})[:200],
+        nonconformity=nonconformity or complaint.cause or complaint.description,
+        responsible=responsible,
+        responsible_department=responsible_department or complaint.responsible_department or responsible.department,
+        raised_by=by, source_record=complaint, source_reference=complaint.number,
+    )
+
+
+def capas_of(complaint):
+    return _capa_services().capas_for_source(complaint).select_related("responsible_department")
+
+
+# --- my work -------------------------------------------------------------------------------------------
+NEXT_STEP = {
+    ComplaintStatus.RECEIVED: _("受理分派"),
+    ComplaintStatus.ASSIGNED: _("开始调查"),
+    ComplaintStatus.INVESTIGATING: _("提交调查结论"),
+    ComplaintStatus.CORRECTING: _("登记处理措施"),
+    ComplaintStatus.CONFIRMING: _("记录客户确认"),
+    ComplaintStatus.RETURN_VISIT: _("回访并关闭"),
+}
+
+
+def open_clock_due():
+    """Subquery: the earliest due time among a complaint's open clocks."""
+    return Subquery(deadlines.Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=OuterRef("pk"),
+        state=deadlines.Deadline.State.OPEN).order_by("due_at").values("due_at")[:1])
+
+
+@register_work_provider
+def complaint_work(user) -> list[WorkItem]:
+    """Each open complaint the user is responsible for now (the receiver until the hand-over, then the
+    handler), with its next step; key accounts flagged; due = its earliest open clock."""
+    rows = (Complaint.objects.filter(status__in=OPEN_STATUSES)
+            .filter(Q(responsible=user) | Q(responsible__isnull=True, received_by=user))
+            .annotate(next_due=open_clock_due())
+            .only("pk", "number", "customer_name", "status", "is_key_account", "type")
+            .order_by("-is_key_account", "received_at")[:200])
+    items = []
+    for complaint in rows:
+        items.append(WorkItem(
+            title=gettext("%(step)s：%(number)s %(customer)s") % {
+                "step": NEXT_STEP[complaint.status], "number": complaint.number, "customer": complaint.customer_name},
+            url=complaint.get_absolute_url(), category=gettext("客户投诉"), due=complaint.next_due,
+            detail=(gettext("大客户 · ") if complaint.is_key_account else "") + complaint.get_status_display(),
+            priority=complaint.is_key_account,
+        ))
+    return items
