@@ -119,6 +119,22 @@ class HistoryMiddleware(_PgHistoryMiddleware):
         return metadata
 
 
+def note(obj, *, user=None, reason: str, **tags) -> None:
+    """Put on ``obj``'s history an entry that changes none of its own fields, with the acting user and the reason:
+    for a change the triggers cannot see on the record itself (rows of an untracked child table, e.g. the scores
+    of a survey response). The entry is a snapshot of the record as it is now, like any other event. ``tags``
+    (JSON values) are kept in the entry's context, so that an app can find its own notes again
+    (``pgh_context__has_key``), e.g. the stock freezes of an adverse event."""
+    model = type(obj)._meta.concrete_model
+    event_cls = event_model(model)
+    data = {field.attname: getattr(obj, field.attname) for field in event_cls._meta.concrete_fields
+            if not field.name.startswith("pgh_")}
+    outer = getattr(runtime._tracker, "value", None)
+    metadata = {**(outer.metadata if outer else {}), **tags, **_user_context(user), "reason": str(reason)}
+    event_cls._default_manager.create(pgh_label="update", pgh_obj_id=obj.pk, pgh_created_at=timezone.now(),
+                                      pgh_context=metadata, pgh_context_id=outer.id if outer else None, **data)
+
+
 # --- reading the trail ----------------------------------------------------------------------------
 def _events():
     from pghistory.models import Events
