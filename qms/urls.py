@@ -21,5 +21,6 @@ urlpatterns = [
     path("qms/", include("qms.urls_core")),
     path("customers/", include("customers.urls")),
     path("complaints/", include("complaints.urls")),
+    path("renovation/", include("renovation.urls")),
     path("admin/", admin.site.urls),
 ]

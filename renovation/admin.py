@@ -1,0 +1,87 @@
+"""The back office of renovation: the property structure and the fee items are master data edited here;
+applications and their ledger are controlled records, shown read-only (they change through the portal)."""
+from django.contrib import admin
+
+from qms.records_admin import ReadOnlyRecordAdmin
+from renovation.models import Application, ApplicationDocument, Building, FeeItem, LedgerEntry, Project, Unit
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(NoDeleteAdmin):
+    list_display = ["name", "address"]
+    search_fields = ["name"]
+
+
+@admin.register(Building)
+class BuildingAdmin(NoDeleteAdmin):
+    list_display = ["name", "project"]
+    list_filter = ["project"]
+    search_fields = ["name", "project__name"]
+    list_select_related = ["project"]
+
+
+@admin.register(Unit)
+class UnitAdmin(NoDeleteAdmin):
+    list_display = ["number", "building", "usage", "is_large_commercial", "owner_name", "owner_phone", "tenant_name"]
+    list_filter = ["usage", "is_large_commercial", "building__project"]
+    search_fields = ["number", "owner_name", "tenant_name", "owner_phone"]
+    autocomplete_fields = ["building"]
+    list_select_related = ["building__project"]
+
+
+@admin.register(FeeItem)
+class FeeItemAdmin(NoDeleteAdmin):
+    list_display = ["name", "code", "payer", "default_amount", "is_deposit", "per_worker", "required_for_permit",
+                    "order", "is_active"]
+    list_editable = ["default_amount", "order", "is_active"]
+    readonly_fields = []
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+
+class LedgerInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyRecordAdmin):
+    list_display = ["number", "unit", "applicant_name", "contractor_name", "status", "submitted_at", "review_due_at",
+                    "permit_number"]
+    list_filter = ["status", "contractor_kind", "applicant_kind"]
+    search_fields = ["number", "applicant_name", "contractor_name", "unit__number", "permit_number"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["unit__building__project"]
+    inlines = [LedgerInline]
+
+
+@admin.register(ApplicationDocument)
+class ApplicationDocumentAdmin(ReadOnlyRecordAdmin):
+    list_display = ["application", "kind", "attachment", "round"]
+    list_filter = ["kind"]
+    list_select_related = ["application", "attachment"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyRecordAdmin):
+    list_display = ["application", "payer", "kind", "fee_item", "amount", "receipt_number", "recorded_by",
+                    "recorded_at"]
+    list_filter = ["kind", "payer", "fee_item"]
+    search_fields = ["application__number", "receipt_number"]
+    list_select_related = ["application", "fee_item", "recorded_by"]

@@ -1,0 +1,40 @@
+"""Who sees renovation records, and the querysets of the renovation pages."""
+import rules
+from django.db.models import Count, Q
+
+from qms.people import Role, has_role, register_visibility
+from renovation.models import Application, Unit
+from renovation.services.applications import DESK_ROLES, PROPERTY_ROLES
+from renovation.services.fees import CASHIER_ROLES, CHARGE_ROLES, UTILITIES_ROLES
+
+
+def renovation_visibility(user) -> Q:
+    """The property team, the developer's engineering department, finance, GM and MR see every unit and
+    renovation; nobody else sees any (404)."""
+    return Q() if user.has_role(*PROPERTY_ROLES, *CASHIER_ROLES) else Q(pk__in=[])
+
+
+register_visibility(Unit, renovation_visibility)
+register_visibility(Application, renovation_visibility)
+
+_property_team = has_role(*PROPERTY_ROLES, *CASHIER_ROLES)
+# the renovation pages and menu (object visibility answers view_unit / view_application)
+rules.set_perm("renovation.use_renovation", _property_team)
+rules.set_perm("renovation.add_application", has_role(*DESK_ROLES))
+rules.set_perm("renovation.change_application", has_role(*DESK_ROLES))
+rules.set_perm("renovation.import_unit", has_role(*DESK_ROLES))
+rules.set_perm("renovation.review_engineering", has_role(Role.ENGINEERING_SUPERVISOR))
+rules.set_perm("renovation.check_identity", has_role(Role.PROPERTY_ASSISTANT))
+rules.set_perm("renovation.record_utilities", has_role(*UTILITIES_ROLES))
+rules.set_perm("renovation.record_charge", has_role(*CHARGE_ROLES))
+rules.set_perm("renovation.record_payment", has_role(*CASHIER_ROLES))
+
+
+def unit_list_queryset():
+    return Unit.objects.select_related("building__project").annotate(
+        renovation_count=Count("applications", distinct=True)).order_by("building__project__name", "building__name",
+                                                                        "number")
+
+
+def application_list_queryset():
+    return Application.objects.select_related("unit__building__project", "received_by")

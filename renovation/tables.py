@@ -1,0 +1,55 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from renovation.models import Application, Unit
+
+
+class ApplicationTable(tables.Table):
+    number = tables.Column(verbose_name=_("申请编号"), linkify=True)
+    unit = tables.Column(verbose_name=_("房号"), accessor="unit", order_by=("unit__building__project__name",
+                                                                          "unit__building__name", "unit__number"))
+    applicant_name = tables.Column(verbose_name=_("申请人"))
+    contractor = tables.Column(verbose_name=_("施工单位"), accessor="contractor_name", empty_values=())
+    status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
+    review_due_at = tables.DateTimeColumn(verbose_name=_("审批期限"), format="Y-m-d H:i")
+    planned_start = tables.DateColumn(verbose_name=_("计划开工"), format="Y-m-d")
+    submitted_at = tables.DateTimeColumn(verbose_name=_("提交时间"), format="Y-m-d")
+
+    class Meta:
+        model = Application
+        fields = ["number", "unit", "applicant_name", "contractor", "status", "review_due_at", "planned_start",
+                  "submitted_at"]
+        order_by = ("-submitted_at",)
+
+    def render_unit(self, record):
+        unit = record.unit
+        return f"{unit.building.project.name} {unit.building.name} {unit.number}"
+
+    def value_unit(self, record):
+        return self.render_unit(record)
+
+    def render_contractor(self, record):
+        return record.contractor_name or record.get_contractor_kind_display()
+
+    def value_contractor(self, record):
+        return self.render_contractor(record)
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+
+class UnitTable(tables.Table):
+    project = tables.Column(verbose_name=_("项目"), accessor="building__project__name")
+    building = tables.Column(verbose_name=_("楼栋"), accessor="building__name")
+    number = tables.Column(verbose_name=_("房号"), linkify=True)
+    usage = tables.Column(verbose_name=_("用途"))
+    owner_name = tables.Column(verbose_name=_("业主"))
+    owner_phone = tables.Column(verbose_name=_("业主电话"))
+    tenant_name = tables.Column(verbose_name=_("租户"))
+    renovation_count = tables.Column(verbose_name=_("装修次数"), orderable=True)
+
+    class Meta:
+        model = Unit
+        fields = ["project", "building", "number", "usage", "owner_name", "owner_phone", "tenant_name",
+                  "renovation_count"]
+        order_by = ("project", "building", "number")

@@ -1,0 +1,158 @@
+"""《业主装修收费一览表》: charges on approval, payments with receipts, balances per payer to the fen, water and power,
+and the 《施工许可证》 issued only when everything required is paid."""
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from qms import audit
+from qms.tests.test_pdf import pdf_text
+from qms.workflow import TransitionRefused, perform
+from renovation.models import ApplicationStatus as S, EntryKind, FeeItem, LedgerEntry
+from renovation.services import fees
+from renovation.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def item(code):
+    return FeeItem.objects.get(code=code)
+
+
+def approved(people, **overrides):
+    unit = factories.unit()
+    return factories.advance(people, factories.submit(people, unit, **overrides), S.APPROVED)
+
+
+def balance_of(application, payer):
+    return next(b for b in fees.balances(application) if b.payer == payer)
+
+
+def test_approval_charges_the_fee_schedule_defaults(people):
+    application = approved(people)
+    charges = sorted(LedgerEntry.objects.filter(application=application, kind=EntryKind.CHARGE)
+                     .values_list("fee_item__code", "amount"))
+    assert charges == [("contractor_deposit", Decimal("3000.00")), ("garbage_fee", Decimal("300.00")),
+                       ("owner_deposit", Decimal("2000.00"))]
+    owner, contractor = balance_of(application, "owner"), balance_of(application, "contractor")
+    assert (owner.charged, owner.outstanding, contractor.outstanding) == (Decimal("2300.00"), Decimal("2300.00"),
+                                                                          Decimal("3000.00"))
+
+
+def test_self_renovation_charges_no_contractor_items(people):
+    application = approved(people, contractor_kind="self", contractor_name="", contractor_licence="",
+                           contractor_manager="", contractor_phone="")
+    assert set(application.ledger.values_list("payer", flat=True)) == {"owner"}
+    assert [b.payer for b in fees.balances(application)] == ["owner"]
+    with pytest.raises(TransitionRefused, match="自行装修不收取施工单位的费用"):
+        fees.post_entry(application, people["financeclerk"], kind=EntryKind.CHARGE, fee_item=item("worker_pass_fee"),
+                        amount=Decimal("20.00"))
+
+
+def test_payments_need_the_cashier_a_receipt_and_no_more_than_owed(people):
+    application = approved(people)
+    deposit = item("owner_deposit")
+    with pytest.raises(TransitionRefused, match="只有财务人员可以登记收款"):
+        fees.post_entry(application, people["propassistant"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                        amount=Decimal("2000.00"), receipt_number="R1")
+    with pytest.raises(TransitionRefused, match="收款须填写收据号"):
+        fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                        amount=Decimal("2000.00"))
+    with pytest.raises(TransitionRefused, match="超过“业主装修押金”的欠缴金额 ¥2,000.00"):
+        fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                        amount=Decimal("2000.01"), receipt_number="R1")
+    with pytest.raises(TransitionRefused, match="精确到分"):
+        fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                        amount=Decimal("0.005"), receipt_number="R1")
+    fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                    amount=Decimal("1999.99"), receipt_number="R1")
+    with pytest.raises(TransitionRefused, match="收据号 R1 已被使用"):
+        fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                        amount=Decimal("0.01"), receipt_number="R1")
+    fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=deposit,
+                    amount=Decimal("0.01"), receipt_number="R2")
+    owner = balance_of(application, "owner")
+    assert (owner.paid, owner.outstanding, owner.deposit_held) == (Decimal("2000.00"), Decimal("300.00"),
+                                                                   Decimal("2000.00"))
+    assert "登记装修收费" in [row["reason"] for row in audit.history_for(application.ledger.get(receipt_number="R2"))]
+
+
+def test_balances_reconcile_to_the_fen_with_deductions_and_refunds(people):
+    application = approved(people)
+    factories.pay_all(people, application)
+    deposit = item("contractor_deposit")
+    # deductions and refunds are written by acceptance and refund; the balance already accounts for them
+    LedgerEntry.objects.create(application=application, payer="contractor", kind=EntryKind.DEDUCTION,
+                               fee_item=deposit, amount=Decimal("1234.56"), recorded_by=people["financeclerk"])
+    LedgerEntry.objects.create(application=application, payer="contractor", kind=EntryKind.REFUND, fee_item=deposit,
+                               amount=Decimal("1765.43"), receipt_number="T1", recorded_by=people["financeclerk"])
+    contractor = balance_of(application, "contractor")
+    assert contractor.deposit_held == Decimal("0.01")
+    assert contractor.paid - contractor.deducted - contractor.refunded == contractor.deposit_held
+    with pytest.raises(TransitionRefused, match="扣款和退款在验收、退押金时办理"):
+        fees.post_entry(application, people["financeclerk"], kind=EntryKind.REFUND, fee_item=deposit,
+                        amount=Decimal("0.01"), receipt_number="T2")
+
+
+def test_the_permit_is_refused_until_paid_and_water_and_power_are_on(people):
+    application = approved(people)
+    with pytest.raises(TransitionRefused, match=r"费用未缴清，不能发放施工许可证：业主装修押金（业主） 欠缴 ¥2,000.00"):
+        perform(application, S.PERMITTED, people["propassistant"])
+    with pytest.raises(TransitionRefused, match="费用未缴清，不能开通水电"):
+        fees.record_utilities_on(application, people["engsupervisor"])
+    factories.pay_all(people, application)
+    with pytest.raises(TransitionRefused, match="尚未登记开通水电"):
+        perform(application, S.PERMITTED, people["propassistant"])
+    with pytest.raises(TransitionRefused, match="只有工程主管或住户中心主任可以登记开通水电"):
+        fees.record_utilities_on(application, people["security"])
+    fees.record_utilities_on(application, people["engsupervisor"], note="电表 00231")
+    perform(application, S.PERMITTED, people["propassistant"])
+    application.refresh_from_db()
+    assert application.permit_number.startswith("XK-") and application.permit_issued_at is not None
+
+
+def test_the_permit_pdf(people, login):
+    application = approved(people)
+    client = login(people["propassistant"])
+    response = client.get(reverse("renovation:permit_pdf", args=[application.pk]))
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("费用未缴清" in m for m in messages)
+    factories.advance(people, application, S.PERMITTED)
+    response = client.get(reverse("renovation:permit_pdf", args=[application.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "施工许可证" in text and application.permit_number in text and "美家装饰工程有限公司" in text
+    assert "每日 08:00 — 18:00" in text
+
+
+def test_the_application_form_pdf_shows_the_checklist_and_fees(people, login):
+    application = approved(people)
+    response = login(people["propmanager"]).get(reverse("renovation:pdf", args=[application.pk]))
+    text = pdf_text(response.content)
+    assert "装修申请表" in text and application.number in text
+    assert "未改动、破坏房屋结构" in text and "业主装修押金" in text and "¥2,000.00" in text
+    assert "孙经理" in text  # the manager's signature
+
+
+def test_fees_tab_shows_balances_and_the_refusal(people, login):
+    application = approved(people)
+    page = login(people["financeclerk"]).get(application.get_absolute_url() + "?tab=fees").content.decode()
+    assert "¥2,300.00" in page and "¥3,000.00" in page and "费用未缴清，不能发放施工许可证" in page
+    assert 'id="ledger-form"' in page
+
+
+def test_recording_a_payment_through_the_page(people, login):
+    application = approved(people)
+    client = login(people["financeclerk"])
+    response = client.post(reverse("renovation:ledger_add", args=[application.pk]), {
+        "kind": "payment", "fee_item": item("garbage_fee").pk, "quantity": 1, "amount": "300.00",
+        "receipt_number": "SJ-0001", "note": "现金"})
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(receipt_number="SJ-0001")
+    assert (entry.amount, entry.recorded_by, entry.payer) == (Decimal("300.00"), people["financeclerk"], "owner")
