@@ -408,7 +408,8 @@ def _set(complaint, **values) -> None:
 
 
 def _cancel_open_clocks(complaint) -> None:
-    deadlines.close_deadlines(complaint, ("*",), state=deadlines.Deadline.State.CANCELLED)
+    """The handling clocks stop with the complaint; an adverse-event report still due keeps running."""
+    deadlines.close_deadlines(complaint, tuple(Clock.values), state=deadlines.Deadline.State.CANCELLED)
 
 
 def _after_assignment(complaint, by, transition) -> None:

@@ -1,0 +1,487 @@
+"""Medical-device adverse events (医疗器械不良事件) and advisory notices (忠告性通知), PROCEDURES.md §3.
+
+Adverse-event pages: flagging a complaint as a suspected adverse event (``complaints:adverse_flag``, linked from
+the complaint's page and its 不良事件 tab), recording the report to the regulator (signed), asking production and
+quality to freeze a batch, the list of adverse events with filters (consequence, reported or not, overdue,
+quarter) and export, 《医疗器械不良事件报告书》 as a PDF, and the quarterly aggregate report as an Excel workbook.
+The advisory-notice pages are in ``complaints.views.notices``; their URLs are listed here too.
+
+Permissions:
+- ``complaints.view_complaint`` — the complaint's visibility (``complaints.services.complaints``); the list
+  shows only the adverse events of complaints the user may see, and another's is a 404.
+- ``complaints.flag_adverse_event`` — whoever handles the complaint, quality and the MR.
+- ``complaints.report_adverse_event`` — quality and the MR record the report and ask for stock to be frozen.
+- ``complaints.export_adverse_report`` — quality, the MR and the GM export the quarterly aggregate report.
+"""
+from __future__ import annotations
+
+import tempfile
+
+import django_filters
+import django_tables2 as tables
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+
+from complaints.forms_adverse import AdverseFlagForm, AdverseReportForm, FreezeForm
+from complaints.models import AdverseSeriousness, Complaint
+from complaints.services import adverse as service
+from complaints.services import complaints as complaint_service
+from complaints.tables import STATUS_CSS
+from complaints.views import notices
+from qms.excel.export import INVALID_TITLE_CHARACTERS, write_rows, xlsx_response
+from qms.pdf import PrintForm
+from qms.people import visible_to
+from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
+from qms.signatures import SignatureRefused
+from qms.views.generic import RecordListView
+from qms.views.records import RecordPdfView
+from qms.workflow import TransitionRefused
+
+register_menu(MenuEntry(label=gettext_lazy("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
+    (gettext_lazy("不良事件"), "complaints:adverse_list", "complaints.view_complaint"),
+    (gettext_lazy("忠告性通知"), "complaints:notice_list", "complaints.view_advisorynotice"),
+]))
+
+def adverse_queryset():
+    return Complaint.objects.filter(is_adverse_event=True).select_related("customer", "received_by")
+
+
+# --- the list --------------------------------------------------------------------------------------------
+class AdverseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=gettext_lazy("编号/客户/产品/批号"), method="search")
+    adverse_seriousness = django_filters.ChoiceFilter(label=gettext_lazy("事件后果"),
+                                                      choices=AdverseSeriousness.choices)
+    reported = django_filters.ChoiceFilter(label=gettext_lazy("是否已报告"), method="filter_reported",
+                                           choices=[("yes", gettext_lazy("已报告")), ("no", gettext_lazy("未报告"))])
+    overdue = django_filters.ChoiceFilter(label=gettext_lazy("逾期"), method="filter_overdue",
+                                          choices=[("yes", gettext_lazy("逾期未报告")),
+                                                   ("late", gettext_lazy("超期报告"))])
+    quarter = django_filters.ChoiceFilter(label=gettext_lazy("获知季度"), method="filter_quarter", choices=[])
+
+    class Meta:
+        model = Complaint
+        fields = ["q", "adverse_seriousness", "reported", "overdue", "quarter"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["quarter"].extra["choices"] = service.recent_quarters(12)  # before the form is built
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(number__icontains=value) | Q(customer_name__icontains=value)
+                               | Q(product__icontains=value) | Q(batch__icontains=value))
+
+    def filter_reported(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(adverse_reported_at__isnull=False)
+        return queryset.filter(adverse_reported_at__isnull=True)
+
+    def filter_overdue(self, queryset, name, value):
+        if value == "late":
+            return queryset.filter(adverse_reported_at__gt=F("adverse_report_due_at"))
+        return queryset.filter(adverse_reported_at__isnull=True, adverse_report_due_at__lt=timezone.now())
+
+    def filter_quarter(self, queryset, name, value):
+        parsed = service.parse_quarter(value)
+        if parsed is None:
+            return queryset.none()
+        start, end = service.quarter_bounds(*parsed)
+        return queryset.filter(received_at__gte=start, received_at__lt=end)
+
+
+class AdverseTable(tables.Table):
+    number = tables.Column(verbose_name=gettext_lazy("投诉编号"),
+                           linkify=lambda record: reverse("complaints:detail", args=[record.pk]) + "?tab=adverse")
+    customer_name = tables.Column(verbose_name=gettext_lazy("客户/使用单位"))
+    product = tables.Column(verbose_name=gettext_lazy("产品"))
+    batch = tables.Column(verbose_name=gettext_lazy("批号"))
+    adverse_seriousness = tables.Column(verbose_name=gettext_lazy("事件后果"))
+    received_at = tables.DateTimeColumn(verbose_name=gettext_lazy("获知时间"), format="Y-m-d H:i")
+    adverse_report_due_at = tables.DateTimeColumn(verbose_name=gettext_lazy("报告期限"), format="Y-m-d H:i")
+    adverse_reported_at = tables.DateTimeColumn(verbose_name=gettext_lazy("报告时间"), format="Y-m-d H:i")
+    state = tables.Column(verbose_name=gettext_lazy("报告状态"), empty_values=(),
+                          order_by=("adverse_reported_at", "adverse_report_due_at"))
+    status = tables.Column(verbose_name=gettext_lazy("投诉状态"))
+    pdf = tables.Column(verbose_name=gettext_lazy("报告书"), empty_values=(), orderable=False,
+                        exclude_from_export=True)
+
+    class Meta:
+        model = Complaint
+        fields = ["number", "customer_name", "product", "batch", "adverse_seriousness", "received_at",
+                  "adverse_report_due_at", "adverse_reported_at", "state", "status", "pdf"]
+        sequence = fields
+        order_by = ("-received_at",)
+        attrs = {"class": "table table-sm table-hover align-middle mb-0", "id": "adverse-table"}
+        row_attrs = {"class": lambda record: "table-danger" if service.adverse_state(record)[1] == "danger" else "",
+                     "data-complaint": lambda record: record.pk}
+
+    def render_adverse_seriousness(self, record):
+        css = {"death": "dark", "serious": "danger"}.get(record.adverse_seriousness, "secondary")
+        return format_html('<span class="badge text-bg-{}">{}</span>', css, record.get_adverse_seriousness_display())
+
+    def value_adverse_seriousness(self, record):
+        return record.get_adverse_seriousness_display()
+
+    def render_state(self, record):
+        label, css = service.adverse_state(record)
+        return format_html('<span class="badge text-bg-{}">{}</span>', css, label)
+
+    def value_state(self, record):
+        return service.adverse_state(record)[0]
+
+    def render_status(self, record):
+        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(record.status, "light"),
+                           record.get_status_display())
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+    def render_pdf(self, record):
+        return format_html('<a class="btn btn-sm btn-outline-secondary" href="{}"><i class="bi bi-printer"></i></a>',
+                           reverse("complaints:adverse_pdf", args=[record.pk]))
+
+
+class AdverseListView(RecordListView):
+    model = Complaint
+    table_class = AdverseTable
+    filterset_class = AdverseFilter
+    permission_required = "complaints.view_complaint"
+    title = gettext_lazy("医疗器械不良事件")
+    template_name = "complaints/adverse_list.html"
+    count_by = ("adverse_seriousness",)
+    export_exclude = ("pdf",)
+    scopes = {
+        "pending": (gettext_lazy("待报告"), lambda qs, user: qs.filter(adverse_reported_at__isnull=True)),
+        "all": (gettext_lazy("全部"), lambda qs, user: qs),
+    }
+
+    def base_queryset(self):
+        return adverse_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        quarters = service.recent_quarters(12)
+        context.update({
+            "rule_text": service.DUE_RULE_TEXT,
+            "can_export_quarter": self.request.user.has_perm("complaints.export_adverse_report"),
+            "quarters": quarters,
+            "default_quarter": quarters[1][0],  # the quarter whose aggregate report is prepared now
+        })
+        return context
+
+
+# --- flagging, reporting, freezing ---------------------------------------------------------------------------
+def _visible_complaint(request, pk) -> Complaint:
+    return get_object_or_404(visible_to(request.user, Complaint.objects.select_related(
+        "customer", "responsible_department", "received_by")), pk=pk)
+
+
+def _adverse_tab_url(complaint) -> str:
+    return reverse("complaints:detail", args=[complaint.pk]) + "?tab=adverse"
+
+
+@login_required
+def adverse_flag(request, pk):
+    """标记为疑似医疗器械不良事件 (or re-classify it until reported)."""
+    complaint = _visible_complaint(request, pk)
+    if not request.user.has_perm("complaints.flag_adverse_event", complaint):
+        raise PermissionDenied
+    if complaint.adverse_reported_at is not None:
+        messages.error(request, _("此不良事件已上报，不能再修改；如有新情况请提交补充报告。"))
+        return HttpResponseRedirect(_adverse_tab_url(complaint))
+    form = AdverseFlagForm(request.POST or None, complaint=complaint)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.flag_adverse_event(complaint, seriousness=form.cleaned_data["seriousness"],
+                                       description=form.cleaned_data["description"], by=request.user)
+        except TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("已标记为疑似医疗器械不良事件，须于 %(due)s 前向监管部门报告。") % {
+                "due": timezone.localtime(complaint.adverse_report_due_at).strftime("%Y-%m-%d %H:%M")})
+            return HttpResponseRedirect(_adverse_tab_url(complaint))
+    return render(request, "complaints/adverse_flag.html", {
+        "complaint": complaint, "form": form, "rule_text": service.DUE_RULE_TEXT,
+        "title": _("标记疑似医疗器械不良事件 · %(number)s") % {"number": complaint.number},
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def adverse_report(request, pk):
+    """登记上报: the report to the regulator, signed."""
+    complaint = _visible_complaint(request, pk)
+    why_not = service.report_refusal(complaint, request.user)
+    if why_not:
+        messages.error(request, why_not)
+        return HttpResponseRedirect(_adverse_tab_url(complaint))
+    form = AdverseReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                service.record_report(complaint, reported_at=data["reported_at"], by=request.user,
+                                      password=data["password"], authority=data["authority"],
+                                      reference=data["reference"])
+            except (TransitionRefused, SignatureRefused) as refusal:
+                form.add_error(None, str(refusal))
+                status = 409
+            else:
+                messages.success(request, _("已登记向监管部门的报告。"))
+                return HttpResponseRedirect(_adverse_tab_url(complaint))
+    return render(request, "complaints/adverse_report_form.html", {
+        "complaint": complaint, "form": form, "state": service.adverse_state(complaint),
+        "title": _("登记不良事件上报 · %(number)s") % {"number": complaint.number},
+    }, status=status)
+
+
+@login_required
+def adverse_freeze(request, pk):
+    """Ask production and quality to freeze the affected batch (kept on the audit trail)."""
+    complaint = _visible_complaint(request, pk)
+    why_not = service.freeze_refusal(complaint, request.user)
+    if why_not:
+        messages.error(request, why_not)
+        return HttpResponseRedirect(_adverse_tab_url(complaint))
+    form = FreezeForm(request.POST or None, complaint=complaint)
+    if request.method == "POST" and form.is_valid():
+        try:
+            told = service.freeze_stock(complaint, batch=form.cleaned_data["batch"], note=form.cleaned_data["note"],
+                                        by=request.user)
+        except TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("已通知 %(n)d 位生产/品质人员冻结批号 %(batch)s 的库存。") % {
+                "n": len(told), "batch": form.cleaned_data["batch"]})
+            return HttpResponseRedirect(_adverse_tab_url(complaint))
+    return render(request, "complaints/adverse_freeze.html", {
+        "complaint": complaint, "form": form, "freezes": service.freezes_of(complaint),
+        "title": _("冻结库存 · %(number)s") % {"number": complaint.number},
+    }, status=400 if request.method == "POST" else 200)
+
+
+# --- the 不良事件 tab of a complaint ------------------------------------------------------------------------
+def render_adverse_tab(request, complaint: Complaint) -> str:
+    user = request.user
+    signature = service.report_signature(complaint)
+    return render_to_string("complaints/adverse_tab.html", {
+        "object": complaint,
+        "state": service.adverse_state(complaint) if complaint.is_adverse_event else None,
+        "rule_text": service.DUE_RULE_TEXT,
+        "can_flag": complaint.adverse_reported_at is None and user.has_perm("complaints.flag_adverse_event",
+                                                                             complaint),
+        "can_report": service.report_refusal(complaint, user) is None,
+        "can_freeze": service.freeze_refusal(complaint, user) is None,
+        "signature": signature,
+        "signature_valid": signature.is_valid_for(complaint) if signature else None,
+        "freezes": service.freezes_of(complaint) if complaint.is_adverse_event else [],
+        "notices": list(visible_to(user, complaint.advisory_notices.all()).order_by("-created_at")),
+        "can_draft_notice": user.has_perm("complaints.add_advisorynotice"),
+    }, request=request)
+
+
+register_detail_tab(DetailTab("adverse", gettext_lazy("不良事件"), Complaint, render_adverse_tab, order=35))
+
+
+# --- 《医疗器械不良事件报告书》 --------------------------------------------------------------------------------
+def company_name() -> str:
+    return getattr(settings, "QMS_COMPANY_NAME", "") or settings.QMS_SITE_NAME
+
+
+class AdversePdfView(RecordPdfView):
+    model = Complaint
+    print_form = PrintForm(code="QR-8.2-06", title=gettext_lazy("医疗器械不良事件报告书"), revision="A/0",
+                           template="print/adverse_report.html")
+
+    def base_queryset(self):
+        return adverse_queryset().select_related("responsible_department")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        complaint = self.object
+        signature = service.report_signature(complaint)
+        context.update({
+            "complaint": complaint, "company_name": company_name(), "reporter_unit": company_name(),
+            "state": service.adverse_state(complaint), "report_signature": signature,
+            "freezes": service.freezes_of(complaint), "rule_text": service.DUE_RULE_TEXT,
+            "seriousness_choices": AdverseSeriousness.choices,
+            # the complaint has no specification of its own; a return order raised from it may
+            "specification": complaint.returns.exclude(specification="").values_list("specification", flat=True)
+            .first() or "",
+            "notices": list(complaint.advisory_notices.order_by("created_at")),
+        })
+        return context
+
+
+# --- the quarterly aggregate report ---------------------------------------------------------------------------
+def _local(value):
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+EVENT_HEADERS = [gettext_lazy("序号"), gettext_lazy("投诉编号"), gettext_lazy("获知时间"),
+                 gettext_lazy("客户/使用单位"), gettext_lazy("产品"), gettext_lazy("批号"), gettext_lazy("数量"),
+                 gettext_lazy("事件后果"), gettext_lazy("事件经过"), gettext_lazy("原因分析"),
+                 gettext_lazy("采取的措施"), gettext_lazy("报告期限"), gettext_lazy("报告时间"),
+                 gettext_lazy("报告状态")]
+
+
+def _event_rows(queryset):
+    for index, c in enumerate(queryset.iterator(chunk_size=2000), start=1):
+        yield [index, c.number, _local(c.received_at), c.customer_name, c.product, c.batch, c.quantity,
+               c.get_adverse_seriousness_display(), c.adverse_description, c.cause, c.correction,
+               _local(c.adverse_report_due_at), _local(c.adverse_reported_at), service.adverse_state(c)[0]]
+
+
+def quarter_events(user, year: int, quarter: int):
+    start, end = service.quarter_bounds(year, quarter)
+    return (visible_to(user, Complaint.objects.filter(is_adverse_event=True))
+            .filter(received_at__gte=start, received_at__lt=end).order_by("received_at", "pk"))
+
+
+def quarter_totals(events) -> list[list]:
+    """One row per consequence and a total: events, reported, reported on time, overdue or late."""
+    now = timezone.now()
+    rows = (events.order_by().values("adverse_seriousness").annotate(
+        n=Count("pk"), reported=Count("pk", filter=Q(adverse_reported_at__isnull=False)),
+        on_time=Count("pk", filter=Q(adverse_reported_at__isnull=False,
+                                     adverse_reported_at__lte=F("adverse_report_due_at"))),
+        overdue=Count("pk", filter=Q(adverse_reported_at__isnull=True, adverse_report_due_at__lt=now)
+                      | Q(adverse_reported_at__gt=F("adverse_report_due_at")))))
+    by_value = {row["adverse_seriousness"]: row for row in rows}
+    result, total = [], [_("合计"), 0, 0, 0, 0]
+    for value, label in AdverseSeriousness.choices:
+        row = by_value.get(value, {"n": 0, "reported": 0, "on_time": 0, "overdue": 0})
+        line = [str(label), row["n"], row["reported"], row["on_time"], row["overdue"]]
+        result.append(line)
+        for i in range(1, 5):
+            total[i] += line[i]
+    result.append(total)
+    return result
+
+
+@login_required
+def adverse_quarterly_export(request):
+    """The quarterly aggregate report: the quarter's "other" suspected events (the aggregate report proper),
+    every event of the quarter, and the totals; events belong to the quarter in which they were learned of."""
+    if not request.user.has_perm("complaints.export_adverse_report"):
+        raise PermissionDenied
+    parsed = service.parse_quarter(request.GET.get("quarter", ""))
+    if parsed is None:
+        parsed = service.parse_quarter(service.recent_quarters(2)[1][0])
+    year, quarter = parsed
+    events = quarter_events(request.user, year, quarter)
+    label = service.quarter_label(year, quarter)
+    headers = [str(h) for h in EVENT_HEADERS]
+
+    workbook = Workbook(write_only=True)
+
+    def sheet(title):
+        return workbook.create_sheet(title=INVALID_TITLE_CHARACTERS.sub("_", str(title))[:31])
+
+    summary = sheet(_("汇总"))
+    due = service.quarterly_report_due(year, quarter)
+    write_rows(summary, [_("医疗器械不良事件季度汇总报告"), label], [
+        [_("报告单位"), company_name()],
+        [_("报告期限"), _local(due)],
+        [_("导出时间"), _local(timezone.now())],
+        [],
+        [_("事件后果"), _("事件数"), _("已报告"), _("按期报告"), _("逾期或超期")],
+        *quarter_totals(events),
+    ])
+    write_rows(sheet(_("季度汇总（其他可疑事件）")), headers,
+               _event_rows(events.filter(adverse_seriousness=AdverseSeriousness.OTHER)))
+    write_rows(sheet(_("全部不良事件")), headers, _event_rows(events))
+    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    workbook.save(handle)
+    handle.seek(0)
+    return xlsx_response(handle, _("医疗器械不良事件季度汇总-%(q)s.xlsx") % {"q": service.quarter_key(year, quarter)})
+
+
+urlpatterns = [
+    path("adverse/", AdverseListView.as_view(), name="adverse_list"),
+    path("adverse/quarterly.xlsx", adverse_quarterly_export, name="adverse_quarterly"),
+    path("<int:pk>/adverse/", adverse_flag, name="adverse_flag"),
+    path("<int:pk>/adverse/report/", adverse_report, name="adverse_report"),
+    path("<int:pk>/adverse/freeze/", adverse_freeze, name="adverse_freeze"),
+    path("<int:pk>/adverse/report.pdf", AdversePdfView.as_view(), name="adverse_pdf"),
+    *notices.urlpatterns,
+]
+
+
+# --- demo data -------------------------------------------------------------------------------------------------
+DEMO_MARK = "（示例·不良事件）"
+
+
+@register_demo_seeder
+def seed_adverse_events(users, stdout):
+    """One death reported within 12 hours (with a stock freeze), one serious injury overdue, two other suspected
+    events for the quarterly report, and one issued advisory notice with part of its acknowledgements. Idempotent."""
+    import datetime as dt
+
+    from complaints.models import Channel
+    from complaints.services import notices as notice_service
+    from customers.models import Customer
+    from qms.demo import DEMO_PASSWORD
+
+    if Complaint.objects.filter(description__endswith=DEMO_MARK).exists():
+        return
+    now = timezone.now()
+    customers = list(Customer.objects.order_by("pk")[:4])
+
+    def receive(hours_ago, product, batch, description, customer_index, **fields):
+        customer = customers[customer_index % len(customers)] if customers else None
+        return complaint_service.receive(
+            by=users["service"], channel=fields.pop("channel", Channel.PHONE), customer=customer,
+            customer_name="" if customer else _("演示医院"), description=description + DEMO_MARK,
+            received_at=now - dt.timedelta(hours=hours_ago), product=product, batch=batch, **fields)
+
+    with transaction.atomic():
+        death = receive(30, "一次性使用输液器", "SY2611-02", "患者输液过程中出现寒战、高热，抢救无效死亡", 0,
+                        quantity=1, contact_name="刘护士长", contact_phone="13900001111")
+        service.flag_adverse_event(death, seriousness=AdverseSeriousness.DEATH, by=users["quality"],
+                                   description="患者 68 岁，使用本批输液器输注抗生素约 20 分钟后出现寒战、高热，"
+                                               "经抢救无效于次日凌晨死亡。医院已封存剩余同批产品。")
+        service.record_report(death, reported_at=death.received_at + dt.timedelta(hours=9), by=users["quality"],
+                              password=DEMO_PASSWORD, authority=_("国家医疗器械不良事件监测信息系统"),
+                              reference="MDAE-DEMO-0001")
+        service.freeze_stock(death, batch=death.batch, by=users["quality"], note=_("成品仓及在途库存全部封存，停止发货"))
+
+        serious = receive(80, "一次性使用注射器", "ZS2610-11", "注射时针头脱落残留于皮下，需手术取出", 1, quantity=1)
+        service.flag_adverse_event(serious, seriousness=AdverseSeriousness.SERIOUS, by=users["quality"],
+                                   description="护士肌肉注射时针头与针座脱离，针头残留于患者臀部皮下，经外科手术取出。")
+
+        for index, (product, batch, text) in enumerate([
+            ("医用外科口罩", "KZ2609-05", "佩戴 2 小时后面部皮肤发红、瘙痒，停用后消退"),
+            ("医用检查手套", "ST2608-17", "使用中手套破裂，操作者手部接触患者体液，未发生感染"),
+        ]):
+            other = receive(24 * (3 + 5 * index), product, batch, text, 2 + index)
+            service.flag_adverse_event(other, seriousness=AdverseSeriousness.OTHER, by=users["service"],
+                                       description=text + "。")
+
+        if customers:
+            notice = notice_service.draft_notice(
+                by=users["mr"], title=_("关于一次性使用输液器（批号 SY2611-02）暂停使用的忠告性通知（示例）"),
+                product="一次性使用输液器", batches="SY2611-02", complaint=death,
+                risk=_("该批产品在临床使用中发生一例疑似输液反应死亡病例，原因正在调查，存在导致严重输液反应的风险。"),
+                actions=_("请立即停止使用该批号产品，隔离存放并清点库存，我司将安排换货；如已发生不良反应请及时告知。"),
+                customers=customers)
+            notice_service.issue_notice(notice, by=users["mr"], password=DEMO_PASSWORD, comment=_("同意签发"))
+            notice_service.record_authority_notified(notice, by=users["mr"], notified_at=timezone.now())
+            for recipient, who in zip(notice.recipients.select_related("customer", "notice").order_by("pk")[:2],
+                                      (_("采购部 王经理"), _("设备科 陈科长"))):
+                notice_service.record_acknowledgement(recipient, by=users["mr"], acknowledged_by=who,
+                                                      note=_("邮件回复确认"))
+    stdout.write(_("不良事件示例：4 条（死亡已报告、严重逾期、其他 2 条）；忠告性通知 1 份（部分客户已确认）"))
