@@ -24,6 +24,7 @@ from renovation.models import REVIEW_STATES, Application, ApplicationStatus, Doc
 from renovation.selectors import application_list_queryset
 from renovation.services import applications as service
 from renovation.services import fees
+from renovation.services.dossier import dossier_context
 from renovation.tables import ApplicationTable
 
 S = ApplicationStatus
@@ -278,6 +279,22 @@ class PermitPdfView(RecordPdfView):
         return context
 
 
+class DossierPdfView(RecordPdfView):
+    """The whole file of the application as one PDF (§4 档案)."""
+
+    model = Application
+    print_form = PrintForm(code="QR-ZX-00", title=gettext_lazy("装修档案"), revision="A/0",
+                           template="print/renovation_dossier.html")
+
+    def get_queryset(self):
+        return visible_to(self.request.user, application_list_queryset().select_related("checklist_by", "checked_by"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(dossier_context(self.object))
+        return context
+
+
 # --- registrations --------------------------------------------------------------------------------------
 register_menu(MenuEntry(label=gettext_lazy("装修管理"), icon="bi-hammer", order=40, children=[
     (gettext_lazy("装修申请"), "renovation:list", "renovation.use_renovation"),
@@ -320,4 +337,5 @@ urlpatterns = [
     path("<int:pk>/utilities/", utilities_on, name="utilities_on"),
     path("<int:pk>/pdf/", ApplicationPdfView.as_view(), name="pdf"),
     path("<int:pk>/permit/", PermitPdfView.as_view(), name="permit_pdf"),
+    path("<int:pk>/dossier/", DossierPdfView.as_view(), name="dossier_pdf"),
 ]

@@ -1,0 +1,20 @@
+"""The archive of one renovation (§4 档案): everything recorded about the application, gathered for the one PDF
+dossier — the form with its documents and review, the status history, the fees ledger and the balances, then the
+site records, the acceptance and the refund. Each part is one query (or one grouped query), whatever its length."""
+from __future__ import annotations
+
+from qms.workflow import status_label, transitions_for
+from renovation.models import Application
+from renovation.services import fees
+
+
+def dossier_context(application: Application) -> dict:
+    return {
+        "documents": application.documents.select_related("attachment").filter(attachment__voided_at__isnull=True),
+        "schedule": fees.fee_schedule(application),
+        "balances": fees.balances(application),
+        "transitions": [{"at": t.at, "by": t.by, "reason": t.reason, "signed": t.signature_id is not None,
+                         "from": status_label(Application, t.from_status), "to": status_label(Application, t.to_status)}
+                        for t in transitions_for(application).order_by("at", "pk")],
+        "ledger": application.ledger.select_related("fee_item", "recorded_by").order_by("recorded_at", "pk"),
+    }
