@@ -105,16 +105,17 @@ class CustomerForm(forms.ModelForm):
         creating = self.instance.pk is None
         for field_name, kind in OPTION_FIELDS.items():
             current = getattr(self.instance, f"{field_name}_id", None)
-            self.fields[field_name].queryset = CustomerOption.objects.filter(
-                Q(kind=kind, is_active=True) | Q(pk=current or 0)).order_by("order", "id")
+            self.fields[field_name].queryset = self._queryset(field_name, lambda kind=kind, current=current: (
+                CustomerOption.objects.filter(Q(kind=kind, is_active=True) | Q(pk=current or 0)).order_by("order", "id")))
         self.fields["postcode"].error_messages["max_length"] = _("邮编应为 6 位数字。")
-        self.fields["province"].queryset = Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")
+        self.fields["province"].queryset = self._queryset(
+            "province", lambda: Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"))
         self.fields["province"].widget.attrs.update({"class": "js-province",
                                                      "data-cities-url": reverse("customers:cities")})
         self.fields["city"].widget.attrs.update({"class": "js-city"})
         self._limit_city_choices()
         if creating:
-            self.fields["owner"].queryset = owner_choices_for(user)
+            self.fields["owner"].queryset = self._queryset("owner", lambda: owner_choices_for(user))
             self.fields["owner"].widget.attrs.update({"class": "js-owner"})
             if not self.is_bound:
                 self.initial.setdefault("owner", user.pk)
@@ -126,6 +127,14 @@ class CustomerForm(forms.ModelForm):
             del self.fields["grade"]
         else:  # left empty it stays as it is (a new customer starts as C)
             self.fields["grade"].required = False
+        self._build_helper()
+
+    def _queryset(self, field_name: str, build):
+        """The queryset of a choice field, ``build()``; a form built for many rows alike (an import) may share
+        one."""
+        return build()
+
+    def _build_helper(self):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -227,6 +236,9 @@ class ContactForm(forms.ModelForm):
         if optional:  # the primary contact of the create page: nothing typed, no contact
             self.fields["name"].required = False
             del self.fields["is_primary"]
+        self._build_helper()
+
+    def _build_helper(self):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -6,8 +6,11 @@ customer typed in: 请填写客户名, postcode of 6 digits, the city must belon
 mainland mobile number, an e-mail address. A name that is a near-duplicate of an existing customer's
 (``services.records.near_duplicates``) is an error of its row; a name repeated inside the file too.
 
-Rows are saved through ``services.records.create_customer`` (name keys, the ownership change 新建 / 放入客户池,
-the audit reason 导入客户). Reverting a batch moves its customers to the recycle bin (``deleted_at``, reason
+Rows are saved through ``services.records.create_customers`` (name keys, the ownership change 新建 / 放入客户池,
+the audit reason 导入客户), 500 at a time. Each pass over the file loads once what every row would otherwise
+query (``prepare_customer_import``): the option lists, provinces and cities, the people the importer may give
+customers to, and the name keys of the existing customers — a row is compared with the customers in the
+database only when its key is among them or repeats an earlier row's. Reverting a batch moves its customers to the recycle bin (``deleted_at``, reason
 "撤销导入 #<batch>") instead of deleting them: their ownership changes are append-only (the database refuses
 DELETE) and the trail of what was imported stays. Customers that have been worked on since (edited, followed
 up, visited, business recorded, contacts added or changed) make the revert refused.
@@ -22,10 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import ContactForm, CustomerForm
+from customers.forms import OPTION_FIELDS, ContactForm, CustomerForm
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, Grade, OptionKind,
                               OwnershipChange, OwnershipKind, Region, Visit)
-from customers.services.records import create_customer, near_duplicates
+from customers.services.names import name_key
+from customers.services.records import create_customer, create_customers, near_duplicates
 from qms import audit
 from qms.excel.imports import Column, ImportDefinition, ImportRefused, register_import
 from qms.people import Role, has_role, is_department_manager
@@ -49,10 +53,23 @@ CONTACT_FIELDS = {
 }
 
 
+class PreloadedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that, in an import run, finds the chosen entry among those the run loaded once
+    (``preloaded``: {value: object} of the same queryset) instead of one query per row. A value it does not
+    hold is looked up as usual, so that the answer and the message stay the field's own."""
+
+    preloaded: dict | None = None
+
+    def to_python(self, value):
+        if self.preloaded is not None and isinstance(value, str) and value in self.preloaded:
+            return self.preloaded[value]
+        return super().to_python(value)
+
+
 def _option_field(kind: str, label) -> forms.ModelChoiceField:
     # Declared per list so that the template's drop-down offers this list only ("其他" is in several lists).
     queryset = CustomerOption.objects.filter(kind=kind, is_active=True).order_by("order", "id")
-    return forms.ModelChoiceField(label=label, required=False, queryset=queryset)
+    return PreloadedChoiceField(label=label, required=False, queryset=queryset)
 
 
 class CustomerImportForm(CustomerForm):
@@ -64,8 +81,8 @@ class CustomerImportForm(CustomerForm):
     revenue_band = _option_field(OptionKind.REVENUE, _("年营业额"))
     employees_band = _option_field(OptionKind.EMPLOYEES, _("员工数"))
     status = _option_field(OptionKind.STATUS, _("客户状态"))
-    province = forms.ModelChoiceField(label=_("省份"), required=False,
-                                      queryset=Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"))
+    province = PreloadedChoiceField(label=_("省份"), required=False,
+                                    queryset=Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"))
     # Free text checked against the province: city names repeat across provinces (朝阳区), and ~3,000 of them
     # are no drop-down.
     city = forms.CharField(label=_("城市"), max_length=50, required=False)
@@ -78,9 +95,13 @@ class CustomerImportForm(CustomerForm):
     contact_email = forms.CharField(label=_("邮箱"), required=False)
     contact_qq = forms.CharField(label=_("QQ"), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, import_run=None, **kwargs):
+        self.import_run = import_run  # before CustomerForm's __init__, which asks for the querysets
         super().__init__(*args, user=user, **kwargs)
         self.contact = None
+        if import_run is not None:
+            for field_name, preloaded in import_run.cache["choices"].items():
+                self.fields[field_name].preloaded = preloaded
         self.may_grade = "grade" in self.fields
         if self.may_grade:
             self.fields["grade"].required = False  # empty: C, as on the page
@@ -89,6 +110,28 @@ class CustomerImportForm(CustomerForm):
 
     def _limit_city_choices(self):
         """The city is a text cell here (see ``city``); nothing to narrow."""
+
+    def _queryset(self, field_name: str, build):
+        if self.import_run is None:
+            return super()._queryset(field_name, build)
+        # built for the run's first row, then shared: every row is a new customer of the same importer
+        shared = self.import_run.cache["querysets"]
+        if field_name not in shared:
+            shared[field_name] = build()
+        return shared[field_name]
+
+    def _build_helper(self):
+        if self.import_run is None:  # an import's rows are checked, never shown as a form
+            super()._build_helper()
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.import_run is not None:
+            # These came from the rows the run loaded with the model fields' own limits (an entry of the option
+            # list, a province, a city of it, a person among the owner choices) or are the importer: the model's
+            # check that the row exists would ask the database the same again, once per field and row.
+            exclude |= PRELOADED_FIELDS
+        return exclude
 
     def clean_grade(self):
         grade = self.cleaned_data.get("grade") or ""
@@ -105,7 +148,10 @@ class CustomerImportForm(CustomerForm):
             if self.has_error("province"):
                 return None  # the province's own error says it
             raise forms.ValidationError(_("请先选择省份。"))
-        city = Region.objects.filter(level=Region.Level.CITY, parent=province, name=name).first()
+        if self.import_run is not None:
+            city = self.import_run.cache["cities"].get((province.pk, name))
+        else:
+            city = Region.objects.filter(level=Region.Level.CITY, parent=province, name=name).first()
         if city is None:
             raise forms.ValidationError(_("所选城市不属于%(province)s。") % {"province": province.name})
         return city
@@ -114,8 +160,12 @@ class CustomerImportForm(CustomerForm):
         text = self.cleaned_data.get("owner", "").strip()
         if not text:
             return None
-        choices = self.fields["owner"].queryset  # set by CustomerForm: whom this user may give customers to
-        found = list(choices.filter(username=text)[:1]) or list(choices.filter(full_name=text)[:2])
+        if self.import_run is not None:
+            owners = self.import_run.cache["owners"]
+            found = owners["username"].get(text, [])[:1] or owners["full_name"].get(text, [])[:2]
+        else:
+            choices = self.fields["owner"].queryset  # set by CustomerForm: whom this user may give customers to
+            found = list(choices.filter(username=text)[:1]) or list(choices.filter(full_name=text)[:2])
         if len(found) > 1:
             raise forms.ValidationError(_("有多人名为“%(name)s”，请填写账号。") % {"name": text})
         if not found:
@@ -128,15 +178,29 @@ class CustomerImportForm(CustomerForm):
         cleaned = super().clean()
         name = cleaned.get("name")
         if name and not self.has_error("name"):
-            duplicates = list(import_duplicates(name)[:3])
+            duplicates = self._duplicates(name)
             if duplicates:
                 self.add_error("name", _("与已有客户重复：%(names)s") % {"names": "、".join(map(describe_customer, duplicates))})
         self._clean_contact()
         return cleaned
 
+    def _duplicates(self, name: str) -> list[Customer]:
+        run = self.import_run
+        if run is not None:
+            key = name_key(name)
+            earlier = key in run.cache["row_keys"]
+            run.cache["row_keys"].add(key)
+            if earlier:
+                # An earlier row of the file has the same key: while committing it may be waiting for its bulk
+                # save, and the query below must see it, as it did when every row was saved at once.
+                run.flush()
+            elif key not in run.cache["existing_keys"]:
+                return []  # what the query would find
+        return list(import_duplicates(name)[:3])
+
     def _clean_contact(self):
         data = {target: self.cleaned_data.get(source, "").strip() for source, target in CONTACT_FIELDS.items()}
-        contact_form = ContactForm(data=data, optional=True)
+        contact_form = (_RowContactForm if self.import_run is not None else ContactForm)(data=data, optional=True)
         if contact_form.is_empty():
             return
         if not contact_form.is_valid():
@@ -153,11 +217,45 @@ class CustomerImportForm(CustomerForm):
         return {name: value for name, value in super().customer_fields().items() if name not in CONTACT_FIELDS}
 
 
+class _RowContactForm(ContactForm):
+    """The page's contact form, for a row checked in an import run: never shown, so without a layout."""
+
+    def _build_helper(self):
+        pass
+
+
 def import_duplicates(name: str):
     """Existing customers (the recycle bin too, as on the page) that ``name`` duplicates — except those a
     reverted import put in the bin, which were never customers."""
-    return near_duplicates(name).exclude(deleted_at__isnull=False, delete_reason__startswith=REVERTED_REASON_PREFIX) \
-        .order_by("name", "pk")
+    return _not_reverted(near_duplicates(name)).order_by("name", "pk")
+
+
+def _not_reverted(queryset):
+    return queryset.exclude(deleted_at__isnull=False, delete_reason__startswith=REVERTED_REASON_PREFIX)
+
+
+# Checked by the form against what the run loaded (see CustomerImportForm._get_validation_exclusions).
+PRELOADED_FIELDS = {*OPTION_FIELDS, "province", "city", "owner"}
+
+
+def prepare_customer_import(run) -> None:
+    """Load once per pass over the file what each row's form would otherwise query."""
+    from customers.forms import owner_choices_for
+
+    choices = {field_name: {str(o.pk): o for o in CustomerImportForm.base_fields[field_name].queryset}
+               for field_name in OPTION_FIELDS}
+    choices["province"] = {str(p.pk): p for p in Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")}
+    cities = {}
+    for city in Region.objects.filter(level=Region.Level.CITY).order_by("code"):
+        cities.setdefault((city.parent_id, city.name), city)  # the first by code, as .first() finds it
+    owners = {"username": {}, "full_name": {}}
+    for person in owner_choices_for(run.user):  # in the queryset's order, so [:2] picks the same two
+        owners["username"].setdefault(person.username, []).append(person)
+        owners["full_name"].setdefault(person.full_name, []).append(person)
+    run.cache.update(
+        choices=choices, cities=cities, owners=owners, querysets={}, row_keys=set(),
+        existing_keys=set(_not_reverted(Customer.all_objects.all()).values_list("name_key", flat=True)),
+    )
 
 
 def describe_customer(customer: Customer) -> str:
@@ -170,14 +268,22 @@ def describe_customer(customer: Customer) -> str:
     return f"{customer.name}（{where}）"
 
 
-def save_imported_customer(form: CustomerImportForm, batch, user) -> Customer:
+def _new_customer(form: CustomerImportForm) -> dict:
     cleaned = form.cleaned_data
-    return create_customer(
-        by=user, owner=cleaned.get("owner"), to_pool=bool(cleaned.get("to_pool")),
-        contacts=[form.contact] if form.contact else [],
-        reason=gettext("导入客户（批次 #%(batch)d）") % {"batch": batch.pk},
-        **form.customer_fields(),
-    )
+    return {"owner": cleaned.get("owner"), "to_pool": bool(cleaned.get("to_pool")),
+            "contacts": [form.contact] if form.contact else [], **form.customer_fields()}
+
+
+def _import_reason(batch) -> str:
+    return gettext("导入客户（批次 #%(batch)d）") % {"batch": batch.pk}
+
+
+def save_imported_customer(form: CustomerImportForm, batch, user) -> Customer:
+    return create_customer(by=user, reason=_import_reason(batch), **_new_customer(form))
+
+
+def save_imported_customers(forms_: list[CustomerImportForm], batch, user) -> list[Customer]:
+    return create_customers([_new_customer(form) for form in forms_], by=user, reason=_import_reason(batch))
 
 
 def bin_imported_customers(queryset, batch, user) -> None:
@@ -239,6 +345,8 @@ CUSTOMER_IMPORT = register_import(ImportDefinition(
     unique=("客户名称",),
     form_kwargs=lambda user: {"user": user},
     save_row=save_imported_customer,
+    save_rows=save_imported_customers,
+    prepare_run=prepare_customer_import,
     revert_objects=bin_imported_customers,
     list_url_name="customers:list",
 ))

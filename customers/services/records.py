@@ -21,25 +21,64 @@ def near_duplicates(name: str, *, exclude_pk=None):
     return queryset.select_related("owner")
 
 
-@transaction.atomic
-def create_customer(*, by, owner=None, to_pool: bool = False, contacts=(), reason: str = "", **fields) -> Customer:
-    """Save a new customer (owner: ``owner``, else its creator; none when ``to_pool``) with its contacts
-    (unsaved ``Contact`` objects; the first one marked primary is the primary contact)."""
-    now = timezone.now()
+def _new_customer(*, by, owner, to_pool: bool, fields: dict, now) -> tuple[Customer, OwnershipChange]:
+    """The unsaved customer (owner: ``owner``, else its creator; none when ``to_pool``) and its first
+    ownership change, without the customer's id."""
     owner = None if to_pool else (owner or by)
     customer = Customer(created_by=by, owner=owner, created_at=now, **fields)
     customer.owner_since = now if owner else None
     customer.pool_entered_at = None if owner else now
     fill_name_keys(customer)
+    change = OwnershipChange(kind=OwnershipKind.CREATED if owner else OwnershipKind.RELEASED, to_owner=owner, by=by,
+                             at=now)
+    return customer, change
+
+
+def _creation_reason(reason: str, owner) -> str:
+    return reason or (gettext("新建客户") if owner else gettext("新建并放入客户池"))
+
+
+@transaction.atomic
+def create_customer(*, by, owner=None, to_pool: bool = False, contacts=(), reason: str = "", **fields) -> Customer:
+    """Save a new customer (owner: ``owner``, else its creator; none when ``to_pool``) with its contacts
+    (unsaved ``Contact`` objects; the first one marked primary is the primary contact)."""
+    customer, change = _new_customer(by=by, owner=owner, to_pool=to_pool, fields=fields, now=timezone.now())
     with audit.context(user=by, reason=reason or gettext("新建客户")):
         customer.save()
         for contact in contacts:
             contact.customer = customer
             contact.save()
-        OwnershipChange.objects.create(customer=customer, kind=OwnershipKind.CREATED if owner else OwnershipKind.RELEASED,
-                                       to_owner=owner, by=by, at=now,
-                                       reason=reason or (gettext("新建客户") if owner else gettext("新建并放入客户池")))
+        change.customer = customer
+        change.reason = _creation_reason(reason, customer.owner)
+        change.save()
     return customer
+
+
+@transaction.atomic
+def create_customers(new: list[dict], *, by, reason: str) -> list[Customer]:
+    """``create_customer`` for many customers at once (an import): ``new`` holds its keyword arguments
+    (owner, to_pool, contacts and the customer's fields) per customer. Bulk inserts, one per table: the
+    audit triggers record each row, with the same user and reason."""
+    customers, changes = [], []
+    for item in new:
+        fields = {name: value for name, value in item.items() if name not in ("owner", "to_pool", "contacts")}
+        customer, change = _new_customer(by=by, owner=item.get("owner"), to_pool=bool(item.get("to_pool")),
+                                         fields=fields, now=timezone.now())
+        customers.append((customer, list(item.get("contacts") or ())))
+        changes.append(change)
+    with audit.context(user=by, reason=reason):
+        Customer.objects.bulk_create([customer for customer, _contacts in customers])
+        contacts = []
+        for customer, own in customers:
+            for contact in own:
+                contact.customer = customer
+                contacts.append(contact)
+        Contact.objects.bulk_create(contacts)
+        for (customer, _contacts), change in zip(customers, changes):
+            change.customer = customer
+            change.reason = _creation_reason(reason, customer.owner)
+        OwnershipChange.objects.bulk_create(changes)
+    return [customer for customer, _contacts in customers]
 
 
 def save_customer(customer: Customer, *, by, reason: str = "") -> Customer:

@@ -267,3 +267,28 @@ def test_near_duplicates_inside_the_file_are_caught_when_committing_and_nothing_
     assert batch.status == "preview" and "未导入任何行" in response.content.decode()
     assert errors_of(batch) == [(3, "客户名称", "与已有客户重复：无锡滨湖贸易有限公司（负责人 张销售）")]
     assert not Customer.all_objects.exists() and not OwnershipChange.objects.exists()
+
+
+def test_rows_saved_in_chunks_keep_their_contacts_owners_and_the_in_file_duplicate_check(people, manager, monkeypatch):
+    # Rows are saved BULK_ROWS at a time; a row whose name repeats one still waiting in a chunk makes the chunk
+    # save first, so that the duplicate is found as when every row was saved on its own.
+    monkeypatch.setattr("qms.excel.imports.BULK_ROWS", 2)
+    upload(manager, xlsx(GOOD + [row(客户名称="苏州工业园区医疗科技有限公司", 联系人姓名="郑洁", 手机=13900001111)]))
+    manager.post(reverse("qms:import_commit", args=[latest_batch().pk]))
+    batch = latest_batch()
+    assert batch.status == "imported" and batch.created_count == 4
+    created = [pk for pk, _digest in batch.created_objects]
+    names = [Customer.objects.get(pk=pk).name for pk in created]  # in row order
+    assert names == ["杭州西湖精密仪器有限公司", "北京朝阳医疗器械贸易有限公司", "深圳南山电子商务有限公司",
+                     "苏州工业园区医疗科技有限公司"]
+    suzhou = Customer.objects.get(name="苏州工业园区医疗科技有限公司")
+    assert suzhou.contacts.get().mobile == "13900001111" and suzhou.owner == people["sales"]
+    assert OwnershipChange.objects.count() == 4
+
+    upload(manager, xlsx([row(客户名称="常州天宁贸易有限公司"), row(客户名称="常州 天宁贸易"),
+                          row(客户名称="镇江润州贸易有限公司")]))
+    response = manager.post(reverse("qms:import_commit", args=[latest_batch().pk]), follow=True)
+    batch = latest_batch()
+    assert batch.status == "preview" and "未导入任何行" in response.content.decode()
+    assert errors_of(batch) == [(3, "客户名称", "与已有客户重复：常州天宁贸易有限公司（负责人 张销售）")]
+    assert not Customer.objects.filter(name__in=["常州天宁贸易有限公司", "镇江润州贸易有限公司"]).exists()

@@ -17,6 +17,11 @@ report, status 预览) → ``request_commit`` / ``commit_batch`` (all-or-nothing
 ``revert_batch`` (while the created records are untouched since). Files above
 ``settings.QMS_IMPORT_ASYNC_ROWS`` rows are validated and committed by the ``run_import`` task, which
 reports its progress on the batch.
+
+A definition whose rows would each repeat the same look-ups (a choice column's options, the keys of the
+existing records) declares ``prepare_run``: it fills an ``ImportRun``'s cache once per pass over the file,
+and the forms get the run as ``import_run=``. ``save_rows`` saves the good rows a chunk at a time (bulk
+inserts, which the audit triggers record row by row like any insert).
 """
 from __future__ import annotations
 
@@ -91,6 +96,14 @@ class ImportDefinition:
     # () -> rows of cell values written under the header of the template (e.g. the customers of a survey, to
     # be completed); default: an empty template
     template_rows: Callable | None = None
+    # (run: ImportRun) -> None: fill ``run.cache`` once per pass over a file (the validation, the commit) with
+    # what every row would otherwise look up again; the forms then get ``import_run=run`` as well.
+    prepare_run: Callable | None = None
+    # (forms, batch, user) -> the created objects, one per form, in order: saves up to ``BULK_ROWS`` good rows
+    # at once instead of one ``save_row`` each. A chunk the database refuses is saved again row by row (through
+    # ``save_row``), so that the refused row is the one reported. Rows wait to be saved while the next ones are
+    # validated: a form whose check must see the rows before it saved calls ``import_run.flush()`` first.
+    save_rows: Callable | None = None
 
     def __post_init__(self):
         known = set(self.form_class.base_fields)
@@ -189,6 +202,25 @@ class _CellError(Exception):
     pass
 
 
+class ImportRun:
+    """One pass over a batch's rows (its validation, or its commit), for definitions with ``prepare_run``.
+
+    ``cache`` is the definition's: what it loads once for all the rows of the pass. ``flush()`` saves the
+    rows that wait for a bulk save (``save_rows``); while validating, nothing waits and it does nothing.
+    """
+
+    def __init__(self, definition: ImportDefinition, user=None, committing: bool = False, flush: Callable | None = None):
+        self.definition = definition
+        self.user = user
+        self.committing = committing
+        self.cache: dict = {}
+        self._flush = flush
+
+    def flush(self) -> None:
+        if self._flush is not None:
+            self._flush()
+
+
 class RowChecker:
     """Turns the file's rows into form data and validates each with the definition's form.
 
@@ -196,9 +228,10 @@ class RowChecker:
     the unique columns' values to report a value that repeats inside the file.
     """
 
-    def __init__(self, definition: ImportDefinition, headers: list[str], user=None):
+    def __init__(self, definition: ImportDefinition, headers: list[str], user=None, run: ImportRun | None = None):
         self.definition = definition
         self.user = user
+        self.run = run
         by_header = {column.header: column for column in definition.columns}
         seen, unknown = set(), []
         self.positions: list[tuple[int, Column]] = []
@@ -266,6 +299,8 @@ class RowChecker:
             if first != row.number:
                 errors.append((group[0], _("与第 %(row)d 行重复") % {"row": first}))
         kwargs = self.definition.form_kwargs(self.user) if self.definition.form_kwargs else {}
+        if self.run is not None:
+            kwargs["import_run"] = self.run
         form = self.definition.form_class(data=data, **kwargs)
         if not form.is_valid():
             for field_name, messages in form.errors.items():
@@ -451,10 +486,17 @@ def run_batch(batch_id: int) -> str:
     return ImportBatch.objects.values_list("status", flat=True).get(pk=batch_id)
 
 
-def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user):
+def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user, run: ImportRun | None = None):
     """Yield (row, form or None, errors) for every data row of the batch's stored file."""
     with batch.file.open("rb") as handle, open_sheet(handle, definition.sheet_title) as sheet:
-        checker = RowChecker(definition, read_header(sheet), user=user)
+        headers = read_header(sheet)
+        if definition.prepare_run:
+            run = run or ImportRun(definition, user)
+        else:
+            run = None
+        checker = RowChecker(definition, headers, user=user, run=run)
+        if run is not None:
+            definition.prepare_run(run)  # after the header check: a refused file loads nothing
         for row in iter_rows(sheet, checker.width):
             form, errors = checker.check(row)
             yield row, form, errors
@@ -516,6 +558,64 @@ class _NothingSaved(Exception):
         self.errors, self.valid = errors, valid
 
 
+BULK_ROWS = 500  # good rows saved at once by a definition's ``save_rows``
+
+
+class _Saver:
+    """The saving half of a commit: each good row through ``save_row`` as soon as it is checked, or (with
+    ``save_rows``) ``BULK_ROWS`` at a time; it keeps what the batch reports: the created pks in row order, the
+    errors, the number of rows saved."""
+
+    def __init__(self, definition: ImportDefinition, batch: ImportBatch, user):
+        self.definition, self.batch, self.user = definition, batch, user
+        self.save_row = definition.save_row or (lambda form, batch, user: form.save())
+        self.created: list = []
+        self.errors: list[dict] = []
+        self.valid = 0
+        self.waiting: list[tuple[Row, forms.ModelForm]] = []
+
+    def add(self, row: Row, form) -> None:
+        if self.definition.save_rows is None:
+            self._save_one(row, form)
+            return
+        self.waiting.append((row, form))
+        if len(self.waiting) >= BULK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting:
+            return
+        chunk, self.waiting = self.waiting, []
+        try:
+            with transaction.atomic():  # a savepoint: a chunk the database refuses is saved again row by row
+                objects = self.definition.save_rows([form for _row, form in chunk], self.batch, self.user)
+        except DatabaseError:
+            for row, form in chunk:
+                self._save_one(row, form)
+            return
+        self.created.extend(obj.pk for obj in objects)
+        self.valid += len(objects)
+
+    def _save_one(self, row: Row, form) -> None:
+        try:
+            if self.batch.good_rows_only:
+                with transaction.atomic():  # a savepoint: a row the database refuses is skipped
+                    obj = self.save_row(form, self.batch, self.user)
+            else:
+                obj = self.save_row(form, self.batch, self.user)
+        except DatabaseError as error:
+            message = _("保存失败：%(error)s") % {"error": error}
+            if not self.batch.good_rows_only:
+                # what the file's rows up to this one report (later rows may have been checked already)
+                errors = [e for e in self.errors if e["row"] < row.number]
+                errors.append({"row": row.number, "column": "", "message": message})
+                raise _NothingSaved(errors, self.valid) from error
+            self.errors.append({"row": row.number, "column": "", "message": message})
+        else:
+            self.created.append(obj.pk)
+            self.valid += 1
+
+
 def commit_batch(batch: ImportBatch) -> None:
     """Save the rows in one transaction: all of them, or (if the user chose so) the good ones only.
 
@@ -524,29 +624,20 @@ def commit_batch(batch: ImportBatch) -> None:
     """
     definition = get_definition(batch.definition_key)
     user = batch.created_by
-    save_row = definition.save_row or (lambda form, batch, user: form.save())
     progress = _Progress(batch)
     try:
         with translation.override(_language(user)), transaction.atomic():
-            created, errors, valid, total = [], [], 0, 0
-            for total, (row, form, row_errors) in enumerate(_checked_rows(batch, definition, user), 1):
+            saver = _Saver(definition, batch, user)
+            run = ImportRun(definition, user, committing=True, flush=saver.flush)
+            total = 0
+            for total, (row, form, row_errors) in enumerate(_checked_rows(batch, definition, user, run), 1):
                 progress.tick(total)
                 if form is not None:
-                    try:
-                        if batch.good_rows_only:
-                            with transaction.atomic():  # a savepoint: a row the database refuses is skipped
-                                obj = save_row(form, batch, user)
-                        else:
-                            obj = save_row(form, batch, user)
-                    except DatabaseError as error:
-                        if not batch.good_rows_only:
-                            errors.append({"row": row.number, "column": "", "message": _("保存失败：%(error)s") % {"error": error}})
-                            raise _NothingSaved(errors, valid) from error
-                        row_errors = [("", _("保存失败：%(error)s") % {"error": error})]
-                    else:
-                        created.append(obj.pk)
-                        valid += 1
-                errors.extend({"row": row.number, "column": h, "message": m} for h, m in row_errors)
+                    saver.add(row, form)
+                saver.errors.extend({"row": row.number, "column": h, "message": m} for h, m in row_errors)
+            saver.flush()
+            errors, valid, created = saver.errors, saver.valid, saver.created
+            errors.sort(key=lambda error: error["row"])  # a chunk's save errors come after later rows' checks
             if errors and not batch.good_rows_only:
                 raise _NothingSaved(errors, valid)
             if not created:
