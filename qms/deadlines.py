@@ -287,5 +287,6 @@ def open_deadlines_as_work(user) -> list[WorkItem]:
             title=d.title, url=d.link or "/", due=d.due_at,
             category=gettext("逾期升级") if escalated else gettext("期限"),
             detail=gettext("责任人：%(who)s") % {"who": d.responsible.display_name} if escalated else "",
+            supporting=True,
         ))
     return items

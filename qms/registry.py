@@ -22,6 +22,8 @@ class WorkItem:
     due: dt.datetime | None = None
     detail: str = ""
     priority: bool = False  # e.g. a key-account complaint
+    # a deadline's item: folded into the app's own item for the same record when there is one
+    supporting: bool = False
 
     @property
     def is_overdue(self) -> bool:
@@ -72,11 +74,27 @@ def register_work_provider(provider: Callable) -> Callable:
 
 
 def my_work(user) -> list[WorkItem]:
-    """Every open task of ``user`` from every app: overdue first, then priority, then by due time."""
+    """Every open task of ``user`` from every app: overdue first, then priority, then by due time. A deadline's
+    item (``supporting``) that leads to the same record as an app's own item is folded into it: one line, with the
+    earlier due time and the deadline's title in its detail."""
     items: list[WorkItem] = []
     for provider in registry.work_providers:
         items.extend(provider(user))
-    return sorted(items, key=WorkItem.sort_key)
+    own: dict[str, WorkItem] = {}
+    for item in items:
+        if not item.supporting and item.url not in ("", "/"):
+            own.setdefault(item.url, item)
+    merged: list[WorkItem] = []
+    for item in items:
+        target = own.get(item.url) if item.supporting else None
+        if target is None:
+            merged.append(item)
+            continue
+        if item.due is not None and (target.due is None or item.due < target.due):
+            target.due = item.due
+        if str(item.title) not in target.detail:
+            target.detail = "；".join(part for part in (target.detail, str(item.title)) if part)
+    return sorted(merged, key=WorkItem.sort_key)
 
 
 def register_detail_tab(tab: DetailTab) -> None:
