@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_renovation.py [--applications 10000] [--repeat 5]
 
 Builds ``--applications`` applications on as many units (bulk inserts), then measures through the test client:
-the application list page (first page, and filtered by state) with its query count, and the two printed
-forms of a permitted application — 《装修申请表》 and 《施工许可证》. Prints the median of each. Uses a throwaway
+the application list page (first page, and filtered by state) with its query count, the two printed
+forms of a permitted application — 《装修申请表》 and 《施工许可证》 — and the dossier 《装修档案》 of that
+application once it has 30 daily inspections. Prints the median of each. Uses a throwaway
 database (QMS_TEST_DB, default ``bench_qms_renovation``).
 """
 import argparse
@@ -92,6 +93,31 @@ def main() -> None:
         timed("unit list", reverse("renovation:units"))
         timed("《装修申请表》 PDF", reverse("renovation:pdf", args=[permitted.pk]))
         timed("《施工许可证》 PDF", reverse("renovation:permit_pdf", args=[permitted.pk]))
+        # the dossier of a renovation with 30 daily inspections (two of them with a violation and its measures)
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from qms.demo import DEMO_PASSWORD
+        from renovation.models import ActionKind, SiteInspection, ViolationKind
+        from renovation.services import site
+
+        checks = {name: True for name in SiteInspection.CHECK_FIELDS}
+        for day in range(30):
+            inspection = site.record_inspection(
+                permitted, people["propassistant"], checks=checks,
+                findings=f"第 {day + 1} 天巡查：施工人员佩证上岗，现场整洁",
+                violation_kind=ViolationKind.OUTSIDE_HOURS if day in (5, 17) else "",
+                violation_description="午休时间电钻施工" if day in (5, 17) else "")
+            SiteInspection.objects.filter(pk=inspection.pk).update(
+                inspected_at=timezone.now() - dt.timedelta(days=30 - day))
+        for violation in permitted.violations.all():
+            site.take_action(violation, people["propassistant"], kind=ActionKind.NOTICE, note="按规定时间施工",
+                             rectify_by=timezone.localdate() + dt.timedelta(days=3))
+            site.take_action(violation, people["propmanager"], kind=ActionKind.STOP_UTILITIES, note="停水停电一天",
+                             password=DEMO_PASSWORD)
+            site.close_violation(violation, people["propassistant"], note="已整改")
+        timed("装修档案 PDF (30 inspections, 2 violations)", reverse("renovation:dossier_pdf", args=[permitted.pk]))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

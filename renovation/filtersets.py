@@ -1,9 +1,13 @@
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from renovation.models import REVIEW_STATES, Application, ApplicationStatus, Building, Project, Unit, UnitUsage
+from renovation.models import (REVIEW_STATES, Application, ApplicationStatus, Building, Project, Unit, UnitUsage,
+                               Violation, ViolationKind, ViolationStatus)
 
 
 class ApplicationFilter(django_filters.FilterSet):
@@ -44,3 +48,26 @@ class UnitFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(Q(number__icontains=value) | Q(owner_name__icontains=value)
                                | Q(tenant_name__icontains=value))
+
+
+class ViolationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("编号/房号/违章情况"), method="search")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=ViolationStatus.choices)
+    kind = django_filters.ChoiceFilter(label=_("违章类型"), choices=ViolationKind.choices)
+    project = django_filters.ModelChoiceFilter(label=_("项目"), field_name="application__unit__building__project",
+                                               queryset=Project.objects.all())
+    month = django_filters.DateFilter(label=_("发现月份"), method="filter_month",
+                                      widget=forms.DateInput(attrs={"type": "month"}), input_formats=["%Y-%m"])
+
+    class Meta:
+        model = Violation
+        fields = ["q", "status", "kind", "project", "month"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(number__icontains=value) | Q(application__unit__number__icontains=value)
+                               | Q(description__icontains=value))
+
+    def filter_month(self, queryset, name, value):
+        start = timezone.make_aware(dt.datetime(value.year, value.month, 1))
+        end = timezone.make_aware(dt.datetime(value.year + value.month // 12, value.month % 12 + 1, 1))
+        return queryset.filter(found_at__gte=start, found_at__lt=end)

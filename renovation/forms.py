@@ -5,7 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qms.attachments import ACCEPT
-from renovation.models import (CHECKLIST_FIELDS, Application, ContractorKind, DocumentKind, EntryKind, FeeItem, Unit)
+from renovation.models import (CHECKLIST_FIELDS, ActionKind, Application, ClaimSource, ContractorKind, DocumentKind,
+                               EntryKind, FeeItem, SiteInspection, Unit, ViolationKind, Worker)
 from renovation.services import applications as service
 
 
@@ -150,6 +151,145 @@ class LedgerEntryForm(forms.Form):
 
 class UtilitiesForm(forms.Form):
     note = forms.CharField(label=_("水电开通说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+# --- after the permit: workers, acceptance, claims, refund --------------------------------------------------
+class WorkerForm(forms.ModelForm):
+    """A line of 《施工人员登记表》; the photo goes on the worker's 《施工出入证》."""
+
+    photo = forms.FileField(label=_("照片"), help_text=_("免冠正面照，JPG 或 PNG"),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+    class Meta:
+        model = Worker
+        fields = ["name", "id_number", "phone", "trade"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class LostPassForm(forms.Form):
+    reason = forms.CharField(label=_("挂失说明"), max_length=200)
+
+
+class InspectionForm(forms.Form):
+    """The joint inspection at completion (初验) or the re-inspection (复验)."""
+
+    passed = forms.TypedChoiceField(label=_("验收结论"), coerce=lambda value: value == "1", widget=forms.RadioSelect,
+                                    choices=[("1", _("合格")), ("0", _("不合格，须整改"))])
+    participants = forms.CharField(label=_("参加验收人员"), max_length=200)
+    findings = forms.CharField(label=_("验收情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    rectification_items = forms.CharField(label=_("整改项目"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                          help_text=_("不合格时必填，将打印在《装修验收整改通知书》上"))
+    rectification_due = forms.DateField(label=_("整改期限"), required=False,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    damage_amount = forms.DecimalField(label=_("损坏公共设施赔偿（元）"), required=False, max_digits=12, decimal_places=2,
+                                       min_value=Decimal("0.01"), help_text=_("如有，从押金中扣除"))
+    damage_note = forms.CharField(label=_("损坏情况"), max_length=200, required=False)
+    password = forms.CharField(label=_("密码（合格时电子签名）"), required=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class ClaimForm(forms.Form):
+    source = forms.ChoiceField(label=_("扣款原因类别"), choices=[
+        (value, label) for value, label in ClaimSource.choices if value != ClaimSource.LOST_PASS])
+    amount = forms.DecimalField(label=_("金额（元）"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("扣款说明"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class RefundForm(forms.Form):
+    """A receipt number for each payer whose deposits still hold money."""
+
+    def __init__(self, *args, payers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for payer, label, amount in payers:
+            self.fields[payer] = forms.CharField(
+                label=_("退%(payer)s押金 %(amount)s 的凭证号") % {"payer": label, "amount": f"¥{amount:,.2f}"},
+                max_length=40)
+        self.helper = _helper()
+
+
+# --- during the works: inspections and violations ---------------------------------------------------------
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
+                                                             "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class SiteInspectionForm(forms.ModelForm):
+    """《装修巡视检查记录表》: each check ticked when found in order; a violation found on the round."""
+
+    photos = MultipleFileField(label=_("现场照片"), required=False, help_text=_("可多选，JPG 或 PNG"))
+    violation_kind = forms.ChoiceField(label=_("发现违章"), required=False,
+                                       choices=[("", _("无"))] + list(ViolationKind.choices))
+    violation_description = forms.CharField(label=_("违章情况"), required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = SiteInspection
+        fields = [*SiteInspection.CHECK_FIELDS, "findings"]
+        widgets = {"findings": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("violation_kind") and not (cleaned.get("violation_description") or "").strip():
+            self.add_error("violation_description", _("请填写违章情况。"))
+        return cleaned
+
+
+class ViolationActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("处理方式"), choices=ActionKind.choices)
+    note = forms.CharField(label=_("处理说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    rectify_by = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("发出整改通知书时必填"))
+    amount = forms.DecimalField(label=_("赔偿金额（元）"), required=False, max_digits=12, decimal_places=2,
+                                min_value=Decimal("0.01"))
+    password = forms.CharField(label=_("物业经理密码（停水停电、赔偿须签名）"), required=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class CloseViolationForm(forms.Form):
+    note = forms.CharField(label=_("整改验证情况"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class BaselinePhotoForm(forms.Form):
+    photos = MultipleFileField(label=_("开工前现场照片"), help_text=_("可多选，JPG 或 PNG"))
+    caption = forms.CharField(label=_("拍摄部位"), max_length=100, help_text=_("如：客厅、卫生间、入户门"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,4 +7,7 @@ DEFAULT_FEE_ITEMS = [
     ("garbage_fee", "装修垃圾清运费", "owner", Decimal("300.00"), False, False, True, 20),
     ("contractor_deposit", "施工单位装修押金", "contractor", Decimal("3000.00"), True, False, True, 30),
     ("worker_pass_fee", "施工人员证件工本费", "contractor", Decimal("20.00"), False, True, False, 40),
+    ("pass_deposit", "施工出入证押金", "contractor", Decimal("50.00"), True, True, False, 50),
+    # billed to the owner at the refund when the claims exceed both deposits (not charged before the permit)
+    ("owner_compensation", "业主补缴赔偿款", "owner", Decimal("0.00"), False, False, False, 90),
 ]

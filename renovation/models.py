@@ -92,6 +92,13 @@ class ApplicationStatus(models.TextChoices):
     RETURNED = "returned", _("退回修改")
     APPROVED = "approved", _("已批准，待缴费")
     PERMITTED = "permitted", _("已发许可证，施工中")
+    ACCEPTANCE = "acceptance", _("待竣工验收")
+    ACCEPTANCE_RECTIFYING = "acceptance_rectifying", _("验收整改中")
+    REINSPECTION = "reinspection", _("初验合格，待复验")
+    REINSPECTION_RECTIFYING = "reinspection_rectifying", _("复验整改中")
+    REFUND_APPROVAL = "refund_approval", _("复验合格，待退款审批")
+    REFUND_PAYMENT = "refund_payment", _("已批准退款，待财务退款")
+    CLOSED = "closed", _("已结案")
     REJECTED = "rejected", _("不予批准")
     CANCELLED = "cancelled", _("已撤销")
 
@@ -100,7 +107,13 @@ REVIEW_STATES = (ApplicationStatus.ENGINEERING_REVIEW, ApplicationStatus.SECURIT
                  ApplicationStatus.ASSISTANT_CHECK, ApplicationStatus.TECHNICAL_APPROVAL,
                  ApplicationStatus.MANAGER_APPROVAL)
 # A renovation that is over: the unit is free for a new application (the partial unique constraint below).
-CLOSED_STATES = (ApplicationStatus.REJECTED, ApplicationStatus.CANCELLED)
+CLOSED_STATES = (ApplicationStatus.CLOSED, ApplicationStatus.REJECTED, ApplicationStatus.CANCELLED)
+# The works are on site (an active site: workers with passes, inspections, violations).
+SITE_STATES = (ApplicationStatus.PERMITTED, ApplicationStatus.ACCEPTANCE, ApplicationStatus.ACCEPTANCE_RECTIFYING)
+# After the works: acceptance, re-inspection and the refund of the deposits.
+COMPLETION_STATES = (ApplicationStatus.ACCEPTANCE, ApplicationStatus.ACCEPTANCE_RECTIFYING,
+                     ApplicationStatus.REINSPECTION, ApplicationStatus.REINSPECTION_RECTIFYING,
+                     ApplicationStatus.REFUND_APPROVAL, ApplicationStatus.REFUND_PAYMENT)
 
 
 class ApplicantKind(models.TextChoices):
@@ -181,6 +194,12 @@ class Application(models.Model):
     utilities_note = models.CharField(_("水电开通说明"), max_length=200, blank=True)
     permit_number = models.CharField(_("施工许可证编号"), max_length=30, blank=True)
     permit_issued_at = models.DateTimeField(_("许可证发放时间"), null=True, blank=True)
+    completion_reported_at = models.DateTimeField(_("申报竣工时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("初验合格时间"), null=True, blank=True)
+    reinspection_due_at = models.DateTimeField(_("复验日期"), null=True, blank=True)
+    reinspected_at = models.DateTimeField(_("复验合格时间"), null=True, blank=True)
+    refund_approved_at = models.DateTimeField(_("退款批准时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     # What a review signature binds: the application as submitted (a resubmission voids earlier ones).
@@ -195,7 +214,7 @@ class Application(models.Model):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             # §4 one open renovation per unit at a time
-            models.UniqueConstraint(fields=["unit"], condition=~Q(status__in=["rejected", "cancelled"]),
+            models.UniqueConstraint(fields=["unit"], condition=~Q(status__in=["closed", "rejected", "cancelled"]),
                                     name="renovation_one_open_per_unit"),
             models.CheckConstraint(condition=Q(planned_end__gte=models.F("planned_start")),
                                    name="renovation_planned_dates_order"),
@@ -325,3 +344,281 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.fee_item.name} {self.amount}"
+
+
+class PassStatus(models.TextChoices):
+    ISSUED = "issued", _("使用中")
+    RETURNED = "returned", _("已交回")
+    LOST = "lost", _("已挂失")
+
+
+@audit.track()
+class Worker(models.Model):
+    """A line of 《施工人员登记表》 with the worker's 《施工出入证》."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="workers",
+                                    verbose_name=_("装修申请"))
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18, validators=[validate_resident_id])
+    phone = models.CharField(_("联系电话"), max_length=20, validators=[validate_mobile])
+    trade = models.CharField(_("工种"), max_length=30, blank=True)
+    photo = models.OneToOneField("qms.Attachment", on_delete=models.PROTECT, related_name="+", verbose_name=_("照片"))
+    pass_number = models.CharField(_("出入证编号"), max_length=30, unique=True, editable=False)
+    pass_deposit = models.DecimalField(_("出入证押金（元）"), max_digits=12, decimal_places=2, default=0)
+    pass_status = models.CharField(_("出入证状态"), max_length=10, choices=PassStatus.choices,
+                                   default=PassStatus.ISSUED)
+    pass_closed_at = models.DateTimeField(_("交回/挂失时间"), null=True, blank=True)
+    pass_closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("经办人"))
+    lost_reason = models.CharField(_("挂失说明"), max_length=200, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("登记人"))
+    registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("施工人员")
+        verbose_name_plural = _("施工人员")
+        ordering = ["application", "registered_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["application", "id_number"],
+                                               name="renovation_worker_once_per_application")]
+        indexes = [models.Index(fields=["application", "pass_status"], name="renovation_worker_pass")]
+
+    def __str__(self):
+        return f"{self.name}（{self.pass_number}）"
+
+
+class InspectionStage(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("竣工验收（初验）")
+    REINSPECTION = "reinspection", _("复验")
+
+
+@audit.track()
+class AcceptanceInspection(models.Model):
+    """One joint inspection at completion (初验) or three months later (复验); a failed one is the
+    《装修验收整改通知书》 with its items and deadline."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="acceptance_inspections",
+                                    verbose_name=_("装修申请"))
+    stage = models.CharField(_("验收类别"), max_length=20, choices=InspectionStage.choices)
+    inspected_at = models.DateTimeField(_("验收时间"), default=timezone.now)
+    participants = models.CharField(_("参加验收人员"), max_length=200)
+    findings = models.TextField(_("验收情况"))
+    passed = models.BooleanField(_("验收合格"))
+    rectification_items = models.TextField(_("整改项目"), blank=True)
+    rectification_due = models.DateField(_("整改期限"), null=True, blank=True)
+    notice_number = models.CharField(_("整改通知书编号"), max_length=30, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("验收人"))
+
+    class Meta:
+        verbose_name = _("验收记录")
+        verbose_name_plural = _("验收记录")
+        ordering = ["application", "inspected_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(passed=True) | (~Q(rectification_items="") & Q(rectification_due__isnull=False)),
+                                   name="renovation_failed_inspection_has_rectification"),
+        ]
+        indexes = [models.Index(fields=["application", "stage", "inspected_at"], name="renovation_acceptance")]
+
+    def __str__(self):
+        return f"{self.get_stage_display()} {self.inspected_at:%Y-%m-%d}"
+
+
+class ClaimSource(models.TextChoices):
+    LOST_PASS = "lost_pass", _("出入证遗失")
+    DAMAGE = "damage", _("损坏公共设施赔偿")
+    VIOLATION = "violation", _("违章赔偿")
+    OTHER = "other", _("其他")
+
+
+@audit.track()
+class DepositClaim(models.Model):
+    """An amount owed out of the deposits (应扣款项), taken at the refund: contractor deposit, then owner deposit,
+    then billed to the owner."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="claims",
+                                    verbose_name=_("装修申请"))
+    source = models.CharField(_("扣款原因类别"), max_length=20, choices=ClaimSource.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("扣款说明"), max_length=200)
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("施工人员"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("应扣款项")
+        verbose_name_plural = _("应扣款项")
+        ordering = ["application", "recorded_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="renovation_claim_amount_positive")]
+        indexes = [models.Index(fields=["application", "recorded_at"], name="renovation_claim_app")]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.amount}"
+
+
+# --- during the works: daily inspections and violations (seed 5.3, 5.5) -------------------------------------
+@audit.track()
+class SiteInspection(models.Model):
+    """A line of 《装修巡视检查记录表》: the round of an active site, at least once each working day (seed 5.3.1).
+    Each check is True when found in order; photos are attachments of the record."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="site_inspections",
+                                    verbose_name=_("装修申请"))
+    inspected_at = models.DateTimeField(_("巡查时间"), default=timezone.now)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("巡查人"))
+    permit_posted = models.BooleanField(_("已按规定张贴《施工许可证》"), default=True)
+    within_hours = models.BooleanField(_("在规定的施工时间内施工"), default=True)
+    within_scope = models.BooleanField(_("未超出申报范围"), default=True)
+    passes_worn = models.BooleanField(_("施工人员佩戴《施工出入证》"), default=True)
+    structure_intact = models.BooleanField(_("未改动结构、外立面及公共设施"), default=True)
+    fire_safe = models.BooleanField(_("消防安全（无违规动火，配备灭火器）"), default=True)
+    waste_cleared = models.BooleanField(_("装修垃圾按规定清运"), default=True)
+    findings = models.TextField(_("巡查情况"), blank=True)
+
+    CHECK_FIELDS = ("permit_posted", "within_hours", "within_scope", "passes_worn", "structure_intact", "fire_safe",
+                    "waste_cleared")
+
+    class Meta:
+        verbose_name = _("装修巡视检查记录")
+        verbose_name_plural = _("装修巡视检查记录")
+        ordering = ["-inspected_at", "-id"]
+        indexes = [models.Index(fields=["application", "-inspected_at"], name="renovation_siteinsp_app"),
+                   models.Index(fields=["inspected_at"], name="renovation_siteinsp_at")]
+
+    def __str__(self):
+        return f"{self.application} {timezone.localtime(self.inspected_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(self._meta.get_field(name).verbose_name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+
+
+class ViolationKind(models.TextChoices):
+    """Seed 5.3.2."""
+
+    PERMIT_NOT_POSTED = "permit_not_posted", _("未按规定张贴《施工许可证》")
+    OUTSIDE_HOURS = "outside_hours", _("未按规定的施工时间施工")
+    BEYOND_SCOPE = "beyond_scope", _("超出申报范围的装修项目")
+    OTHER = "other", _("违反装修管理规定及国家相关规定")
+
+
+class ViolationStatus(models.TextChoices):
+    OPEN = "open", _("待整改")
+    CLOSED = "closed", _("已整改关闭")
+
+
+@audit.track()
+class Violation(models.Model):
+    """A violation found on site; it holds the application's acceptance and refund until it is closed."""
+
+    number = models.CharField(_("违章编号"), max_length=30, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="violations",
+                                    verbose_name=_("装修申请"))
+    inspection = models.ForeignKey(SiteInspection, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="violations", verbose_name=_("巡查记录"))
+    kind = models.CharField(_("违章类型"), max_length=30, choices=ViolationKind.choices)
+    description = models.TextField(_("违章情况"))
+    found_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    found_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("发现人"))
+    status = models.CharField(_("状态"), max_length=10, choices=ViolationStatus.choices, default=ViolationStatus.OPEN)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("验证人"))
+    close_note = models.CharField(_("整改验证情况"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("装修违章")
+        verbose_name_plural = _("装修违章")
+        ordering = ["-found_at", "-id"]
+        indexes = [models.Index(fields=["application", "status"], name="renovation_violation_app"),
+                   models.Index(fields=["status", "-found_at"], name="renovation_violation_status"),
+                   models.Index(fields=["-found_at"], name="renovation_violation_found")]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("renovation:violation_detail", args=[self.pk])
+
+
+class ActionKind(models.TextChoices):
+    """Seed 5.5.1: the ways a violation is dealt with."""
+
+    CRITICISM = "criticism", _("批评教育，立即整改")
+    NOTICE = "notice", _("发出《违反装修规定整改通知书》，限期整改")
+    STOP_UTILITIES = "stop_utilities", _("停水停电")
+    COMPENSATION = "compensation", _("要求赔偿损失")
+
+
+@audit.track()
+class ViolationAction(models.Model):
+    """One measure taken on a violation; stopping water/power and compensation carry the property manager's
+    signature."""
+
+    violation = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="actions",
+                                  verbose_name=_("装修违章"))
+    kind = models.CharField(_("处理方式"), max_length=20, choices=ActionKind.choices)
+    note = models.TextField(_("处理说明"))
+    at = models.DateTimeField(_("处理时间"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("处理人"))
+    notice_number = models.CharField(_("整改通知书编号"), max_length=30, blank=True)
+    rectify_by = models.DateField(_("整改期限"), null=True, blank=True)
+    amount = models.DecimalField(_("赔偿金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    signature = models.OneToOneField("qms.Signature", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("物业经理签名"))
+
+    # what the property manager's signature binds
+    SIGNED_FIELDS = ("violation_id", "kind", "note", "at", "by_id", "rectify_by", "amount")
+
+    class Meta:
+        verbose_name = _("违章处理")
+        verbose_name_plural = _("违章处理")
+        ordering = ["violation", "at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(kind="compensation") | Q(amount__gt=0),
+                                              name="renovation_compensation_amount")]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class InspectionReminder(models.Model):
+    """The day's reminder of the sites not inspected yet: one row per day, so it goes out once."""
+
+    day = models.DateField(_("日期"), unique=True)
+    sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    sites = models.PositiveIntegerField(_("未巡查工地数"), default=0)
+
+    class Meta:
+        verbose_name = _("巡查提醒")
+        verbose_name_plural = _("巡查提醒")
+        ordering = ["-day"]
+
+    def __str__(self):
+        return str(self.day)
+
+
+@audit.track()
+class BaselinePhoto(models.Model):
+    """A photo of the unit before the works start, to compare at acceptance."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="baseline_photos",
+                                    verbose_name=_("装修申请"))
+    attachment = models.OneToOneField("qms.Attachment", on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("照片"))
+    caption = models.CharField(_("拍摄部位"), max_length=100)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("拍摄人"))
+    taken_at = models.DateTimeField(_("拍摄时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("开工前现场照片")
+        verbose_name_plural = _("开工前现场照片")
+        ordering = ["application", "taken_at", "id"]
+
+    def __str__(self):
+        return self.caption

@@ -2,6 +2,9 @@
 import renovation.imports  # noqa: F401
 import renovation.selectors  # noqa: F401
 import renovation.views.applications  # noqa: F401
+import renovation.views.completion  # noqa: F401
+import renovation.views.site  # noqa: F401
 import renovation.views.units  # noqa: F401
 
-PARTS = ["renovation.views.applications", "renovation.views.units"]
+PARTS = ["renovation.views.applications", "renovation.views.completion", "renovation.views.site",
+         "renovation.views.units"]

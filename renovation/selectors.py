@@ -3,9 +3,11 @@ import rules
 from django.db.models import Count, Q
 
 from qms.people import Role, has_role, register_visibility
-from renovation.models import Application, Unit
+from renovation.models import Application, Unit, Violation
 from renovation.services.applications import DESK_ROLES, PROPERTY_ROLES
+from renovation.services.completion import CLAIM_ROLES, INSPECTOR_ROLES, PASS_ROLES
 from renovation.services.fees import CASHIER_ROLES, CHARGE_ROLES, UTILITIES_ROLES
+from renovation.services.site import INSPECTOR_ROLES as SITE_ROLES
 
 
 def renovation_visibility(user) -> Q:
@@ -16,6 +18,7 @@ def renovation_visibility(user) -> Q:
 
 register_visibility(Unit, renovation_visibility)
 register_visibility(Application, renovation_visibility)
+register_visibility(Violation, renovation_visibility)
 
 _property_team = has_role(*PROPERTY_ROLES, *CASHIER_ROLES)
 # the renovation pages and menu (object visibility answers view_unit / view_application)
@@ -28,6 +31,11 @@ rules.set_perm("renovation.check_identity", has_role(Role.PROPERTY_ASSISTANT))
 rules.set_perm("renovation.record_utilities", has_role(*UTILITIES_ROLES))
 rules.set_perm("renovation.record_charge", has_role(*CHARGE_ROLES))
 rules.set_perm("renovation.record_payment", has_role(*CASHIER_ROLES))
+rules.set_perm("renovation.register_worker", has_role(*PASS_ROLES))
+rules.set_perm("renovation.inspect_completion", has_role(*INSPECTOR_ROLES))
+rules.set_perm("renovation.record_claim", has_role(*CLAIM_ROLES))
+rules.set_perm("renovation.pay_refund", has_role(*CASHIER_ROLES))
+rules.set_perm("renovation.inspect_site", has_role(*SITE_ROLES))
 
 
 def unit_list_queryset():

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from renovation.models import Application, Unit
+from renovation.models import Application, Unit, Violation
 
 
 class ApplicationTable(tables.Table):
@@ -53,3 +53,40 @@ class UnitTable(tables.Table):
         fields = ["project", "building", "number", "usage", "owner_name", "owner_phone", "tenant_name",
                   "renovation_count"]
         order_by = ("project", "building", "number")
+
+
+class ViolationTable(tables.Table):
+    number = tables.Column(verbose_name=_("违章编号"), linkify=True)
+    unit = tables.Column(verbose_name=_("房号"), accessor="application__unit",
+                         order_by=("application__unit__building__project__name", "application__unit__building__name",
+                                   "application__unit__number"))
+    application = tables.Column(verbose_name=_("申请编号"), accessor="application__number")
+    kind = tables.Column(verbose_name=_("违章类型"))
+    description = tables.Column(verbose_name=_("违章情况"), orderable=False)
+    status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
+    found_at = tables.DateTimeColumn(verbose_name=_("发现时间"), format="Y-m-d H:i")
+    found_by = tables.Column(verbose_name=_("发现人"), order_by=("found_by__full_name",))
+
+    class Meta:
+        model = Violation
+        fields = ["number", "unit", "application", "kind", "description", "status", "found_at", "found_by"]
+        order_by = ("-found_at",)
+
+    def render_unit(self, record):
+        unit = record.application.unit
+        return f"{unit.building.project.name} {unit.building.name} {unit.number}"
+
+    def value_unit(self, record):
+        return self.render_unit(record)
+
+    def value_kind(self, record):
+        return record.get_kind_display()
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+    def render_found_by(self, record):
+        return record.found_by.display_name
+
+    def value_found_by(self, record):
+        return record.found_by.display_name

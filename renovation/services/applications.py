@@ -23,14 +23,14 @@ from qms.people import Role, User
 from qms.signatures import Meaning
 from qms.workdays import add_working_days
 from qms.workflow import Move, TransitionRefused
-from renovation.models import (CHECKLIST_FIELDS, Application, ApplicantKind, ApplicationDocument, ApplicationStatus,
-                               ContractorKind, DocumentKind, REVIEW_STATES)
+from renovation.models import (CHECKLIST_FIELDS, CLOSED_STATES, Application, ApplicantKind, ApplicationDocument,
+                               ApplicationStatus, ContractorKind, DocumentKind, REVIEW_STATES)
+from renovation.services import completion
+from renovation.services.roles import DESK_ROLES
 
 S = ApplicationStatus
 REVIEW_WORKING_DAYS = 3  # seed 5.2.2 审批工作在三个工作日内完成
 
-# Who registers, edits, resubmits and withdraws applications (seed 4.2 物业助理 受理; the resident centre).
-DESK_ROLES = (Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.PROPERTY_MANAGER)
 # The roles that see renovations: the property team, the developer's engineering dept, finance clerk, GM, MR.
 PROPERTY_ROLES = (Role.PROPERTY_MANAGER, Role.PROPERTY_ASSISTANT, Role.ENGINEERING_SUPERVISOR,
                   Role.RESIDENT_CENTRE_HEAD, Role.SECURITY, Role.FINANCE_CLERK, Role.ENGINEERING, Role.GM, Role.MR)
@@ -118,7 +118,7 @@ def _check_content(application: Application) -> None:
 
 
 def open_application_of(unit):
-    return unit.applications.exclude(status__in=[S.REJECTED, S.CANCELLED]).first()
+    return unit.applications.exclude(status__in=CLOSED_STATES).first()
 
 
 def submit_application(*, by: User, unit, documents: dict | None = None, **fields) -> Application:
@@ -356,6 +356,7 @@ PIPELINE = {
                           guard=_permit_guard, after=_permit_issued, style="success"),
         S.CANCELLED: CANCEL,
     },
+    **completion.PIPELINE,  # from the works on site to the refund
 }
 
 WORKFLOW = workflow.register(workflow.Workflow(Application, PIPELINE))
@@ -368,6 +369,7 @@ def awaiting(user):
         states += [S.RETURNED, S.APPROVED]
     if user.has_role(Role.FINANCE_CLERK):
         states.append(S.APPROVED)
+    states += completion.awaiting(user)
     if user.is_superuser:
         states = list(REVIEW_STATES)
     return Application.objects.filter(status__in=set(states)).select_related("unit__building__project")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from qms.workflow import status_label, transitions_for
 from renovation.models import Application
-from renovation.services import fees
+from renovation.services import completion, fees
 
 
 def dossier_context(application: Application) -> dict:
@@ -17,4 +17,11 @@ def dossier_context(application: Application) -> dict:
                          "from": status_label(Application, t.from_status), "to": status_label(Application, t.to_status)}
                         for t in transitions_for(application).order_by("at", "pk")],
         "ledger": application.ledger.select_related("fee_item", "recorded_by").order_by("recorded_at", "pk"),
+        "workers": application.workers.select_related("pass_closed_by").order_by("registered_at", "pk"),
+        "site_inspections": application.site_inspections.select_related("inspector").order_by("inspected_at", "pk"),
+        "violations": application.violations.select_related("found_by", "closed_by").prefetch_related("actions__by"),
+        "baseline_photos": application.baseline_photos.select_related("taken_by"),
+        "acceptance_inspections": application.acceptance_inspections.select_related("recorded_by"),
+        "claims": application.claims.select_related("recorded_by"),
+        "settlement": completion.settlement_for(application),
     }

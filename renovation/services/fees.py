@@ -29,7 +29,9 @@ CENT = Decimal("0.01")
 CASHIER_ROLES = (Role.FINANCE_CLERK, Role.FINANCE)  # seed 4.6 物业财务部负责装修相关费用的收取
 CHARGE_ROLES = (Role.FINANCE_CLERK, Role.FINANCE, Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD)
 UTILITIES_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.RESIDENT_CENTRE_HEAD)
-LEDGER_STATES = (S.APPROVED, S.PERMITTED)
+# from approval to the refund: fees, pass fees for workers registered later, the owner's compensation
+LEDGER_STATES = (S.APPROVED, S.PERMITTED, S.ACCEPTANCE, S.ACCEPTANCE_RECTIFYING, S.REINSPECTION,
+                 S.REINSPECTION_RECTIFYING, S.REFUND_APPROVAL, S.REFUND_PAYMENT)
 
 
 def yuan(amount: Decimal) -> str:
@@ -57,7 +59,7 @@ def charge_defaults(application: Application, by: User) -> list[LedgerEntry]:
     return entries
 
 
-def _check_amount(amount) -> Decimal:
+def check_amount(amount) -> Decimal:
     if not isinstance(amount, Decimal):
         raise TypeError("amounts are Decimal")
     if amount <= 0:
@@ -70,7 +72,7 @@ def _check_amount(amount) -> Decimal:
 def post_entry(application: Application, by: User, *, kind: str, fee_item: FeeItem, amount: Decimal,
                quantity: int = 1, receipt_number: str = "", note: str = "") -> LedgerEntry:
     """Record a charge or a payment (deductions and refunds belong to acceptance and refund)."""
-    amount = _check_amount(amount)
+    amount = check_amount(amount)
     receipt_number = (receipt_number or "").strip()
     if application.status not in LEDGER_STATES:
         raise TransitionRefused(gettext("申请批准后才能登记收费。"))

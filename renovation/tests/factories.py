@@ -1,7 +1,7 @@
 """Building renovation records in tests through the real services (the demo's helpers)."""
 from decimal import Decimal
 
-from renovation.demo import advance, application_fields, documents_for, pay_all, submit  # noqa: F401
+from renovation.demo import PDF_BYTES, add_workers, advance, application_fields, documents_for, pay_all, submit  # noqa: F401,E501
 from renovation.models import Building, Project, Unit
 
 VALID_ID = "11010519491231002X"

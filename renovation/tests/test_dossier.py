@@ -19,7 +19,13 @@ def permitted(people):
 
 
 def test_the_dossier_holds_the_form_the_review_history_and_the_ledger(people, login):
+    from renovation.models import SiteInspection, ViolationKind
+    from renovation.services import site
+
     application = permitted(people)
+    site.record_inspection(application, people["propassistant"],
+                           checks={name: True for name in SiteInspection.CHECK_FIELDS}, findings="现场整洁",
+                           violation_kind=ViolationKind.PERMIT_NOT_POSTED, violation_description="许可证未张贴")
     response = login(people["propmanager"]).get(reverse("renovation:dossier_pdf", args=[application.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
@@ -34,9 +40,32 @@ def test_the_dossier_holds_the_form_the_review_history_and_the_ledger(people, lo
     assert ledger.count("收款") == application.ledger.filter(kind="payment").count() == 3
     assert "ZX-2026-0001" in ledger  # the receipt numbers (wrapped in their narrow column)
     assert "¥2,000.00" in text and "押金余额" in text
+    site_part = text[text.index("五、施工巡查及违章"):text.index("六、竣工验收及复验")]
+    assert "现场整洁" in site_part and "许可证未张贴" in site_part and "待整改" in site_part
 
 
 def test_the_dossier_is_not_shown_to_someone_outside_the_property_team(people, login):
     application = permitted(people)
     response = login(people["sales"]).get(reverse("renovation:dossier_pdf", args=[application.pk]))
     assert response.status_code in (403, 404)
+
+
+def test_the_dossier_of_a_closed_renovation_holds_workers_acceptance_claims_and_the_settlement(people, login):
+    from decimal import Decimal
+
+    from renovation.models import ClaimSource
+    from renovation.services import completion
+
+    application = permitted(people)
+    factories.add_workers(people, application)
+    completion.add_claim(application, people["engsupervisor"], source=ClaimSource.DAMAGE, amount=Decimal("3600.00"),
+                         reason="损坏消防喷淋管")
+    factories.advance(people, application, S.CLOSED)
+    text = pdf_text(login(people["propmanager"]).get(reverse("renovation:dossier_pdf", args=[application.pk])).content)
+    assert "四、施工人员及出入证" in text and "刘师傅" in text and "已交回" in text
+    acceptance = text[text.index("六、竣工验收及复验"):text.index("七、应扣款项及押金结算")]
+    assert "竣工验收" in acceptance and "复验：无渗漏" in acceptance and acceptance.count("合格") >= 2
+    settlement = text[text.index("七、应扣款项及押金结算"):]
+    assert "损坏消防喷淋管" in settlement and "¥3,600.00" in settlement
+    assert "¥3,100.00" in settlement and "¥500.00" in settlement  # contractor 3,000 + 2 passes × 50, then the owner
+    assert "已结案" in text

@@ -113,4 +113,4 @@ def test_the_demo_seeder_covers_each_state(people):
     states = set(Application.objects.values_list("status", flat=True))
     assert states == set(ApplicationStatus.values) - {ApplicationStatus.REJECTED}
     seed(people, io.StringIO())  # idempotent
-    assert Application.objects.count() == 10
+    assert Application.objects.count() == 17

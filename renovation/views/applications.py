@@ -20,7 +20,7 @@ from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
 from renovation.filtersets import ApplicationFilter
 from renovation.forms import ApplicationForm, ChecklistForm, IdentityCheckForm, LedgerEntryForm, UtilitiesForm
-from renovation.models import REVIEW_STATES, Application, ApplicationStatus, DocumentKind, Unit
+from renovation.models import CLOSED_STATES, REVIEW_STATES, Application, ApplicationStatus, DocumentKind, Unit
 from renovation.selectors import application_list_queryset
 from renovation.services import applications as service
 from renovation.services import fees
@@ -40,7 +40,7 @@ class ApplicationListView(RecordListView):
     create_permission = "renovation.add_application"
     count_by = ("status",)
     scopes = {
-        "open": (gettext_lazy("进行中"), lambda qs, user: qs.exclude(status__in=[S.REJECTED, S.CANCELLED])),
+        "open": (gettext_lazy("进行中"), lambda qs, user: qs.exclude(status__in=CLOSED_STATES)),
         "review": (gettext_lazy("审批中"), lambda qs, user: qs.filter(status__in=REVIEW_STATES)),
         "all": (gettext_lazy("全部"), lambda qs, user: qs),
     }

@@ -1,0 +1,239 @@
+"""During the works (PROCEDURES.md §4; seed 5.3, 5.5): the daily round of every active site 《装修巡视检查记录表》,
+the reminder of the sites not inspected yet today, and violations with their measures — criticism and immediate
+correction, a 《违反装修规定整改通知书》 with a deadline, stopping water and power or claiming compensation (these
+two with the property manager's signature). An open violation holds the renovation's completion, acceptance and
+refund (``completion.register_blocker``)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from qms import audit, deadlines
+from qms.attachments import AttachmentRefused, attach, validate_upload
+from qms.notifications import notify
+from qms.numbering import next_number
+from qms.people import Role, User
+from qms.signatures import Meaning, sign
+from qms.workdays import is_working_day
+from qms.workflow import TransitionRefused
+from renovation.models import (SITE_STATES, ActionKind, Application, ApplicationStatus, BaselinePhoto, ClaimSource,
+                               InspectionReminder, SiteInspection, Violation, ViolationAction, ViolationStatus)
+from renovation.services import completion
+from renovation.services.fees import check_amount
+
+# the daily round (seed 5.3.1: the property assistant; security and the engineering supervisor patrol too)
+INSPECTOR_ROLES = (Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.ENGINEERING_SUPERVISOR, Role.SECURITY,
+                   Role.PROPERTY_MANAGER)
+SIGNED_ACTIONS = (ActionKind.STOP_UTILITIES, ActionKind.COMPENSATION)  # seed 5.5.1.4–5: 须报物业经理批准
+REMINDER_TIME = dt.time(16, 0)  # the day's reminder, early enough to go round before the end of work
+PHOTO_TYPES = completion.PHOTO_TYPES
+NOTICE_DEADLINE_KIND = "violation_rectification"
+
+
+def _refuse_unless(by: User, roles, message: str) -> None:
+    if not (by.is_superuser or by.has_role(*roles)):
+        raise TransitionRefused(message)
+
+
+def active_sites():
+    """The renovations whose works are on site: each is inspected at least once every working day."""
+    return Application.objects.filter(status__in=SITE_STATES)
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def inspected_on(day: dt.date):
+    start, end = _day_bounds(day)
+    return SiteInspection.objects.filter(application=OuterRef("pk"), inspected_at__gte=start, inspected_at__lt=end)
+
+
+def sites_with_coverage(day: dt.date | None = None):
+    """The active sites, each annotated ``inspected`` (a round on ``day``, default today); one query."""
+    day = day or timezone.localdate()
+    return (active_sites().select_related("unit__building__project")
+            .annotate(inspected=Exists(inspected_on(day))).order_by("inspected", "unit__building__project__name",
+                                                                     "unit__building__name", "unit__number"))
+
+
+def _check_photos(photos) -> None:
+    for photo in photos:
+        try:
+            ext = validate_upload(photo)
+        except AttachmentRefused as error:
+            raise TransitionRefused(str(error)) from error
+        if ext not in PHOTO_TYPES:
+            raise TransitionRefused(gettext("现场照片须为图片文件（JPG、PNG 或 WEBP）：%(name)s") % {"name": photo.name})
+
+
+def record_inspection(application: Application, by: User, *, checks: dict[str, bool], findings: str = "",
+                      photos=(), violation_kind: str = "", violation_description: str = "") -> SiteInspection:
+    """A round of the site; a violation found on it is recorded with it."""
+    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以登记巡查。"))
+    if application.status not in SITE_STATES:
+        raise TransitionRefused(gettext("只有施工中的装修可以登记巡查。"))
+    unknown = set(checks) - set(SiteInspection.CHECK_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown checks {unknown}")
+    photos = list(photos)
+    _check_photos(photos)
+    if violation_kind and not violation_description.strip():
+        raise TransitionRefused(gettext("请填写违章情况。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("登记装修巡视检查")):
+        inspection = SiteInspection.objects.create(application=application, inspector=by, findings=findings.strip(),
+                                                   **checks)
+        for photo in photos:
+            attach(inspection, photo, by=by, description=gettext("巡查照片"))
+        if violation_kind:
+            _create_violation(application, by, kind=violation_kind, description=violation_description,
+                              inspection=inspection)
+    return inspection
+
+
+def _create_violation(application, by, *, kind, description, inspection=None) -> Violation:
+    violation = Violation.objects.create(
+        number=next_number("renovation_violation", prefix_default="WZ", name_default="装修违章"),
+        application=application, inspection=inspection, kind=kind, description=description.strip(), found_by=by)
+    notify(application.received_by, gettext("装修违章：%(unit)s %(number)s") % {
+        "unit": application.unit, "number": violation.number}, violation.description,
+        link=violation.get_absolute_url())
+    return violation
+
+
+def report_violation(application: Application, by: User, *, kind: str, description: str) -> Violation:
+    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以登记违章。"))
+    if application.status not in SITE_STATES:
+        raise TransitionRefused(gettext("只有施工中的装修可以登记违章。"))
+    if not description.strip():
+        raise TransitionRefused(gettext("请填写违章情况。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("登记装修违章")):
+        return _create_violation(application, by, kind=kind, description=description)
+
+
+def _notice_due(rectify_by: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(rectify_by, dt.time(17, 30)))
+
+
+def take_action(violation: Violation, by: User, *, kind: str, note: str, rectify_by: dt.date | None = None,
+                amount: Decimal | None = None, password: str = "") -> ViolationAction:
+    """A measure on an open violation (seed 5.5.1). A notice opens its rectification deadline (reminders, then
+    escalation to the property manager); stopping water/power and compensation are signed by the property manager,
+    and a compensation becomes a claim against the deposits."""
+    if violation.status != ViolationStatus.OPEN:
+        raise TransitionRefused(gettext("违章 %(number)s 已关闭。") % {"number": violation.number})
+    note = (note or "").strip()
+    if not note:
+        raise TransitionRefused(gettext("请填写处理说明。"))
+    if kind in SIGNED_ACTIONS:
+        _refuse_unless(by, (Role.PROPERTY_MANAGER,), gettext("停水停电、要求赔偿须由物业经理批准并签名。"))
+    else:
+        _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以处理违章。"))
+    if kind == ActionKind.NOTICE and (rectify_by is None or rectify_by < timezone.localdate()):
+        raise TransitionRefused(gettext("请填写不早于今天的整改期限。"))
+    if kind == ActionKind.COMPENSATION:
+        if amount is None:
+            raise TransitionRefused(gettext("请填写赔偿金额。"))
+        check_amount(amount)
+    application = violation.application
+    with transaction.atomic(), audit.context(user=by, reason=gettext("违章处理：%(kind)s") % {
+            "kind": ActionKind(kind).label}):
+        action = ViolationAction(violation=violation, kind=kind, note=note, by=by)
+        if kind == ActionKind.NOTICE:
+            action.rectify_by = rectify_by
+            action.notice_number = next_number("renovation_violation_notice", prefix_default="WZZG",
+                                               name_default="违反装修规定整改通知书")
+        if kind == ActionKind.COMPENSATION:
+            action.amount = amount
+        action.save()
+        if kind in SIGNED_ACTIONS:
+            action.signature = sign(action, by, password, Meaning.APPROVAL, comment=note, step=ActionKind(kind).label)
+            action.save(update_fields=["signature"])
+        if kind == ActionKind.NOTICE:
+            deadlines.open_deadline(
+                violation, NOTICE_DEADLINE_KIND,
+                gettext("违章整改期限：%(number)s %(unit)s") % {"number": violation.number, "unit": application.unit},
+                violation.found_by, _notice_due(rectify_by), remind_before=dt.timedelta(hours=8))
+        if kind == ActionKind.COMPENSATION:
+            completion.add_claim(application, by, source=ClaimSource.VIOLATION, amount=amount,
+                                 reason=gettext("违章 %(number)s 赔偿：%(note)s") % {"number": violation.number,
+                                                                               "note": note})
+    return action
+
+
+def close_violation(violation: Violation, by: User, *, note: str) -> Violation:
+    """The rectification is verified on site: the violation is closed and its deadline met."""
+    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以关闭违章。"))
+    note = (note or "").strip()
+    if not note:
+        raise TransitionRefused(gettext("请填写整改验证情况。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("违章整改验证关闭：%(note)s") % {"note": note}):
+        now = timezone.now()
+        updated = Violation.objects.filter(pk=violation.pk, status=ViolationStatus.OPEN).update(
+            status=ViolationStatus.CLOSED, closed_at=now, closed_by=by, close_note=note)
+        if not updated:
+            raise TransitionRefused(gettext("违章 %(number)s 已关闭。") % {"number": violation.number})
+        violation.status, violation.closed_at, violation.closed_by, violation.close_note = (
+            ViolationStatus.CLOSED, now, by, note)
+        deadlines.close_deadlines(violation)
+    return violation
+
+
+def open_violations_refusal(application: Application) -> str | None:
+    """An open violation holds completion, acceptance and refund (registered with ``completion``)."""
+    numbers = list(application.violations.filter(status=ViolationStatus.OPEN).values_list("number", flat=True))
+    if numbers:
+        return gettext("尚有 %(n)d 项违章未整改关闭：%(numbers)s。") % {"n": len(numbers), "numbers": "、".join(numbers)}
+    return None
+
+
+completion.register_blocker(open_violations_refusal)
+
+
+def send_daily_reminder(now: dt.datetime | None = None) -> int:
+    """On a working day, tell the property assistants which active sites have not been inspected yet today; once a
+    day (the day's ``InspectionReminder`` row). Returns the number of sites listed."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    if not is_working_day(day):
+        return 0
+    missing = list(sites_with_coverage(day).filter(inspected=False))
+    with transaction.atomic():
+        _reminder, created = InspectionReminder.objects.get_or_create(day=day, defaults={"sites": len(missing)})
+        if not created or not missing:
+            return 0 if not created else len(missing)
+        lines = "\n".join(f"{site.number} {site.unit}" for site in missing)
+        title = gettext("今日尚有 %(n)d 个装修工地未巡查") % {"n": len(missing)}
+        for person in User.objects.filter(groups__name=Role.PROPERTY_ASSISTANT, is_active=True).order_by("pk"):
+            notify(person, title, gettext("请在下班前完成巡查并填写《装修巡视检查记录表》：\n%(sites)s") % {"sites": lines},
+                   link=reverse("renovation:site_inspections"))
+    return len(missing)
+
+
+BASELINE_STATES = (ApplicationStatus.APPROVED, ApplicationStatus.PERMITTED)
+
+
+def add_baseline_photos(application: Application, by: User, *, photos, caption: str) -> list[BaselinePhoto]:
+    """Photos of the unit before the works start (after approval, before completion is reported), compared with the
+    finished unit at acceptance."""
+    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以上传现场照片。"))
+    if application.status not in BASELINE_STATES:
+        raise TransitionRefused(gettext("开工前照片须在申请批准后、申报竣工前上传。"))
+    photos = list(photos)
+    if not photos:
+        raise TransitionRefused(gettext("请选择照片。"))
+    if not caption.strip():
+        raise TransitionRefused(gettext("请填写拍摄部位。"))
+    _check_photos(photos)
+    with transaction.atomic(), audit.context(user=by, reason=gettext("上传开工前现场照片")):
+        return [BaselinePhoto.objects.create(
+            application=application, caption=caption.strip(), taken_by=by,
+            attachment=attach(application, photo, by=by, description=gettext("开工前照片：%(caption)s") % {
+                "caption": caption.strip()})) for photo in photos]

@@ -1,0 +1,279 @@
+"""Pages during the works: today's inspection round, the 《装修巡视检查记录表》, baseline photos, violations with
+their measures and notices, and the 装修管理看板 (the rules are in ``renovation.services.site``)."""
+import datetime as dt
+
+from django.apps import apps as django_apps
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_migrate
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from qms.pdf import PrintForm
+from qms.people import visible_to
+from qms.registry import DetailTab, MenuEntry, register_detail_tab, register_menu
+from qms.signatures import SignatureRefused
+from qms.views.generic import RecordDetailView, RecordListView
+from qms.views.records import RecordPdfView
+from qms.workflow import TransitionRefused
+from renovation.filtersets import ViolationFilter
+from renovation.forms import BaselinePhotoForm, CloseViolationForm, SiteInspectionForm, ViolationActionForm
+from renovation.models import (ActionKind, Application, SiteInspection, Unit, Violation, ViolationAction,
+                               ViolationStatus)
+from renovation.services import site
+from renovation.services.dashboard import renovation_dashboard
+from renovation.tables import ViolationTable
+from renovation.tasks import schedule_daily_reminder
+from renovation.views.completion import _back, _form_page, _visible
+
+
+# --- today's round ---------------------------------------------------------------------------------------
+class SiteInspectionsView(PermissionRequiredMixin, TemplateView):
+    """今日巡查: every active site and whether it has been inspected on the day (default today)."""
+
+    template_name = "renovation/site_inspections.html"
+    permission_required = "renovation.use_renovation"
+    raise_exception = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = parse_date(self.request.GET.get("day") or "") or timezone.localdate()
+        latest = SiteInspection.objects.filter(application=OuterRef("pk")).order_by("-inspected_at")
+        sites = list(site.sites_with_coverage(day).annotate(
+            last_inspected_at=Subquery(latest.values("inspected_at")[:1])))
+        done = sum(1 for s in sites if s.inspected)
+        context.update({
+            "title": _("今日巡查"), "day": day, "sites": sites, "done": done,
+            "coverage": round(100 * done / len(sites)) if sites else None,
+            "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
+            "may_inspect": self.request.user.has_perm("renovation.inspect_site"),
+        })
+        return context
+
+
+@login_required
+def site_inspection_create(request, pk):
+    application = _visible(request, pk)
+    if application.status not in site.SITE_STATES or not request.user.has_perm("renovation.inspect_site"):
+        raise PermissionDenied
+    initial = {name: True for name in SiteInspection.CHECK_FIELDS}
+    form = SiteInspectionForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = site.record_inspection(
+                application, request.user, checks={name: data[name] for name in SiteInspection.CHECK_FIELDS},
+                findings=data["findings"], photos=data["photos"], violation_kind=data["violation_kind"],
+                violation_description=data["violation_description"])
+        except TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            found = list(inspection.violations.all())
+            if found:
+                messages.warning(request, _("巡查记录已保存，已登记违章 %(number)s。") % {"number": found[0].number})
+            else:
+                messages.success(request, _("巡查记录已保存。"))
+            return HttpResponseRedirect(request.GET.get("next") or f"{application.get_absolute_url()}?tab=site")
+    return _form_page(request, application, form, _("装修巡视检查 · %(unit)s") % {"unit": application.unit},
+                      status=400 if request.method == "POST" else 200,
+                      intro=_("《装修巡视检查记录表》：施工期间每个工作日至少巡查一次；不符合的项目请取消勾选并填写巡查情况，发现违章一并登记。"))
+
+
+# --- the application's site tab, baseline photos -----------------------------------------------------------
+def render_site_tab(request, application: Application) -> str:
+    user = request.user
+    return render_to_string("renovation/application_tab_site.html", {
+        "object": application,
+        "inspections": application.site_inspections.select_related("inspector")[:200],
+        "violations": application.violations.select_related("found_by"),
+        "may_inspect": application.status in site.SITE_STATES and user.has_perm("renovation.inspect_site"),
+        "may_photograph": application.status in site.BASELINE_STATES and user.has_perm("renovation.inspect_site"),
+    }, request=request)
+
+
+@login_required
+def baseline_photos_add(request, pk):
+    application = _visible(request, pk)
+    if application.status not in site.BASELINE_STATES or not request.user.has_perm("renovation.inspect_site"):
+        raise PermissionDenied
+    form = BaselinePhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = site.add_baseline_photos(application, request.user, photos=form.cleaned_data["photos"],
+                                             caption=form.cleaned_data["caption"])
+        except TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("已上传 %(n)d 张开工前照片。") % {"n": len(added)})
+            return _back(application, "site")
+    return _form_page(request, application, form, _("开工前现场照片 · %(unit)s") % {"unit": application.unit},
+                      status=400 if request.method == "POST" else 200,
+                      intro=_("开工前拍摄房屋现状，竣工验收时对照检查。"))
+
+
+# --- violations ------------------------------------------------------------------------------------------
+def violation_list_queryset():
+    return Violation.objects.select_related("application__unit__building__project", "found_by")
+
+
+class ViolationListView(RecordListView):
+    model = Violation
+    table_class = ViolationTable
+    filterset_class = ViolationFilter
+    permission_required = "renovation.use_renovation"
+    title = gettext_lazy("装修违章")
+    count_by = ("status",)
+    scopes = {
+        "open": (gettext_lazy("待整改"), lambda qs, user: qs.filter(status=ViolationStatus.OPEN)),
+        "all": (gettext_lazy("全部"), lambda qs, user: qs),
+    }
+
+    def base_queryset(self):
+        return violation_list_queryset()
+
+
+class ViolationDetailView(RecordDetailView):
+    model = Violation
+    permission_required = "renovation.use_renovation"
+    template_name = "renovation/violation_detail.html"
+    attachments = False
+    tabs = [("overview", gettext_lazy("违章及处理"), "renovation/violation_tab_overview.html")]
+
+    def base_queryset(self):
+        return violation_list_queryset().select_related("closed_by", "inspection")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        violation, user = self.object, self.request.user
+        context.update({
+            "actions": violation.actions.select_related("by", "signature"),
+            "may_act": violation.status == ViolationStatus.OPEN and user.has_perm("renovation.inspect_site"),
+        })
+        return context
+
+
+def _visible_violation(request, pk) -> Violation:
+    return get_object_or_404(visible_to(request.user, violation_list_queryset()), pk=pk)
+
+
+@login_required
+def violation_action(request, pk):
+    violation = _visible_violation(request, pk)
+    if violation.status != ViolationStatus.OPEN or not request.user.has_perm("renovation.inspect_site"):
+        raise PermissionDenied
+    form = ViolationActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            action = site.take_action(violation, request.user, kind=data["kind"], note=data["note"],
+                                      rectify_by=data["rectify_by"], amount=data["amount"], password=data["password"])
+        except (TransitionRefused, SignatureRefused) as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("已登记处理：%(kind)s。") % {"kind": action.get_kind_display()})
+            return HttpResponseRedirect(violation.get_absolute_url())
+    return _form_page(request, violation.application, form, _("处理违章 · %(number)s") % {"number": violation.number},
+                      status=400 if request.method == "POST" else 200,
+                      intro=_("物业助理应立即要求业户停止违章装修，并视情况批评教育、发出整改通知书限期整改；停水停电、要求赔偿须物业经理批准并签名，赔偿金额在退押金时扣除。"))
+
+
+@login_required
+def violation_close(request, pk):
+    violation = _visible_violation(request, pk)
+    if violation.status != ViolationStatus.OPEN or not request.user.has_perm("renovation.inspect_site"):
+        raise PermissionDenied
+    form = CloseViolationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site.close_violation(violation, request.user, note=form.cleaned_data["note"])
+        except TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("违章 %(number)s 已整改关闭。") % {"number": violation.number})
+            return HttpResponseRedirect(violation.get_absolute_url())
+    return _form_page(request, violation.application, form, _("整改验证 · %(number)s") % {"number": violation.number},
+                      status=400 if request.method == "POST" else 200,
+                      intro=_("到现场核实整改完成后关闭违章；未关闭的违章会阻止申报竣工、验收和退款。"))
+
+
+class ViolationNoticePdfView(RecordPdfView):
+    """《违反装修规定整改通知书》 of a notice action."""
+
+    model = ViolationAction
+    print_form = PrintForm(code="QR-ZX-05", title=gettext_lazy("违反装修规定整改通知书"), revision="A/0",
+                           template="print/renovation_violation_notice.html")
+
+    def get_permission_required(self):
+        return ["renovation.view_violation"]
+
+    def get_object(self, queryset=None):
+        violation = _visible_violation(self.request, self.kwargs["pk"])
+        return get_object_or_404(ViolationAction.objects.select_related("by"), pk=self.kwargs["action_pk"],
+                                 violation=violation, kind=ActionKind.NOTICE)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(record=self.object, violation=self.object.violation,
+                       application=self.object.violation.application)
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        from qms.pdf import pdf_response, render_pdf
+
+        obj = self.object
+        pdf = render_pdf(self.print_form, context, record=None, number=obj.notice_number, request=self.request)
+        return pdf_response(pdf, f"{obj.notice_number}.pdf")
+
+
+def render_unit_violations_tab(request, unit: Unit) -> str:
+    violations = (Violation.objects.filter(application__unit=unit).select_related("application", "found_by")
+                  .order_by("-found_at")[:200])
+    return render_to_string("renovation/unit_tab_violations.html", {"object": unit, "violations": violations},
+                            request=request)
+
+
+# --- dashboard ---------------------------------------------------------------------------------------------
+class RenovationDashboardView(PermissionRequiredMixin, TemplateView):
+    template_name = "renovation/dashboard.html"
+    permission_required = "renovation.use_renovation"
+    raise_exception = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        board = renovation_dashboard()
+        context.update({"title": _("装修管理看板"), "board": board, "chart_data": board.chart_data(),
+                        "list_url": reverse("renovation:list")})
+        return context
+
+
+post_migrate.connect(schedule_daily_reminder, sender=django_apps.get_app_config("renovation"),
+                     dispatch_uid="renovation_inspection_reminder_schedule")
+register_detail_tab(DetailTab("site", gettext_lazy("巡查及违章"), Application, render_site_tab, order=22))
+register_detail_tab(DetailTab("violations", gettext_lazy("违章记录"), Unit, render_unit_violations_tab, order=30))
+register_menu(MenuEntry(label=gettext_lazy("装修管理"), icon="bi-hammer", order=40, children=[
+    (gettext_lazy("今日巡查"), "renovation:site_inspections", "renovation.use_renovation"),
+    (gettext_lazy("装修违章"), "renovation:violation_list", "renovation.use_renovation"),
+    (gettext_lazy("装修管理看板"), "renovation:dashboard", "renovation.use_renovation"),
+]))
+
+urlpatterns = [
+    path("inspections/", SiteInspectionsView.as_view(), name="site_inspections"),
+    path("<int:pk>/inspections/new/", site_inspection_create, name="site_inspection_create"),
+    path("<int:pk>/baseline-photos/new/", baseline_photos_add, name="baseline_photos_add"),
+    path("violations/", ViolationListView.as_view(), name="violation_list"),
+    path("violations/<int:pk>/", ViolationDetailView.as_view(), name="violation_detail"),
+    path("violations/<int:pk>/action/", violation_action, name="violation_action"),
+    path("violations/<int:pk>/close/", violation_close, name="violation_close"),
+    path("violations/<int:pk>/notice/<int:action_pk>/", ViolationNoticePdfView.as_view(), name="violation_notice_pdf"),
+    path("dashboard/", RenovationDashboardView.as_view(), name="dashboard"),
+]
