@@ -42,6 +42,7 @@ UNITS = [
     ("3栋", "505", UnitUsage.RESIDENTIAL, False, "秦川", "13800138015", "", ""),
     ("3栋", "506", UnitUsage.RESIDENTIAL, False, "许诺", "13800138016", "", ""),
     ("3栋", "507", UnitUsage.RESIDENTIAL, False, "邓超", "13800138017", "", ""),
+    ("商业街", "S-03", UnitUsage.SHOP, False, "罗建华", "13800138018", "", ""),
 ]
 WORKERS = [("刘师傅", "11010519491231002X", "泥水工"), ("黄师傅", "440524188001010014", "电工")]
 
@@ -219,6 +220,9 @@ def seed(users, stdout) -> None:
                                  rectification_due=timezone.localdate() + dt.timedelta(days=10))
     advance(users, submit(users, units["505"]), S.REFUND_PAYMENT)
     advance(users, submit(users, units["506"]), S.CLOSED)
+    rejected = advance(users, submit(users, units["S-03"]), S.MANAGER_APPROVAL)
+    perform(rejected, S.REJECTED, users["propmanager"], password=DEMO_PASSWORD,
+            reason="拟拆除承重墙打通两间商铺，违反结构安全规定，不予批准")
     cancelled = submit(users, units["S-02"])
     perform(cancelled, S.CANCELLED, users["propassistant"], reason="业主决定暂缓装修")
     stdout.write(f"renovation: {Application.objects.count()} applications on {len(units)} units")

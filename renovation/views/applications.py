@@ -313,7 +313,8 @@ def renovation_work(user) -> list[WorkItem]:
                 "status": application.get_status_display(), "number": application.number,
                 "unit": f"{unit.building.project.name} {unit.building.name} {unit.number}"},
             url=application.get_absolute_url(), category=_("装修管理"),
-            due=application.review_due_at if application.status in REVIEW_STATES else None,
+            due=(application.review_due_at if application.status in REVIEW_STATES else
+                 application.reinspection_due_at if application.status == S.REINSPECTION else None),
             detail=(_("退回原因：%(reason)s") % {"reason": application.return_reason}
                     if application.status == S.RETURNED else "")))
     return items
