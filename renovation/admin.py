@@ -3,7 +3,9 @@ applications and their ledger are controlled records, shown read-only (they chan
 from django.contrib import admin
 
 from qms.records_admin import ReadOnlyRecordAdmin
-from renovation.models import Application, ApplicationDocument, Building, FeeItem, LedgerEntry, Project, Unit
+from renovation.models import (AcceptanceInspection, Application, ApplicationDocument, BaselinePhoto, Building,
+                               DepositClaim, FeeItem, InspectionReminder, LedgerEntry, Project, SiteInspection, Unit,
+                               Violation, ViolationAction, Worker)
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
@@ -85,3 +87,73 @@ class LedgerEntryAdmin(ReadOnlyRecordAdmin):
     list_filter = ["kind", "payer", "fee_item"]
     search_fields = ["application__number", "receipt_number"]
     list_select_related = ["application", "fee_item", "recorded_by"]
+
+
+@admin.register(Worker)
+class WorkerAdmin(ReadOnlyRecordAdmin):
+    list_display = ["name", "pass_number", "application", "trade", "pass_status", "registered_at"]
+    list_filter = ["pass_status"]
+    search_fields = ["name", "pass_number", "id_number", "application__number"]
+    list_select_related = ["application"]
+
+
+@admin.register(AcceptanceInspection)
+class AcceptanceInspectionAdmin(ReadOnlyRecordAdmin):
+    list_display = ["application", "stage", "inspected_at", "passed", "notice_number", "rectification_due",
+                    "recorded_by"]
+    list_filter = ["stage", "passed"]
+    search_fields = ["application__number", "notice_number"]
+    list_select_related = ["application", "recorded_by"]
+
+
+@admin.register(DepositClaim)
+class DepositClaimAdmin(ReadOnlyRecordAdmin):
+    list_display = ["application", "source", "amount", "reason", "recorded_by", "recorded_at"]
+    list_filter = ["source"]
+    search_fields = ["application__number", "reason"]
+    list_select_related = ["application", "recorded_by"]
+
+
+@admin.register(SiteInspection)
+class SiteInspectionAdmin(ReadOnlyRecordAdmin):
+    list_display = ["application", "inspected_at", "inspector", *SiteInspection.CHECK_FIELDS]
+    date_hierarchy = "inspected_at"
+    search_fields = ["application__number"]
+    list_select_related = ["application", "inspector"]
+
+
+class ViolationActionInline(admin.TabularInline):
+    model = ViolationAction
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Violation)
+class ViolationAdmin(ReadOnlyRecordAdmin):
+    list_display = ["number", "application", "kind", "status", "found_at", "found_by", "closed_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["number", "application__number", "description"]
+    date_hierarchy = "found_at"
+    list_select_related = ["application", "found_by"]
+    inlines = [ViolationActionInline]
+
+
+@admin.register(BaselinePhoto)
+class BaselinePhotoAdmin(ReadOnlyRecordAdmin):
+    list_display = ["application", "caption", "taken_by", "taken_at"]
+    search_fields = ["application__number", "caption"]
+    list_select_related = ["application", "taken_by"]
+
+
+@admin.register(InspectionReminder)
+class InspectionReminderAdmin(ReadOnlyRecordAdmin):
+    list_display = ["day", "sites", "sent_at"]

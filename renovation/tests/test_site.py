@@ -195,3 +195,14 @@ def test_the_dashboard_figures_and_a_constant_query_count(people, login):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert 0 < len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("model", ["worker", "acceptanceinspection", "depositclaim", "siteinspection", "violation",
+                                   "baselinephoto", "inspectionreminder"])
+def test_the_admin_lists_the_site_and_completion_records_read_only(people, login, model):
+    application = permitted(people)
+    site.record_inspection(application, people["propassistant"], checks=all_fine(),
+                           violation_kind=ViolationKind.OTHER, violation_description="占用消防通道堆放材料")
+    page = login(people["admin"]).get(reverse(f"admin:renovation_{model}_changelist"))
+    assert page.status_code == 200 and "QMS 质量管理平台 · 后台" in page.content.decode()
+    assert reverse(f"admin:renovation_{model}_add") not in page.content.decode()
