@@ -13,6 +13,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, OperationalError
 
+from qms.taskqueue import ensure_beat_schedule
+
 TASK = "complaints.survey_tasks.prepare_yearly_survey"
 SCHEDULE_NAME = "满意度调查：生成年度调查"
 
@@ -31,20 +33,7 @@ def prepare_yearly_survey(day: str | None = None) -> int | None:
 
 def schedule_yearly_survey(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
     """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
-    from django.apps import apps as global_apps
-
-    apps = apps or global_apps
-    try:
-        crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-        task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    except LookupError:
-        return
-    if task_model.objects.using(using).filter(name=SCHEDULE_NAME).exists():
-        return
-    crontab, _created = crontab_model.objects.using(using).get_or_create(
-        minute="0", hour="7", day_of_month="*", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai")
-    task_model.objects.using(using).get_or_create(
-        name=SCHEDULE_NAME,
-        defaults={"task": TASK, "crontab": crontab, "enabled": True,
-                  "description": "Creates the year's customer satisfaction survey in draft during the survey month "
-                                 "(QMS_SURVEY_MONTH) and tells the MR and customer service (PROCEDURES.md §2)."})
+    ensure_beat_schedule(name=SCHEDULE_NAME, task=TASK, minute="0", hour="7", using=using, apps=apps,
+                         description="Creates the year's customer satisfaction survey in draft during the survey "
+                                     "month (QMS_SURVEY_MONTH) and tells the MR and customer service "
+                                     "(PROCEDURES.md §2).")

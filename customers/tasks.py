@@ -10,6 +10,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, OperationalError
 
+from qms.taskqueue import ensure_beat_schedule
+
 DAILY_TASK = "customers.tasks.pool_daily_run"
 SCHEDULE_NAME = "客户池：到期自动回收与回收提醒"
 
@@ -41,20 +43,6 @@ def pool_daily_run() -> dict:
 
 def schedule_daily_run(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
     """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
-    from django.apps import apps as global_apps
-
-    apps = apps or global_apps
-    try:
-        crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-        task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    except LookupError:
-        return
-    if task_model.objects.using(using).filter(name=SCHEDULE_NAME).exists():
-        return
-    crontab, _created = crontab_model.objects.using(using).get_or_create(
-        minute="0", hour="2", day_of_month="*", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai")
-    task_model.objects.using(using).get_or_create(
-        name=SCHEDULE_NAME,
-        defaults={"task": DAILY_TASK, "crontab": crontab, "enabled": True,
-                  "description": "Returns customers without follow-up to the pool and warns their owners "
-                                 "before (PROCEDURES.md §1 Customer pool)."})
+    ensure_beat_schedule(name=SCHEDULE_NAME, task=DAILY_TASK, minute="0", hour="2", using=using, apps=apps,
+                         description="Returns customers without follow-up to the pool and warns their owners "
+                                     "before (PROCEDURES.md §1 Customer pool).")

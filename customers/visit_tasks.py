@@ -10,6 +10,8 @@ from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, OperationalError
 from django.utils import timezone
 
+from qms.taskqueue import ensure_beat_schedule
+
 TASK = "customers.visit_tasks.generate_monthly_visit_plans"
 SCHEDULE_NAME = "客户回访：生成月度回访计划"
 
@@ -28,20 +30,6 @@ def generate_monthly_visit_plans(month: str | None = None) -> int:
 
 def schedule_monthly_plans(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
     """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
-    from django.apps import apps as global_apps
-
-    apps = apps or global_apps
-    try:
-        crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-        task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    except LookupError:
-        return
-    if task_model.objects.using(using).filter(name=SCHEDULE_NAME).exists():
-        return
-    crontab, _created = crontab_model.objects.using(using).get_or_create(
-        minute="0", hour="1", day_of_month="1", month_of_year="*", day_of_week="*", timezone="Asia/Shanghai")
-    task_model.objects.using(using).get_or_create(
-        name=SCHEDULE_NAME,
-        defaults={"task": TASK, "crontab": crontab, "enabled": True,
-                  "description": "Generates the month's visits, weekly phone contacts for grade C and service "
-                                 "return visits (PROCEDURES.md §1 Visits)."})
+    ensure_beat_schedule(name=SCHEDULE_NAME, task=TASK, minute="0", hour="1", day_of_month="1", using=using,
+                         apps=apps, description="Generates the month's visits, weekly phone contacts for grade C and "
+                                                "service return visits (PROCEDURES.md §1 Visits).")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, OperationalError
 
+from qms.taskqueue import ensure_beat_schedule
+
 TASK = "renovation.tasks.remind_uninspected_sites"
 SCHEDULE_NAME = "装修管理：每日巡查提醒"
 
@@ -20,23 +22,9 @@ def remind_uninspected_sites() -> int:
 
 def schedule_daily_reminder(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
     """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
-    from django.apps import apps as global_apps
-
     from renovation.services.site import REMINDER_TIME
 
-    apps = apps or global_apps
-    try:
-        crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-        task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    except LookupError:
-        return
-    if task_model.objects.using(using).filter(name=SCHEDULE_NAME).exists():
-        return
-    crontab, _created = crontab_model.objects.using(using).get_or_create(
-        minute=str(REMINDER_TIME.minute), hour=str(REMINDER_TIME.hour), day_of_month="*", month_of_year="*",
-        day_of_week="*", timezone="Asia/Shanghai")
-    task_model.objects.using(using).get_or_create(
-        name=SCHEDULE_NAME,
-        defaults={"task": TASK, "crontab": crontab, "enabled": True,
-                  "description": "Lists the renovation sites not inspected yet today to the property assistants "
-                                 "(working days only; PROCEDURES.md §4 During works)."})
+    ensure_beat_schedule(name=SCHEDULE_NAME, task=TASK, minute=str(REMINDER_TIME.minute), hour=str(REMINDER_TIME.hour),
+                         using=using, apps=apps,
+                         description="Lists the renovation sites not inspected yet today to the property assistants "
+                                     "(working days only; PROCEDURES.md §4 During works).")

@@ -100,6 +100,8 @@ class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
 
     print_form: PrintForm
     raise_exception = True
+    # False for what is handed out or posted (a permit, pass cards, a notice): no signature table
+    with_signatures = True
 
     def get_permission_required(self):
         return [f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"]
@@ -116,5 +118,9 @@ class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
     def render_to_response(self, context, **response_kwargs):
         obj = self.object
         number = self.document_number(obj)
-        pdf = render_pdf(self.print_form, context, record=obj, number=number, request=self.request)
-        return pdf_response(pdf, f"{number}.pdf")
+        pdf = render_pdf(self.print_form, context, record=obj if self.with_signatures else None, number=number,
+                         request=self.request)
+        return pdf_response(pdf, self.file_name(obj, number))
+
+    def file_name(self, obj, number: str) -> str:
+        return f"{number}.pdf"

@@ -249,6 +249,7 @@ class ApplicationPdfView(RecordPdfView):
 
 class PermitPdfView(RecordPdfView):
     model = Application
+    with_signatures = False  # posted on site: the approval is stated on the card
     print_form = PrintForm(code="QR-ZX-02", title=gettext_lazy("施工许可证"), revision="A/0",
                            template="print/renovation_permit.html")
 
@@ -264,14 +265,6 @@ class PermitPdfView(RecordPdfView):
             messages.error(request, fees.permit_refusal(self.object) or _("施工许可证尚未发放。"))
             return HttpResponseRedirect(self.object.get_absolute_url() + "?tab=fees")
         return self.render_to_response(self.get_context_data(object=self.object))
-
-    def render_to_response(self, context, **response_kwargs):
-        from qms.pdf import pdf_response, render_pdf
-
-        obj = self.object
-        # The permit is posted on site: no signature table, the approval is stated on the card.
-        pdf = render_pdf(self.print_form, context, record=None, number=obj.permit_number, request=self.request)
-        return pdf_response(pdf, f"{obj.permit_number}.pdf")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -116,6 +116,7 @@ class PassCardsPdfView(RecordPdfView):
     model = Application
     print_form = PrintForm(code="QR-ZX-03", title=gettext_lazy("施工出入证"), revision="A/0",
                            template="print/renovation_passes.html")
+    with_signatures = False  # cards handed out to the workers
 
     def get_queryset(self):
         return visible_to(self.request.user, application_list_queryset())
@@ -126,12 +127,8 @@ class PassCardsPdfView(RecordPdfView):
         context["workers"] = self.object.workers.filter(pass_status=PassStatus.ISSUED).select_related("photo")
         return context
 
-    def render_to_response(self, context, **response_kwargs):
-        from qms.pdf import pdf_response, render_pdf
-
-        # cards handed out to workers: no signature table
-        pdf = render_pdf(self.print_form, context, record=None, number=self.object.number, request=self.request)
-        return pdf_response(pdf, f"{self.object.number}-passes.pdf")
+    def file_name(self, obj, number: str) -> str:
+        return f"{number}-passes.pdf"
 
 
 # --- acceptance, claims, refund ----------------------------------------------------------------------------
@@ -192,6 +189,7 @@ class RectificationNoticePdfView(RecordPdfView):
     model = AcceptanceInspection
     print_form = PrintForm(code="QR-ZX-04", title=gettext_lazy("装修验收整改通知书"), revision="A/0",
                            template="print/renovation_rectification_notice.html")
+    with_signatures = False  # handed to the applicant, signed for on paper
 
     def get_permission_required(self):
         return ["renovation.view_application"]
@@ -210,12 +208,6 @@ class RectificationNoticePdfView(RecordPdfView):
         context["application"] = self.object.application
         return context
 
-    def render_to_response(self, context, **response_kwargs):
-        from qms.pdf import pdf_response, render_pdf
-
-        obj = self.object
-        pdf = render_pdf(self.print_form, context, record=None, number=obj.notice_number, request=self.request)
-        return pdf_response(pdf, f"{obj.notice_number}.pdf")
 
 
 @login_required

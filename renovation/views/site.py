@@ -212,6 +212,10 @@ class ViolationNoticePdfView(RecordPdfView):
     model = ViolationAction
     print_form = PrintForm(code="QR-ZX-05", title=gettext_lazy("违反装修规定整改通知书"), revision="A/0",
                            template="print/renovation_violation_notice.html")
+    with_signatures = False  # handed to the owner, signed for on paper
+
+    def document_number(self, obj) -> str:
+        return obj.notice_number
 
     def get_permission_required(self):
         return ["renovation.view_violation"]
@@ -227,12 +231,6 @@ class ViolationNoticePdfView(RecordPdfView):
                        application=self.object.violation.application)
         return context
 
-    def render_to_response(self, context, **response_kwargs):
-        from qms.pdf import pdf_response, render_pdf
-
-        obj = self.object
-        pdf = render_pdf(self.print_form, context, record=None, number=obj.notice_number, request=self.request)
-        return pdf_response(pdf, f"{obj.notice_number}.pdf")
 
 
 def render_unit_violations_tab(request, unit: Unit) -> str:
