@@ -7,21 +7,7 @@ from django.contrib import admin
 
 from complaints.models import (AdvisoryNotice, Complaint, NoticeRecipient, ReturnOrder, SurveyAnswer, SurveyCampaign,
                                SurveyQuestion, SurveyResponse)
-from qms.records_admin import ReadOnlyRecordAdmin
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from qms.records_admin import ReadOnlyInline, ReadOnlyRecordAdmin
 
 
 @admin.register(Complaint)

@@ -28,6 +28,22 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """The rows of a controlled record's child model, shown read-only under the record (they change in the portal)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class CapaActionInline(admin.TabularInline):
     model = CapaAction
     extra = 0

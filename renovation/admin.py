@@ -2,7 +2,7 @@
 applications and their ledger are controlled records, shown read-only (they change through the portal)."""
 from django.contrib import admin
 
-from qms.records_admin import ReadOnlyRecordAdmin
+from qms.records_admin import ReadOnlyInline, ReadOnlyRecordAdmin
 from renovation.models import (AcceptanceInspection, Application, ApplicationDocument, BaselinePhoto, Building,
                                DepositClaim, FeeItem, InspectionReminder, LedgerEntry, Project, SiteInspection, Unit,
                                Violation, ViolationAction, Worker)
@@ -47,19 +47,8 @@ class FeeItemAdmin(NoDeleteAdmin):
         return ["code"] if obj else []
 
 
-class LedgerInline(admin.TabularInline):
+class LedgerInline(ReadOnlyInline):
     model = LedgerEntry
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Application)
@@ -122,19 +111,8 @@ class SiteInspectionAdmin(ReadOnlyRecordAdmin):
     list_select_related = ["application", "inspector"]
 
 
-class ViolationActionInline(admin.TabularInline):
+class ViolationActionInline(ReadOnlyInline):
     model = ViolationAction
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Violation)
