@@ -174,13 +174,19 @@ def attach(record, uploaded, *, by, description: str = "") -> Attachment:
     uploaded.seek(0)
     mime = kind.mime if kind and ALLOWED[ext] else {"txt": "text/plain", "csv": "text/csv"}.get(
         ext, kind.mime if kind else "application/octet-stream")
-    with transaction.atomic(), audit.context(user=by, reason=gettext("上传附件")):
-        attachment = Attachment(content_type=_content_type(record), object_id=record.pk,
-                                original_name=os.path.basename(uploaded.name)[:255], mime_type=mime,
-                                size=uploaded.size, sha256=digest.hexdigest(), description=description,
-                                uploaded_by=by)
-        attachment.file.save(uploaded.name, uploaded, save=False)
-        attachment.save()
+    attachment = Attachment(content_type=_content_type(record), object_id=record.pk,
+                            original_name=os.path.basename(uploaded.name)[:255], mime_type=mime,
+                            size=uploaded.size, sha256=digest.hexdigest(), description=description,
+                            uploaded_by=by)
+    try:
+        with transaction.atomic(), audit.context(user=by, reason=gettext("上传附件")):
+            attachment.file.save(uploaded.name, uploaded, save=False)
+            attachment.save()
+    except Exception:
+        # the row was not written: remove the file already stored so that no orphan is left behind
+        if attachment.file.name:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
     return attachment
 
 

@@ -126,3 +126,18 @@ def test_a_long_chinese_csv_is_accepted_wherever_the_sample_cuts_a_character(peo
     page = upload(login(people["quality"]), capa, "清单.csv", content).content.decode()
     assert "已上传附件：清单.csv" in page
     assert Attachment.objects.get().size == len(content)
+
+
+def test_when_the_row_cannot_be_saved_the_stored_file_is_removed_again(people, media, monkeypatch):
+    from django.db import IntegrityError
+
+    capa = raised_capa(people)
+
+    def refuse(self, *args, **kwargs):
+        raise IntegrityError("simulated failure after the file was written")
+
+    monkeypatch.setattr(Attachment, "save", refuse)
+    with pytest.raises(IntegrityError):
+        attach(capa, SimpleUploadedFile("检验报告.pdf", PDF), by=people["quality"])
+    assert not Attachment.objects.exists()
+    assert not [path for path in media.rglob("*") if path.is_file()]
