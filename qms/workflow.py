@@ -213,3 +213,14 @@ def transitions_for(record):
                                   object_id=record.pk)
         .select_related("by", "signature")
     )
+
+
+def status_history(record) -> list:
+    """The record's transitions, oldest first, each with ``from_label`` and ``to_label`` in the user's language:
+    what the 状态流转 table of a record's page and of its PDF shows."""
+    rows = list(transitions_for(record).order_by("at", "pk"))
+    model = type(record)
+    for row in rows:
+        row.from_label = status_label(model, row.from_status)
+        row.to_label = status_label(model, row.to_status)
+    return rows

@@ -162,20 +162,12 @@ class ComplaintDetailView(RecordDetailView):
             "capas": capas,
             "unverified_capas": [c for c in capas if c.is_open],
             "can_raise_capa": service.capa_refusal(complaint, user) is None,
-            "transitions": transition_rows(complaint),
+            "transitions": workflow.status_history(complaint),
             "next_step": service.NEXT_STEP.get(complaint.status, ""),
             "owner": service.owner(complaint),
             "can_see_customer": complaint.customer_id and user.has_perm("customers.view_customer", complaint.customer),
         })
         return context
-
-
-def transition_rows(complaint) -> list:
-    rows = list(workflow.transitions_for(complaint).order_by("at", "pk"))
-    for row in rows:
-        row.from_label = workflow.status_label(Complaint, row.from_status)
-        row.to_label = workflow.status_label(Complaint, row.to_status)
-    return rows
 
 
 def _move_page(request, complaint, form, status=200):
@@ -300,7 +292,7 @@ class ComplaintPdfView(RecordPdfView):
                                         template="print/complaint_record.html")
         context.update({"complaint": complaint, "clock_rows": service.clock_rows(complaint),
                         "capas": list(service.capas_of(complaint)),
-                        "transitions": transition_rows(complaint)})
+                        "transitions": workflow.status_history(complaint)})
         return context
 
 

@@ -207,13 +207,6 @@ def recipient_rows(notice, user) -> list[dict]:
     return rows
 
 
-def transition_rows(notice) -> list[dict]:
-    return [{"at": t.at, "by": t.by, "reason": t.reason,
-             "from_label": workflow.status_label(AdvisoryNotice, t.from_status),
-             "to_label": workflow.status_label(AdvisoryNotice, t.to_status)}
-            for t in workflow.transitions_for(notice)]
-
-
 class NoticeDetailView(RecordDetailView):
     model = AdvisoryNotice
     permission_required = "complaints.view_advisorynotice"
@@ -221,7 +214,7 @@ class NoticeDetailView(RecordDetailView):
     attachments = True
     tabs = [
         ("overview", gettext_lazy("概览"), "complaints/notice_tab_overview.html"),
-        ("signatures", gettext_lazy("签名与流转"), "complaints/notice_tab_signatures.html"),
+        ("signatures", gettext_lazy("签名与流转"), "qms/includes/signatures_and_transitions.html"),
     ]
 
     def base_queryset(self):
@@ -249,7 +242,7 @@ class NoticeDetailView(RecordDetailView):
         })
         if self.request.GET.get("tab") == "signatures":
             context["signature_rows"] = signatures_for(notice)
-            context["transitions"] = transition_rows(notice)
+            context["transitions"] = workflow.status_history(notice)
         return context
 
 
@@ -373,7 +366,7 @@ class NoticePdfView(RecordPdfView):
         context = super().get_context_data(**kwargs)
         context.update({"notice": self.object, "company_name": company_name(),
                         "recipients": list(self.object.recipients.select_related("customer").order_by("pk")),
-                        "transitions": transition_rows(self.object)})
+                        "transitions": workflow.status_history(self.object)})
         return context
 
 

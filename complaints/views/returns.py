@@ -184,7 +184,7 @@ class ReturnDetailView(RecordDetailView):
     attachments = True
     tabs = [
         ("overview", gettext_lazy("概览"), "complaints/return_tab_overview.html"),
-        ("signatures", gettext_lazy("签名与流转"), "complaints/return_tab_signatures.html"),
+        ("signatures", gettext_lazy("签名与流转"), "qms/includes/signatures_and_transitions.html"),
     ]
     forms: dict = {}
 
@@ -215,15 +215,8 @@ class ReturnDetailView(RecordDetailView):
         })
         if self.request.GET.get("tab") == "signatures":
             context["signature_rows"] = signatures_for(ro)
-            context["transitions"] = transition_rows(ro)
+            context["transitions"] = workflow.status_history(ro)
         return context
-
-
-def transition_rows(return_order) -> list[dict]:
-    return [{"at": t.at, "by": t.by, "reason": t.reason,
-             "from_label": workflow.status_label(ReturnOrder, t.from_status),
-             "to_label": workflow.status_label(ReturnOrder, t.to_status)}
-            for t in workflow.transitions_for(return_order)]
 
 
 def _visible_return(request, pk) -> ReturnOrder:
@@ -299,7 +292,7 @@ class ReturnPdfView(RecordPdfView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["transitions"] = transition_rows(self.object)
+        context["transitions"] = workflow.status_history(self.object)
         return context
 
 

@@ -9,7 +9,7 @@ from qms.capa.models import Capa, CapaStatus
 from qms.demo import DEMO_PASSWORD
 from qms.signatures import Signature, SignatureRefused, signatures_for
 from qms.tests.capa_helpers import planned_capa, submitted_capa
-from qms.workflow import Transition, TransitionRefused, available_moves, perform
+from qms.workflow import Transition, TransitionRefused, available_moves, perform, status_history
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,19 @@ def test_the_allowed_role_makes_the_move_and_it_is_logged(people):
     assert moves == [("raised", "plan_submitted", "production"), ("plan_submitted", "approved", "mr")]
     signature = Transition.objects.get(to_status="approved").signature
     assert (signature.signer_name, signature.meaning, signature.comment) == ("李代表", "approval", "同意实施")
+
+
+def test_the_status_history_lists_the_moves_oldest_first_with_their_labels_in_the_users_language(people):
+    from django.utils import translation
+
+    capa = submitted_capa(people)
+    perform(capa, CapaStatus.APPROVED, people["mr"], password=DEMO_PASSWORD, comment="同意实施")
+    rows = status_history(capa)
+    assert [(row.from_label, row.to_label, row.by.username) for row in rows] == [
+        ("待制定计划", "待批准", "production"), ("待批准", "实施中", "mr")]
+    assert rows[0].signature is None and rows[1].signature.signer_name == "李代表"
+    with translation.override("en"):
+        assert [row.to_label for row in status_history(capa)] == ["Pending approval", "In progress"]
 
 
 def test_a_role_without_the_move_is_refused_with_its_reason(people):

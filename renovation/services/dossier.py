@@ -3,7 +3,7 @@ dossier — the form with its documents and review, the status history, the fees
 site records, the acceptance and the refund. Each part is one query (or one grouped query), whatever its length."""
 from __future__ import annotations
 
-from qms.workflow import status_label, transitions_for
+from qms.workflow import status_history
 from renovation.models import Application
 from renovation.services import completion, fees
 
@@ -13,9 +13,7 @@ def dossier_context(application: Application) -> dict:
         "documents": application.documents.select_related("attachment").filter(attachment__voided_at__isnull=True),
         "schedule": fees.fee_schedule(application),
         "balances": fees.balances(application),
-        "transitions": [{"at": t.at, "by": t.by, "reason": t.reason, "signed": t.signature_id is not None,
-                         "from": status_label(Application, t.from_status), "to": status_label(Application, t.to_status)}
-                        for t in transitions_for(application).order_by("at", "pk")],
+        "transitions": status_history(application),
         "ledger": application.ledger.select_related("fee_item", "recorded_by").order_by("recorded_at", "pk"),
         "workers": application.workers.select_related("pass_closed_by").order_by("registered_at", "pk"),
         "site_inspections": application.site_inspections.select_related("inspector").order_by("inspected_at", "pk"),
