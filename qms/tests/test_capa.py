@@ -136,6 +136,19 @@ def test_list_filters_and_counts_with_constant_queries(people, login, django_ass
         client.get(reverse("qms:capa_list"), {"scope": "all", "status": "raised"})
 
 
+def test_a_list_page_counts_its_rows_once_and_shows_the_total(people, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        raised_capa(people)
+    with CaptureQueriesContext(connection) as queries:
+        page = login(people["quality"]).get(reverse("qms:capa_list"), {"scope": "all"}).content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if 'SELECT COUNT(*) AS "__count" FROM "qms_capa"' in q["sql"]]
+    assert len(counts) == 1, counts
+    assert "共 3 条" in page
+
+
 def test_export_streams_the_filtered_list_with_the_table_columns(people, login):
     import io
 

@@ -39,7 +39,9 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
     """A list page: filters, sortable columns, pagination, scopes, counts per field, export."""
 
     template_name = "qms/record_list.html"
-    paginate_by = settings.LIST_PAGE_SIZE
+    # the table paginates (one COUNT); the ListView's own pagination stays off or it would count the rows again
+    paginate_by = None
+    table_pagination = {"per_page": settings.LIST_PAGE_SIZE}
     title = ""
     create_url_name: str | None = None
     create_permission: str | None = None
@@ -122,7 +124,6 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
             "title": self.title or self.model._meta.verbose_name_plural,
             "scope_links": scope_links,
             "counts": self.counts(filtered),
-            "total": self.get_table().paginator.count if hasattr(self.get_table(), "paginator") else None,
             "create_url_name": self.create_url_name
             if self.create_url_name and (not self.create_permission or self.request.user.has_perm(self.create_permission))
             else None,
