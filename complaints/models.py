@@ -8,9 +8,11 @@ the kinds in ``Clock``. CAPAs raised from a complaint link back to it through th
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +170,13 @@ class Complaint(models.Model):
             models.Index(fields=["customer", "product", "-received_at"], name="complaint_repeat"),
             models.Index(fields=["adverse_seriousness", "-received_at"], name="complaint_adverse",
                          condition=Q(is_adverse_event=True)),
+            # the list's search box and the customer/product filters (icontains is UPPER(x) LIKE UPPER('%…%')):
+            # trigram indexes on the same expressions let a search of three or more characters skip the scan
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="complaint_number_trgm"),
+            GinIndex(OpClass(Upper("customer_name"), name="gin_trgm_ops"), name="complaint_customer_trgm"),
+            GinIndex(OpClass(Upper("product"), name="gin_trgm_ops"), name="complaint_product_trgm"),
+            GinIndex(OpClass(Upper("description"), name="gin_trgm_ops"), name="complaint_text_trgm"),
+            models.Index(Upper("batch"), name="complaint_batch"),
         ]
         permissions = [("override_capa_close", _("可在纠正措施未验证时签字关闭投诉"))]
 

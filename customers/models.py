@@ -11,10 +11,11 @@ import datetime as dt
 
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -176,7 +177,10 @@ class Customer(models.Model):
             models.Index(fields=["owner", "last_follow_up_at"], name="customer_pool_clock"),
             models.Index(fields=["-created_at"], name="customer_pool", condition=Q(owner__isnull=True)),
             models.Index(fields=["deleted_at"], name="customer_binned", condition=Q(deleted_at__isnull=False)),
-            GinIndex(fields=["name"], name="customer_name_trgm", opclasses=["gin_trgm_ops"]),
+            # the quick search (CustomerFilter.search) ORs UPPER(name) LIKE, name_key, pinyin and initials LIKE
+            # '%…%': each needs its trigram index on the same expression, or PostgreSQL reads the whole table
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="customer_name_upper_trgm"),
+            GinIndex(fields=["name_key"], name="customer_name_key_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["name_pinyin"], name="customer_pinyin_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["name_initials"], name="customer_initials_trgm", opclasses=["gin_trgm_ops"]),
         ]

@@ -21,6 +21,7 @@ from qms.capa.models import CapaStatus
 from qms.demo import DEMO_PASSWORD
 from qms.people import Department
 from qms.signatures import SignatureRefused, signatures_for
+from qms.tests.plans import index_only_plan
 from qms.tests.test_pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -284,6 +285,34 @@ def test_the_list_filters_by_overdue_key_account_grade_and_state(people, login):
         assert numbers(product="输液器") == [fresh.number, late.number]
         page = client.get(reverse("complaints:list"), {"scope": "all"}).content.decode()
         assert "priority-badge" in page and "overdue-flag" in page
+
+
+def test_the_search_box_finds_a_complaint_by_number_customer_product_batch_or_description(people, login):
+    drip = factories.received(people, product="一次性使用输液器", batch="B2611-07",
+                              description="滴斗开裂，漏液 3 支", customer=factories.key_account(people))
+    mask = factories.received(people, product="医用外科口罩", batch="M2610-02", description="耳带脱落")
+    client = login(people["quality"])
+
+    def numbers(term):
+        response = client.get(reverse("complaints:list"), {"scope": "all", "q": term})
+        return {row.record.number for row in response.context["table"].page.object_list}
+
+    assert numbers(drip.number.lower()) == {drip.number}
+    assert numbers("协和医疗") == {drip.number}
+    assert numbers("外科口罩") == {mask.number}
+    assert numbers("m2610-02") == {mask.number}  # the batch, whole and in any case
+    assert numbers("M2610") == set()
+    assert numbers("耳带脱") == {mask.number}
+
+
+def test_the_search_can_use_the_trigram_indexes_instead_of_reading_every_complaint():
+    from complaints.filtersets import ComplaintFilter
+
+    plan = index_only_plan(ComplaintFilter({"q": "输液器"}, queryset=Complaint.objects.all()).qs)
+    for index in ("complaint_number_trgm", "complaint_customer_trgm", "complaint_product_trgm",
+                  "complaint_text_trgm", "complaint_batch"):
+        assert f"Bitmap Index Scan on {index} " in plan, plan
+    assert "Seq Scan" not in plan
 
 
 def test_the_list_exports_its_rows_to_excel(people, login):

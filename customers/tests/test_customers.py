@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from customers.models import BusinessRecord, Contact, Customer, CustomerOption, CustomerPolicy, OptionKind
 from customers.tests.factories import make_contact, make_customer
 from qms import audit
+from qms.tests.plans import index_only_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +181,16 @@ def test_quick_search_finds_names_by_pinyin_initials(people, login):
     assert names_in(client.get(reverse("customers:list"), {"q": "bjxx"})) == ["北京信息技术有限公司"]
     assert names_in(client.get(reverse("customers:list"), {"q": "BeiJing"})) == ["北京信息技术有限公司"]
     assert names_in(client.get(reverse("customers:list"), {"q": "贸易"})) == ["上海贸易有限公司"]
+
+
+def test_quick_search_can_use_its_trigram_indexes_instead_of_reading_every_customer():
+    from customers.filtersets import CustomerFilter
+
+    plan = index_only_plan(CustomerFilter({"q": "bjxx"}, queryset=Customer.objects.all()).qs)
+    for index in ("customer_name_upper_trgm", "customer_name_key_trgm", "customer_pinyin_trgm",
+                  "customer_initials_trgm"):
+        assert f"Bitmap Index Scan on {index} " in plan, plan
+    assert "Seq Scan" not in plan
 
 
 def test_filters_by_industry_and_owner(people, login):
