@@ -52,6 +52,7 @@ def pages() -> list[tuple[str, str]]:
         result.append(("list ?scope=all", reverse("complaints:list") + "?scope=all"))
         result.append(("list ?scope=all&overdue=true", reverse("complaints:list") + "?scope=all&overdue=true"))
         result.append(("list ?scope=all&q=输液器", reverse("complaints:list") + "?scope=all&q=输液器"))
+        result.append(("list ?scope=all&q=TS-2026-0042", reverse("complaints:list") + "?scope=all&q=TS-2026-0042"))
         result.append(("list ?scope=all&sort=-received_at&page=5",
                        reverse("complaints:list") + "?scope=all&sort=-received_at&page=5"))
     except NoReverseMatch:
