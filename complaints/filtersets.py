@@ -31,7 +31,7 @@ class ComplaintFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        # each term has its index (Complaint.Meta.indexes), so PostgreSQL ORs four bitmap scans instead of a scan
+        # each term has its index (Complaint.Meta.indexes), so PostgreSQL ORs five bitmap scans instead of a scan
         return queryset.filter(Q(number__icontains=value) | Q(customer_name__icontains=value)
                                | Q(product__icontains=value) | Q(description__icontains=value)
                                | Q(batch__iexact=value))

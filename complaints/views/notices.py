@@ -29,7 +29,7 @@ from complaints.services import notices as service
 from qms import workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.signatures import SignatureRefused, signatures_for
+from qms.signatures import SignatureRefused
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
@@ -212,9 +212,9 @@ class NoticeDetailView(RecordDetailView):
     permission_required = "complaints.view_advisorynotice"
     template_name = "complaints/notice_detail.html"
     attachments = True
+    signatures = True
     tabs = [
         ("overview", gettext_lazy("概览"), "complaints/notice_tab_overview.html"),
-        ("signatures", gettext_lazy("签名与流转"), "qms/includes/signatures_and_transitions.html"),
     ]
 
     def base_queryset(self):
@@ -240,9 +240,6 @@ class NoticeDetailView(RecordDetailView):
             "can_see_complaint": bool(notice.complaint_id and user.has_perm("complaints.view_complaint",
                                                                             notice.complaint)),
         })
-        if self.request.GET.get("tab") == "signatures":
-            context["signature_rows"] = signatures_for(notice)
-            context["transitions"] = workflow.status_history(notice)
         return context
 
 

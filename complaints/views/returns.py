@@ -31,7 +31,6 @@ from qms import workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
 from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
-from qms.signatures import signatures_for
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
@@ -182,9 +181,9 @@ class ReturnDetailView(RecordDetailView):
     permission_required = "complaints.view_returnorder"
     template_name = "complaints/return_detail.html"
     attachments = True
+    signatures = True
     tabs = [
         ("overview", gettext_lazy("概览"), "complaints/return_tab_overview.html"),
-        ("signatures", gettext_lazy("签名与流转"), "qms/includes/signatures_and_transitions.html"),
     ]
     forms: dict = {}
 
@@ -213,9 +212,6 @@ class ReturnDetailView(RecordDetailView):
             "can_see_complaint": bool(ro.complaint_id and user.has_perm("complaints.view_complaint", ro.complaint)),
             "can_see_customer": bool(ro.customer_id and user.has_perm("customers.view_customer", ro.customer)),
         })
-        if self.request.GET.get("tab") == "signatures":
-            context["signature_rows"] = signatures_for(ro)
-            context["transitions"] = workflow.status_history(ro)
         return context
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -23,6 +24,8 @@ from qms import audit
 from qms.excel.export import stream_table
 from qms.people import visible_to
 from qms.registry import tabs_for
+from qms.signatures import signatures_for
+from qms.workflow import status_history
 
 
 class VisibleObjectMixin:
@@ -157,6 +160,7 @@ class RecordDetailView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
     # [("overview", _("概览"), "app/part.html"), …]; the first is the default tab
     tabs: list[tuple[str, str, str]] = []
     attachments = False  # True: an 附件 tab (qms.attachments) for upload, download and voiding
+    signatures = False  # True: a 签名与流转 tab, the record's electronic signatures and its status history
 
     def has_permission(self):
         return super().has_permission()
@@ -172,6 +176,8 @@ class RecordDetailView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
 
     def all_tabs(self) -> list[dict]:
         tabs = [{"slug": slug, "label": label, "template": template} for slug, label, template in self.tabs]
+        if self.signatures:
+            tabs.append({"slug": "signatures", "label": _("签名与流转"), "render": render_signatures_tab})
         for tab in tabs_for(self.model):
             tabs.append({"slug": tab.slug, "label": tab.label, "render": tab.render})
         if self.attachments:
@@ -193,3 +199,8 @@ class RecordDetailView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
             current = {**current, "html": current["render"](self.request, self.object)}
         context.update({"tabs": tabs, "current_tab": current, "title": str(self.object)})
         return context
+
+
+def render_signatures_tab(request, record) -> str:
+    return render_to_string("qms/includes/signatures_and_transitions.html", {
+        "signature_rows": signatures_for(record), "transitions": status_history(record)}, request=request)
