@@ -1,10 +1,41 @@
-"""Fixtures shared by every app's tests: demo organisation, users by role, logged-in clients."""
+"""Fixtures shared by every app's tests: demo organisation, users by role, logged-in clients, and the
+``--clock-shift-days`` option that runs the suite with the clock moved ahead (``bin/test`` runs the suite a
+second time a year ahead, so a test that only passes in the year it was written fails today, not next January).
+"""
+import datetime as dt
 import os
 
 import pytest
+import time_machine
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make beside it are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-shift-days", type=int, default=int(os.environ.get("QMS_TEST_CLOCK_SHIFT_DAYS") or 0),
+        help="run every test with the clock moved this many days ahead of today (the clock keeps ticking; "
+             "tests that freeze their own time are unaffected)")
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-shift-days")
+    if days:
+        moved = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        return f"clock moved {days} days ahead: tests run as on {moved:%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shifted_clock(request):
+    """With ``--clock-shift-days N`` the whole session runs N days ahead (time_machine, ticking)."""
+    days = request.config.getoption("--clock-shift-days")
+    if not days:
+        yield None
+        return
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -151,6 +151,7 @@ def test_a_failed_acceptance_issues_a_numbered_notice_with_a_deadline_and_a_new_
     assert application.status == S.REINSPECTION and application.accepted_at
 
 
+@time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH))  # the whole story, from the permit, in the past
 def test_passing_acceptance_needs_the_password_and_schedules_the_re_inspection_three_months_later(people):
     application = permitted(people)
     perform(application, S.ACCEPTANCE, people["propassistant"])

@@ -1,6 +1,7 @@
 """The archive of a renovation: the whole file of the application as one PDF dossier."""
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from qms.tests.test_pdf import pdf_text
 from renovation.models import ApplicationStatus as S
@@ -38,7 +39,8 @@ def test_the_dossier_holds_the_form_the_review_history_and_the_ledger(people, lo
     # the ledger with its receipt numbers, and the balances
     ledger = text[text.index("三、收费台账"):]
     assert ledger.count("收款") == application.ledger.filter(kind="payment").count() == 3
-    assert "ZX-2026-0001" in ledger  # the receipt numbers (wrapped in their narrow column)
+    # the receipt numbers (wrapped in their narrow column), numbered in the year they were taken
+    assert f"ZX-{timezone.localdate().year}-0001" in ledger
     assert "¥2,000.00" in text and "押金余额" in text
     site_part = text[text.index("五、施工巡查及违章"):text.index("六、竣工验收及复验")]
     assert "现场整洁" in site_part and "许可证未张贴" in site_part and "待整改" in site_part
