@@ -7,6 +7,7 @@ to one department and may hold several roles. Object visibility is declared once
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import rules
@@ -217,3 +218,38 @@ def everyone(user) -> Q:
 def department_users(user):
     """Users of the departments ``user`` manages (and their own)."""
     return User.objects.filter(Q(department__manager=user) | Q(pk=user.pk))
+
+
+# --- what a refusal tells the user: the roles a permission needs ---------------------------------------
+_ROLE_IN_PREDICATE = re.compile(r"has_role:([^()|&~\s]+)")
+
+
+def roles_needed(perm: str) -> list[str]:
+    """The labels of the roles that hold ``perm``, read from its rules declaration (``has_role(...)``,
+    ``sees_everything`` → GM and MR, ``is_department_manager``), for the 403 page. Empty when unknown."""
+    predicate = rules.permissions.permissions.get(perm) if rules.permissions.permissions.rule_exists(perm) else None
+    if predicate is None:
+        return []
+    names: list[str] = []
+    for group in _ROLE_IN_PREDICATE.findall(predicate.name):
+        names.extend(group.split(","))
+    if "sees_everything" in predicate.name.replace("~sees_everything", ""):
+        names.extend(Role.SEE_ALL)
+    labels = [_(name) for name in dict.fromkeys(names) if name in Role.NAMES]
+    if "is_department_manager" in predicate.name:
+        labels.append(_("部门经理"))
+    return labels
+
+
+class PortalPermissionBackend(rules.permissions.ObjectPermissionBackend):
+    """rules' object permissions; a refused permission is remembered on the request's user so that the 403
+    page can name the roles it needs (the last refusal is the one the view raised on)."""
+
+    def has_perm(self, user, perm, *args, **kwargs):
+        allowed = super().has_perm(user, perm, *args, **kwargs)
+        if not allowed and user is not None and not getattr(user, "is_superuser", False):
+            try:
+                user.refused_permission = perm
+            except AttributeError:  # AnonymousUser-like objects without a __dict__
+                pass
+        return allowed

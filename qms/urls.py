@@ -18,9 +18,13 @@ urlpatterns = [
     path("language/", portal.set_language, name="set_language"),
     path("notifications/", portal.notification_list, name="notifications"),
     path("notifications/read/", portal.notification_read, name="notifications_read"),
+    path("notifications/<int:pk>/", portal.notification_open, name="notification_open"),
     path("qms/", include("qms.urls_core")),
     path("customers/", include("customers.urls")),
     path("complaints/", include("complaints.urls")),
     path("renovation/", include("renovation.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "qms.views.portal.permission_denied"
+handler404 = "qms.views.portal.page_not_found"

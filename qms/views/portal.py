@@ -3,7 +3,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from qms import notifications
 from qms.middleware import SUPPORTED
+from qms.people import roles_needed
 from qms.registry import my_work
 
 
@@ -59,3 +61,36 @@ def set_language(request):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
                             samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
     return response
+
+
+def notification_open(request, pk):
+    """Follow a notification's link; opening it marks it read (the user's own notifications only)."""
+    note = get_object_or_404(notifications.Notification, pk=pk, recipient=request.user)
+    if note.read_at is None:
+        notifications.Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    target = note.link or reverse("notifications")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notifications")
+    return HttpResponseRedirect(target)
+
+
+# --- the portal's own error pages (handler403 / handler404 in qms.urls) --------------------------------
+def _back_link(request) -> str:
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        return referer
+    return reverse("home")
+
+
+def permission_denied(request, exception=None):
+    """403 in the portal's frame: what was refused and which roles may do it."""
+    perm = getattr(request.user, "refused_permission", "")
+    message = str(exception) if exception is not None and str(exception) else ""
+    return render(request, "403.html", {
+        "title": _("没有权限"), "message": message, "roles": roles_needed(perm) if perm else [],
+        "back": _back_link(request)}, status=403)
+
+
+def page_not_found(request, exception=None):
+    """404 in the portal's frame: the record does not exist or is not the user's to see."""
+    return render(request, "404.html", {"title": _("未找到"), "back": _back_link(request)}, status=404)
