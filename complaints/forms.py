@@ -15,6 +15,7 @@ from customers.models import Customer
 from qms.attachments import ACCEPT, AttachmentRefused, validate_upload
 from qms.capa.models import CapaKind
 from qms.people import Department, User, visible_to
+from qms.widgets import DateTimeInput
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -68,8 +69,7 @@ class ComplaintForm(forms.ModelForm):
     customer = CustomerChoiceField(label=gettext_lazy("客户档案"), queryset=Customer.objects.none(), required=False,
                                    help_text=gettext_lazy("在上方输入客户名称搜索；档案中没有的客户请直接填写客户名称"))
     received_at = forms.DateTimeField(label=gettext_lazy("受理时间"), input_formats=DATETIME_FORMATS, required=False,
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                 format="%Y-%m-%dT%H:%M"),
+                                      widget=DateTimeInput(),
                                       help_text=gettext_lazy("不填则为现在；各项时限从受理时间起算"))
     attachments = MultipleFileField(label=gettext_lazy("附件（照片、来函等）"), required=False)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from complaints.models import AdverseSeriousness, AdvisoryNotice, Complaint
 from complaints.services import adverse as adverse_service
 from customers.models import Customer
+from qms.widgets import DateTimeInput
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -25,7 +26,7 @@ def _helper() -> FormHelper:
 def _datetime_field(label, *, required=True, help_text=""):
     return forms.DateTimeField(
         label=label, required=required, help_text=help_text, input_formats=DATETIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         error_messages={"required": _("请填写时间。"), "invalid": _("请按“年-月-日 时:分”填写时间。")})
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import SurveyCampaign, SurveyResponse
 from complaints.services import surveys
 from customers.models import Customer, Grade
+from qms.widgets import DateInput, DateTimeInput
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -24,7 +25,7 @@ def _helper() -> FormHelper:
 
 
 def _date_field(label) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    return forms.DateField(label=label, widget=DateInput(),
                            error_messages={"required": _("请填写日期。")})
 
 
@@ -118,7 +119,7 @@ class ResponseForm(forms.Form):
     respondent = forms.CharField(label=_("填写人"), max_length=50, required=False, help_text=_("客户方填写调查表的人"))
     submitted_at = forms.DateTimeField(
         label=_("回收时间"), required=False, input_formats=DATETIME_FORMATS, help_text=_("不填为现在"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+        widget=DateTimeInput())
     comment = forms.CharField(label=_("意见和建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     reason = forms.CharField(label=_("修改理由"), max_length=200, required=False)
 

@@ -23,6 +23,7 @@ from customers.models import (BusinessRecord, Contact, Customer, CustomerOption,
 from customers.selectors import SEES_ALL
 from customers.services.records import near_duplicates
 from qms.people import User
+from qms.widgets import DateInput, DateTimeInput
 
 OPTION_FIELDS = {
     "industry": OptionKind.INDUSTRY,
@@ -94,7 +95,7 @@ class CustomerForm(forms.ModelForm):
         fields = ["name", "industry", "source", "nature", "revenue_band", "employees_band", "status", "rating",
                   "grade", "postcode", "province", "city", "address", "phone", "website", "relationship_started_on",
                   "owner"]
-        widgets = {"relationship_started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"relationship_started_on": DateInput()}
         error_messages = {"name": {"required": _("请填写客户名"),
                                    "max_length": _("客户名称不能超过 50 个字符（现有 %(show_value)d 个）。")}}
 
@@ -282,7 +283,7 @@ class FollowUpForm(forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["kind", "occurred_at", "contact", "content", "next_step"]
-        widgets = {"occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widgets = {"occurred_at": DateTimeInput(),
                    "content": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, customer: Customer, **kwargs):
@@ -307,7 +308,7 @@ class BusinessRecordForm(forms.ModelForm):
     class Meta:
         model = BusinessRecord
         fields = ["occurred_on", "amount", "description"]
-        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"occurred_on": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,11 +1,11 @@
 import datetime as dt
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qms.widgets import MonthInput
 from renovation.models import (REVIEW_STATES, Application, ApplicationStatus, Building, Project, Unit, UnitUsage,
                                Violation, ViolationKind, ViolationStatus)
 
@@ -57,7 +57,7 @@ class ViolationFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(label=_("项目"), field_name="application__unit__building__project",
                                                queryset=Project.objects.all())
     month = django_filters.DateFilter(label=_("发现月份"), method="filter_month",
-                                      widget=forms.DateInput(attrs={"type": "month"}), input_formats=["%Y-%m"])
+                                      widget=MonthInput(), input_formats=["%Y-%m"])
 
     class Meta:
         model = Violation

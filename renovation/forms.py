@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qms.attachments import ACCEPT
+from qms.widgets import DateInput
 from renovation.models import (CHECKLIST_FIELDS, ActionKind, Application, ClaimSource, ContractorKind, DocumentKind,
                                EntryKind, FeeItem, SiteInspection, Unit, ViolationKind, Worker)
 from renovation.services import applications as service
@@ -31,8 +32,8 @@ class ApplicationForm(forms.ModelForm):
         fields = ["unit", *service.EDITABLE_FIELDS]
         widgets = {
             "scope": forms.Textarea(attrs={"rows": 4}),
-            "planned_start": forms.DateInput(attrs={"type": "date"}),
-            "planned_end": forms.DateInput(attrs={"type": "date"}),
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
             "work_hours_start": forms.TimeInput(attrs={"type": "time"}),
             "work_hours_end": forms.TimeInput(attrs={"type": "time"}),
         }
@@ -187,7 +188,7 @@ class InspectionForm(forms.Form):
     rectification_items = forms.CharField(label=_("整改项目"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                           help_text=_("不合格时必填，将打印在《装修验收整改通知书》上"))
     rectification_due = forms.DateField(label=_("整改期限"), required=False,
-                                        widget=forms.DateInput(attrs={"type": "date"}))
+                                        widget=DateInput())
     damage_amount = forms.DecimalField(label=_("损坏公共设施赔偿（元）"), required=False, max_digits=12, decimal_places=2,
                                        min_value=Decimal("0.01"), help_text=_("如有，从押金中扣除"))
     damage_note = forms.CharField(label=_("损坏情况"), max_length=200, required=False)
@@ -267,7 +268,7 @@ class SiteInspectionForm(forms.ModelForm):
 class ViolationActionForm(forms.Form):
     kind = forms.ChoiceField(label=_("处理方式"), choices=ActionKind.choices)
     note = forms.CharField(label=_("处理说明"), widget=forms.Textarea(attrs={"rows": 2}))
-    rectify_by = forms.DateField(label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    rectify_by = forms.DateField(label=_("整改期限"), required=False, widget=DateInput(),
                                  help_text=_("发出整改通知书时必填"))
     amount = forms.DecimalField(label=_("赔偿金额（元）"), required=False, max_digits=12, decimal_places=2,
                                 min_value=Decimal("0.01"))

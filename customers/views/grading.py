@@ -21,9 +21,10 @@ from customers.models import Customer
 from customers.services.grading import GradingRefused, confirm_grades, default_period, suggest_grades
 from qms.people import visible_to
 from qms.registry import MenuEntry, register_menu
+from qms.widgets import DateInput
 
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateInput()
 
 
 class PeriodForm(forms.Form):

@@ -45,6 +45,7 @@ from qms import deadlines
 from qms.people import register_visibility, visible_to
 from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
 from qms.views.generic import RecordDetailView, RecordListView
+from qms.widgets import DateTimeInput
 
 
 # --- visibility and permissions -------------------------------------------------------------------------
@@ -246,7 +247,7 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 def _datetime_field(label, required, help_text=""):
     return forms.DateTimeField(label=label, required=required, input_formats=DATETIME_FORMATS, help_text=help_text,
-                               widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+                               widget=DateTimeInput())
 
 
 class ArrangeForm(forms.Form):

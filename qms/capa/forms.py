@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qms.capa.models import Capa, CapaAction
 from qms.people import Department, User
+from qms.widgets import DateInput
 
 
 def _staff():
@@ -61,7 +62,7 @@ class CapaActionForm(forms.ModelForm):
         model = CapaAction
         fields = ["description", "owner", "due_date"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}),
-                   "due_date": forms.DateInput(attrs={"type": "date"})}
+                   "due_date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from qms import audit
 from qms.excel.export import stream_xlsx
 from qms.people import Role, User, has_role
+from qms.widgets import DateInput
 
 rules.add_perm("qms.view_audit_trail", has_role(Role.MR, Role.GM, Role.QUALITY, Role.DOCUMENT_CONTROL))
 
@@ -41,9 +42,9 @@ class AuditFilterForm(forms.Form):
     user = UserChoiceField(label=gettext_lazy("操作人"), required=False, queryset=User.objects.order_by("username"))
     model = forms.ChoiceField(label=gettext_lazy("记录类型"), required=False, choices=model_choices)
     date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DateInput())
     field = forms.CharField(label=gettext_lazy("字段"), required=False, max_length=50,
                             help_text=gettext_lazy("字段名称，如“状态”：只列出修改了该字段的记录"))
     text = forms.CharField(label=gettext_lazy("内容"), required=False, max_length=100,
