@@ -480,6 +480,17 @@ class SiteInspection(models.Model):
 
     CHECK_FIELDS = ("permit_posted", "within_hours", "within_scope", "passes_worn", "structure_intact", "fire_safe",
                     "waste_cleared")
+    # What a failed check found, in words that state the finding (the field labels state compliance, so a
+    # printed "未超出申报范围" would say the opposite of what the patrol saw).
+    FINDINGS = {
+        "permit_posted": _("未按规定张贴《施工许可证》"),
+        "within_hours": _("在规定的施工时间以外施工"),
+        "within_scope": _("超出申报范围施工"),
+        "passes_worn": _("施工人员未佩戴《施工出入证》"),
+        "structure_intact": _("改动了结构、外立面或公共设施"),
+        "fire_safe": _("消防安全不符合要求（违规动火或未配备灭火器）"),
+        "waste_cleared": _("装修垃圾未按规定清运"),
+    }
 
     class Meta:
         verbose_name = _("装修巡视检查记录")
@@ -493,7 +504,8 @@ class SiteInspection(models.Model):
 
     @property
     def problems(self) -> list[str]:
-        return [str(self._meta.get_field(name).verbose_name) for name in self.CHECK_FIELDS if not getattr(self, name)]
+        """The findings of the failed checks, each stated as what was found."""
+        return [str(self.FINDINGS[name]) for name in self.CHECK_FIELDS if not getattr(self, name)]
 
 
 class ViolationKind(models.TextChoices):

@@ -71,3 +71,20 @@ def test_the_dossier_of_a_closed_renovation_holds_workers_acceptance_claims_and_
     assert "损坏消防喷淋管" in settlement and "¥3,600.00" in settlement
     assert "¥3,100.00" in settlement and "¥500.00" in settlement  # contractor 3,000 + 2 passes × 50, then the owner
     assert "已结案" in text
+
+
+def test_the_dossier_states_what_a_failed_patrol_check_found(people, login):
+    from renovation.models import SiteInspection, ViolationKind
+    from renovation.services import site
+
+    application = permitted(people)
+    site.record_inspection(application, people["propassistant"],
+                           checks={**{name: True for name in SiteInspection.CHECK_FIELDS}, "within_scope": False},
+                           findings="拆除卫生间非承重墙，超出申报范围",
+                           violation_kind=ViolationKind.BEYOND_SCOPE,
+                           violation_description="擅自拆墙")
+    response = login(people["propmanager"]).get(reverse("renovation:dossier_pdf", args=[application.pk]))
+    text = pdf_text(response.content)
+    site_part = text[text.index("五、施工巡查及违章"):text.index("六、竣工验收及复验")]
+    assert "超出申报范围施工" in site_part
+    assert "未超出申报范围" not in site_part  # the compliant wording of the check is never printed for a failure

@@ -46,13 +46,13 @@ def test_today_s_round_shows_which_sites_are_inspected(people, login):
     factories.submit(people, factories.unit("103"))  # under review: not a site
     inspection = site.record_inspection(first, people["propassistant"], checks={**all_fine(), "waste_cleared": False},
                                         findings="楼道堆放装修垃圾，已要求当日清运", photos=[photo()])
-    assert inspection.problems == ["装修垃圾按规定清运"]
+    assert inspection.problems == ["装修垃圾未按规定清运"]
     assert inspection_photos(inspection) == 1
     page = login(people["propassistant"]).get(reverse("renovation:site_inspections")).content.decode()
     assert "已巡查 1 / 2 个工地（50%）" in page
     assert page.index(second.number) < page.index(first.number)  # the ones still to do first
     tab = login(people["propassistant"]).get(first.get_absolute_url() + "?tab=site").content.decode()
-    assert "楼道堆放装修垃圾" in tab and "装修垃圾按规定清运" in tab
+    assert "楼道堆放装修垃圾" in tab and "装修垃圾未按规定清运" in tab
 
 
 def inspection_photos(inspection):
