@@ -92,6 +92,13 @@ def test_a_campaign_gets_the_default_questions_and_the_owned_a_and_b_customers(p
     assert audit.history_for(c)[0]["reason"] == "发起满意度调查"
 
 
+def test_the_list_counts_surveys_per_status_not_their_respondents(people, campaign, accounts, login):
+    new_campaign(people, title="补充调查")  # a draft beside the open campaign with its four respondents
+    response = login(people["mr"]).get(reverse("complaints:surveys"))
+    counts = {str(v["value"]): v["n"] for c in response.context["counts"] for v in c["values"]}
+    assert counts == {"调查中": 1, "准备中": 1}
+
+
 def test_questions_may_not_repeat_or_take_an_import_header(people, accounts):
     with pytest.raises(surveys.SurveyRefused, match="问题“价格”重复了。"):
         new_campaign(people, questions=["价格", "服务态度", "价格"])

@@ -102,9 +102,12 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
 
     def counts(self, queryset):
         result = []
+        # A list annotated with aggregates (a survey's respondents) joins its children: count each record once.
+        distinct = any(getattr(a, "contains_aggregate", False) for a in queryset.query.annotations.values())
         for field_name in self.count_by:
             field = self.model._meta.get_field(field_name)
-            rows = queryset.order_by().values(field_name).annotate(n=Count("pk")).order_by(field_name)
+            rows = (queryset.order_by().values(field_name).annotate(n=Count("pk", distinct=distinct))
+                    .order_by(field_name))
             choices = dict(field.flatchoices) if field.choices else {}
             result.append({
                 "label": field.verbose_name,
