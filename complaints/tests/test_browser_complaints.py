@@ -78,7 +78,7 @@ def test_a_complaint_from_intake_to_closure(browser_page, live_server, people):
     page.fill("textarea[name='move-return_visit_opinion']", "客户满意")
     page.fill("input[name='move-password']", "wrong-password")
     page.click("#move-submit")
-    assert "密码错误，未签名。" in page.locator("#move-errors").inner_text()
+    assert "密码错误，未签名。" in page.locator("#move-form .form-errors").inner_text()
     assert page.input_value("textarea[name='move-return_visit_opinion']") == "客户满意"
     page.fill("input[name='move-password']", DEMO_PASSWORD)
     page.click("#move-submit")
