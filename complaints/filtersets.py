@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Channel, Complaint, ComplaintStatus, FeedbackType
 from complaints.selectors import overdue_clock_exists
 from customers.models import Grade
+from qms.filters import YesNoFilter
 from qms.people import Department
 
 
@@ -19,8 +20,8 @@ class ComplaintFilter(django_filters.FilterSet):
     product = django_filters.CharFilter(label=_("产品"), field_name="product", lookup_expr="icontains")
     responsible_department = django_filters.ModelChoiceFilter(label=_("责任部门"),
                                                               queryset=Department.objects.filter(is_active=True))
-    overdue = django_filters.BooleanFilter(label=_("有逾期的时限"), method="filter_overdue")
-    key_account = django_filters.BooleanFilter(label=_("大客户"), field_name="is_key_account")
+    overdue = YesNoFilter(label=_("有逾期的时限"), method="filter_overdue")
+    key_account = YesNoFilter(label=_("大客户"), field_name="is_key_account")
     received_after = django_filters.DateFilter(label=_("受理日期从"), field_name="received_at", lookup_expr="date__gte")
     received_before = django_filters.DateFilter(label=_("受理日期至"), field_name="received_at", lookup_expr="date__lte")
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerOption, Grade, OptionKind, Rating, Region
 from customers.services.names import name_key
+from qms.filters import YesNoFilter
 from qms.people import User
 
 
@@ -37,7 +38,7 @@ class CustomerFilter(django_filters.FilterSet):
     address = django_filters.CharFilter(label=_("地址"), method="search_address")
     owner = OwnerFilter(label=_("负责人"), queryset=User.objects.filter(is_active=True).select_related("department")
                         .order_by("department__code", "full_name", "username"))
-    in_pool = django_filters.BooleanFilter(label=_("在客户池中"), field_name="owner", lookup_expr="isnull")
+    in_pool = YesNoFilter(label=_("在客户池中"), field_name="owner", lookup_expr="isnull")
 
     class Meta:
         model = Customer

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qms.filters import YesNoFilter
 from qms.widgets import MonthInput
 from renovation.models import (REVIEW_STATES, Application, ApplicationStatus, Building, Project, Unit, UnitUsage,
                                Violation, ViolationKind, ViolationStatus)
@@ -15,7 +16,7 @@ class ApplicationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ApplicationStatus.choices)
     project = django_filters.ModelChoiceFilter(label=_("项目"), field_name="unit__building__project",
                                                queryset=Project.objects.all())
-    overdue = django_filters.BooleanFilter(label=_("审批已逾期"), method="filter_overdue")
+    overdue = YesNoFilter(label=_("审批已逾期"), method="filter_overdue")
     submitted_after = django_filters.DateFilter(label=_("提交日期从"), field_name="submitted_at",
                                                 lookup_expr="date__gte")
     submitted_before = django_filters.DateFilter(label=_("提交日期至"), field_name="submitted_at",

@@ -267,6 +267,14 @@ def test_the_list_runs_a_constant_number_of_queries(people, login):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_the_yes_no_filters_start_at_all_not_unknown(people, login):
+    html = login(people["mr"]).get(reverse("complaints:list")).content.decode()
+    for name in ("overdue", "key_account"):
+        select = html[html.index(f'name="{name}"'):]
+        select = select[:select.index("</select>")]
+        assert '<option value="" selected>全部</option>' in select and "未知" not in select
+
+
 def test_the_list_filters_by_overdue_key_account_grade_and_state(people, login):
     with time_machine.travel(dt.datetime(2026, 6, 1, 9, 0, tzinfo=SH), tick=False):
         late = factories.received(people, by="service", customer=factories.key_account(people))

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from complaints.forms_adverse import AcknowledgementForm, AuthorityForm, IssueForm, NoticeCloseForm, NoticeForm
 from complaints.models import AdvisoryNotice, Complaint, NoticeRecipient, NoticeStatus
 from complaints.services import notices as service
+from qms.filters import YesNoFilter
 from qms import workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
@@ -52,7 +53,7 @@ def notice_list_queryset():
 class NoticeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=gettext_lazy("编号/标题/产品"), method="search")
     status = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=NoticeStatus.choices)
-    unacknowledged = django_filters.BooleanFilter(label=gettext_lazy("有客户未确认"), method="filter_unacknowledged")
+    unacknowledged = YesNoFilter(label=gettext_lazy("有客户未确认"), method="filter_unacknowledged")
 
     class Meta:
         model = AdvisoryNotice

@@ -28,6 +28,7 @@ from complaints.models import Complaint, ReturnOrder, ReturnOutcome, ReturnStatu
 from complaints.services import complaints as complaint_service  # noqa: F401  (registers complaint visibility)
 from complaints.services import returns as service
 from qms import workflow
+from qms.filters import YesNoFilter
 from qms.pdf import PrintForm
 from qms.people import visible_to
 from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
@@ -52,7 +53,7 @@ class ReturnFilter(django_filters.FilterSet):
                                          lookup_expr="icontains")
     batch = django_filters.CharFilter(label=gettext_lazy("批号"), field_name="batch", lookup_expr="icontains")
     outcome = django_filters.ChoiceFilter(label=gettext_lazy("处理结果"), choices=ReturnOutcome.choices)
-    is_batch_return = django_filters.BooleanFilter(label=gettext_lazy("整批退货"))
+    is_batch_return = YesNoFilter(label=gettext_lazy("整批退货"))
     created_after = django_filters.DateFilter(label=gettext_lazy("申请日期从"), field_name="created_at",
                                               lookup_expr="date__gte")
     created_before = django_filters.DateFilter(label=gettext_lazy("申请日期至"), field_name="created_at",

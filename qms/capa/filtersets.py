@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qms.filters import YesNoFilter
 from qms.capa.models import Capa, CapaSource, CapaStatus
 from qms.people import Department
 
@@ -12,7 +13,7 @@ class CapaFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=CapaStatus.choices)
     source = django_filters.ChoiceFilter(label=_("来源"), choices=CapaSource.choices)
     responsible_department = django_filters.ModelChoiceFilter(label=_("责任部门"), queryset=Department.objects.all())
-    overdue = django_filters.BooleanFilter(label=_("计划已逾期"), method="filter_overdue")
+    overdue = YesNoFilter(label=_("计划已逾期"), method="filter_overdue")
     raised_after = django_filters.DateFilter(label=_("提出日期从"), field_name="raised_at", lookup_expr="date__gte")
     raised_before = django_filters.DateFilter(label=_("提出日期至"), field_name="raised_at", lookup_expr="date__lte")
 
