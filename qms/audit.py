@@ -42,11 +42,14 @@ ACTIONS = {"insert": _("新建"), "update": _("修改"), "delete": _("删除")}
 _tracked: list[type] = []
 
 
-def track(*, exclude: Iterable[str] = ()):
+def track(*, exclude: Iterable[str] = (), internal: Iterable[str] = ()):
     """Class decorator: audit every insert, update and delete of the model's rows (``exclude``: fields not
-    recorded, whose changes alone leave no entry, e.g. a password hash)."""
+    recorded, whose changes alone leave no entry, e.g. a password hash; ``internal``: fields recorded but not
+    shown to readers of the history, because they are derived by the code from fields that are shown, e.g. a
+    name's comparison key or pinyin)."""
 
     def decorate(model):
+        model.audit_internal_fields = frozenset(internal)
         pghistory.track(
             pghistory.InsertEvent(),
             pghistory.UpdateEvent(),
@@ -186,11 +189,14 @@ def matching_columns(text: str, candidates: Iterable[type]) -> dict[type, set[st
 
 
 def _recorded_fields(model: type) -> dict[str, models.Field]:
-    """{column: field} of what an event of ``model`` shows: not the key, not ``auto_now`` timestamps."""
+    """{column: field} of what an event of ``model`` shows: not the key, not ``auto_now`` timestamps, not the
+    fields the model declares internal."""
     recorded = {f.column for f in event_model(model)._meta.concrete_fields}
+    internal = getattr(model, "audit_internal_fields", frozenset())
     return {
         field.column: field for field in model._meta.concrete_fields
         if field.column in recorded and not field.primary_key and not getattr(field, "auto_now", False)
+        and field.name not in internal
     }
 
 

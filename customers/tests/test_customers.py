@@ -411,6 +411,12 @@ def test_an_edit_is_audited_and_keeps_the_search_keys(people, login):
     rows = [r for r in audit.history_for(customer) if r["field"] == "详细地址"]
     assert rows[0]["old"] == "旧地址" and rows[0]["new"] == "新地址 8 号"
     assert rows[0]["reason"] == "修改客户资料" and rows[0]["user"] == people["sales2"].display_name
+    # the history tab shows what the user changed, not the search keys the portal derives from it
+    assert {r["field"] for r in audit.history_for(customer)} >= {"客户名称", "详细地址"}
+    history = page(client.get(reverse("customers:detail", args=[customer.pk]), {"tab": "history"}))
+    assert "新名称贸易有限公司" in history
+    for internal in ("名称比对键", "名称拼音", "xmc"):
+        assert internal not in history
 
 
 def test_the_edit_page_validates_like_the_create_page(people, login):

@@ -9,6 +9,7 @@ evaluated.
 """
 from __future__ import annotations
 
+import logging
 import warnings
 import zipfile
 import zlib
@@ -23,6 +24,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+logger = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 # What a malformed or hostile sheet raises while its rows are read (XML entities refused by defusedxml too)
@@ -80,6 +83,17 @@ def check_xlsx(fileobj, size: int | None = None) -> None:
             "size": filesizeformat(uncompressed), "limit": filesizeformat(settings.QMS_IMPORT_MAX_UNCOMPRESSED_BYTES)})
 
 
+def unreadable(error: Exception) -> ImportFileError:
+    """The refusal of a file openpyxl could not read, in words the user understands (the log keeps the
+    exception for the administrator; its class name means nothing to the person who uploaded the file)."""
+    logger.info("Uploaded workbook refused: %r", error)
+    if isinstance(error, DefusedXmlException):
+        return ImportFileError(_("无法读取此文件：其中含有不允许的 XML 内容（实体定义或外部引用），出于安全原因已拒绝。"
+                                 "请用导入模板填写后另存为 .xlsx 再上传。"))
+    return ImportFileError(_("无法读取此文件：它不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"
+                             "请用导入模板填写后另存为 .xlsx 再上传。"))
+
+
 @contextmanager
 def open_sheet(fileobj, sheet_title: str = ""):
     """The checked workbook's data sheet (the one titled ``sheet_title``, else the first), read-only."""
@@ -89,8 +103,7 @@ def open_sheet(fileobj, sheet_title: str = ""):
             warnings.simplefilter("ignore")  # "no default style", dates out of range (reported per cell)
             workbook = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False, rich_text=False)
     except Exception as error:  # noqa: BLE001 - any parser failure (malformed XML, entities) is a refusal
-        raise ImportFileError(_("无法读取此文件（%(reason)s）。请用导入模板填写后另存为 .xlsx 再上传。") % {
-            "reason": type(error).__name__}) from error
+        raise unreadable(error) from error
     try:
         sheets = workbook.worksheets
         if not sheets:
@@ -101,8 +114,7 @@ def open_sheet(fileobj, sheet_title: str = ""):
         try:
             yield sheet  # read-only sheets are parsed while the caller iterates their rows
         except UNREADABLE as error:
-            raise ImportFileError(_("无法读取此文件（%(reason)s）。请用导入模板填写后另存为 .xlsx 再上传。") % {
-                "reason": type(error).__name__}) from error
+            raise unreadable(error) from error
     finally:
         workbook.close()
 
