@@ -138,6 +138,7 @@ AXES_RESET_ON_SUCCESS = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+CSRF_FAILURE_VIEW = "qms.views.portal.csrf_failure"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -59,3 +59,16 @@ def test_nobody_opens_another_users_notification(people, login, django_capture_o
     assert login(people["sales"]).get(reverse("notification_open", args=[note.pk])).status_code == 404
     note.refresh_from_db()
     assert note.read_at is None
+
+
+@pytest.mark.parametrize("value, message", [
+    ("1.234", "确认小数不超过 2 位。"),
+    ("123456789.5", "确认总共不超过 8 个数字。"),
+])
+def test_djangos_number_messages_read_as_proper_chinese(value, message):
+    from django import forms
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
+        forms.DecimalField(max_digits=8, decimal_places=2).clean(value)
+    assert refused.value.messages == [message]

@@ -53,6 +53,9 @@ def test_a_post_without_the_csrf_token_is_refused(people):
     response = client.post(reverse("notifications_read"), {})
     assert response.status_code == 403
     assert not Notification.objects.filter(read_at__isnull=False).exists()
+    # the portal's own page, in Chinese, inside the navigation, saying nothing was saved and what to do
+    html = response.content.decode()
+    assert "表单已过期或来源无法验证，未保存任何内容" in html and 'id="portal-nav"' in html and "CSRF验证失败" not in html
 
 
 def test_language_switch_is_remembered_on_the_user(client, people):

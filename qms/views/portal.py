@@ -91,6 +91,13 @@ def permission_denied(request, exception=None):
         "back": _back_link(request)}, status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A refused form post (expired page, another site's form) in the portal's frame, saying what to do."""
+    return render(request, "403.html", {
+        "title": _("没有权限"), "roles": [], "back": _back_link(request),
+        "message": _("表单已过期或来源无法验证，未保存任何内容。请返回上一页，刷新后重新提交。")}, status=403)
+
+
 def page_not_found(request, exception=None):
     """404 in the portal's frame: the record does not exist or is not the user's to see."""
     return render(request, "404.html", {"title": _("未找到"), "back": _back_link(request)}, status=404)
