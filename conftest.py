@@ -70,3 +70,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_empties_the_append_only_tables():
+    """The flush after each transactional test (live-server and worker tests) is one ``TRUNCATE`` of every table,
+    which the append-only tables refuse (``audit.RefuseTruncate``). The test run alone lets that statement through,
+    by naming those triggers in pgtrigger's ``ignore`` for the flush and nothing else: every other TRUNCATE in the
+    tests, like any in production, is refused."""
+    import pgtrigger
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from qms import audit
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        uris = [f"{model._meta.label}:{audit.RefuseTruncate.name}" for model in audit.append_only_models()]
+        assert uris, "pgtrigger.ignore() without a name would switch off every trigger"
+        with pgtrigger.ignore(*uris, databases=[self.connection.alias]):
+            original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

@@ -352,7 +352,8 @@ class OwnershipChange(models.Model):
         indexes = [models.Index(fields=["customer", "-at"], name="ownership_customer"),
                    models.Index(fields=["to_owner", "kind", "-at"], name="ownership_claims"),
                    models.Index(fields=["from_owner", "customer", "-at"], name="ownership_returns")]
-        triggers = [pgtrigger.Protect(name="ownership_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [pgtrigger.Protect(name="ownership_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+                    audit.RefuseTruncate()]
 
     def __str__(self):
         return f"{self.customer} {self.get_kind_display()}"

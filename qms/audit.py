@@ -4,7 +4,8 @@ Changes are captured by PostgreSQL triggers (django-pghistory), so that nothing 
 service, ``QuerySet.update()``, an import and the admin are all recorded alike. A model is put under control
 with ``@audit.track()``; each insert, update and delete of a row stores a snapshot of the row in the model's
 event table together with the context of the change (user id, their name at that time, the reason, the URL).
-The event tables are append-only: the database itself refuses UPDATE and DELETE on them.
+The event tables are append-only: the database itself refuses UPDATE, DELETE and TRUNCATE on them, and the
+portal's own database role (``manage.py grant_portal_role``) may only read and insert their rows.
 
     @audit.track(exclude=("password", "last_login"))
     class User(AbstractUser): ...
@@ -25,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pghistory
+import pgtrigger
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -40,6 +42,31 @@ from pghistory.middleware import HistoryMiddleware as _PgHistoryMiddleware
 ACTIONS = {"insert": _("新建"), "update": _("修改"), "delete": _("删除")}
 
 _tracked: list[type] = []
+
+
+class RefuseTruncate(pgtrigger.Trigger):
+    """``BEFORE TRUNCATE … FOR EACH STATEMENT``: refuse to empty an append-only table.
+
+    The append-only triggers (``pgtrigger.Protect`` on UPDATE and DELETE) are row triggers, and TRUNCATE fires no
+    row trigger: without this one a single statement empties the trail. Every append-only table declares it in its
+    ``Meta.triggers`` (the event tables of ``@audit.track`` get it here), so that ``makemigrations`` installs it
+    for a new table like the other triggers. The only way through is pgtrigger's explicit
+    ``pgtrigger.ignore("app.Model:refuse_truncate")``, which the test run uses for the flush between
+    transactional tests (conftest.py); the portal's role has no TRUNCATE privilege at all.
+    """
+
+    name = "refuse_truncate"
+    when = pgtrigger.Before
+    operation = pgtrigger.Truncate
+    level = pgtrigger.Statement
+    func = ("RAISE EXCEPTION 'qms: % is an append-only audit table: TRUNCATE is refused', TG_TABLE_NAME "
+            "USING ERRCODE = 'insufficient_privilege';")
+
+
+def append_only_models() -> list[type]:
+    """Every model whose table is append-only (refuses TRUNCATE): the event tables, transitions, signatures …"""
+    return [model for model in apps.get_models()
+            if any(isinstance(trigger, RefuseTruncate) for trigger in getattr(model._meta, "triggers", ()))]
 
 
 def track(*, exclude: Iterable[str] = (), internal: Iterable[str] = ()):
@@ -61,7 +88,8 @@ def track(*, exclude: Iterable[str] = (), internal: Iterable[str] = ()):
             # pgtrigger.Protect on UPDATE and DELETE of the event table: nobody rewrites the trail.
             append_only=True,
             model_name=f"{model.__name__}Event",
-            meta={"indexes": [models.Index(fields=["pgh_obj", "pgh_id"]), models.Index(fields=["pgh_created_at"])]},
+            meta={"indexes": [models.Index(fields=["pgh_obj", "pgh_id"]), models.Index(fields=["pgh_created_at"])],
+                  "triggers": [RefuseTruncate()]},
         )(model)
         _tracked.append(model)
         return model

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qms import audit
+
 
 class Meaning(models.TextChoices):
     REVIEW = "review", _("审核")
@@ -52,6 +54,7 @@ class Signature(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "signed_at"], name="signature_record")]
         triggers = [
             pgtrigger.Protect(name="signature_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            audit.RefuseTruncate(),
         ]
 
     def __str__(self):

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import signatures
+from qms import audit, signatures
 
 
 class TransitionRefused(Exception):
@@ -99,7 +99,8 @@ class Transition(models.Model):
         verbose_name_plural = _("状态变更")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id", "at"], name="transition_record")]
-        triggers = [pgtrigger.Protect(name="transition_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [pgtrigger.Protect(name="transition_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+                    audit.RefuseTruncate()]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
