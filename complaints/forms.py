@@ -157,17 +157,25 @@ class MoveDataForm(forms.ModelForm):
                 label=_("未验证纠正措施下关闭的理由（管理者代表）"), required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=_("关联的纠正和预防措施尚未验证关闭；只有管理者代表可填写理由并签字关闭。"))
+        if self.on_site_waiver_needed():
+            self.fields["on_site_waiver"] = forms.CharField(
+                label=_("未到场处理的原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("此投诉要求到场处理，但没有登记到场时间。"))
         if self.move is not None and self.move.signature:
             self.fields["password"] = forms.CharField(label=_("密码（确认身份）"), widget=forms.PasswordInput)
             self.fields["comment"] = forms.CharField(label=_("意见"), required=False,
                                                      widget=forms.Textarea(attrs={"rows": 2}))
-        self.order_fields([*names, "reason", "override_reason", "password", "comment"])
+        self.order_fields([*names, "reason", "override_reason", "on_site_waiver", "password", "comment"])
         self.helper = _helper()
 
     def _handler_help(self) -> str:
         if self.complaint.is_key_account:
             return _("大客户投诉须由部门经理处理：不选则为责任部门的经理。")
         return _("不选则为责任部门的经理。")
+
+    def on_site_waiver_needed(self) -> bool:
+        return (self.to == ComplaintStatus.CLOSED and self.complaint.status == ComplaintStatus.RETURN_VISIT
+                and service.on_site_missing(self.complaint))
 
     def override_allowed(self) -> bool:
         return (self.to == ComplaintStatus.CLOSED and self.complaint.status == ComplaintStatus.RETURN_VISIT

@@ -384,9 +384,16 @@ def unverified_capas(complaint):
     return _capa_services().unverified_capas_for_source(complaint)
 
 
+def on_site_missing(complaint) -> bool:
+    """§3: the complaint needed someone on site, and nobody recorded going."""
+    return complaint.requires_on_site and complaint.on_site_at is None
+
+
 def _close_ready(complaint) -> str | None:
     if not (complaint.return_visit_opinion or "").strip():
         return gettext("请填写回访意见。")
+    if on_site_missing(complaint) and not getattr(complaint, "_on_site_waiver", ""):
+        return gettext("此投诉要求到场处理，但没有登记到场时间；如确未到场，请填写未到场的原因后再关闭。")
     if getattr(complaint, "_capa_override_by", None) is None:
         pending = list(unverified_capas(complaint).values_list("number", flat=True))
         if pending:
@@ -526,11 +533,13 @@ def close_override_needed(complaint) -> bool:
 
 
 def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", password: str = "",
-            comment: str = "", override_reason: str = ""):
+            comment: str = "", override_reason: str = "", on_site_waiver: str = ""):
     """Record the move's data (``MOVE_FIELDS``) and make the move, in one transaction; refused → nothing saved.
 
     Closing while a linked CAPA is unverified needs ``override_reason`` from a user holding
     ``complaints.override_capa_close`` (the MR); the override is the move's reason and is signed.
+    Closing a complaint that required an on-site visit nobody recorded needs ``on_site_waiver``, why nobody went;
+    it becomes part of the move's reason, in the audit trail.
     """
     data = dict(data or {})
     allowed = fields_for_move(complaint, to)
@@ -544,6 +553,11 @@ def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", pa
         if complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists():
             complaint._capa_override_by = by
             reason = gettext("纠正措施未验证，管理者代表签字关闭：%(reason)s") % {"reason": override_reason}
+    on_site_waiver = (on_site_waiver or "").strip()
+    if to == ComplaintStatus.CLOSED and on_site_waiver and on_site_missing(complaint):
+        complaint._on_site_waiver = on_site_waiver
+        waiver = gettext("未到场处理：%(reason)s") % {"reason": on_site_waiver}
+        reason = f"{reason}；{waiver}" if reason else waiver
     move = move_for(complaint, to)
     try:
         with transaction.atomic(), audit.context(user=by, reason=reason or (str(move.label) if move else "")):
@@ -564,6 +578,7 @@ def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", pa
         raise
     finally:
         complaint.__dict__.pop("_capa_override_by", None)
+        complaint.__dict__.pop("_on_site_waiver", None)
     return transition
 
 

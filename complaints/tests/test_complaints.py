@@ -230,6 +230,37 @@ def test_closing_asks_for_the_password(people):
     assert complaint.status == ComplaintStatus.RETURN_VISIT and complaint.return_visit_opinion == ""
 
 
+def test_closing_without_the_required_on_site_visit_warns_and_asks_why(people, login):
+    complaint = factories.return_visit(people, factories.received(people, requires_on_site=True))
+    with pytest.raises(workflow.TransitionRefused, match="此投诉要求到场处理，但没有登记到场时间"):
+        service.advance(complaint, ComplaintStatus.CLOSED, people["service"], password=DEMO_PASSWORD,
+                        data={"return_visit_opinion": "满意"})
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RETURN_VISIT
+    client = login(people["service"])
+    page = client.get(move_url(complaint, ComplaintStatus.CLOSED)).content.decode()
+    assert 'id="on-site-missing"' in page and 'name="move-on_site_waiver"' in page
+    # without the reason the page refuses and keeps what was typed
+    response = post_move(client, complaint, ComplaintStatus.CLOSED, return_visit_opinion="客户满意",
+                         password=DEMO_PASSWORD)
+    assert response.status_code == 400 and "客户满意" in response.content.decode()
+    response = post_move(client, complaint, ComplaintStatus.CLOSED, return_visit_opinion="客户满意",
+                         on_site_waiver="客户同意远程指导，已电话解决", password=DEMO_PASSWORD)
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.CLOSED
+    closing = list(workflow.transitions_for(complaint))[-1]
+    assert "未到场处理：客户同意远程指导，已电话解决" in closing.reason
+
+
+def test_a_recorded_on_site_visit_needs_no_reason_to_close(people):
+    complaint = factories.received(people, requires_on_site=True)
+    service.record_clock(complaint, Clock.ON_SITE, people["service"], note="工程师已到场")
+    factories.closed(people, complaint)
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.CLOSED
+
+
 # --- visibility ----------------------------------------------------------------------------------------
 def test_others_complaints_are_404_and_the_handler_department_and_customer_owner_see_them(people, login):
     customer = factories.ordinary_customer(people)  # owned by sales2

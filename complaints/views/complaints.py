@@ -175,6 +175,7 @@ def _move_page(request, complaint, form, status=200):
     return render(request, "complaints/complaint_move.html", {
         "complaint": complaint, "form": form, "move": move, "title": f"{move.label} · {complaint.number}",
         "unverified_capas": list(service.unverified_capas(complaint)) if form.to == ComplaintStatus.CLOSED else [],
+        "on_site_missing": form.to == ComplaintStatus.CLOSED and service.on_site_missing(complaint),
     }, status=status)
 
 
@@ -203,7 +204,8 @@ def complaint_move(request, pk, to):
         service.advance(complaint, to, request.user, data=form.data_for_service(),
                         reason=form.cleaned_data.get("reason", ""), password=form.cleaned_data.get("password", ""),
                         comment=form.cleaned_data.get("comment", ""),
-                        override_reason=form.cleaned_data.get("override_reason", ""))
+                        override_reason=form.cleaned_data.get("override_reason", ""),
+                        on_site_waiver=form.cleaned_data.get("on_site_waiver", ""))
     except (workflow.TransitionRefused, SignatureRefused) as refusal:
         form.add_error(None, str(refusal))
         return _move_page(request, complaint, form, status=409)
