@@ -38,10 +38,19 @@ class ReturnOrderForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.data.get("confirm_duplicate") is not None:
+            self.add_duplicate_confirmation()
         self.fields["customer"].queryset = visible_to(user, Customer.objects.order_by("name"))
         self.fields["customer"].required = False
         self.fields["customer_name"].required = False
         self.helper = _helper()
+
+    def add_duplicate_confirmation(self):
+        """The box shown once the same batch was found on an earlier return."""
+        self.fields["confirm_duplicate"] = forms.BooleanField(
+            label=_("仍然提交（已核对，这是另一次退货）"), required=False)
+        if getattr(self, "helper", None) is not None:
+            self.helper = _helper()
 
     def clean(self):
         data = super().clean()

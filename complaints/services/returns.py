@@ -207,10 +207,29 @@ def _clean(text) -> str:
     return (text or "").strip()
 
 
+class DuplicateReturn(TransitionRefused):
+    """A return of the same batch already exists for the complaint (or the customer); submit again only when
+    the user confirms it is another return."""
+
+    def __init__(self, message, existing):
+        super().__init__(message)
+        self.existing = existing
+
+
+def earlier_returns(*, batch: str, complaint: Complaint | None = None, customer_name: str = ""):
+    """Returns not voided of the same batch, for the same complaint (or, without one, the same customer)."""
+    same = ReturnOrder.objects.exclude(status=ReturnStatus.VOIDED).filter(batch__iexact=_clean(batch))
+    same = same.filter(complaint=complaint) if complaint is not None else same.filter(
+        complaint__isnull=True, customer_name=_clean(customer_name))
+    return same.order_by("created_at")
+
+
 def create_return(*, by, product: str, quantity: int, batch: str, reason: str, customer=None,
                   customer_name: str = "", complaint: Complaint | None = None, specification: str = "",
-                  is_batch_return: bool = False) -> ReturnOrder:
-    """Submit a return (from a complaint or on its own): numbered, approval due within 2 working days."""
+                  is_batch_return: bool = False, confirm_duplicate: bool = False) -> ReturnOrder:
+    """Submit a return (from a complaint or on its own): numbered, approval due within 2 working days.
+    A second return of the same batch for the same complaint (or customer) is refused with the earlier numbers
+    unless ``confirm_duplicate``."""
     if not (by.is_superuser or by.has_perm("complaints.add_returnorder")):
         raise TransitionRefused(gettext("您没有权限填写退货单。"))
     if customer is None and complaint is not None:
@@ -224,6 +243,16 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
         raise TransitionRefused(gettext("请填写：%(fields)s。") % {"fields": "、".join(missing)})
     if not quantity or quantity < 1:
         raise TransitionRefused(gettext("退货数量须大于 0。"))
+    if not confirm_duplicate:
+        existing = list(earlier_returns(batch=batch, complaint=complaint, customer_name=customer_name))
+        if existing:
+            raise DuplicateReturn(
+                gettext("批号 %(batch)s 已有退货单 %(numbers)s（%(whose)s）；请先核对，确认是另一次退货时勾选"
+                        "“仍然提交”。") % {
+                    "batch": _clean(batch), "numbers": "、".join(ro.number for ro in existing),
+                    "whose": (gettext("同一投诉 %(number)s") % {"number": complaint.number}) if complaint is not None
+                    else (gettext("同一客户 %(customer)s") % {"customer": customer_name})},
+                existing)
     with transaction.atomic(), audit.context(user=by, reason=gettext("填写退货单")):
         return_order = ReturnOrder(
             complaint=complaint, customer=customer, customer_name=customer_name[:100], product=_clean(product),

@@ -277,6 +277,32 @@ def test_a_return_raised_from_a_complaint_is_prefilled_and_linked(people, login)
         f"{reverse('complaints:return_create')}?complaint=999999").status_code == 404
 
 
+def test_a_second_return_of_the_same_batch_for_the_same_complaint_asks_for_confirmation(people, login):
+    customer = make_customer(people["sales2"], name="武汉光谷生物医疗器械有限公司")
+    complaint = Complaint.objects.create(number="TS-2026-0008", channel="phone", customer=customer,
+                                         customer_name=customer.name, description="注射器刻度模糊",
+                                         product="一次性使用注射器", batch="B2607-21", quantity=600,
+                                         received_by=people["service"])
+    client = login(people["service"])
+    url = f"{reverse('complaints:return_create')}?complaint={complaint.pk}"
+    data = {"customer": customer.pk, "customer_name": "", "product": "一次性使用注射器", "quantity": "600",
+            "batch": "B2607-21", "reason": "刻度模糊"}
+    assert client.post(url, data).status_code == 302
+    first = ReturnOrder.objects.get()
+    again = client.post(url, {**data, "batch": " b2607-21 ", "quantity": "100"})
+    page = again.content.decode()
+    assert again.status_code == 400 and ReturnOrder.objects.count() == 1
+    assert f"批号 b2607-21 已有退货单 {first.number}（同一投诉 TS-2026-0008）" in page
+    assert 'name="confirm_duplicate"' in page and 'value="100"' in page  # what was typed is kept
+    confirmed = client.post(url, {**data, "quantity": "100", "confirm_duplicate": "on"})
+    assert confirmed.status_code == 302 and ReturnOrder.objects.count() == 2
+    # another batch, or a voided earlier return, is no duplicate
+    service.create_return(by=people["service"], complaint=complaint, product="一次性使用注射器", quantity=5,
+                          batch="B2607-22", reason="刻度模糊")
+    with pytest.raises(service.DuplicateReturn, match="同一客户 演示医院"):
+        new_return(people), new_return(people)
+
+
 def test_the_detail_page_walks_the_return_through_its_steps(people, login):
     ro = new_return(people, whole=True)
     page = login(people["sales"]).get(ro.get_absolute_url()).content.decode()

@@ -162,7 +162,12 @@ def return_create(request):
             return_order = service.create_return(
                 by=request.user, complaint=complaint, customer=data["customer"], customer_name=data["customer_name"],
                 product=data["product"], specification=data["specification"], quantity=data["quantity"],
-                batch=data["batch"], is_batch_return=data["is_batch_return"], reason=data["reason"])
+                batch=data["batch"], is_batch_return=data["is_batch_return"], reason=data["reason"],
+                confirm_duplicate=data.get("confirm_duplicate", False))
+        except service.DuplicateReturn as refusal:
+            form.add_error(None, str(refusal))
+            if "confirm_duplicate" not in form.fields:
+                form.add_duplicate_confirmation()
         except TransitionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
