@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerOption, Grade, OptionKind, Rating, Region
-from customers.services.names import name_key
+from customers.services.names import name_matches
 from qms.filters import YesNoFilter
 from qms.people import User
 
@@ -47,16 +47,9 @@ class CustomerFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         """Name (contains), full pinyin or pinyin initials: "bjxx" finds 北京信息…, "beijing" too."""
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        condition = Q(name__icontains=value)
-        compact = name_key(value)
-        if compact:
-            condition |= Q(name_key__contains=compact)
-            if compact.isascii():
-                condition |= Q(name_pinyin__contains=compact) | Q(name_initials__contains=compact)
-        return queryset.filter(condition)
+        return queryset.filter(name_matches(value))
 
     def search_address(self, queryset, name, value):
         value = value.strip()

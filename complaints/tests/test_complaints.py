@@ -406,6 +406,14 @@ def test_the_customer_search_lists_only_visible_customers(people, login):
     assert [row["name"] for row in response.json()["results"]] == ["上海康达贸易有限公司"]
 
 
+@pytest.mark.parametrize("term", ["kangda", "shkd", "KangDa", "上海 康达"])
+def test_the_intake_customer_search_understands_pinyin_like_the_customer_list(people, login, term):
+    factories.ordinary_customer(people, name="上海康达贸易有限公司")
+    factories.ordinary_customer(people, name="北京华信科技股份有限公司")
+    response = login(people["service"]).get(reverse("complaints:customer_search"), {"q": term})
+    assert [row["name"] for row in response.json()["results"]] == ["上海康达贸易有限公司"]
+
+
 # --- demo data and the admin ---------------------------------------------------------------------------
 def test_the_demo_data_covers_every_state_a_key_account_an_overdue_complaint_and_a_capa(people):
     from complaints.demo import seed_complaints

@@ -37,6 +37,7 @@ from complaints.selectors import complaint_detail_queryset, complaint_list_query
 from complaints.services import complaints as service
 from complaints.tables import STATUS_CSS, ComplaintTable
 from customers.models import Customer
+from customers.services.names import name_matches
 from qms import attachments, workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
@@ -104,11 +105,12 @@ def complaint_create(request):
 
 @login_required
 def customer_search(request):
-    """Customers the user may see whose name matches, for the intake form's search box (at most 20)."""
+    """Customers the user may see that the term finds (name, pinyin or initials, as on the customer list), for
+    the intake form's search box (at most 20)."""
     q = (request.GET.get("q") or "").strip()
     rows = []
     if q:
-        customers = visible_to(request.user, Customer.objects.all()).filter(name__icontains=q).order_by("name")[:20]
+        customers = visible_to(request.user, Customer.objects.all()).filter(name_matches(q)).order_by("name")[:20]
         rows = [{"id": c.pk, "name": c.name, "label": f"{c.name}（{c.get_grade_display()}）",
                  "key_account": service.is_key_account_customer(c)} for c in customers]
     return JsonResponse({"results": rows})

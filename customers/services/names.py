@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.db.models import Q
 from pypinyin import Style, lazy_pinyin
 
 LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "分公司", "co.,ltd.", "co.,ltd",
@@ -41,3 +42,16 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 def fill_name_keys(customer) -> None:
     customer.name_key = name_key(customer.name)
     customer.name_pinyin, customer.name_initials = pinyin_keys(customer.name)
+
+
+def name_matches(value: str) -> Q:
+    """The customers a search term finds, wherever a customer is searched: the name (contains), the comparison
+    key, full pinyin or pinyin initials ("bjxx" and "beijing" both find 北京信息…)."""
+    value = (value or "").strip()
+    condition = Q(name__icontains=value)
+    compact = name_key(value)
+    if compact:
+        condition |= Q(name_key__contains=compact)
+        if compact.isascii():
+            condition |= Q(name_pinyin__contains=compact) | Q(name_initials__contains=compact)
+    return condition
