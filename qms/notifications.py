@@ -69,8 +69,10 @@ def notify(recipient, title: str, body: str = "", link: str = "", level: str = N
 def deliver_email(notification_id: int) -> bool:
     """Send one notification's e-mail once; returns False when it was already sent."""
     with transaction.atomic():
+        # Lock the notification row only: a login (last_login) or a service holding the recipient's user row
+        # must not make the task skip the e-mail until the next tick.
         note = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, emailed_at__isnull=True, email_wanted=True)
             .first()
