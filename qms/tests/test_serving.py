@@ -72,71 +72,113 @@ def _connections(application_name: str) -> int:
         return cursor.fetchone()[0]
 
 
+class Served:
+    """bin/serve running against the test database, its sessions tagged with an application name of their own."""
+
+    workers = 2
+
+    def __init__(self, tmp_path):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.application_name = f"qms-serve-test-{secrets.token_hex(4)}"  # tells its sessions from the rest
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "qms.settings",
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+                            f"{db['PORT'] or 5432}/{db['NAME']}?application_name={self.application_name}",
+            "CONN_MAX_AGE": "600",  # what bin/run runs with: connections outlive the request
+            "DEBUG": "true",
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(self.workers),
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+        }
+        self.log_path = tmp_path / "gunicorn.log"
+
+    def __enter__(self):
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([str(BASE_DIR / "bin" / "serve")], env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not embedded.port_answers("127.0.0.1", self.port):
+            assert self.process.poll() is None and time.monotonic() < deadline, self.log_path.read_text()
+            time.sleep(0.1)
+        return self
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        self.log.close()
+
+    def login_pages(self, count: int) -> list[int]:
+        """``count`` requests at once; each carries an unknown session key, so the page reads the session table:
+        every request uses the database, as a signed-in user's would."""
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            results = list(pool.map(
+                lambda _i: _get(f"{self.base}/accounts/login/", f"sessionid={secrets.token_hex(16)}"), range(count)))
+        return [status for status, _type, _body in results]
+
+    def connections(self) -> int:
+        return _connections(self.application_name)
+
+
+@pytest.fixture
+def served(tmp_path):
+    with Served(tmp_path) as server:
+        yield server
+
+
 @pytest.mark.server
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_thirty_concurrent_requests_to_bin_serve_hold_no_more_connections_than_workers(tmp_path):
-    workers, port = 2, _free_port()
-    application_name = f"qms-serve-test-{secrets.token_hex(4)}"  # tells this server's sessions from the rest
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "qms.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-                        f"/{db['NAME']}?application_name={application_name}",
-        "CONN_MAX_AGE": "600",  # what bin/run runs with: connections outlive the request
-        "DEBUG": "true",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-    log = open(tmp_path / "gunicorn.log", "wb")
-    server = subprocess.Popen([str(BASE_DIR / "bin" / "serve")], env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+def test_thirty_concurrent_requests_to_bin_serve_hold_no_more_connections_than_workers(served):
+    status, _type, page = _get(f"{served.base}/accounts/login/")
+    assert status == 200
     seen, done = [], threading.Event()
+
+    def watch():
+        try:
+            while not done.is_set():
+                seen.append(served.connections())
+                time.sleep(0.02)
+        finally:
+            connection.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     try:
-        deadline = time.monotonic() + 60
-        while not embedded.port_answers("127.0.0.1", port):
-            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-            time.sleep(0.1)
-        status, _type, page = _get(f"{base}/accounts/login/")
-        assert status == 200
-
-        def watch():
-            try:
-                while not done.is_set():
-                    seen.append(_connections(application_name))
-                    time.sleep(0.02)
-            finally:
-                connection.close()
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        # Each request carries an unknown session key, so the page reads the session table: every request uses
-        # the database, as a signed-in user's would.
-        with ThreadPoolExecutor(max_workers=30) as pool:
-            results = list(pool.map(
-                lambda _i: _get(f"{base}/accounts/login/", f"sessionid={secrets.token_hex(16)}"), range(30)))
-        done.set()
-        watcher.join(10)
-        after = _connections(application_name)
-
-        assert [status for status, _type, _body in results] == [200] * 30
-        assert 1 <= max(seen) <= workers, seen
-        assert 1 <= after <= workers  # kept for the next request (CONN_MAX_AGE), one per worker
-
-        # DEBUG=true under gunicorn still serves the stylesheet the page links to (WhiteNoise, from the finders).
-        css = re.search(rb'href="(/static/css/portal[^"]*\.css)"', page).group(1).decode()
-        status, content_type, _body = _get(base + css)
-        assert (status, content_type.split(";")[0]) == (200, "text/css")
+        statuses = served.login_pages(30)
     finally:
         done.set()
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
-        log.close()
+        watcher.join(10)
+    after = served.connections()
+
+    assert statuses == [200] * 30
+    assert 1 <= max(seen) <= served.workers, seen
+    assert 1 <= after <= served.workers  # kept for the next request (CONN_MAX_AGE), one per worker
+
+    # DEBUG=true under gunicorn still serves the stylesheet the page links to (WhiteNoise, from the finders).
+    css = re.search(rb'href="(/static/css/portal[^"]*\.css)"', page).group(1).decode()
+    status, content_type, _body = _get(served.base + css)
+    assert (status, content_type.split(";")[0]) == (200, "text/css")
+
+
+@pytest.mark.server
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_after_the_database_drops_its_connections_the_next_requests_reconnect_instead_of_failing(served):
+    """A database restart (or a failover, or an idle-session timeout) ends the kept connections between requests;
+    CONN_HEALTH_CHECKS makes each worker notice at its next request and reconnect, so no page fails."""
+    assert served.login_pages(6) == [200] * 6
+    assert served.connections() >= 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = %s",
+                       [served.application_name])
+    assert served.connections() == 0
+    assert served.login_pages(6) == [200] * 6
+    assert 1 <= served.connections() <= served.workers
