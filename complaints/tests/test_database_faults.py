@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from complaints.models import Complaint
 from complaints.services import complaints as service
+from qms import audit
 from qms.deadlines import Deadline
 from qms.notifications import Notification
 
@@ -48,6 +49,7 @@ def test_a_complaint_whose_database_connection_is_lost_mid_save_fails_cleanly_an
     assert not Complaint.objects.exists()
     assert not Deadline.objects.exists()
     assert not Notification.objects.exists()
+    assert not audit.event_model(Complaint).objects.exists()  # the audit trail's insert row went with it
 
     # The next save, on a new connection, works and gets the number the failed one did not keep.
     monkeypatch.setattr(service, "open_clocks", open_clocks)
@@ -56,3 +58,4 @@ def test_a_complaint_whose_database_connection_is_lost_mid_save_fails_cleanly_an
     assert response.status_code == 302 and response["Location"] == complaint.get_absolute_url()
     assert complaint.number.endswith("0001")
     assert Deadline.objects.filter(object_id=complaint.pk).exists()
+    assert audit.event_model(Complaint).objects.filter(pgh_obj_id=complaint.pk).count() == 1
