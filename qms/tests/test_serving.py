@@ -12,6 +12,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -29,7 +30,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.redis
-def test_stop_embedded_redis_shuts_down_the_server_that_start_embedded_redis_started():
+def test_stop_embedded_redis_shuts_down_the_server_that_start_embedded_redis_started(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "DATA_DIR", tmp_path)  # its log and pid file
     port = _free_port()
     assert embedded.start_embedded_redis(port) == f"redis://127.0.0.1:{port}/0"
     try:
@@ -85,8 +87,9 @@ class Served:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "qms.settings",
-            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-                            f"{db['PORT'] or 5432}/{db['NAME']}?application_name={self.application_name}",
+            "DATABASE_URL": f"postgres://{quote(db['USER'], safe='')}:{quote(db['PASSWORD'] or '', safe='')}@"
+                            f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
+                            f"?application_name={self.application_name}",
             "CONN_MAX_AGE": "600",  # what bin/run runs with: connections outlive the request
             "DEBUG": "true",
             "STATIC_ROOT": str(tmp_path / "static"),
