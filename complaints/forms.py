@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +16,7 @@ from complaints.services import complaints as service
 from customers.models import Customer
 from qms.attachments import ACCEPT, AttachmentRefused, validate_upload
 from qms.capa.models import CapaKind
-from qms.people import Department, User, visible_to
+from qms.people import Department, User, department_chain, visible_to, works_in
 from qms.widgets import DateTimeInput
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -27,7 +29,18 @@ def _helper():
 
 
 def staff():
-    return User.objects.filter(is_active=True).select_related("department").order_by("department__code", "username")
+    return (User.objects.filter(is_active=True).select_related("department__parent__parent")
+            .prefetch_related(Prefetch("managed_departments", to_attr="managed_departments_list"))
+            .order_by("department__code", "username"))
+
+
+def departments_of_staff(people) -> str:
+    """{person's id: the departments he works in (his own and its parents, and those he manages)} as JSON, for
+    the page to list only the people of the department chosen beside the list (``data-department-from``,
+    static/js/portal.js; crispy renders the options itself, so the map sits on the select)."""
+    return json.dumps({str(user.pk): sorted({d.pk for d in department_chain(user.department)}
+                                            | {d.pk for d in user.managed_departments_list}) for user in people},
+                      separators=(",", ":"))
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -145,6 +158,9 @@ class MoveDataForm(forms.ModelForm):
             self.fields["responsible"] = StaffChoiceField(label=_("处理人"), queryset=staff(), required=False,
                                                           help_text=self._handler_help())
             self.fields["responsible_department"].queryset = Department.objects.filter(is_active=True)
+            self.fields["responsible"].widget.attrs.update({
+                "data-department-from": self["responsible_department"].auto_id,
+                "data-departments": departments_of_staff(self.fields["responsible"].queryset)})
         for name in ("cause", "correction", "invalid_explanation", "customer_confirmation", "return_visit_opinion"):
             if name in self.fields:
                 self.fields[name].widget = forms.Textarea(attrs={"rows": 3})
@@ -190,6 +206,11 @@ class MoveDataForm(forms.ModelForm):
             if department is not None and handler is None:
                 self.add_error("responsible", _("%(department)s 没有部门经理，请选择处理人。") % {"department": department})
             cleaned["responsible"] = handler
+        department, handler = cleaned.get("responsible_department"), cleaned.get("responsible")
+        if "responsible" in self.fields and department is not None and handler is not None \
+                and not works_in(handler, department):
+            self.add_error("responsible", _("%(name)s 不属于%(department)s，请选择该部门的人员。") % {
+                "name": handler.display_name, "department": department})
         return cleaned
 
     def data_for_service(self) -> dict:

@@ -220,6 +220,22 @@ def department_users(user):
     return User.objects.filter(Q(department__manager=user) | Q(pk=user.pk))
 
 
+def department_chain(department) -> list:
+    """The department and its parents, nearest first (at most ten levels: a cycle entered by hand stops)."""
+    chain = []
+    while department is not None and len(chain) < 10 and department not in chain:
+        chain.append(department)
+        department = department.parent
+    return chain
+
+
+def works_in(user, department) -> bool:
+    """Whether ``user`` belongs to ``department`` (directly or through a sub-department) or manages it."""
+    if user is None or department is None:
+        return False
+    return department.manager_id == user.pk or department in department_chain(user.department)
+
+
 # --- what a refusal tells the user: the roles a permission needs ---------------------------------------
 _ROLE_IN_PREDICATE = re.compile(r"has_role:([^()|&~\s]+)")
 

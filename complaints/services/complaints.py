@@ -44,7 +44,7 @@ from complaints.models import Channel, Clock, Complaint, ComplaintStatus, Feedba
 from qms import audit, deadlines, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
-from qms.people import Role, User, has_role, register_visibility
+from qms.people import Role, User, has_role, register_visibility, works_in
 from qms.registry import WorkItem, register_work_provider
 from qms.signatures import Meaning
 from qms.workdays import WorkingCalendar
@@ -342,6 +342,9 @@ def _assignment_ready(complaint) -> str | None:
         return gettext("请选择处理人。")
     if not complaint.responsible.is_active:
         return gettext("处理人已停用，请另选。")
+    if not works_in(complaint.responsible, complaint.responsible_department):
+        return gettext("处理人 %(name)s 不属于责任部门 %(department)s，请另选。") % {
+            "name": complaint.responsible.display_name, "department": complaint.responsible_department}
     if complaint.is_key_account and not is_senior(complaint.responsible):
         return gettext("大客户投诉须由部门经理（高级别人员）亲自处理，请选择部门经理作为处理人。")
     return None

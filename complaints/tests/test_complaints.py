@@ -1,7 +1,10 @@
 """A complaint from intake to closure: the pages, the refusals with their reasons, the audit trail, visibility,
 the CAPA link and its closing rule, the list (constant queries, export), the PDFs, the customer tab."""
 import datetime as dt
+import html as html_lib
 import io
+import json
+import re
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -110,6 +113,27 @@ def test_an_attachment_of_the_wrong_type_is_refused_at_intake(people, login):
 
 
 # --- refusals ------------------------------------------------------------------------------------------
+def test_the_handler_must_work_in_the_chosen_department_and_the_list_follows_it(people, login):
+    complaint = factories.received(people, by="service")
+    quality = people["quality"].department
+    with pytest.raises(workflow.TransitionRefused, match=f"处理人 杨生产 不属于责任部门 {quality.name}"):
+        service.advance(complaint, ComplaintStatus.ASSIGNED, people["service"],
+                        data={"responsible_department": quality, "responsible": people["production"]})
+    client = login(people["service"])
+    response = post_move(client, complaint, ComplaintStatus.ASSIGNED, responsible_department=quality.pk,
+                         responsible=people["production"].pk)
+    assert response.status_code == 400 and f"杨生产 不属于{quality.name}，请选择该部门的人员。" in response.content.decode()
+    # each person's option names the departments he works in, for the page to show only the chosen one's
+    html = client.get(move_url(complaint, ComplaintStatus.ASSIGNED)).content.decode()
+    select = re.search(r"<select[^>]*name=\"move-responsible\"[^>]*>", html).group(0)
+    assert 'data-department-from="id_move-responsible_department"' in select
+    departments = json.loads(html_lib.unescape(re.search(r'data-departments="([^"]*)"', select).group(1)))
+    assert quality.pk in departments[str(people["quality"].pk)]
+    assert quality.pk not in departments[str(people["production"].pk)]
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RECEIVED
+
+
 def test_a_key_account_complaint_needs_a_department_manager_as_handler(people):
     complaint = factories.received(people, by="service", customer=factories.key_account(people))
     with pytest.raises(workflow.TransitionRefused, match="大客户投诉须由部门经理"):
