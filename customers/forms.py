@@ -150,20 +150,15 @@ class CustomerForm(forms.ModelForm):
         return Row(*[Column(name, css_class="col-md") for name in names if name in self.fields])
 
     def _limit_city_choices(self):
-        """The city select offers the chosen province's cities; before a province is chosen (and without
-        JavaScript) every city, grouped by province."""
+        """The city select offers the chosen province's cities (the page reloads them when the province
+        changes); before a province is chosen it offers none and says so, instead of a list of 452 cities."""
         province = self.data.get(self.add_prefix("province")) if self.is_bound else self.initial.get(
             "province", self.instance.province_id)
-        cities = Region.objects.filter(level=Region.Level.CITY).select_related("parent").order_by("code")
         if province:
-            cities = cities.filter(parent_id=str(province))
-            choices = [("", "---------")] + [(c.pk, c.name) for c in cities]
+            cities = Region.objects.filter(level=Region.Level.CITY, parent_id=str(province)).order_by("code")
+            self.fields["city"].choices = [("", "---------")] + [(c.pk, c.name) for c in cities]
         else:
-            groups: dict[str, list] = {}
-            for city in cities:
-                groups.setdefault(city.parent.name if city.parent else "", []).append((city.pk, city.name))
-            choices = [("", "---------")] + list(groups.items())
-        self.fields["city"].choices = choices
+            self.fields["city"].choices = [("", _("请先选择省份"))]
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

@@ -100,6 +100,18 @@ def test_the_city_must_belong_to_the_chosen_province(people, login):
     assert Customer.objects.get().city.name == "深圳市"
 
 
+def test_the_city_list_waits_for_a_province_instead_of_listing_every_city(people, login):
+    html = page(login(people["sales2"]).get(reverse("customers:create")))
+    cities = html[html.index('name="city"'):]
+    cities = cities[:cities.index("</select>")]
+    assert cities.count("<option") == 1 and "请先选择省份" in cities and "深圳市" not in cities
+    customer = make_customer(people["sales2"], province_id="44", city_id="4403")
+    html = page(login(people["sales2"]).get(reverse("customers:edit", args=[customer.pk])))
+    cities = html[html.index('name="city"'):]
+    cities = cities[:cities.index("</select>")]
+    assert "深圳市" in cities and "广州市" in cities and "朝阳区" not in cities
+
+
 def test_the_cities_endpoint_lists_the_provinces_cities(people, login):
     data = login(people["sales2"]).get(reverse("customers:cities"), {"province": "11"}).json()
     names = [row["name"] for row in data["cities"]]
