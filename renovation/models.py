@@ -312,6 +312,8 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", _("收款")
     DEDUCTION = "deduction", _("扣款")
     REFUND = "refund", _("退款")
+    # a correction: the opposite amount of the entry it reverses (a mistyped charge or payment is never edited)
+    REVERSAL = "reversal", _("冲销")
 
 
 @audit.track()
@@ -330,13 +332,26 @@ class LedgerEntry(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("经办人"))
     recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # a reversal (冲销) points at the entry it reverses; one reversal per entry (the one-to-one is the database's rule)
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal",
+                                    verbose_name=_("冲销的记录"))
+    signature = models.OneToOneField("qms.Signature", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("冲销人签名"))
+
+    # what the signature of a reversal binds
+    SIGNED_FIELDS = ("application_id", "payer", "kind", "fee_item_id", "quantity", "amount", "note", "recorded_by_id",
+                     "recorded_at", "reverses_id")
 
     class Meta:
         verbose_name = _("收费台账")
         verbose_name_plural = _("收费台账")
         ordering = ["recorded_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="renovation_ledger_amount_positive"),
+            # amounts are positive and the kind gives the direction; a reversal carries the opposite (negative)
+            # amount of the entry it points at
+            models.CheckConstraint(condition=(Q(amount__gt=0) & ~Q(kind="reversal") & Q(reverses__isnull=True))
+                                   | (Q(kind="reversal") & Q(amount__lt=0) & Q(reverses__isnull=False)),
+                                   name="renovation_ledger_amount_sign"),
             models.UniqueConstraint(fields=["receipt_number"], condition=~Q(receipt_number=""),
                                     name="renovation_ledger_receipt_unique"),
         ]
@@ -371,6 +386,9 @@ class Worker(models.Model):
     pass_closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="+", verbose_name=_("经办人"))
     lost_reason = models.CharField(_("挂失说明"), max_length=200, blank=True)
+    # 补办出入证: a new pass for the same worker replaces a lost one (which stays recorded as lost)
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="replacement", verbose_name=_("补办的遗失出入证"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("登记人"))
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
@@ -379,7 +397,7 @@ class Worker(models.Model):
         verbose_name = _("施工人员")
         verbose_name_plural = _("施工人员")
         ordering = ["application", "registered_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["application", "id_number"],
+        constraints = [models.UniqueConstraint(fields=["application", "id_number"], condition=Q(replaces__isnull=True),
                                                name="renovation_worker_once_per_application")]
         indexes = [models.Index(fields=["application", "pass_status"], name="renovation_worker_pass")]
 
@@ -541,6 +559,14 @@ class Violation(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("验证人"))
     close_note = models.CharField(_("整改验证情况"), max_length=200, blank=True)
+    close_photo = models.OneToOneField("qms.Attachment", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("整改后照片"))
+    close_signature = models.OneToOneField("qms.Signature", on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="+", verbose_name=_("验证人签名"))
+
+    # what the verifier's signature binds: the violation and how its rectification was verified
+    SIGNED_FIELDS = ("number", "application_id", "kind", "description", "found_at", "found_by_id", "closed_at",
+                     "closed_by_id", "close_note", "close_photo_id")
 
     class Meta:
         verbose_name = _("装修违章")
