@@ -150,6 +150,18 @@ class LedgerEntryForm(forms.Form):
         return cleaned
 
 
+class ReverseEntryForm(forms.Form):
+    """冲销 a mistyped ledger entry: the reason and the checker's signature."""
+
+    reason = forms.CharField(label=_("冲销原因"), max_length=200)
+    password = forms.CharField(label=_("密码（确认身份，电子签名）"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
 class UtilitiesForm(forms.Form):
     note = forms.CharField(label=_("水电开通说明"), max_length=200, required=False)
 

@@ -6,7 +6,7 @@ from qms.people import Role, has_role, register_visibility
 from renovation.models import Application, Unit, Violation
 from renovation.services.applications import DESK_ROLES, PROPERTY_ROLES
 from renovation.services.completion import CLAIM_ROLES, INSPECTOR_ROLES, PASS_ROLES
-from renovation.services.fees import CASHIER_ROLES, CHARGE_ROLES, UTILITIES_ROLES
+from renovation.services.fees import CASHIER_ROLES, CHARGE_ROLES, REVERSAL_ROLES, UTILITIES_ROLES
 from renovation.services.site import INSPECTOR_ROLES as SITE_ROLES
 
 
@@ -31,6 +31,7 @@ rules.set_perm("renovation.check_identity", has_role(Role.PROPERTY_ASSISTANT))
 rules.set_perm("renovation.record_utilities", has_role(*UTILITIES_ROLES))
 rules.set_perm("renovation.record_charge", has_role(*CHARGE_ROLES))
 rules.set_perm("renovation.record_payment", has_role(*CASHIER_ROLES))
+rules.set_perm("renovation.reverse_ledger_entry", has_role(*REVERSAL_ROLES))
 rules.set_perm("renovation.register_worker", has_role(*PASS_ROLES))
 rules.set_perm("renovation.inspect_completion", has_role(*INSPECTOR_ROLES))
 rules.set_perm("renovation.record_claim", has_role(*CLAIM_ROLES))

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +38,8 @@ from qms.workflow import Move, TransitionRefused
 from renovation.models import (AcceptanceInspection, Application, ApplicationStatus, ClaimSource, DepositClaim,
                                EntryKind, FeeItem, InspectionStage, LedgerEntry, PassStatus, Payer, Worker)
 from renovation.services.roles import DESK_ROLES
-from renovation.services.fees import CASHIER_ROLES, ZERO, check_amount, applicable_items, balances, yuan
+from renovation.services.fees import (CASHIER_ROLES, ZERO, applicable_items, balances, check_amount,
+                                      deposit_items_held, item_totals, yuan)
 
 S = ApplicationStatus
 REINSPECTION_MONTHS = 3  # seed: 复验 three months after 初验合格
@@ -224,11 +225,7 @@ def settlement_for(application: Application) -> Settlement:
 
 def deposits_held_by_item(application: Application, payer: str) -> list[tuple[FeeItem, Decimal]]:
     """What each deposit item of ``payer`` still holds (paid − deducted − refunded), in fee-schedule order."""
-    rows = (application.ledger.filter(payer=payer, fee_item__is_deposit=True).order_by()
-            .values("fee_item").annotate(
-                paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT), default=ZERO),
-                out=Sum("amount", filter=Q(kind__in=(EntryKind.DEDUCTION, EntryKind.REFUND)), default=ZERO)))
-    held = {row["fee_item"]: row["paid"] - row["out"] for row in rows}
+    held = dict(deposit_items_held(application, payer))
     items = FeeItem.objects.filter(pk__in=held).order_by("order", "id")
     return [(item, held[item.pk]) for item in items if held[item.pk] > 0]
 

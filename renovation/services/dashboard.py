@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Q, Sum
+from django.db.models import Count, Exists, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from renovation.models import (REVIEW_STATES, Application, ApplicationStatus, EntryKind, LedgerEntry, Payer,
                                Violation, ViolationKind, ViolationStatus)
-from renovation.services.fees import ZERO
+from renovation.services.fees import ZERO, of_kind
 from renovation.services.site import active_sites, inspected_on
 
 MONTHS = 12
@@ -68,8 +68,8 @@ def renovation_dashboard(now: dt.datetime | None = None) -> RenovationDashboard:
         {"kind": kind, "label": label, "values": [found.get((month, kind), 0) for month in board.months]}
         for kind, label in ViolationKind.choices]
     held = (LedgerEntry.objects.filter(fee_item__is_deposit=True).order_by().values("payer").annotate(
-        paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT), default=ZERO),
-        out=Sum("amount", filter=Q(kind__in=(EntryKind.DEDUCTION, EntryKind.REFUND)), default=ZERO)))
+        paid=Sum("amount", filter=of_kind(EntryKind.PAYMENT), default=ZERO),
+        out=Sum("amount", filter=of_kind(EntryKind.DEDUCTION, EntryKind.REFUND), default=ZERO)))
     by_payer = {row["payer"]: row for row in held}
     board.deposits = [{"payer": payer, "label": label,
                        "held": by_payer.get(payer, {}).get("paid", ZERO) - by_payer.get(payer, {}).get("out", ZERO)}

@@ -2,7 +2,9 @@
 and the construction permit 《施工许可证》.
 
 Every amount is a ledger entry (Decimal, positive; its kind gives the direction): 应收 charge, 收款 payment,
-扣款 deduction, 退款 refund. For each payer (owner, contractor):
+扣款 deduction, 退款 refund. A mistyped charge or payment is never edited: it is reversed (冲销) by a new entry of
+kind reversal that points at it with the opposite amount, signed by a checker, and counts with the kind it reverses
+(so every total below is net of reversals). For each payer (owner, contractor):
   应收 charged, 已收 paid, 欠缴 outstanding = charged − paid,
   押金余额 deposit held = deposit payments − deductions − refunds.
 The permit is issued only when every required item charged is paid in full and water and power are on.
@@ -19,6 +21,7 @@ from django.utils.translation import gettext
 
 from qms import audit
 from qms.people import Role, User
+from qms.signatures import Meaning, check_password_or_refuse, sign
 from qms.workflow import TransitionRefused
 from renovation.models import (Application, ApplicationStatus, ContractorKind, EntryKind, FeeItem, LedgerEntry,
                                Payer)
@@ -29,13 +32,17 @@ CENT = Decimal("0.01")
 CASHIER_ROLES = (Role.FINANCE_CLERK, Role.FINANCE)  # seed 4.6 物业财务部负责装修相关费用的收取
 CHARGE_ROLES = (Role.FINANCE_CLERK, Role.FINANCE, Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD)
 UTILITIES_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.RESIDENT_CENTRE_HEAD)
+# who checks the ledger and reverses a mistyped entry (the finance clerk records, finance or the manager check);
+# nobody reverses an entry they recorded themselves
+REVERSAL_ROLES = (Role.FINANCE, Role.PROPERTY_MANAGER)
+REVERSIBLE_KINDS = (EntryKind.CHARGE, EntryKind.PAYMENT)
 # from approval to the refund: fees, pass fees for workers registered later, the owner's compensation
 LEDGER_STATES = (S.APPROVED, S.PERMITTED, S.ACCEPTANCE, S.ACCEPTANCE_RECTIFYING, S.REINSPECTION,
                  S.REINSPECTION_RECTIFYING, S.REFUND_APPROVAL, S.REFUND_PAYMENT)
 
 
 def yuan(amount: Decimal) -> str:
-    return f"¥{amount:,.2f}"
+    return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
 def applicable_items(application: Application):
@@ -103,8 +110,70 @@ def post_entry(application: Application, by: User, *, kind: str, fee_item: FeeIt
         raise
 
 
+def reversal_refusal(entry: LedgerEntry, by: User) -> str | None:
+    """Why ``by`` may not reverse ``entry`` (None when they may); the password is checked by ``reverse_entry``."""
+    application = entry.application
+    if not (by.is_superuser or by.has_role(*REVERSAL_ROLES)):
+        return gettext("只有财务或物业经理可以冲销台账记录。")
+    if entry.recorded_by_id == by.pk:
+        return gettext("不能冲销自己登记的记录：请由财务或物业经理复核后冲销。")
+    if entry.kind not in REVERSIBLE_KINDS:
+        return gettext("只能冲销应收和收款记录；扣款和退款由退款结算生成。")
+    if application.status not in LEDGER_STATES:
+        return gettext("只有批准后、结案前的装修可以冲销台账记录。")
+    reversal = LedgerEntry.objects.filter(reverses=entry).first()
+    if reversal is not None:
+        return gettext("该记录已于 %(when)s 冲销（%(reason)s），不能再次冲销。") % {
+            "when": timezone.localtime(reversal.recorded_at).strftime("%Y-%m-%d %H:%M"), "reason": reversal.note}
+    if application.refund_approved_at and (entry.kind == EntryKind.CHARGE or entry.fee_item.is_deposit):
+        # the settlement is posted from the deposits and charges as they stood when it was approved
+        return gettext("退款已批准，只能冲销补收款项的收款。")
+    totals = item_totals(application).get(entry.fee_item_id, {"charged": ZERO, "paid": ZERO})
+    if entry.kind == EntryKind.CHARGE and totals["charged"] - entry.amount < totals["paid"]:
+        return gettext("冲销后“%(item)s”的已收 %(paid)s 将超过应收 %(charged)s：请先冲销多收的款项。") % {
+            "item": entry.fee_item.name, "paid": yuan(totals["paid"]), "charged": yuan(totals["charged"] - entry.amount)}
+    if entry.kind == EntryKind.PAYMENT and entry.fee_item.is_deposit:
+        held = dict(deposit_items_held(application, entry.payer)).get(entry.fee_item_id, ZERO)
+        if held < entry.amount:
+            return gettext("“%(item)s”的押金余额 %(held)s 少于此笔收款，已扣款或退还的押金不能冲销。") % {
+                "item": entry.fee_item.name, "held": yuan(held)}
+    return None
+
+
+def reverse_entry(entry: LedgerEntry, by: User, *, reason: str, password: str) -> LedgerEntry:
+    """冲销: a new entry of kind reversal with the opposite amount, pointing at ``entry``, with the reason and the
+    signature (password re-entry) of the checker; ``entry`` itself is never changed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused(gettext("请填写冲销原因。"))
+    refusal = reversal_refusal(entry, by)
+    if refusal:
+        raise TransitionRefused(refusal)
+    check_password_or_refuse(by, password)
+    try:
+        with transaction.atomic(), audit.context(user=by, reason=gettext("冲销%(kind)s %(item)s %(amount)s：%(reason)s") % {
+                "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": yuan(entry.amount),
+                "reason": reason}):
+            reversal = LedgerEntry.objects.create(
+                application=entry.application, payer=entry.payer, kind=EntryKind.REVERSAL, fee_item=entry.fee_item,
+                quantity=entry.quantity, amount=-entry.amount, note=reason[:200], recorded_by=by, reverses=entry)
+            reversal.signature = sign(reversal, by, password, Meaning.APPROVAL, comment=reason,
+                                      step=gettext("冲销台账记录"))
+            reversal.save(update_fields=["signature"])
+    except IntegrityError as error:
+        if "reverses_id" in str(error):  # two checkers at once: the one-to-one keeps the second out
+            raise TransitionRefused(gettext("该记录已被冲销，不能再次冲销。")) from error
+        raise
+    return reversal
+
+
+def of_kind(*kinds) -> Q:
+    """The entries of ``kinds`` and the reversals of such entries (negative amounts): a sum over it is the net."""
+    return Q(kind__in=kinds) | Q(kind=EntryKind.REVERSAL, reverses__kind__in=kinds)
+
+
 def _sum(kind, **extra):
-    return Sum("amount", filter=Q(kind=kind, **extra), default=ZERO)
+    return Sum("amount", filter=of_kind(kind) & Q(**extra), default=ZERO)
 
 
 @dataclass
@@ -146,6 +215,14 @@ def item_totals(application: Application) -> dict[int, dict]:
                                                                      paid=_sum(EntryKind.PAYMENT))
     return {r["fee_item"]: {"charged": r["charged"], "paid": r["paid"], "outstanding": r["charged"] - r["paid"]}
             for r in rows}
+
+
+def deposit_items_held(application: Application, payer: str) -> list[tuple[int, Decimal]]:
+    """(fee item id, what the deposit item of ``payer`` still holds: paid − deducted − refunded, net of reversals)."""
+    rows = (application.ledger.filter(payer=payer, fee_item__is_deposit=True).order_by().values("fee_item")
+            .annotate(paid=_sum(EntryKind.PAYMENT),
+                      out=Sum("amount", filter=of_kind(EntryKind.DEDUCTION, EntryKind.REFUND), default=ZERO)))
+    return [(row["fee_item"], row["paid"] - row["out"]) for row in rows]
 
 
 def unpaid_required(application: Application) -> list[tuple[FeeItem, Decimal]]:

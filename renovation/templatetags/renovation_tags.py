@@ -10,4 +10,5 @@ def yuan(amount) -> str:
     """¥1,234.50 — money to the fen, from a Decimal (never a float)."""
     if amount is None or amount == "":
         return "—"
-    return f"¥{Decimal(amount):,.2f}"
+    amount = Decimal(amount)
+    return f"-¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"  # a reversal: -¥2,000.00

@@ -156,3 +156,108 @@ def test_recording_a_payment_through_the_page(people, login):
     assert response.status_code == 302
     entry = LedgerEntry.objects.get(receipt_number="SJ-0001")
     assert (entry.amount, entry.recorded_by, entry.payer) == (Decimal("300.00"), people["financeclerk"], "owner")
+
+
+# --- 冲销: a mistyped entry is reversed, never edited ----------------------------------------------------------
+def _mistyped_payment(people):
+    """The owner paid 200.00 of the owner deposit; the finance clerk typed 2,000.00."""
+    application = approved(people)
+    wrong = fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=item("owner_deposit"),
+                            amount=Decimal("2000.00"), receipt_number="SJ-0100")
+    return application, wrong
+
+
+def test_a_mistyped_payment_reversed_and_reentered_gives_the_balance_to_the_fen(people):
+    from qms.demo import DEMO_PASSWORD
+
+    application, wrong = _mistyped_payment(people)
+    assert balance_of(application, "owner").outstanding == Decimal("300.00")
+    reversal = fees.reverse_entry(wrong, people["finance"], reason="收据金额误录，实收 200.00", password=DEMO_PASSWORD)
+    assert (reversal.kind, reversal.amount, reversal.reverses, reversal.payer) == (
+        EntryKind.REVERSAL, Decimal("-2000.00"), wrong, "owner")
+    assert reversal.signature.signer == people["finance"] and reversal.signature.is_valid_for(reversal)
+    wrong.refresh_from_db()
+    assert (wrong.kind, wrong.amount, wrong.receipt_number) == (EntryKind.PAYMENT, Decimal("2000.00"), "SJ-0100")
+    fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=item("owner_deposit"),
+                    amount=Decimal("200.00"), receipt_number="SJ-0101")
+    owner = balance_of(application, "owner")
+    # charged 2,300.00 (deposit 2,000.00 + garbage 300.00); paid 2,000.00 − 2,000.00 + 200.00
+    assert (owner.charged, owner.paid, owner.outstanding, owner.deposit_paid, owner.deposit_held) == (
+        Decimal("2300.00"), Decimal("200.00"), Decimal("2100.00"), Decimal("200.00"), Decimal("200.00"))
+    row = next(r for r in fees.fee_schedule(application) if r["item"].code == "owner_deposit")
+    assert (row["paid"], row["outstanding"]) == (Decimal("200.00"), Decimal("1800.00"))
+    # the refund settlement holds the net deposit
+    from renovation.services import completion
+
+    assert completion.settlement_for(application).owner_held == Decimal("200.00")
+    # the audit trail has the reversal with its reason
+    reasons = [row["reason"] for row in audit.history_for(reversal)]
+    assert any("冲销收款 业主装修押金 ¥2,000.00：收据金额误录，实收 200.00" in r for r in reasons)
+
+
+def test_an_entry_is_reversed_once_by_a_checker_with_the_right_password(people):
+    from qms.demo import DEMO_PASSWORD
+    from qms.signatures import Signature, SignatureRefused
+
+    application, wrong = _mistyped_payment(people)
+    with pytest.raises(TransitionRefused, match="只有财务或物业经理可以冲销台账记录"):
+        fees.reverse_entry(wrong, people["propassistant"], reason="误录", password=DEMO_PASSWORD)
+    # the clerk who typed it does not reverse it (finance or the property manager checks)
+    people["financeclerk"].groups.add(*people["finance"].groups.all())  # even a clerk who also checks
+    clerk = type(people["financeclerk"]).objects.get(pk=people["financeclerk"].pk)
+    with pytest.raises(TransitionRefused, match="不能冲销自己登记的记录"):
+        fees.reverse_entry(wrong, clerk, reason="误录", password=DEMO_PASSWORD)
+    with pytest.raises(TransitionRefused, match="请填写冲销原因"):
+        fees.reverse_entry(wrong, people["finance"], reason="  ", password=DEMO_PASSWORD)
+    signatures = Signature.objects.count()
+    with pytest.raises(SignatureRefused, match="密码错误，未签名"):
+        fees.reverse_entry(wrong, people["finance"], reason="误录", password="wrong")
+    assert not LedgerEntry.objects.filter(kind=EntryKind.REVERSAL).exists()
+    assert Signature.objects.count() == signatures
+    assert balance_of(application, "owner").paid == Decimal("2000.00")
+    fees.reverse_entry(wrong, people["propmanager"], reason="误录", password=DEMO_PASSWORD)
+    with pytest.raises(TransitionRefused, match=r"该记录已于 .* 冲销（误录），不能再次冲销"):
+        fees.reverse_entry(wrong, people["finance"], reason="再冲一次", password=DEMO_PASSWORD)
+    reversal = LedgerEntry.objects.get(kind=EntryKind.REVERSAL)
+    with pytest.raises(TransitionRefused, match="只能冲销应收和收款记录"):
+        fees.reverse_entry(reversal, people["finance"], reason="冲销冲销", password=DEMO_PASSWORD)
+    assert LedgerEntry.objects.filter(kind=EntryKind.REVERSAL).count() == 1
+
+
+def test_a_charge_is_not_reversed_below_what_was_paid_against_it(people):
+    from qms.demo import DEMO_PASSWORD
+
+    application = approved(people)
+    garbage = item("garbage_fee")
+    charge = application.ledger.get(kind=EntryKind.CHARGE, fee_item=garbage)
+    fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT, fee_item=garbage,
+                    amount=Decimal("300.00"), receipt_number="SJ-0200")
+    with pytest.raises(TransitionRefused, match="冲销后“装修垃圾清运费”的已收 ¥300.00 将超过应收 ¥0.00"):
+        fees.reverse_entry(charge, people["finance"], reason="多收", password=DEMO_PASSWORD)
+
+
+def test_the_fees_tab_and_the_dossier_show_both_lines(people, login):
+    from qms.demo import DEMO_PASSWORD
+
+    application, wrong = _mistyped_payment(people)
+    client = login(people["finance"])
+    url = reverse("renovation:ledger_reverse", args=[application.pk, wrong.pk])
+    page = client.get(url).content.decode()
+    assert "SJ-0100" in page and 'name="password"' in page
+    response = client.post(url, {"reason": "金额误录", "password": "wrong"})
+    assert response.status_code == 400 and "密码错误，未签名" in response.content.decode()
+    assert not LedgerEntry.objects.filter(kind=EntryKind.REVERSAL).exists()
+    response = client.post(url, {"reason": "金额误录", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get(application.get_absolute_url() + "?tab=fees").content.decode()
+    assert f'data-entry="{wrong.pk}" data-kind="payment" class="text-muted reversed"' in page
+    assert "<del>¥2,000.00</del>" in page and "-¥2,000.00" in page and "金额误录" in page
+    # the clerk cannot reverse (no button, and the page is refused)
+    clerk = login(people["financeclerk"])
+    assert "ledger_reverse" not in clerk.get(application.get_absolute_url() + "?tab=fees").content.decode()
+    assert clerk.get(url).status_code == 403
+    text = pdf_text(login(people["propmanager"]).get(reverse("renovation:dossier_pdf", args=[application.pk])).content)
+    ledger = "".join(text[text.index("三、收费台账"):text.index("四、施工人员及出入证")].split())  # cells wrap
+    # the mistyped payment, marked reversed, and the reversal with its reason and signature
+    assert "业主收款业主装修押金（已于¥2,000.00SJ-0100何内勤" in ledger
+    assert "业主冲销业主装修押金（冲销-¥2,000.00—吴财务" in ledger and "的收款：金额误录，吴财务已签名）" in ledger

@@ -19,8 +19,11 @@ from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
 from renovation.filtersets import ApplicationFilter
-from renovation.forms import ApplicationForm, ChecklistForm, IdentityCheckForm, LedgerEntryForm, UtilitiesForm
-from renovation.models import CLOSED_STATES, REVIEW_STATES, Application, ApplicationStatus, DocumentKind, Unit
+from qms.signatures import SignatureRefused
+from renovation.forms import (ApplicationForm, ChecklistForm, IdentityCheckForm, LedgerEntryForm, ReverseEntryForm,
+                              UtilitiesForm)
+from renovation.models import (CLOSED_STATES, REVIEW_STATES, Application, ApplicationStatus, DocumentKind,
+                               LedgerEntry, Unit)
 from renovation.selectors import application_list_queryset
 from renovation.services import applications as service
 from renovation.services import fees
@@ -89,8 +92,10 @@ def _fees_context(application, user) -> dict:
     in_ledger_state = application.status in fees.LEDGER_STATES
     may_charge = in_ledger_state and (user.has_perm("renovation.record_charge")
                                       or user.has_perm("renovation.record_payment"))
+    may_reverse = in_ledger_state and user.has_perm("renovation.reverse_ledger_entry")
     return {
-        "ledger": application.ledger.select_related("fee_item", "recorded_by"),
+        "ledger": application.ledger.select_related("fee_item", "recorded_by", "reversal", "reverses__fee_item"),
+        "may_reverse": may_reverse, "reversible_kinds": fees.REVERSIBLE_KINDS,
         "balances": fees.balances(application),
         "schedule": fees.fee_schedule(application),
         "ledger_form": LedgerEntryForm(application=application) if may_charge else None,
@@ -214,6 +219,40 @@ def ledger_add(request, pk):
     return back
 
 
+@login_required
+def ledger_reverse(request, pk, entry_pk):
+    """冲销 one ledger entry: GET the form (with why not, when not), POST the reversal."""
+    application = _visible(request, pk)
+    if not request.user.has_perm("renovation.reverse_ledger_entry"):
+        raise PermissionDenied
+    entry = get_object_or_404(LedgerEntry.objects.select_related("fee_item", "recorded_by"), pk=entry_pk,
+                              application=application)
+    back = HttpResponseRedirect(application.get_absolute_url() + "?tab=fees")
+    refusal = fees.reversal_refusal(entry, request.user)
+    if refusal and request.method != "POST":
+        messages.error(request, refusal)
+        return back
+    form = ReverseEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal = fees.reverse_entry(entry, request.user, reason=form.cleaned_data["reason"],
+                                          password=form.cleaned_data["password"])
+        except (TransitionRefused, SignatureRefused) as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("已冲销%(kind)s：%(item)s %(amount)s。") % {
+                "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": fees.yuan(-reversal.amount)})
+            return back
+    return render(request, "renovation/completion_form.html", {
+        "application": application, "form": form,
+        "title": _("冲销台账记录 · %(number)s") % {"number": application.number},
+        "intro": _("冲销：%(when)s %(kind)s %(item)s %(amount)s（收据号 %(receipt)s，经办人 %(who)s）。原记录保留并划线显示，"
+                   "冲销记录金额相反，须填写原因并电子签名；如需更正，冲销后重新登记。") % {
+            "when": timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"), "kind": entry.get_kind_display(),
+            "item": entry.fee_item.name, "amount": fees.yuan(entry.amount), "receipt": entry.receipt_number or "—",
+            "who": entry.recorded_by}}, status=400 if request.method == "POST" else 200)
+
+
 @require_POST
 @login_required
 def utilities_on(request, pk):
@@ -328,6 +367,7 @@ urlpatterns = [
     path("<int:pk>/checklist/", application_checklist, name="checklist"),
     path("<int:pk>/identity/", application_identity, name="identity"),
     path("<int:pk>/ledger/", ledger_add, name="ledger_add"),
+    path("<int:pk>/ledger/<int:entry_pk>/reverse/", ledger_reverse, name="ledger_reverse"),
     path("<int:pk>/utilities/", utilities_on, name="utilities_on"),
     path("<int:pk>/pdf/", ApplicationPdfView.as_view(), name="pdf"),
     path("<int:pk>/permit/", PermitPdfView.as_view(), name="permit_pdf"),
