@@ -98,7 +98,10 @@ def main() -> None:
 
         from django.utils import timezone
 
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
         from qms.demo import DEMO_PASSWORD
+        from renovation.demo import PHOTO_BYTES
         from renovation.models import ActionKind, SiteInspection, ViolationKind
         from renovation.services import site
 
@@ -116,7 +119,8 @@ def main() -> None:
                              rectify_by=timezone.localdate() + dt.timedelta(days=3))
             site.take_action(violation, people["propmanager"], kind=ActionKind.STOP_UTILITIES, note="停水停电一天",
                              password=DEMO_PASSWORD)
-            site.close_violation(violation, people["propassistant"], note="已整改")
+            site.close_violation(violation, people["propassistant"], note="已整改", password=DEMO_PASSWORD,
+                                 photo=SimpleUploadedFile("after.png", PHOTO_BYTES, content_type="image/png"))
         timed("装修档案 PDF (30 inspections, 2 violations)", reverse("renovation:dossier_pdf", args=[permitted.pk]))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

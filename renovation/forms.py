@@ -294,6 +294,10 @@ class ViolationActionForm(forms.Form):
 
 class CloseViolationForm(forms.Form):
     note = forms.CharField(label=_("整改验证情况"), max_length=200)
+    photo = forms.FileField(label=_("整改后现场照片"), help_text=_("JPG、PNG 或 WEBP"),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    password = forms.CharField(label=_("密码（验证人电子签名）"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

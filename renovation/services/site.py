@@ -19,7 +19,7 @@ from qms.attachments import AttachmentRefused, attach, validate_upload
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User
-from qms.signatures import Meaning, sign
+from qms.signatures import Meaning, check_password_or_refuse, sign
 from qms.workdays import is_working_day
 from qms.workflow import TransitionRefused
 from renovation.models import (SITE_STATES, ActionKind, Application, ApplicationStatus, BaselinePhoto, ClaimSource,
@@ -168,20 +168,32 @@ def take_action(violation: Violation, by: User, *, kind: str, note: str, rectify
     return action
 
 
-def close_violation(violation: Violation, by: User, *, note: str) -> Violation:
-    """The rectification is verified on site: the violation is closed and its deadline met."""
+def close_violation(violation: Violation, by: User, *, note: str, photo=None, password: str = "") -> Violation:
+    """The rectification is verified on site: with a photo of the rectified site (an image) and the verifier's
+    signature (password re-entry) the violation is closed and its deadline met."""
     _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以关闭违章。"))
     note = (note or "").strip()
     if not note:
         raise TransitionRefused(gettext("请填写整改验证情况。"))
+    if violation.status != ViolationStatus.OPEN:
+        raise TransitionRefused(gettext("违章 %(number)s 已关闭。") % {"number": violation.number})
+    if photo is None:
+        raise TransitionRefused(gettext("请上传整改后的现场照片，作为整改验证的证据。"))
+    _check_photos([photo])
+    check_password_or_refuse(by, password)  # before the photo is stored
     with transaction.atomic(), audit.context(user=by, reason=gettext("违章整改验证关闭：%(note)s") % {"note": note}):
         now = timezone.now()
         updated = Violation.objects.filter(pk=violation.pk, status=ViolationStatus.OPEN).update(
             status=ViolationStatus.CLOSED, closed_at=now, closed_by=by, close_note=note)
         if not updated:
             raise TransitionRefused(gettext("违章 %(number)s 已关闭。") % {"number": violation.number})
-        violation.status, violation.closed_at, violation.closed_by, violation.close_note = (
-            ViolationStatus.CLOSED, now, by, note)
+        evidence = attach(violation, photo, by=by, description=gettext("整改后照片"))
+        violation.status, violation.closed_at, violation.closed_by, violation.close_note, violation.close_photo = (
+            ViolationStatus.CLOSED, now, by, note, evidence)
+        violation.close_signature = sign(violation, by, password, Meaning.VERIFICATION, comment=note,
+                                         step=gettext("整改验证"))
+        Violation.objects.filter(pk=violation.pk).update(close_photo=evidence,
+                                                         close_signature=violation.close_signature)
         deadlines.close_deadlines(violation)
     return violation
 

@@ -141,13 +141,56 @@ def test_an_open_violation_holds_completion_until_it_is_rectified_and_closed(peo
     claim = application.claims.get()
     assert (claim.source, claim.amount) == (ClaimSource.VIOLATION, Decimal("860.40"))
     # rectified and verified: closed, the deadline met, completion possible
-    site.close_violation(violation, people["propassistant"], note="已按规定时间施工，复查无误")
+    site.close_violation(violation, people["propassistant"], note="已按规定时间施工，复查无误", photo=photo("after.png"),
+                         password=DEMO_PASSWORD)
     assert not deadlines_for(violation).filter(state=Deadline.State.OPEN).exists()
     with pytest.raises(TransitionRefused, match="已关闭"):
         site.take_action(violation, people["propassistant"], kind=ActionKind.CRITICISM, note="再次批评")
     perform(application, S.ACCEPTANCE, people["propassistant"])
     unit_tab = login(people["propassistant"]).get(application.unit.get_absolute_url() + "?tab=violations")
     assert violation.number in unit_tab.content.decode()
+
+
+def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_signature(people, login):
+    from qms.attachments import Attachment
+    from qms.signatures import Signature
+    from renovation.models import Violation, ViolationStatus
+
+    application = permitted(people)
+    violation = site.report_violation(application, people["propassistant"], kind=ViolationKind.OUTSIDE_HOURS,
+                                      description="中午 12:30 电钻施工")
+    engineer = people["engsupervisor"]
+    with pytest.raises(TransitionRefused, match="请上传整改后的现场照片，作为整改验证的证据"):
+        site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD)
+    with pytest.raises(TransitionRefused, match="现场照片须为图片文件（JPG、PNG 或 WEBP）：after.pdf"):
+        site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD,
+                             photo=SimpleUploadedFile("after.pdf", factories.PDF_BYTES))
+    with pytest.raises(TransitionRefused, match="文件内容与类型不符"):  # a PDF renamed .png
+        site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD,
+                             photo=SimpleUploadedFile("after.png", factories.PDF_BYTES))
+    with pytest.raises(SignatureRefused, match="密码错误，未签名"):
+        site.close_violation(violation, engineer, note="已整改", password="wrong", photo=photo("after.png"))
+    violation.refresh_from_db()
+    assert violation.status == ViolationStatus.OPEN and violation.closed_by is None
+    assert not Attachment.objects.filter(object_id=violation.pk, description="整改后照片").exists()
+    assert not Signature.objects.filter(step="整改验证").exists()
+    # through the page: the refusal keeps what was typed
+    client = login(engineer)
+    url = reverse("renovation:violation_close", args=[violation.pk])
+    response = client.post(url, {"note": "已改为 14:00 后施工", "password": "wrong", "photo": photo("after.png")})
+    assert response.status_code == 400 and "密码错误，未签名" in response.content.decode()
+    assert "已改为 14:00 后施工" in response.content.decode()
+    response = client.post(url, {"note": "已改为 14:00 后施工", "password": DEMO_PASSWORD, "photo": photo("after.png")})
+    assert response.status_code == 302
+    violation = Violation.objects.get(pk=violation.pk)
+    assert (violation.status, violation.closed_by, violation.close_note) == (ViolationStatus.CLOSED, engineer,
+                                                                           "已改为 14:00 后施工")
+    assert violation.close_photo.mime_type == "image/png" and violation.close_photo.record == violation
+    signature = violation.close_signature
+    assert (signature.signer, signature.meaning, signature.step) == (engineer, "verification", "整改验证")
+    assert signature.is_valid_for(violation)
+    page = client.get(violation.get_absolute_url()).content.decode()
+    assert "验证人 朱主管 已于" in page and f"/attachments/{violation.close_photo_id}/download/" in page
 
 
 def test_the_violation_pages_keep_what_was_typed_and_hide_other_teams_records(people, login):

@@ -150,7 +150,7 @@ class ViolationDetailView(RecordDetailView):
     tabs = [("overview", gettext_lazy("违章及处理"), "renovation/violation_tab_overview.html")]
 
     def base_queryset(self):
-        return violation_list_queryset().select_related("closed_by", "inspection")
+        return violation_list_queryset().select_related("closed_by", "inspection", "close_photo", "close_signature")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -192,18 +192,19 @@ def violation_close(request, pk):
     violation = _visible_violation(request, pk)
     if violation.status != ViolationStatus.OPEN or not request.user.has_perm("renovation.inspect_site"):
         raise PermissionDenied
-    form = CloseViolationForm(request.POST or None)
+    form = CloseViolationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            site.close_violation(violation, request.user, note=form.cleaned_data["note"])
-        except TransitionRefused as refusal:
+            site.close_violation(violation, request.user, note=form.cleaned_data["note"],
+                                 photo=form.cleaned_data["photo"], password=form.cleaned_data["password"])
+        except (TransitionRefused, SignatureRefused) as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, _("违章 %(number)s 已整改关闭。") % {"number": violation.number})
             return HttpResponseRedirect(violation.get_absolute_url())
     return _form_page(request, violation.application, form, _("整改验证 · %(number)s") % {"number": violation.number},
                       status=400 if request.method == "POST" else 200,
-                      intro=_("到现场核实整改完成后关闭违章；未关闭的违章会阻止申报竣工、验收和退款。"))
+                      intro=_("到现场核实整改完成，拍摄整改后的现场照片，验证人电子签名后关闭违章；未关闭的违章会阻止申报竣工、验收和退款。"))
 
 
 class ViolationNoticePdfView(RecordPdfView):
