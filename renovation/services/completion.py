@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -106,25 +107,72 @@ def register_worker(application: Application, by: User, *, name: str, id_number:
         raise TransitionRefused(str(error)) from error
     if ext not in PHOTO_TYPES:
         raise TransitionRefused(gettext("照片须为图片文件（JPG、PNG 或 WEBP）。"))
-    items = list(pass_fee_items(application))
-    deposit = sum((item.default_amount for item in items if item.is_deposit), ZERO)
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("登记施工人员")):
-            attachment = attach(application, photo, by=by, description=gettext("%(name)s 的照片") % {"name": name})
-            worker = Worker.objects.create(
-                application=application, name=name, id_number=id_number.upper(), phone=phone, trade=trade,
-                photo=attachment, pass_deposit=deposit, registered_by=by,
-                pass_number=next_number("renovation_pass", prefix_default="CR", name_default="施工出入证"))
-            LedgerEntry.objects.bulk_create([
-                LedgerEntry(application=application, payer=item.payer, kind=EntryKind.CHARGE, fee_item=item,
-                            amount=item.default_amount, recorded_by=by,
-                            note=gettext("%(name)s（%(number)s）") % {"name": name, "number": worker.pass_number})
-                for item in items if item.default_amount > 0])
+            return _issue_pass(application, by, name=name, id_number=id_number.upper(), phone=phone, trade=trade,
+                               photo=photo)
     except IntegrityError as error:
         if "renovation_worker_once_per_application" in str(error):
             raise TransitionRefused(gettext("身份证号 %(id)s 的施工人员已登记。") % {"id": id_number}) from error
         raise
+
+
+def _issue_pass(application: Application, by: User, *, name, id_number, phone, trade, photo,
+                replaces: Worker | None = None) -> Worker:
+    """A numbered pass for the worker, and the per-worker lines of the fee schedule charged for it."""
+    items = list(pass_fee_items(application))
+    deposit = sum((item.default_amount for item in items if item.is_deposit), ZERO)
+    attachment = attach(application, photo, by=by, description=gettext("%(name)s 的照片") % {"name": name})
+    worker = Worker.objects.create(
+        application=application, name=name, id_number=id_number, phone=phone, trade=trade, photo=attachment,
+        pass_deposit=deposit, registered_by=by, replaces=replaces,
+        pass_number=next_number("renovation_pass", prefix_default="CR", name_default="施工出入证"))
+    note = (gettext("%(name)s（%(number)s）") % {"name": name, "number": worker.pass_number} if replaces is None else
+            gettext("%(name)s（补办 %(number)s，原证 %(lost)s 遗失）") % {
+                "name": name, "number": worker.pass_number, "lost": replaces.pass_number})
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(application=application, payer=item.payer, kind=EntryKind.CHARGE, fee_item=item,
+                    amount=item.default_amount, recorded_by=by, note=note)
+        for item in items if item.default_amount > 0])
     return worker
+
+
+def replace_lost_pass(worker: Worker, by: User) -> Worker:
+    """补办出入证: a new pass number for the same worker (the same registration and photo), the pass fee and deposit
+    charged again as the fee schedule says; the lost pass stays recorded as lost (its deposit forfeited)."""
+    _refuse_unless(by, PASS_ROLES, gettext("只有物业助理、住户中心主任、保安或物业经理可以补办出入证。"))
+    application = worker.application
+    if application.status not in WORKER_STATES:
+        raise TransitionRefused(gettext("申请批准后、竣工验收前才能补办出入证。"))
+    if worker.pass_status != PassStatus.LOST:
+        raise TransitionRefused(gettext("出入证 %(number)s 未挂失，挂失后才能补办。") % {"number": worker.pass_number})
+    already = gettext("出入证 %(number)s 已补办，新证编号 %(new)s。")
+    replacement = Worker.objects.filter(replaces=worker).first()
+    if replacement is not None:
+        raise TransitionRefused(already % {"number": worker.pass_number, "new": replacement.pass_number})
+    with worker.photo.file.open("rb") as stored:
+        photo = ContentFile(stored.read(), name=worker.photo.original_name)
+    try:
+        with transaction.atomic(), audit.context(user=by, reason=gettext("补办施工出入证（原证 %(number)s 遗失）") % {
+                "number": worker.pass_number}):
+            return _issue_pass(application, by, name=worker.name, id_number=worker.id_number, phone=worker.phone,
+                               trade=worker.trade, photo=photo, replaces=worker)
+    except IntegrityError as error:
+        if "replaces_id" in str(error):  # two clicks at once: the one-to-one keeps the second out
+            replacement = Worker.objects.get(replaces=worker)
+            raise TransitionRefused(already % {"number": worker.pass_number, "new": replacement.pass_number}) from error
+        raise
+
+
+def pass_cards_refusal(application: Application) -> str | None:
+    """The 《施工出入证》 are printed once the per-worker fees (证件工本费, pass deposit) charged are paid."""
+    totals = item_totals(application)
+    unpaid = [(item, totals[item.pk]["outstanding"]) for item in pass_fee_items(application)
+              if item.pk in totals and totals[item.pk]["outstanding"] > 0]
+    if unpaid:
+        return gettext("出入证费用未缴清，不能打印施工出入证：%(items)s。") % {"items": "；".join(
+            gettext("%(item)s 欠缴 %(owed)s") % {"item": item, "owed": yuan(owed)} for item, owed in unpaid)}
+    return None
 
 
 def _close_pass(worker: Worker, by: User, status: str, reason: str) -> int:

@@ -9,15 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
+from qms import audit
 from qms.deadlines import Deadline, deadlines_for
 from qms.demo import DEMO_PASSWORD
 from qms.registry import my_work
 from qms.workflow import TransitionRefused, perform
 from renovation.models import ApplicationStatus as S
-from renovation.models import ClaimSource, DepositClaim, EntryKind, LedgerEntry, PassStatus, Payer
-from renovation.services import completion
+from renovation.models import ClaimSource, DepositClaim, EntryKind, FeeItem, LedgerEntry, PassStatus, Payer
+from renovation.services import completion, fees
 from renovation.services.applications import submit_application
 from renovation.services.fees import balances
 from renovation.tests import factories
@@ -113,6 +115,68 @@ def test_a_lost_pass_forfeits_its_deposit_and_a_pass_cannot_be_closed_twice(peop
     assert (claim.source, claim.amount, claim.worker) == (ClaimSource.LOST_PASS, Decimal("50.00"), lost)
     with pytest.raises(TransitionRefused, match="已交回或挂失"):
         completion.return_pass(lost, people["security"])
+
+
+def test_pass_cards_are_not_printed_while_the_pass_fees_are_unpaid_and_the_refusal_names_them(people, login):
+    from qms.tests.test_pdf import pdf_text
+
+    application = permitted(people)
+    first = worker(people, application)
+    client = login(people["propassistant"])
+    url = reverse("renovation:passes_pdf", args=[application.pk])
+    refusal = "出入证费用未缴清，不能打印施工出入证：施工人员证件工本费（施工单位） 欠缴 ¥20.00；施工出入证押金（施工单位） 欠缴 ¥50.00。"
+    assert completion.pass_cards_refusal(application) == refusal
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].endswith("?tab=workers")
+    assert [str(m) for m in response.wsgi_request._messages] == [refusal]
+    tab = client.get(application.get_absolute_url() + "?tab=workers").content.decode()
+    assert refusal in tab and 'id="print-passes"' not in tab
+    fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT,
+                    fee_item=FeeItem.objects.get(code="worker_pass_fee"), amount=Decimal("20.00"), receipt_number="GB-1")
+    assert completion.pass_cards_refusal(application) == (
+        "出入证费用未缴清，不能打印施工出入证：施工出入证押金（施工单位） 欠缴 ¥50.00。")
+    fees.post_entry(application, people["financeclerk"], kind=EntryKind.PAYMENT,
+                    fee_item=FeeItem.objects.get(code="pass_deposit"), amount=Decimal("50.00"), receipt_number="YJ-1")
+    assert completion.pass_cards_refusal(application) is None
+    assert first.pass_number in pdf_text(client.get(url).content)
+
+
+def test_a_lost_pass_is_replaced_with_a_new_number_charged_again_and_the_lost_one_stays_lost(people, login):
+    from qms.tests.test_pdf import pdf_text
+
+    application = permitted(people)
+    lost = worker(people, application)
+    factories.pay_all(people, application, prefix="CR")
+    with pytest.raises(TransitionRefused, match=f"出入证 {lost.pass_number} 未挂失，挂失后才能补办"):
+        completion.replace_lost_pass(lost, people["propassistant"])
+    completion.report_lost_pass(lost, people["security"], reason="工人称在工地丢失")
+    with pytest.raises(TransitionRefused, match="只有物业助理、住户中心主任、保安或物业经理可以补办出入证"):
+        completion.replace_lost_pass(lost, people["financeclerk"])
+    client = login(people["propassistant"])
+    assert "补办出入证" in client.get(application.get_absolute_url() + "?tab=workers").content.decode()
+    response = client.post(reverse("renovation:worker_replace", args=[application.pk, lost.pk]))
+    assert response.status_code == 302
+    new = application.workers.get(replaces=lost)
+    lost.refresh_from_db()
+    assert (new.name, new.id_number, new.trade, new.pass_status, new.pass_deposit) == (
+        lost.name, lost.id_number, lost.trade, PassStatus.ISSUED, Decimal("50.00"))
+    assert new.pass_number != lost.pass_number and lost.pass_status == PassStatus.LOST
+    assert new.photo_id != lost.photo_id and new.photo.sha256 == lost.photo.sha256
+    # the pass fee and the deposit charged again; the lost pass's deposit stays a claim
+    charges = application.ledger.filter(kind=EntryKind.CHARGE, fee_item__per_worker=True, note__contains=new.pass_number)
+    assert sorted((e.fee_item.code, e.amount) for e in charges) == [("pass_deposit", Decimal("50.00")),
+                                                                    ("worker_pass_fee", Decimal("20.00"))]
+    assert balance(application, Payer.CONTRACTOR).outstanding == Decimal("70.00")
+    assert DepositClaim.objects.get().worker == lost
+    with pytest.raises(TransitionRefused, match=f"出入证 {lost.pass_number} 已补办，新证编号 {new.pass_number}"):
+        completion.replace_lost_pass(lost, people["propassistant"])
+    assert audit.history_for(new)[0]["reason"] == f"补办施工出入证（原证 {lost.pass_number} 遗失）"
+    tab = client.get(application.get_absolute_url() + "?tab=workers").content.decode()
+    assert f"补办（原证 {lost.pass_number} 遗失）" in tab and f"已补办新证 {new.pass_number}" in tab
+    assert "出入证费用未缴清" in tab
+    factories.pay_all(people, application, prefix="BB")
+    text = pdf_text(client.get(reverse("renovation:passes_pdf", args=[application.pk])).content)
+    assert new.pass_number in text and lost.pass_number not in text
 
 
 # --- acceptance and re-inspection ----------------------------------------------------------------------
@@ -299,6 +363,7 @@ def test_registering_a_worker_in_the_browser_keeps_what_was_typed_when_refused_a
     added = application.workers.get()
     tab = client.get(application.get_absolute_url() + "?tab=workers").content.decode()
     assert added.pass_number in tab and "赵师傅" in tab
+    factories.pay_all(people, application, prefix="CR")  # the cards are printed once the pass fees are paid
     text = pdf_text(client.get(reverse("renovation:passes_pdf", args=[application.pk])).content)
     assert "施工出入证" in text and "赵师傅" in text and added.pass_number in text
     # a salesperson cannot reach another team's renovation by changing the URL

@@ -43,13 +43,16 @@ def _back(application, tab: str) -> HttpResponseRedirect:
 
 # --- workers and passes ----------------------------------------------------------------------------------
 def render_workers_tab(request, application: Application) -> str:
-    workers = list(application.workers.select_related("photo", "pass_closed_by", "registered_by"))
+    workers = list(application.workers.select_related("photo", "pass_closed_by", "registered_by", "replaces",
+                                                      "replacement"))
     may_manage = request.user.has_perm("renovation.register_worker")
+    issued = sum(1 for w in workers if w.pass_status == PassStatus.ISSUED)
     return render_to_string("renovation/application_tab_workers.html", {
         "object": application, "workers": workers,
         "may_register": may_manage and completion.may_register_workers(application, request.user),
+        "cards_refusal": completion.pass_cards_refusal(application) if issued else None,
         "may_manage": may_manage, "lost_form": LostPassForm(),
-        "issued": sum(1 for w in workers if w.pass_status == PassStatus.ISSUED),
+        "issued": issued,
         "pass_items": completion.pass_fee_items(application),
     }, request=request)
 
@@ -110,6 +113,21 @@ def worker_lost(request, pk, worker_pk):
     return _back(application, "workers")
 
 
+@require_POST
+@login_required
+def worker_replace(request, pk, worker_pk):
+    application = _visible(request, pk)
+    lost = _worker(application, worker_pk)
+    try:
+        worker = completion.replace_lost_pass(lost, request.user)
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("已为 %(name)s 补办出入证 %(number)s（原证 %(lost)s 遗失），已按收费一览表计收证件工本费和押金。") % {
+            "name": worker.name, "number": worker.pass_number, "lost": lost.pass_number})
+    return _back(application, "workers")
+
+
 class PassCardsPdfView(RecordPdfView):
     """《施工出入证》: a card per worker whose pass is in use, with the photo, several per A4 page."""
 
@@ -120,6 +138,14 @@ class PassCardsPdfView(RecordPdfView):
 
     def get_queryset(self):
         return visible_to(self.request.user, application_list_queryset())
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        refusal = completion.pass_cards_refusal(self.object)
+        if refusal:
+            messages.error(request, refusal)
+            return _back(self.object, "workers")
+        return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -256,6 +282,7 @@ urlpatterns = [
     path("<int:pk>/workers/new/", worker_create, name="worker_create"),
     path("<int:pk>/workers/<int:worker_pk>/return/", worker_return, name="worker_return"),
     path("<int:pk>/workers/<int:worker_pk>/lost/", worker_lost, name="worker_lost"),
+    path("<int:pk>/workers/<int:worker_pk>/replace/", worker_replace, name="worker_replace"),
     path("<int:pk>/passes/", PassCardsPdfView.as_view(), name="passes_pdf"),
     path("<int:pk>/acceptance/new/", inspection_create, name="inspection_create"),
     path("<int:pk>/acceptance/<int:inspection_pk>/notice/", RectificationNoticePdfView.as_view(),
