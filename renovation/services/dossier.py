@@ -18,7 +18,7 @@ def dossier_context(application: Application) -> dict:
                                                     "signature").order_by("recorded_at", "pk"),
         "workers": application.workers.select_related("pass_closed_by").order_by("registered_at", "pk"),
         "site_inspections": application.site_inspections.select_related("inspector").order_by("inspected_at", "pk"),
-        "violations": application.violations.select_related("found_by", "closed_by").prefetch_related("actions__by"),
+        "violations": application.violations.select_related("found_by", "closed_by", "close_signature").prefetch_related("actions__by"),
         "baseline_photos": application.baseline_photos.select_related("taken_by"),
         "acceptance_inspections": application.acceptance_inspections.select_related("recorded_by"),
         "claims": application.claims.select_related("recorded_by"),

@@ -151,6 +151,7 @@ def test_an_open_violation_holds_completion_until_it_is_rectified_and_closed(peo
     assert violation.number in unit_tab.content.decode()
 
 
+@time_machine.travel(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SH), tick=False)  # a Friday: the dossier shows the date
 def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_signature(people, login):
     from qms.attachments import Attachment
     from qms.signatures import Signature
@@ -191,6 +192,9 @@ def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_sig
     assert signature.is_valid_for(violation)
     page = client.get(violation.get_absolute_url()).content.decode()
     assert "验证人 朱主管 已于" in page and f"/attachments/{violation.close_photo_id}/download/" in page
+    text = "".join(pdf_text(client.get(reverse("renovation:dossier_pdf", args=[application.pk])).content).split())
+    violations = text[text.index("五、施工巡查及违章"):text.index("六、竣工验收及复验")]  # cells wrap into each other
+    assert "已整改关闭2026-12-04：已改为14:00后" in violations and "验证人朱主管已签名，附整改后照" in violations
 
 
 def test_the_violation_pages_keep_what_was_typed_and_hide_other_teams_records(people, login):
