@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('qms', '0011_capa_history'),
-        ('renovation', '0003_completion_and_refund'),
+        ('renovation', '0004_refuse_truncate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
