@@ -19,12 +19,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qms import audit
 
 
 class Meaning(models.TextChoices):
-    REVIEW = "review", _("审核")
+    REVIEW = "review", pgettext_lazy("signature meaning", "审核")  # a reviewer's check: "Review", not "Audit"
     APPROVAL = "approval", _("批准")
     CONFIRMATION = "confirmation", _("确认")
     VERIFICATION = "verification", _("验证")

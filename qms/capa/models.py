@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qms import audit
 
@@ -18,7 +19,7 @@ class CapaSource(models.TextChoices):
     COMPLAINT = "complaint", _("客户投诉")
     MANAGEMENT_REVIEW = "management_review", _("管理评审")
     NONCONFORMING = "nonconforming", _("不合格品")
-    AUDIT = "audit", _("审核")
+    AUDIT = "audit", pgettext_lazy("CAPA source", "审核")  # an internal or external audit
     CHANGE = "change", _("变更")
     OTHER = "other", _("其他")
 
