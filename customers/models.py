@@ -95,7 +95,7 @@ class ActiveCustomerManager(models.Manager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-@audit.track()
+@audit.track(internal=("name_key", "name_pinyin", "name_initials"))
 class Customer(models.Model):
     name = models.CharField(_("客户名称"), max_length=50, error_messages={"required": _("请填写客户名")})
     # Search and duplicate keys, kept by customers.services.names on every save.

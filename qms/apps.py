@@ -1,5 +1,13 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+class LoginProtectionConfig(AxesAppConfig):
+    """django-axes (login throttling) under a Chinese name in the admin; its models' and fields' names are in
+    the project's catalogue (qms/django_messages.py)."""
+
+    verbose_name = _("登录保护")
 
 
 class QmsConfig(AppConfig):

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "django_celery_beat",
-    "axes",
+    "qms.apps.LoginProtectionConfig",  # django-axes
     "csp",
     "qms.apps.QmsConfig",
     "customers",

@@ -1,5 +1,7 @@
-"""The English interface says what the Chinese one says: 审核 of a signature is a review, 审核 of a CAPA's
-source an audit."""
+"""Each language says what the other says: 审核 of a signature is a review in English, 审核 of a CAPA's source
+an audit; the admin's login-protection section (django-axes) is in Chinese like the rest of the admin."""
+import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from qms.capa.models import CapaSource
@@ -12,3 +14,15 @@ def test_a_reviewers_signature_is_a_review_and_a_capa_from_an_audit_is_an_audit(
         assert str(CapaSource.AUDIT.label) == "Audit"
     with translation.override("zh-hans"):
         assert str(Meaning.REVIEW.label) == str(CapaSource.AUDIT.label) == "审核"
+
+
+@pytest.mark.django_db
+def test_the_admins_login_protection_section_is_in_chinese(people, login):
+    html = login(people["admin"]).get(reverse("admin:index")).content.decode()
+    assert "登录保护" in html and "登录尝试" in html and "登录日志" in html
+    for english in (">Axes<", "Access attempts", "Access logs", "Access failures"):
+        assert english not in html
+    from axes.models import AccessAttempt
+
+    with translation.override("zh-hans"):
+        assert str(AccessAttempt._meta.get_field("ip_address").verbose_name) == "IP 地址"
