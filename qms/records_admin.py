@@ -63,8 +63,7 @@ class CapaVerificationInline(CapaActionInline):
 
 @admin.register(Capa)
 class CapaAdmin(ReadOnlyRecordAdmin):
-    list_display = ["number", "title", "source", "status", "responsible_department", "responsible", "plan_due_at",
-                    "raised_at"]
+    list_display = ["number", "title", "source", "status", "responsible_department", "responsible", "raised_at"]
     list_filter = ["status", "source", "kind", "responsible_department"]
     search_fields = ["number", "title", "source_reference", "nonconformity"]
     date_hierarchy = "raised_at"

@@ -1,10 +1,10 @@
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qms.filters import YesNoFilter
 from qms.capa.models import Capa, CapaSource, CapaStatus
+from qms.capa.selectors import plan_overdue
 from qms.people import Department
 
 
@@ -25,5 +25,5 @@ class CapaFilter(django_filters.FilterSet):
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status=CapaStatus.RAISED, plan_due_at__lt=timezone.now())
+        overdue = Q(plan_overdue(), status=CapaStatus.RAISED)
         return queryset.filter(overdue) if value else queryset.exclude(overdue)

@@ -54,7 +54,6 @@ class Capa(models.Model):
     raised_at = models.DateTimeField(_("提出时间"), default=timezone.now)
     cause_analysis = models.TextField(_("原因分析"), blank=True)
     plan = models.TextField(_("措施计划"), blank=True)
-    plan_due_at = models.DateTimeField(_("计划提交期限"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      verbose_name=_("计划提交人"), related_name="submitted_capas")
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)

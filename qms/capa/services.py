@@ -70,6 +70,19 @@ VERIFICATION_DEADLINE = DeadlineRule("verification", _("验证纠正措施有效
                                      responsible=_quality_lead)
 
 
+# What the due time of each step's open deadline row is called on the CAPA pages and the PDF.
+DUE_LABELS = {
+    PLAN_DEADLINE.kind: _("计划提交期限"),
+    APPROVAL_DEADLINE.kind: _("计划批准期限"),
+    IMPLEMENTATION_DEADLINE.kind: _("措施实施期限"),
+    VERIFICATION_DEADLINE.kind: _("有效性验证期限"),
+}
+
+
+def due_label(kind: str | None) -> str:
+    return str(DUE_LABELS.get(kind, _("当前期限")))
+
+
 def is_responsible(capa, user) -> bool:
     """The responsible person, or the manager of the responsible department."""
     return user.pk == capa.responsible_id or (
@@ -107,14 +120,12 @@ def _verified_not_effective(capa, user, transition):
     CapaVerification.objects.create(capa=capa, round=capa.round, result=CapaVerification.Result.NOT_EFFECTIVE,
                                     comment=transition.reason, verified_by=user)
     capa.round += 1
-    capa.plan_due_at = _working_days_from(timezone.now(), PLAN_WORKING_DAYS)
-    Capa.objects.filter(pk=capa.pk).update(round=capa.round, plan_due_at=capa.plan_due_at, submitted_by=None)
+    Capa.objects.filter(pk=capa.pk).update(round=capa.round, submitted_by=None)
     capa.submitted_by = None
 
 
 def _reopen_plan(capa, user, transition):
-    capa.plan_due_at = _working_days_from(timezone.now(), PLAN_WORKING_DAYS)
-    Capa.objects.filter(pk=capa.pk).update(plan_due_at=capa.plan_due_at, submitted_by=None)
+    Capa.objects.filter(pk=capa.pk).update(submitted_by=None)
     capa.submitted_by = None
 
 
@@ -169,7 +180,6 @@ def raise_capa(*, source: str, title: str, nonconformity: str, responsible: User
             number=next_number("capa", prefix_default="CAPA"), kind=kind, source=source, title=title,
             nonconformity=nonconformity, responsible=responsible, responsible_department=department,
             raised_by=raised_by, raised_at=now, source_reference=source_reference,
-            plan_due_at=_working_days_from(now, PLAN_WORKING_DAYS),
         )
         if source_record is not None:
             capa.source_type = ContentType.objects.get_for_model(source_record, for_concrete_model=False)
@@ -177,7 +187,7 @@ def raise_capa(*, source: str, title: str, nonconformity: str, responsible: User
             capa.source_reference = capa.source_reference or str(source_record)
         capa.save()
         deadlines.open_deadline(capa, PLAN_DEADLINE.kind, PLAN_DEADLINE.title.format(record=capa), responsible,
-                                capa.plan_due_at)
+                                PLAN_DEADLINE.due(capa, now))
     return capa
 
 

@@ -11,12 +11,13 @@ class CapaTable(tables.Table):
     status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
     responsible_department = tables.Column(verbose_name=_("责任部门"))
     responsible = tables.Column(verbose_name=_("责任人"))
-    plan_due_at = tables.DateTimeColumn(verbose_name=_("计划期限"), format="Y-m-d H:i")
+    # from the open deadline row of the current step (capa_list_queryset), the same time the detail page shows
+    current_due_at = tables.DateTimeColumn(verbose_name=_("当前期限"), format="Y-m-d H:i")
     raised_at = tables.DateTimeColumn(verbose_name=_("提出时间"), format="Y-m-d")
 
     class Meta:
         model = Capa
-        fields = ["number", "title", "source", "status", "responsible_department", "responsible", "plan_due_at",
+        fields = ["number", "title", "source", "status", "responsible_department", "responsible", "current_due_at",
                   "raised_at"]
         order_by = ("-raised_at",)
 

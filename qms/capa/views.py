@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -40,6 +41,13 @@ class CapaListView(RecordListView):
         return capa_list_queryset()
 
 
+def _due_context(capa) -> dict:
+    """The due time shown on the page and the PDF: the open deadline row's (annotated by capa_list_queryset)."""
+    due_at = getattr(capa, "current_due_at", None)
+    return {"due_label": services.due_label(getattr(capa, "current_due_kind", None)), "due_at": due_at,
+            "due_overdue": due_at is not None and due_at < timezone.now()}
+
+
 class CapaDetailView(RecordDetailView):
     model = Capa
     permission_required = "qms.view_capa"
@@ -67,6 +75,7 @@ class CapaDetailView(RecordDetailView):
             "action_form": CapaActionForm() if can_plan else None,
             "result_form": ActionResultForm(),
             "can_complete": capa.status == CapaStatus.APPROVED,
+            **_due_context(capa),
         })
         return context
 
@@ -156,4 +165,5 @@ class CapaPdfView(RecordPdfView):
         context = super().get_context_data(**kwargs)
         context["actions"] = self.object.actions.select_related("owner").order_by("round", "due_date", "pk")
         context["verifications"] = self.object.verifications.select_related("verified_by")
+        context.update(_due_context(self.object))
         return context

@@ -25,7 +25,7 @@ def test_plan_is_due_two_working_days_after_raising_across_national_day(people):
     with time_machine.travel(dt.datetime(2026, 9, 30, 10, 0, tzinfo=SH), tick=False):
         capa = raised_capa(people)
     # 10-01..10-07 are the National Day holiday: the two working days are 10-08 and 10-09.
-    assert capa.plan_due_at == dt.datetime(2026, 10, 9, 10, 0, tzinfo=SH)
+    assert Deadline.objects.get(object_id=capa.pk, kind="plan").due_at == dt.datetime(2026, 10, 9, 10, 0, tzinfo=SH)
     assert open_deadlines(capa) == [("plan", "production")]
 
 
