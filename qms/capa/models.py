@@ -91,6 +91,27 @@ class Capa(models.Model):
 
 
 @audit.track()
+class CapaRound(models.Model):
+    """A finished round's cause analysis and plan, as they were when the round ended (found not effective): the
+    next round is planned afresh on the CAPA, and the signatures of this round stay bound to this content."""
+
+    capa = models.ForeignKey(Capa, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("纠正和预防措施"))
+    number = models.PositiveSmallIntegerField(_("轮次"))
+    cause_analysis = models.TextField(_("原因分析"), blank=True)
+    plan = models.TextField(_("措施计划"), blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("以往轮次")
+        verbose_name_plural = _("以往轮次")
+        ordering = ["capa", "number"]
+        constraints = [models.UniqueConstraint(fields=["capa", "number"], name="capa_round_once")]
+
+    def __str__(self):
+        return f"{self.capa.number} #{self.number}"
+
+
+@audit.track()
 class CapaAction(models.Model):
     capa = models.ForeignKey(Capa, on_delete=models.PROTECT, related_name="actions", verbose_name=_("纠正和预防措施"))
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)

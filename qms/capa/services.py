@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import audit, deadlines, workflow
-from qms.capa.models import Capa, CapaAction, CapaSource, CapaStatus, CapaVerification
+from qms import audit, deadlines, signatures, workflow
+from qms.capa.models import Capa, CapaAction, CapaRound, CapaSource, CapaStatus, CapaVerification
 from qms.deadlines import DeadlineRule
 from qms.people import Role, User
 from qms.signatures import Meaning
@@ -119,9 +119,26 @@ def _verified_effective(capa, user, transition):
 def _verified_not_effective(capa, user, transition):
     CapaVerification.objects.create(capa=capa, round=capa.round, result=CapaVerification.Result.NOT_EFFECTIVE,
                                     comment=transition.reason, verified_by=user)
+    # The round's plan is kept as it was signed (its approval and this verification stay bound to it); the
+    # next round's cause analysis and plan are written afresh.
+    stored = Capa.objects.values("cause_analysis", "plan").get(pk=capa.pk)
+    CapaRound.objects.create(capa=capa, number=capa.round, **stored)
     capa.round += 1
-    Capa.objects.filter(pk=capa.pk).update(round=capa.round, submitted_by=None)
-    capa.submitted_by = None
+    Capa.objects.filter(pk=capa.pk).update(round=capa.round, submitted_by=None, cause_analysis="", plan="")
+    capa.submitted_by, capa.cause_analysis, capa.plan = None, "", ""
+
+
+def _round_content(capa, number):
+    """The signed content of an earlier round: the CAPA's controlled fields with that round's plan."""
+    kept = CapaRound.objects.filter(capa_id=capa.pk, number=number).values("cause_analysis", "plan").first()
+    if kept is None:
+        return None
+    content = {name: getattr(capa, name) for name in Capa.SIGNED_FIELDS}
+    content.update(kept, round=number)
+    return content
+
+
+signatures.register_rounds(Capa, current=lambda capa: capa.round, content=_round_content)
 
 
 def _reopen_plan(capa, user, transition):

@@ -75,6 +75,7 @@ class CapaDetailView(RecordDetailView):
             "action_form": CapaActionForm() if can_plan else None,
             "result_form": ActionResultForm(),
             "can_complete": capa.status == CapaStatus.APPROVED,
+            "past_rounds": capa.rounds.order_by("number"),
             **_due_context(capa),
         })
         return context
@@ -165,5 +166,6 @@ class CapaPdfView(RecordPdfView):
         context = super().get_context_data(**kwargs)
         context["actions"] = self.object.actions.select_related("owner").order_by("round", "due_date", "pk")
         context["verifications"] = self.object.verifications.select_related("verified_by")
+        context["past_rounds"] = self.object.rounds.order_by("number")
         context.update(_due_context(self.object))
         return context

@@ -9,9 +9,12 @@ from qms.pdf import PortalFetcher, PrintForm, render_html_to_pdf, render_pdf
 from qms.tests.capa_helpers import approved_capa, raised_capa
 
 
-def pdf_text(data: bytes) -> str:
-    """The text a reader sees, as pdftotext extracts it (poppler), with layout kept."""
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+def pdf_text(data: bytes, *, layout: bool = True) -> str:
+    """The text a reader sees, as pdftotext extracts it (poppler), with layout kept; ``layout=False``: in reading
+    order, so that a table cell whose text wraps over lines comes out in one piece rather than interleaved with
+    its neighbours."""
+    args = ["pdftotext", "-layout", "-", "-"] if layout else ["pdftotext", "-", "-"]
+    result = subprocess.run(args, input=data, capture_output=True, check=True)
     return result.stdout.decode("utf-8")
 
 
