@@ -6,7 +6,7 @@ signatures), so the admin shows them read-only and never offers delete: voiding 
 from django.contrib import admin
 
 from qms.attachments import Attachment
-from qms.capa.models import Capa, CapaAction, CapaVerification
+from qms.capa.models import Capa, CapaAction, CapaRound, CapaVerification
 from qms.deadlines import Deadline, DeadlineNotice
 from qms.signatures import Signature
 from qms.workflow import Transition
@@ -55,6 +55,12 @@ class CapaActionInline(admin.TabularInline):
         return False
 
 
+class CapaRoundInline(CapaActionInline):
+    model = CapaRound
+    fields = ["number", "cause_analysis", "plan", "ended_at"]
+    readonly_fields = fields
+
+
 class CapaVerificationInline(CapaActionInline):
     model = CapaVerification
     fields = ["round", "result", "comment", "verified_by", "verified_at"]
@@ -68,7 +74,7 @@ class CapaAdmin(ReadOnlyRecordAdmin):
     search_fields = ["number", "title", "source_reference", "nonconformity"]
     date_hierarchy = "raised_at"
     list_select_related = ["responsible", "responsible_department"]
-    inlines = [CapaActionInline, CapaVerificationInline]
+    inlines = [CapaRoundInline, CapaActionInline, CapaVerificationInline]
 
 
 @admin.register(Transition)
@@ -82,7 +88,7 @@ class TransitionAdmin(ReadOnlyRecordAdmin):
 
 @admin.register(Signature)
 class SignatureAdmin(ReadOnlyRecordAdmin):
-    list_display = ["signed_at", "signer_name", "meaning", "step", "content_type", "object_id", "content_hash"]
+    list_display = ["signed_at", "signer_name", "meaning", "step", "round", "content_type", "object_id", "content_hash"]
     list_filter = ["meaning", "content_type"]
     search_fields = ["signer_name", "comment", "step"]
     date_hierarchy = "signed_at"
