@@ -15,7 +15,7 @@ app's ``after`` hook. Views never set ``status`` themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pgtrigger
 from django.conf import settings
@@ -48,6 +48,9 @@ class Move:
     closes: tuple[str, ...] = ()  # deadline kinds closed ("*": all the record's open deadlines)
     after: Callable | None = None  # (record, user, transition) -> None, inside the same transaction
     style: str = "primary"
+    # the button is shown disabled with the guard's reason while only the guard refuses (the next step of the
+    # person who may make it, e.g. "请先添加至少一项措施"), instead of being left out without a word
+    show_blocked: bool = False
 
 
 @dataclass
@@ -157,6 +160,25 @@ def available_moves(record, user) -> list[dict]:
         if refusal(record, target, user, move) is None:
             result.append({"to": target, "move": move, "label": move.label, "from": current,
                            "meaning_label": signatures.Meaning(move.signature).label if move.signature else ""})
+    return result
+
+
+def blocked_moves(record, user) -> list[dict]:
+    """The moves declared ``show_blocked`` that ``user`` may make but whose guard refuses now, each with its
+    ``reason``: the detail page shows them disabled with the reason."""
+    wf = workflow_for(record)
+    if wf is None:
+        return []
+    current = getattr(record, wf.status_field)
+    result = []
+    for target, move in wf.pipeline.get(current, {}).items():
+        if not (move.show_blocked and move.guard):
+            continue
+        if refusal(record, target, user, replace(move, guard=None)) is not None:
+            continue
+        reason = move.guard(record)
+        if reason:
+            result.append({"to": target, "move": move, "label": move.label, "reason": reason})
     return result
 
 

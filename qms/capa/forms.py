@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qms.capa.models import Capa, CapaAction
+from qms.capa.services import action_due_refusal
 from qms.people import Department, User
 from qms.widgets import DateInput
 
@@ -69,6 +70,12 @@ class CapaActionForm(forms.ModelForm):
         self.fields["owner"].queryset = _staff()
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_due_date(self):
+        due_date = self.cleaned_data["due_date"]
+        if refused := action_due_refusal(due_date):
+            raise forms.ValidationError(refused)
+        return due_date
 
 
 class ActionResultForm(forms.Form):

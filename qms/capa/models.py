@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -88,6 +89,13 @@ class Capa(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (CapaStatus.CLOSED, CapaStatus.VOIDED)
+
+    @property
+    def attachments_locked(self) -> str | None:
+        """qms.attachments' per-record hook: why no file may be added now (a closed or voided CAPA is final)."""
+        if self.is_open:
+            return None
+        return gettext("该记录状态为“%(status)s”，不能再上传附件。") % {"status": self.get_status_display()}
 
 
 @audit.track()

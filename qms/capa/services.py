@@ -95,7 +95,7 @@ def _plan_complete(capa) -> str | None:
     if not capa.plan.strip():
         return gettext("请先填写措施计划。")
     if not capa.actions.filter(round=capa.round).exists():
-        return gettext("请至少添加一项带完成期限的措施。")
+        return gettext("请先添加至少一项措施。")
     return None
 
 
@@ -151,7 +151,8 @@ VOID = Move(_("作废"), roles=(Role.MR,), reason=True, closes=("*",), style="ou
 PIPELINE = {
     CapaStatus.RAISED: {
         CapaStatus.PLAN_SUBMITTED: Move(_("提交计划"), actor=is_responsible, guard=_plan_complete,
-                                        closes=("plan",), opens=(APPROVAL_DEADLINE,), after=_record_submitter),
+                                        closes=("plan",), opens=(APPROVAL_DEADLINE,), after=_record_submitter,
+                                        show_blocked=True),
         CapaStatus.VOIDED: VOID,
     },
     CapaStatus.PLAN_SUBMITTED: {
@@ -164,7 +165,7 @@ PIPELINE = {
     },
     CapaStatus.APPROVED: {
         CapaStatus.IMPLEMENTED: Move(_("实施完成"), actor=is_responsible, guard=_actions_done,
-                                     closes=("implementation",), opens=(VERIFICATION_DEADLINE,)),
+                                     closes=("implementation",), opens=(VERIFICATION_DEADLINE,), show_blocked=True),
         CapaStatus.VOIDED: VOID,
     },
     CapaStatus.IMPLEMENTED: {
@@ -220,7 +221,16 @@ def edit_plan(capa: Capa, user: User, *, cause_analysis: str, plan: str) -> Capa
     return capa
 
 
+def action_due_refusal(due_date: dt.date) -> str | None:
+    """An action is planned from today on: a due date already past would be overdue the day it is approved."""
+    if due_date < timezone.localdate():
+        return gettext("完成期限不能早于今天（%(today)s）。") % {"today": timezone.localdate().isoformat()}
+    return None
+
+
 def add_action(capa: Capa, user: User, *, description: str, owner: User, due_date: dt.date) -> CapaAction:
+    if refused := action_due_refusal(due_date):
+        raise TransitionRefused(refused)
     if capa.status != CapaStatus.RAISED:
         raise TransitionRefused(gettext("只有“待制定计划”状态下可以增加措施。"))
     if not (user.is_superuser or is_responsible(capa, user)):

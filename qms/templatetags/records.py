@@ -18,7 +18,8 @@ def record_moves(context, record):
         move["url"] = reverse("qms:move", args=[content_type.pk, record.pk, move["to"]])
         move["form"] = MoveForm(move=move["move"], initial={"expected_from": move["from"]})
         moves.append(move)
-    return {"moves": moves, "record": record, "csrf_token": context.get("csrf_token"), "request": context["request"]}
+    return {"moves": moves, "blocked": workflow.blocked_moves(record, user), "record": record,
+            "csrf_token": context.get("csrf_token"), "request": context["request"]}
 
 
 @register.inclusion_tag("qms/includes/signatures.html")

@@ -86,8 +86,11 @@ def test_not_effective_starts_a_new_round(people):
     capa.refresh_from_db()
     assert (capa.status, capa.round, capa.submitted_by) == (CapaStatus.RAISED, 2, None)
     assert open_deadlines(capa) == [("plan", "production")]
-    # Round 2 needs its own actions before it can be submitted.
-    with pytest.raises(TransitionRefused, match="请至少添加一项"):
+    # Round 2 is planned afresh (round 1's plan is kept with round 1): its own cause analysis, plan and actions.
+    with pytest.raises(TransitionRefused, match="请先填写原因分析"):
+        perform(capa, CapaStatus.PLAN_SUBMITTED, people["production"])
+    services.edit_plan(capa, people["production"], cause_analysis="保养周期过长", plan="保养周期改为每周")
+    with pytest.raises(TransitionRefused, match="请先添加至少一项措施"):
         perform(capa, CapaStatus.PLAN_SUBMITTED, people["production"])
 
 

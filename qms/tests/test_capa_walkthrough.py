@@ -5,9 +5,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from qms import deadlines
+from qms.attachments import Attachment, AttachmentRefused, attach
 from qms.capa import services
 from qms.capa.models import CapaRound, CapaStatus
 from qms.deadlines import Deadline
@@ -16,10 +19,11 @@ from qms.pdf import PrintForm, render_pdf
 from qms.signatures import Signature, signatures_for, state_of
 from qms.tests.capa_helpers import approved_capa, raised_capa
 from qms.tests.test_pdf import pdf_text
-from qms.workflow import perform
+from qms.workflow import TransitionRefused, perform
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 # --- one source of truth for a due time ----------------------------------------------------------------------
@@ -111,3 +115,67 @@ def test_a_signature_made_before_rounds_were_recorded_belongs_to_the_round_it_ma
                                       signer_name="李代表", meaning="approval", content_hash=approval.content_hash)
     assert legacy.round is None
     assert state_of(legacy, capa) == {"valid": True, "round": 1, "superseded_by": 2}
+
+
+# --- planning: say why 提交计划 is not there yet; no action due in the past -------------------------------------
+def test_submit_plan_is_shown_disabled_with_the_reason_until_an_action_is_added(people, login):
+    capa = raised_capa(people)
+    services.edit_plan(capa, people["production"], cause_analysis="模具磨损未按期保养", plan="修模并增加首件检验")
+    client = login(people["production"])
+    page = client.get(capa.get_absolute_url()).content.decode()
+    assert 'data-move-blocked="plan_submitted"' in page and "请先添加至少一项措施" in page
+    assert 'data-move="plan_submitted"' not in page
+    # Quality may not submit this plan at all: no button, no hint.
+    other = login(people["quality"]).get(capa.get_absolute_url()).content.decode()
+    assert "plan_submitted" not in other
+    services.add_action(capa, people["production"], description="修复模具", owner=people["production"],
+                        due_date=dt.date(2030, 1, 15))
+    page = login(people["production"]).get(capa.get_absolute_url()).content.decode()
+    assert 'data-move="plan_submitted"' in page and "请先添加至少一项措施" not in page
+
+
+def test_an_action_due_before_today_is_refused_and_the_form_keeps_the_input(people, login):
+    with time_machine.travel(dt.datetime(2026, 12, 4, 9, 0, tzinfo=SH), tick=False):
+        capa = raised_capa(people)
+        response = login(people["production"]).post(reverse("qms:capa_action_add", args=[capa.pk]), {
+            "description": "更换模具镶件", "owner": people["production"].pk, "due_date": "2020-01-01"})
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "完成期限不能早于今天（2026-12-04）。" in page
+        assert "更换模具镶件" in page and 'value="2020-01-01"' in page
+        assert not capa.actions.exists()
+        with pytest.raises(TransitionRefused, match="完成期限不能早于今天"):
+            services.add_action(capa, people["production"], description="更换模具镶件", owner=people["production"],
+                                due_date=dt.date(2026, 12, 3))
+        # Today itself is accepted.
+        services.add_action(capa, people["production"], description="更换模具镶件", owner=people["production"],
+                            due_date=dt.date(2026, 12, 4))
+    assert capa.actions.count() == 1
+
+
+# --- a closed CAPA takes no more files ------------------------------------------------------------------------
+def closed_capa(people):
+    capa = approved_capa(people)
+    services.complete_action(capa.actions.get(), people["production"], result="模具已修复")
+    perform(capa, CapaStatus.IMPLEMENTED, people["production"])
+    perform(capa, CapaStatus.CLOSED, people["quality"], password=DEMO_PASSWORD, reason="连续三批无毛刺")
+    capa.refresh_from_db()
+    return capa
+
+
+def test_no_file_can_be_attached_to_a_closed_capa_and_the_upload_form_is_hidden(people, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    capa = closed_capa(people)
+    with pytest.raises(AttachmentRefused, match="该记录状态为“已关闭”，不能再上传附件。"):
+        attach(capa, SimpleUploadedFile("复查记录.pdf", PDF), by=people["quality"])
+    client = login(people["quality"])
+    content_type = ContentType.objects.get_for_model(capa)
+    response = client.post(reverse("qms:attachment_upload", args=[content_type.pk, capa.pk]),
+                           {"file": SimpleUploadedFile("复查记录.pdf", PDF)}, follow=True)
+    page = response.content.decode()
+    assert "不能再上传附件" in page
+    assert not Attachment.objects.filter(object_id=capa.pk, content_type=content_type).exists()
+    assert 'id="attachment-form"' not in page
+    # An open CAPA still takes files.
+    open_capa = raised_capa(people)
+    assert 'id="attachment-form"' in client.get(open_capa.get_absolute_url() + "?tab=attachments").content.decode()
