@@ -83,7 +83,10 @@ class DocumentControlModuleMixin:
     """文管中心 maintains these models (rules permissions in their modules); list them on its admin index."""
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) or request.user.has_role(Role.DOCUMENT_CONTROL)
+        # The admin login page builds the app list for the anonymous visitor too, who has no roles.
+        user = request.user
+        return super().has_module_permission(request) or (
+            user.is_authenticated and user.has_role(Role.DOCUMENT_CONTROL))
 
 
 WEEKDAYS = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
