@@ -245,3 +245,6 @@ QMS_IMPORT_ASYNC_ROWS = int(env("QMS_IMPORT_ASYNC_ROWS", "2000"))
 QMS_IMPORT_MAX_BYTES = int(env("QMS_IMPORT_MAX_MB", "10")) * 1024 * 1024
 QMS_IMPORT_MAX_UNCOMPRESSED_BYTES = int(env("QMS_IMPORT_MAX_UNCOMPRESSED_MB", "200")) * 1024 * 1024
 QMS_IMPORT_MAX_ZIP_ENTRIES = int(env("QMS_IMPORT_MAX_ZIP_ENTRIES", "500"))
+# A running batch nobody has worked on for this long (its task was lost, its worker died) is sent again by the
+# beat tick (every 5 minutes); a worker reports about fifty times per file, so a live one is never this silent.
+QMS_IMPORT_STALE_MINUTES = int(env("QMS_IMPORT_STALE_MINUTES", "5"))

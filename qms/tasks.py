@@ -16,11 +16,14 @@ def deliver_pending_emails() -> int:
 
 @shared_task(acks_late=True, max_retries=2, autoretry_for=(OSError,), retry_backoff=True)
 def deadline_tick() -> int:
-    """The beat tick: reminders, overdue notices and escalations that have come due, then pending e-mails."""
+    """The beat tick: reminders, overdue notices and escalations that have come due, pending e-mails, and the
+    import batches whose task was lost (e.g. sent while the broker was down)."""
     from qms import deadlines
+    from qms.excel import imports
 
     sent = deadlines.tick()
     notifications.deliver_pending_emails()
+    imports.resend_stalled_batches()
     return sent
 
 

@@ -40,6 +40,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
@@ -403,8 +404,9 @@ class _Progress:
     def tick(self, done: int) -> None:
         if done % self.step:
             return
+        now = timezone.now()  # also the sign of life that keeps the beat tick from handing the batch over again
         if not connection.in_atomic_block:
-            ImportBatch.objects.filter(pk=self.batch_id).update(progress_done=done)
+            ImportBatch.objects.filter(pk=self.batch_id).update(progress_done=done, worked_at=now)
             return
         try:
             if self.side is None:
@@ -413,8 +415,8 @@ class _Progress:
                     cursor.execute("SET lock_timeout = '1s'")
             with self.side.cursor() as cursor:
                 cursor.execute(
-                    f'UPDATE "{ImportBatch._meta.db_table}" SET "progress_done" = %s WHERE "id" = %s',
-                    [done, self.batch_id],
+                    f'UPDATE "{ImportBatch._meta.db_table}" SET "progress_done" = %s, "worked_at" = %s WHERE "id" = %s',
+                    [done, now, self.batch_id],
                 )
         except DatabaseError:
             logger.warning("Could not report the progress of import batch %s", self.batch_id, exc_info=True)
@@ -456,14 +458,14 @@ def start_import(definition: ImportDefinition, uploaded_file, user) -> ImportBat
         raise ImportFileError(_("文件中没有数据行。"))
     name = os.path.basename(uploaded_file.name or "")[:255] or "import.xlsx"
     batch = ImportBatch(definition_key=definition.key, file_name=name, created_by=user, total_rows=total,
-                        status=Status.VALIDATING)
+                        status=Status.VALIDATING, queued_at=timezone.now())
     uploaded_file.seek(0)
     batch.file.save(f"{definition.key}.xlsx", uploaded_file, save=False)  # never the user's file name on disk
     batch.save()
     if total > settings.QMS_IMPORT_ASYNC_ROWS:
         _send(batch)
     else:
-        validate_batch(batch)
+        run_batch(batch.pk)
         batch.refresh_from_db()
     return batch
 
@@ -474,16 +476,60 @@ def _send(batch: ImportBatch) -> None:
     taskqueue.send_after_commit(run_import, batch.pk)
 
 
+# pg_try_advisory_lock(class, batch id) held by whoever runs a batch's step: a task delivered twice (a re-send
+# by the beat tick while the first is still queued or running) finds it taken and does nothing. A session lock
+# (not a transaction's): the validation runs outside any transaction; a worker that dies releases it with its
+# connection.
+_RUN_LOCK = 0x494D  # "IM"
+
+
 def run_batch(batch_id: int) -> str:
-    """The background step of a batch, by its status (idempotent: a redelivered task finds nothing to do)."""
-    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
-    if batch is None:
-        return "missing"
-    if batch.status == Status.VALIDATING:
-        validate_batch(batch)
-    elif batch.status == Status.IMPORTING:
-        commit_batch(batch)
-    return ImportBatch.objects.values_list("status", flat=True).get(pk=batch_id)
+    """The step of a batch its status asks for (the task's body; the request's for a small file). Idempotent:
+    a redelivered or re-sent task finds nothing to do, or the batch busy with another worker ("busy")."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_RUN_LOCK, batch_id])
+        if not cursor.fetchone()[0]:
+            return "busy"
+    try:
+        batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
+        if batch is None:
+            return "missing"
+        if batch.status in (Status.VALIDATING, Status.IMPORTING):
+            ImportBatch.objects.filter(pk=batch_id, status=batch.status).update(worked_at=timezone.now())
+        if batch.status == Status.VALIDATING:
+            validate_batch(batch)
+        elif batch.status == Status.IMPORTING:
+            commit_batch(batch)
+        return ImportBatch.objects.values_list("status", flat=True).get(pk=batch_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK, batch_id])
+
+
+def resend_stalled_batches(now: dt.datetime | None = None) -> int:
+    """Hand over again the batches whose step nobody has worked on for ``QMS_IMPORT_STALE_MINUTES``: never
+    started (the task was lost, e.g. the broker was down at the upload), or started and silent since (the worker
+    died). Called by the beat tick; returns how many were sent.
+
+    Each re-send is one guarded update of ``queued_at``, so two ticks at once send a batch once; a worker still
+    on it holds the batch's run lock, and the re-sent task then does nothing.
+    """
+    from qms.tasks import run_import
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(minutes=settings.QMS_IMPORT_STALE_MINUTES)
+    last_seen = Coalesce("worked_at", "queued_at", "created_at")
+    stalled = (ImportBatch.objects.filter(status__in=[Status.VALIDATING, Status.IMPORTING])
+               .annotate(last_seen=last_seen).filter(last_seen__lt=stale))
+    sent = 0
+    for pk, status, queued_at, worked_at in stalled.values_list("pk", "status", "queued_at", "worked_at"):
+        claimed = ImportBatch.objects.filter(pk=pk, status=status, queued_at=queued_at, worked_at=worked_at).update(
+            queued_at=now)
+        if claimed:
+            logger.warning("Import batch %s (%s) has not progressed since %s; sending it again", pk, status,
+                           worked_at or queued_at)
+            sent += taskqueue.send_now(run_import, pk)
+    return sent
 
 
 def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user, run: ImportRun | None = None):
@@ -541,13 +587,13 @@ def request_commit(batch: ImportBatch, user, good_rows_only: bool) -> ImportBatc
         raise ImportRefused(_("有 %(count)d 行有错误：请修改后重新上传，或勾选“只导入无误的行”。") % {
             "count": batch.error_rows})
     if not _move(batch, Status.PREVIEW, Status.IMPORTING, good_rows_only=good_rows_only, progress_done=0,
-                 message=""):
+                 message="", queued_at=timezone.now(), worked_at=None):
         raise ImportRefused(_("此批次已在处理中。"))
     batch.refresh_from_db()
     if batch.total_rows > settings.QMS_IMPORT_ASYNC_ROWS:
         _send(batch)
     else:
-        commit_batch(batch)
+        run_batch(batch.pk)
         batch.refresh_from_db()
     return batch
 

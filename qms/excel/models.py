@@ -27,6 +27,11 @@ class ImportBatch(models.Model):
     error_rows = models.PositiveIntegerField(_("错误行数"), default=0)
     created_count = models.PositiveIntegerField(_("已创建记录数"), default=0)
     progress_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    # The current step (validation or commit) of a running batch: when it was handed over (to the task queue,
+    # or run in the request), and the last sign of life from whoever runs it (None: not started yet). The beat
+    # tick hands a batch over again when both are old (qms.excel.imports.resend_stalled_batches).
+    queued_at = models.DateTimeField(_("提交处理时间"), null=True, blank=True)
+    worked_at = models.DateTimeField(_("最近处理时间"), null=True, blank=True)
     # [{"row": 5, "column": "部门", "message": "…"}], in row order
     errors = models.JSONField(_("错误报告"), default=list, blank=True)
     # [[pk, fingerprint], …] of every record the import created: revert checks and deletes only these
@@ -45,6 +50,9 @@ class ImportBatch(models.Model):
         indexes = [
             models.Index(fields=["created_by", "-created_at"], name="importbatch_user_recent"),
             models.Index(fields=["definition_key", "status"], name="importbatch_key_status"),
+            # the beat tick's look for stalled batches
+            models.Index(fields=["id"], name="importbatch_running",
+                         condition=models.Q(status__in=["validating", "importing"])),
         ]
 
     def __str__(self):
@@ -56,6 +64,11 @@ class ImportBatch(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.VALIDATING, self.Status.IMPORTING)
+
+    @property
+    def is_waiting(self) -> bool:
+        """Running, but nobody has started on the current step yet (e.g. the task queue was unavailable)."""
+        return self.is_running and self.worked_at is None
 
     @property
     def progress_percent(self) -> int:

@@ -99,6 +99,7 @@ def batch_progress(request, pk):
     batch = _batch(request, pk)
     return JsonResponse({
         "status": batch.status, "status_label": batch.get_status_display(), "running": batch.is_running,
+        "started": not batch.is_waiting,
         "done": batch.progress_done, "total": batch.total_rows, "percent": batch.progress_percent,
     })
 

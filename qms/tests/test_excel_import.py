@@ -6,10 +6,11 @@ from unittest import mock
 
 import openpyxl
 import pytest
+import time_machine
 from django import forms
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -477,6 +478,91 @@ def test_a_stored_file_that_cannot_be_read_fails_the_batch_with_its_reason(peopl
     assert batch.message.startswith("这不是 Excel 工作簿")
     page = hr.get(batch.get_absolute_url()).content.decode()
     assert "失败" in page and "这不是 Excel 工作簿" in page and 'id="commit-form"' not in page
+
+
+UPLOADED_AT = dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _broker_down():
+    """Sending the task fails as it does when Redis does not answer."""
+    from kombu.exceptions import OperationalError
+
+    return mock.patch.object(tasks.run_import, "apply_async", side_effect=OperationalError(
+        "Error 111 connecting to 127.0.0.1:6379. Connection refused."))
+
+
+def _broker_and_worker_up():
+    """The task is delivered and a worker runs it (in-process)."""
+    return mock.patch.object(tasks.run_import, "apply_async",
+                             side_effect=lambda args=None, kwargs=None, **options: tasks.run_import.apply(args, kwargs))
+
+
+def test_a_large_import_sent_while_the_broker_was_down_is_sent_again_by_the_tick_and_finishes(
+        people, hr, settings, django_capture_on_commit_callbacks):
+    settings.QMS_IMPORT_ASYNC_ROWS = 2
+    settings.QMS_IMPORT_STALE_MINUTES = 5
+    minutes = lambda n: UPLOADED_AT + dt.timedelta(minutes=n)  # noqa: E731
+    with time_machine.travel(UPLOADED_AT, tick=False):
+        with _broker_down() as send, django_capture_on_commit_callbacks(execute=True):
+            assert upload(hr, xlsx(GOOD_ROWS)).status_code == 302  # the upload itself succeeds
+        assert send.call_count == 1
+        batch = latest_batch()
+        assert batch.status == "validating" and batch.progress_done == 0
+        page = hr.get(batch.get_absolute_url()).content.decode()
+        assert 'id="import-not-started"' in page and "尚未开始处理" in page and "自动重新提交" in page
+        assert hr.get(reverse("qms:import_progress", args=[batch.pk])).json()["started"] is False
+
+    # Too early to call it lost: the tick leaves it alone.
+    with time_machine.travel(minutes(4), tick=False), _broker_down() as send:
+        tasks.deadline_tick.apply().get()
+    assert send.call_count == 0
+    # Broker still down: the tick tries once; a second tick at the same moment does not send it again.
+    with time_machine.travel(minutes(6), tick=False), _broker_down() as send:
+        tasks.deadline_tick.apply().get()
+        tasks.deadline_tick.apply().get()
+    assert send.call_count == 1
+    assert latest_batch().status == "validating"
+    # Broker back: the next tick after the wait hands it to the worker, which validates it.
+    with time_machine.travel(minutes(12), tick=False), _broker_and_worker_up() as send:
+        tasks.deadline_tick.apply().get()
+    assert send.call_count == 1
+    batch.refresh_from_db()
+    assert batch.status == "preview" and batch.valid_rows == 3 and batch.progress_done == 3
+    page = hr.get(batch.get_absolute_url()).content.decode()
+    assert "尚未开始处理" not in page and 'id="commit-form"' in page
+
+    # The same for the commit: requested while the broker is down, finished by the tick.
+    with time_machine.travel(minutes(20), tick=False):
+        with _broker_down(), django_capture_on_commit_callbacks(execute=True):
+            hr.post(reverse("qms:import_commit", args=[batch.pk]))
+        batch.refresh_from_db()
+        assert batch.status == "importing"
+        page = hr.get(batch.get_absolute_url()).content.decode()
+        assert "正在导入" in page and "尚未开始处理" in page
+    with time_machine.travel(minutes(26), tick=False), _broker_and_worker_up():
+        tasks.deadline_tick.apply().get()
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.created_count == 3
+    assert User.objects.filter(username__in=["zhangsan", "lisi", "wangwu"]).count() == 3
+
+
+def test_a_batch_that_a_worker_is_running_is_not_run_twice(people, hr, settings):
+    settings.QMS_IMPORT_ASYNC_ROWS = 2
+    with mock.patch("qms.taskqueue.send_after_commit"):
+        upload(hr, xlsx(GOOD_ROWS))
+    batch = latest_batch()
+    worker = connections.create_connection(DEFAULT_DB_ALIAS)  # another worker's connection, busy with the batch
+    try:
+        with worker.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [imports._RUN_LOCK, batch.pk])
+        assert imports.run_batch(batch.pk) == "busy"  # e.g. the tick's re-send, delivered while the first runs
+        batch.refresh_from_db()
+        assert batch.status == "validating" and batch.worked_at is None and batch.progress_done == 0
+        with worker.cursor() as cursor:  # that worker is done with it
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [imports._RUN_LOCK, batch.pk])
+    finally:
+        worker.close()
+    assert imports.run_batch(batch.pk) == "preview"
 
 
 @pytest.mark.browser

@@ -19,6 +19,10 @@
         bar.value = data.done;
         bar.textContent = data.percent + "%";
         text.textContent = data.done + " / " + data.total;
+        var waiting = box.querySelector(".js-not-started");
+        if (waiting && data.started) {
+          waiting.hidden = true;
+        }
         if (data.running) {
           window.setTimeout(poll, 1000);
         } else {
