@@ -1,21 +1,38 @@
 """Who sees which customer (PROCEDURES.md §1), and the querysets the pages share.
 
 GM, MR and customer service see every customer; a department manager those owned by their department's
-people; everyone else their own customers and the customer pool. Binned customers are never listed here
-(``Customer.objects`` excludes them); the recycle bin has its own query.
+people; everyone else their own customers. The customer pool (customers without an owner, with their contacts'
+personal data) is sales' work: only salespeople, the managers of salespeople and the roles that see every
+customer see it (``sees_customer_pool``). Binned customers are never listed here (``Customer.objects``
+excludes them); the recycle bin has its own query.
 """
 from django.db.models import Q
 
 from customers.models import Customer
-from qms.people import Role, register_visibility
+from qms.people import Role, User, register_visibility
 
 SEES_ALL = (Role.GM, Role.MR, Role.CUSTOMER_SERVICE)
+
+
+def sees_customer_pool(user) -> bool:
+    """Salespeople, the managers of a department with salespeople, GM, MR, customer service (and superusers)."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.has_role(*SEES_ALL, Role.SALES):
+        return True
+    if not hasattr(user, "_manages_salespeople"):  # cached on the instance, like its roles
+        user._manages_salespeople = User.objects.filter(department__manager=user, groups__name=Role.SALES,
+                                                        is_active=True).exists()
+    return user._manages_salespeople
 
 
 def customer_visibility(user) -> Q:
     if user.has_role(*SEES_ALL):
         return Q()
-    return Q(owner=user) | Q(owner__isnull=True) | Q(owner__department__manager=user)
+    visible = Q(owner=user) | Q(owner__department__manager=user)
+    if sees_customer_pool(user):
+        visible |= Q(owner__isnull=True)
+    return visible
 
 
 register_visibility(Customer, customer_visibility)

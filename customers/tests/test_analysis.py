@@ -159,8 +159,8 @@ def test_a_salespersons_analysis_covers_only_their_customers_and_the_pool(people
     assert {g.grade: (g.customers, g.revenue) for g in analysis.grades} == {
         "A": (1, Decimal("21000")), "B": (1, Decimal("13000")), "C": (2, Decimal("12000"))}
     assert [v.name for v in analysis.visits] == ["钱销售"]
-    quality = customer_analysis(people["quality"])  # their own c5 and the pool's c4
-    assert quality.total_customers == 2 and quality.at_risk == []
+    quality = customer_analysis(people["quality"])  # their own c5; the pool is sales' (c4 not counted)
+    assert quality.total_customers == 1 and quality.at_risk == []
 
 
 def test_the_page_shows_every_figure_as_a_table_and_passes_chart_data_as_json(people, known, frozen, login):

@@ -11,11 +11,12 @@ from django.db import connection
 from django.urls import reverse
 
 from customers import tasks
-from customers.models import Customer, CustomerPolicy, FollowUpKind, OwnershipChange, OwnershipKind
+from customers.models import Contact, Customer, CustomerPolicy, FollowUpKind, OwnershipChange, OwnershipKind
 from customers.services import pool
 from customers.services.records import create_customer, record_follow_up
 from qms import audit
 from qms.notifications import Notification
+from qms.people import Department, Role, User, role_group
 from qms.registry import my_work
 
 pytestmark = pytest.mark.django_db
@@ -341,10 +342,57 @@ def test_the_pool_page_shows_the_reclaim_block_instead_of_the_button(people, log
     assert f'name="one" value="{customer.pk}"' in other
 
 
-def test_people_who_are_not_salespeople_see_the_pool_without_claim_buttons(people, login):
+def test_people_who_see_the_pool_but_are_not_salespeople_get_no_claim_buttons(people, login):
     pooled(people, name="公海里的客户有限公司")
-    page = login(people["quality"]).get(reverse("customers:pool")).content.decode()
+    page = login(people["service"]).get(reverse("customers:pool")).content.decode()
     assert "公海里的客户有限公司" in page and "claim-one" not in page and "pool-claim-form" not in page
+
+
+def _pool_customer_with_a_contact(people):
+    return create_customer(by=people["sales"], to_pool=True, name="公海里的客户有限公司",
+                           contacts=[Contact(name="王经理", mobile="13812345678", is_primary=True)])
+
+
+@pytest.mark.parametrize("role", ["security", "production", "quality"])
+def test_staff_outside_sales_see_neither_the_pool_nor_its_customers_contacts(people, login, role):
+    customer = _pool_customer_with_a_contact(people)
+    contact = customer.contacts.get()
+    client = login(people[role])
+    refused = client.get(reverse("customers:pool"))
+    assert refused.status_code == 403
+    assert "13812345678" not in refused.content.decode()
+    assert client.get(customer.get_absolute_url()).status_code == 404
+    assert client.get(f"{customer.get_absolute_url()}?tab=contacts").status_code == 404
+    assert client.get(reverse("customers:contact_edit", args=[customer.pk, contact.pk])).status_code == 404
+    listed = client.get(reverse("customers:list"), {"in_pool": "true"}).content.decode()
+    assert "公海里的客户有限公司" not in listed
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("customers:pool") not in home  # the menu hides it
+    assert client.post(reverse("customers:claim"), {"one": customer.pk}).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["sales2", "gm", "mr", "service"])
+def test_sales_and_the_roles_that_see_every_customer_see_the_pool_and_its_contacts(people, login, role):
+    customer = _pool_customer_with_a_contact(people)
+    client = login(people[role])
+    assert "公海里的客户有限公司" in client.get(reverse("customers:pool")).content.decode()
+    assert "13812345678" in client.get(f"{customer.get_absolute_url()}?tab=contacts").content.decode()
+    assert reverse("customers:pool") in client.get(reverse("home")).content.decode()
+
+
+def test_the_manager_of_salespeople_sees_the_pool_without_the_sales_role(people, login):
+    customer = _pool_customer_with_a_contact(people)
+    region_manager = User.objects.create_user("regionmgr", full_name="区域经理")
+    region = Department.objects.create(code="sales-east", name="华东销售部", manager=region_manager)
+    User.objects.create_user("eastsales", full_name="华东销售", department=region).groups.add(role_group(Role.SALES))
+    client = login(region_manager)
+    assert "公海里的客户有限公司" in client.get(reverse("customers:pool")).content.decode()
+    assert client.get(customer.get_absolute_url()).status_code == 200
+    # a manager of a department without salespeople does not
+    workshop = Department.objects.create(code="workshop", name="二车间", manager=people["engineering"])
+    User.objects.create_user("worker1", full_name="车间工人", department=workshop).groups.add(
+        role_group(Role.PRODUCTION))
+    assert login(people["engineering"]).get(reverse("customers:pool")).status_code == 403
 
 
 def test_claiming_from_the_page_and_the_detail_page(people, login):

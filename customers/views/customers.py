@@ -6,7 +6,8 @@ Permissions (rules, declared here):
 
 - ``customers.view_customer`` — anyone signed in may open the list; which customers they see is the
   visibility rule of ``customers.selectors`` (GM, MR, customer service: all; a department manager: their
-  department's; everyone else: their own and the pool). Another's customer answers 404.
+  department's; everyone else: their own; the pool only sales, their managers, GM, MR, customer service).
+  Another's customer answers 404.
 - ``customers.add_customer`` — sales (the sales manager holds the sales role too), customer service, GM and MR:
   the people who take a customer's first question (首问负责制). Other departments pass a new customer to sales.
   The owner picker offers: GM, MR, customer service — anyone; a department manager — their department's

@@ -5,6 +5,9 @@ to return to the pool, the menu, the daily beat schedule and the demo data.
 Permissions (rules, declared here; the rules themselves live in ``customers.services.pool`` /
 ``customers.services.recycle_bin`` so that pages and services answer alike):
 
+- ``customers.view_pool`` — the pool list and its menu entry: salespeople, the managers of salespeople, GM, MR,
+  customer service (``customers.selectors.sees_customer_pool``, which also keeps pool customers out of everyone
+  else's visibility: their detail and contacts answer 404).
 - ``customers.claim_customer`` — salespeople (role 销售); the template rule ``customers.may_claim`` is the same
   without the superuser bypass of ``has_perm`` (an administrator is not a salesperson).
 - ``customers.release_customer`` / ``customers.delete_customer`` / ``customers.restore_customer`` — on a customer:
@@ -44,6 +47,7 @@ from customers import tasks
 from customers.filtersets import CustomerFilter
 from customers.forms import OwnerChoiceField
 from customers.models import Customer, CustomerPolicy, OwnershipChange, OwnershipKind
+from customers.selectors import sees_customer_pool
 from customers.services import pool as pool_service
 from customers.services import recycle_bin
 from qms.people import Role, User, has_role, visible_to
@@ -77,6 +81,12 @@ def may_transfer(user, customer=None) -> bool:
     return pool_service.may_transfer(user, customer)
 
 
+@rules.predicate
+def sees_pool(user) -> bool:
+    return sees_customer_pool(user)
+
+
+rules.set_perm("customers.view_pool", sees_pool)
 rules.set_perm("customers.claim_customer", is_salesperson)
 rules.set_rule("customers.may_claim", is_salesperson)
 rules.set_perm("customers.release_customer", may_release)
@@ -86,7 +96,7 @@ rules.set_perm("customers.transfer_customer", may_transfer)
 rules.set_perm(recycle_bin.PURGE_PERMISSION, has_role(Role.GM))
 
 register_menu(MenuEntry(label=gettext_lazy("客户"), icon="bi-people", order=10, children=[
-    (gettext_lazy("客户池"), "customers:pool", "customers.view_customer"),
+    (gettext_lazy("客户池"), "customers:pool", "customers.view_pool"),
     (gettext_lazy("批量转移"), "customers:transfer", "customers.transfer_customer"),
     (gettext_lazy("回收站"), "customers:bin", "customers.view_customer"),
 ]))
@@ -176,7 +186,7 @@ class PoolListView(RecordListView):
     model = Customer
     table_class = PoolTable
     filterset_class = PoolFilter
-    permission_required = "customers.view_customer"
+    permission_required = "customers.view_pool"
     template_name = "customers/pool.html"
     title = gettext_lazy("客户池")
     export_exclude = ("select", "actions")
@@ -211,7 +221,7 @@ class PoolListView(RecordListView):
 
 
 @require_POST
-@permission_required("customers.view_customer", raise_exception=True)
+@permission_required("customers.view_pool", raise_exception=True)
 def claim_view(request):
     """领取: one customer (``one``, the row's button or the detail page) or those ticked (``ids``)."""
     raw = [request.POST["one"]] if request.POST.get("one") else request.POST.getlist("ids")
@@ -249,7 +259,8 @@ def release_view(request, pk):
     else:
         messages.success(request, _("已把客户“%(name)s”放入客户池。") % {"name": customer.name})
         if not request.user.has_perm("customers.view_customer", customer):
-            return HttpResponseRedirect(reverse("customers:pool"))
+            return HttpResponseRedirect(reverse(
+                "customers:pool" if request.user.has_perm("customers.view_pool") else "customers:list"))
     return HttpResponseRedirect(customer.get_absolute_url())
 
 
