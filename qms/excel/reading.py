@@ -83,11 +83,21 @@ def check_xlsx(fileobj, size: int | None = None) -> None:
             "size": filesizeformat(uncompressed), "limit": filesizeformat(settings.QMS_IMPORT_MAX_UNCOMPRESSED_BYTES)})
 
 
+def _caused_by(error: BaseException | None, kind: type) -> bool:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, kind):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def unreadable(error: Exception) -> ImportFileError:
     """The refusal of a file openpyxl could not read, in words the user understands (the log keeps the
     exception for the administrator; its class name means nothing to the person who uploaded the file)."""
     logger.info("Uploaded workbook refused: %r", error)
-    if isinstance(error, DefusedXmlException):
+    if _caused_by(error, DefusedXmlException):  # openpyxl wraps it: ValueError("Unable to read workbook …")
         return ImportFileError(_("无法读取此文件：其中含有不允许的 XML 内容（实体定义或外部引用），出于安全原因已拒绝。"
                                  "请用导入模板填写后另存为 .xlsx 再上传。"))
     return ImportFileError(_("无法读取此文件：它不是有效的 Excel 工作簿（.xlsx），或文件已损坏。"

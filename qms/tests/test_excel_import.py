@@ -359,7 +359,41 @@ def test_xml_entities_are_refused_by_defusedxml(people, hr):
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>' + data.replace(b"zhangsan", b"&a;")
             archive.writestr(item, data)
-    assert "无法读取此文件" in refusal(hr, handle.getvalue())
+    page = refusal(hr, handle.getvalue())
+    assert "无法读取此文件：其中含有不允许的 XML 内容" in page
+    assert "EntitiesForbidden" not in page and "DefusedXml" not in page
+
+
+def _zip(files: dict) -> bytes:
+    handle = io.BytesIO()
+    with zipfile.ZipFile(handle, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return handle.getvalue()
+
+
+WORD_DOCUMENT = _zip({  # a .docx renamed to .xlsx: a zip with content types, but no workbook in it
+    "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                           '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                           'officedocument.wordprocessingml.document.main+xml"/></Types>',
+    "word/document.xml": "<w:document/>",
+})
+
+
+@pytest.mark.parametrize("content, parser_error", [
+    (WORD_DOCUMENT, None),  # openpyxl raises OSError
+    (_zip({"[Content_Types].xml": "not xml at all"}), None),  # ParseError
+    (xlsx(GOOD_ROWS), ValueError("Max value is 14")),  # what openpyxl raises on a malformed style, e.g.
+])
+def test_an_unreadable_workbook_is_refused_with_a_reason_not_an_exception_name(people, hr, content, parser_error):
+    patch = (mock.patch("qms.excel.reading.load_workbook", side_effect=parser_error) if parser_error
+             else mock.patch("qms.excel.reading.load_workbook", wraps=openpyxl.load_workbook))
+    with patch:
+        page = refusal(hr, content)
+    assert "无法读取此文件：它不是有效的 Excel 工作簿（.xlsx），或文件已损坏。请用导入模板填写后另存为 .xlsx 再上传。" in page
+    for name in ("OSError", "ParseError", "ValueError", "KeyError", "BadZipFile"):
+        assert name not in page
+    assert not ImportBatch.objects.exists()
 
 
 def test_a_file_with_unknown_or_missing_columns_is_refused_naming_them(people, hr):
