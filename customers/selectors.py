@@ -14,16 +14,24 @@ from qms.people import Role, User, register_visibility
 SEES_ALL = (Role.GM, Role.MR, Role.CUSTOMER_SERVICE)
 
 
+POOL_ROLES = (*SEES_ALL, Role.SALES)
+
+
+def manages_salespeople(user) -> bool:
+    """Whether the user manages a department with an active salesperson; cached on the instance like its roles."""
+    if not (user and user.is_authenticated):
+        return False
+    if not hasattr(user, "_manages_salespeople"):
+        user._manages_salespeople = User.objects.filter(department__manager=user, groups__name=Role.SALES,
+                                                        is_active=True).exists()
+    return user._manages_salespeople
+
+
 def sees_customer_pool(user) -> bool:
     """Salespeople, the managers of a department with salespeople, GM, MR, customer service (and superusers)."""
     if not (user and user.is_authenticated):
         return False
-    if user.is_superuser or user.has_role(*SEES_ALL, Role.SALES):
-        return True
-    if not hasattr(user, "_manages_salespeople"):  # cached on the instance, like its roles
-        user._manages_salespeople = User.objects.filter(department__manager=user, groups__name=Role.SALES,
-                                                        is_active=True).exists()
-    return user._manages_salespeople
+    return user.is_superuser or user.has_role(*POOL_ROLES) or manages_salespeople(user)
 
 
 def customer_visibility(user) -> Q:

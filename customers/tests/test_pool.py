@@ -360,7 +360,8 @@ def test_staff_outside_sales_see_neither_the_pool_nor_its_customers_contacts(peo
     client = login(people[role])
     refused = client.get(reverse("customers:pool"))
     assert refused.status_code == 403
-    assert "13812345678" not in refused.content.decode()
+    assert '<strong id="roles-needed">总经理、管理者代表、客户服务、销售</strong>' in refused.content.decode()
+    assert "13812345678" not in refused.content.decode() and "公海里的客户有限公司" not in refused.content.decode()
     assert client.get(customer.get_absolute_url()).status_code == 404
     assert client.get(f"{customer.get_absolute_url()}?tab=contacts").status_code == 404
     assert client.get(reverse("customers:contact_edit", args=[customer.pk, contact.pk])).status_code == 404

@@ -43,11 +43,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from customers import tasks
+from customers import selectors, tasks
 from customers.filtersets import CustomerFilter
 from customers.forms import OwnerChoiceField
 from customers.models import Customer, CustomerPolicy, OwnershipChange, OwnershipKind
-from customers.selectors import sees_customer_pool
 from customers.services import pool as pool_service
 from customers.services import recycle_bin
 from qms.people import Role, User, has_role, visible_to
@@ -82,11 +81,12 @@ def may_transfer(user, customer=None) -> bool:
 
 
 @rules.predicate
-def sees_pool(user) -> bool:
-    return sees_customer_pool(user)
+def manages_salespeople(user) -> bool:
+    return selectors.manages_salespeople(user)
 
 
-rules.set_perm("customers.view_pool", sees_pool)
+# the same rule as selectors.sees_customer_pool, spelled with has_role so that the 403 page names the roles
+rules.set_perm("customers.view_pool", has_role(*selectors.POOL_ROLES) | manages_salespeople)
 rules.set_perm("customers.claim_customer", is_salesperson)
 rules.set_rule("customers.may_claim", is_salesperson)
 rules.set_perm("customers.release_customer", may_release)
