@@ -4,6 +4,9 @@
 iterable (use ``queryset.iterator()``), consumed once while the workbook is written to a temporary file
 in write-only mode, then streamed back in chunks. ``stream_table(table, records, filename)`` does the same
 with a django-tables2 table's visible columns, so that a list page exports exactly what it shows.
+
+Dates and date-times are Excel date cells (local time, ``yyyy-mm-dd hh:mm``), so that they sort and filter in
+Excel; text that begins like a formula is text with Excel's quote prefix (``CellStyles``).
 """
 from __future__ import annotations
 
@@ -20,11 +23,11 @@ from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
-from django_tables2 import Column
+from django_tables2 import Column, DateColumn, DateTimeColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import signature
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,8 +35,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 INVALID_TITLE_CHARACTERS = re.compile(r"[\\/?*\[\]:]")
 
 
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
 def cell_value(value):
-    """A value Excel will show as data: text that looks like a formula stays text."""
+    """A value Excel will show as data: date-times in local time (settings.TIME_ZONE, as the pages show them)
+    without a time zone, which Excel cannot hold; text that looks like a formula stays text."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -43,7 +51,7 @@ def cell_value(value):
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
-        return value.replace(tzinfo=None)
+        return value.replace(tzinfo=None, microsecond=0)  # Excel keeps milliseconds at best
     if isinstance(value, (dt.date, dt.time)):
         return value
     if isinstance(value, Promise):
@@ -53,28 +61,51 @@ def cell_value(value):
     return str(value)
 
 
+class CellStyles:
+    """The few formats of an export's cells, each built once per sheet and given to the cells it applies to
+    (openpyxl keeps a cell's format as a small array of indexes, copied when a cell is made with it).
+
+    ``formula_text``: text that begins like a formula is written as text *and* with Excel's quote prefix (the
+    hidden apostrophe), so that editing the cell in Excel keeps it text instead of turning it into a live formula.
+    """
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.header = self._style(font=Font(bold=True))
+        self.formula_text = self._style(quotePrefix=True)
+        self.datetime = self._style(number_format=DATETIME_FORMAT)
+        self.date = self._style(number_format=DATE_FORMAT)
+
+    def _style(self, **attributes):
+        probe = WriteOnlyCell(self.sheet)
+        for name, value in attributes.items():
+            setattr(probe, name, value)
+        return probe._style
+
+    def cell(self, value, style=None) -> Cell:
+        return Cell(self.sheet, row=1, column=1, value=value, style_array=style)
+
+    def data_cell(self, value) -> Cell:
+        value = cell_value(value)
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            cell = self.cell(value, self.formula_text)
+            cell.data_type = "s"  # a string starting with "=" is text, never a formula
+            return cell
+        if isinstance(value, dt.datetime):
+            return self.cell(value, self.datetime)
+        if isinstance(value, dt.date):
+            return self.cell(value, self.date)
+        return self.cell(value)
+
+
 def write_rows(sheet, headers: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Append a bold header row then the data rows to a write-only sheet; returns the data row count."""
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=force_str(header))
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    styles = CellStyles(sheet)
+    sheet.append([styles.cell(force_str(header), styles.header) for header in headers])
     count = 0
+    data_cell = styles.data_cell
     for row in rows:
-        cells = []
-        for value in row:
-            value = cell_value(value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"  # a string starting with "=" is text, never a formula
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([data_cell(value) for value in row])
         count += 1
     return count
 
@@ -111,7 +142,12 @@ def _value_getter(bound_column):
     once per column rather than once per cell (django-tables2 inspects it per call: most of an export's time)."""
     column = bound_column.column
     function = bound_column.value  # the table's value_FOO, else its render_FOO, else the column's value()
-    if getattr(function, "__func__", None) is Column.value and type(column).render is Column.render:
+    own_value = getattr(function, "__func__", None)
+    # Date and date-time columns export the value itself (a date cell, in local time), not their text:
+    # django-tables2 gives value.isoformat(), in UTC with microseconds.
+    raw = own_value in (DateTimeColumn.value, DateColumn.value) or (
+        own_value is Column.value and type(column).render is Column.render)
+    if raw:
         def call(kwargs):
             return kwargs["value"]
     else:

@@ -5,6 +5,7 @@ import zipfile
 
 import openpyxl
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -65,6 +66,72 @@ def test_a_value_that_looks_like_a_formula_is_exported_as_text(people, login):
     assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
 
 
+def _styles_xml_xf(content: bytes, cell_ref: str) -> dict:
+    """The attributes of the cellXfs entry (the cell format) that ``cell_ref`` of the first sheet uses."""
+    from xml.etree import ElementTree
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    cell = sheet.find(f".//m:c[@r='{cell_ref}']", ns)
+    xfs = ElementTree.fromstring(archive.read("xl/styles.xml")).find("m:cellXfs", ns)
+    return dict(xfs[int(cell.get("s", "0"))].attrib)
+
+
+def test_text_that_begins_like_a_formula_keeps_excels_quote_prefix_so_editing_it_keeps_it_text(people, login):
+    department = Department.objects.get(code="sales")
+    for username, name, phone in [("evil1", "=HYPERLINK(\"http://x\")", "+8613800138000"),
+                                  ("evil2", "@SUM(A1)", "-1+2"), ("plain", "普通员工", "13800138000")]:
+        User.objects.create(username=username, full_name=name, phone=phone, department=department)
+    client = login(people["quality"])
+    content = download(client.get(reverse("qms:staff_list"), {"department": department.pk, "sort": "username",
+                                                              "export": "xlsx"}))
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    by_account = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    for account, name, phone in [("evil1", "=HYPERLINK(\"http://x\")", "+8613800138000"),
+                                 ("evil2", "@SUM(A1)", "-1+2")]:
+        name_cell, phone_cell = by_account[account][0], by_account[account][4]
+        assert (name_cell.value, name_cell.data_type, name_cell.quotePrefix) == (name, "s", True)
+        assert (phone_cell.value, phone_cell.data_type, phone_cell.quotePrefix) == (phone, "s", True)
+        assert _styles_xml_xf(content, name_cell.coordinate).get("quotePrefix") == "1"
+    plain = by_account["plain"][0]
+    assert plain.value == "普通员工" and not plain.quotePrefix
+    assert _styles_xml_xf(content, plain.coordinate).get("quotePrefix", "0") == "0"
+    assert sheet["A1"].font.b  # the header stays bold
+
+
+def test_date_times_are_exported_in_local_time_as_excel_date_cells(people, login):
+    uploaded = dt.datetime(2026, 12, 4, 10, 38, 25, 307180, tzinfo=dt.timezone.utc)  # 18:38 in Shanghai
+    with time_machine.travel(uploaded, tick=False):
+        ImportBatch.objects.create(definition_key="staff", file_name="人事的.xlsx", file="x.xlsx", created_by=people["hr"])
+        page = login(people["hr"]).get(reverse("qms:import_list")).content.decode()
+        content = download(login(people["hr"]).get(reverse("qms:import_list"), {"export": "xlsx"}))
+    assert "2026-12-04 18:38" in page
+    cell = openpyxl.load_workbook(io.BytesIO(content)).active["A2"]
+    assert cell.is_date and cell.value == dt.datetime(2026, 12, 4, 18, 38, 25)
+    assert cell.number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_every_tables_date_and_date_time_columns_are_date_cells():
+    import django_tables2 as tables
+
+    from qms.excel.export import table_headers_and_rows
+
+    class PlanTable(tables.Table):
+        name = tables.Column()
+        due = tables.DateColumn(format="Y-m-d")
+        at = tables.DateTimeColumn(format="Y-m-d H:i")
+
+    record = {"name": "计划", "due": dt.date(2026, 12, 31), "at": dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.timezone.utc)}
+    empty = {"name": "无日期", "due": None, "at": None}
+    headers, rows = table_headers_and_rows(PlanTable([record, empty]), [record, empty])
+    sheet = openpyxl.load_workbook(build_workbook_file("计划", headers, rows)).active
+    due, at = sheet["B2"], sheet["C2"]
+    assert due.is_date and due.value == dt.datetime(2026, 12, 31) and due.number_format == "yyyy-mm-dd"
+    assert at.is_date and at.value == dt.datetime(2027, 1, 1, 0, 30) and at.number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["B3"].value is None and sheet["C3"].value is None
+
+
 def test_list_pages_link_to_their_export_with_the_current_filters(people, login):
     page = login(people["quality"]).get(reverse("qms:staff_list"), {"q": "销售"}).content.decode()
     assert f'href="{reverse("qms:staff_list")}?q=%E9%94%80%E5%94%AE&amp;export=xlsx"' in page
@@ -89,6 +156,7 @@ def test_dates_are_written_as_dates_and_empty_values_as_empty_cells():
 
 
 def test_export_values_are_those_django_tables2_gives_for_each_cell(people):
+    from django_tables2 import DateColumn, DateTimeColumn
     from django_tables2.rows import BoundRow
 
     from qms.directory import StaffTable, staff_directory
@@ -100,6 +168,8 @@ def test_export_values_are_those_django_tables2_gives_for_each_cell(people):
     for table_class, queryset in ((StaffTable, staff_directory()), (ImportBatchTable, ImportBatch.objects.all())):
         table = table_class(queryset)
         headers, rows = table_headers_and_rows(table, queryset, exclude=("actions",))
-        expected = [[BoundRow(record, table).get_cell_value(c.name) for c in table.columns if c.name != "actions"]
+        # except date and date-time columns: the value itself (a date cell, in local time), not its ISO text
+        expected = [[c.accessor.resolve(record) if isinstance(c.column, (DateColumn, DateTimeColumn))
+                     else BoundRow(record, table).get_cell_value(c.name) for c in table.columns if c.name != "actions"]
                     for record in queryset]
         assert list(rows) == expected and len(headers) == len(expected[0])
