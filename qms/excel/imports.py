@@ -502,8 +502,11 @@ def run_batch(batch_id: int) -> str:
             commit_batch(batch)
         return ImportBatch.objects.values_list("status", flat=True).get(pk=batch_id)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK, batch_id])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK, batch_id])
+        except DatabaseError:  # a broken connection has let go of the lock with its session
+            logger.warning("Could not release the run lock of import batch %s", batch_id, exc_info=True)
 
 
 def resend_stalled_batches(now: dt.datetime | None = None) -> int:
