@@ -40,8 +40,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
