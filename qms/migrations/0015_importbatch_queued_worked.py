@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qms', '0012_refuse_truncate'),
+        ('qms', '0014_capa_rounds_and_signature_round'),
     ]
 
     operations = [
