@@ -149,6 +149,12 @@ def template_workbook(definition: ImportDefinition) -> io.BytesIO:
     return handle
 
 
+def joined_reasons(reasons: list[str]) -> str:
+    """A row's reasons as one Chinese sentence: clauses joined by "；", one "。" at the end (not "。；")."""
+    clauses = [reason.strip().rstrip("。.;；") for reason in reasons if reason.strip()]
+    return "；".join(clauses) + "。" if clauses else ""
+
+
 def error_workbook(batch: ImportBatch, definition: ImportDefinition):
     """The uploaded sheet's bad rows, as they were, with a last column 错误原因; a rewound temporary file."""
     reasons: dict[int, list[str]] = defaultdict(list)
@@ -162,6 +168,6 @@ def error_workbook(batch: ImportBatch, definition: ImportDefinition):
             for number, row in enumerate(sheet.iter_rows(min_row=2, max_col=len(headers), values_only=True), start=2):
                 if number in reasons:
                     values = list(row) + [None] * (len(headers) - len(row))
-                    yield [values[i] for i in keep] + ["；".join(reasons[number])]
+                    yield [values[i] for i in keep] + [joined_reasons(reasons[number])]
 
         return build_workbook_file(definition.sheet_title, [headers[i] for i in keep] + [ERROR_COLUMN], rows())

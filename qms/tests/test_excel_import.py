@@ -164,6 +164,7 @@ def test_the_error_workbook_holds_the_bad_rows_as_uploaded_with_a_reason_column(
     assert len(values) == 2  # the good row is not in it
     assert list(values[1][:6]) == ["lisi", "李四", "不存在的部门", "品质", "bad-email", "13900139000"]
     assert "部门：“不存在的部门”不是可选的值" in values[1][6] and "邮箱：输入一个有效的 Email 地址。" in values[1][6]
+    assert "。；" not in values[1][6] and values[1][6].count("。") == 1 and values[1][6].endswith("。")
 
     # The corrected file goes back in as it is: the 错误原因 column is ignored.
     corrected = [list(values[1][:2]) + ["品质部"] + list(values[1][3:4]) + ["lisi@example.com", "13900139000", values[1][6]]]
