@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, FollowUpKind, OptionKind,
                               Region)
 from customers.selectors import SEES_ALL
-from customers.services.records import near_duplicates
+from customers.services.records import duplicate_name_message, near_duplicates, same_name
 from qms.people import User
 from qms.widgets import DateInput, DateTimeInput
 
@@ -81,6 +81,8 @@ class CustomerForm(forms.ModelForm):
 
     A name that is a near-duplicate of an existing customer's (ignoring spaces, full-width characters and the
     legal-form suffix) stops the save: the page lists the existing customers and the user ticks "仍然保存".
+    The same name as a live customer's (ignoring only spaces and full-width characters) is refused outright:
+    §1 the name is unique, and "仍然保存" is not offered.
     """
 
     owner = OwnerChoiceField(label=_("负责人"), queryset=User.objects.none(), required=False,
@@ -103,6 +105,7 @@ class CustomerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.duplicates = []
+        self.exact_duplicate = False  # the name is taken: no "仍然保存"
         creating = self.instance.pk is None
         for field_name, kind in OPTION_FIELDS.items():
             current = getattr(self.instance, f"{field_name}_id", None)
@@ -179,11 +182,28 @@ class CustomerForm(forms.ModelForm):
                 and not self.has_error("owner"):
             cleaned["owner"] = self.user
         name = cleaned.get("name")
-        if name and not cleaned.get("confirm_duplicate"):
-            self.duplicates = list(near_duplicates(name, exclude_pk=self.instance.pk).order_by("name", "pk")[:20])
-            if self.duplicates:
+        if name and not self.has_error("name"):
+            near = [] if cleaned.get("confirm_duplicate") else list(
+                near_duplicates(name, exclude_pk=self.instance.pk).order_by("name", "pk")[:20])
+            exact = self.exact_duplicates(name)  # asked second, it sees every customer the first query saw
+            if exact:
+                self.refuse_duplicate_name(name, exact)
+            elif near:
+                self.duplicates = near
                 self.add_error(None, _("已有名称相近的客户，请核对；确认不是同一客户时勾选“仍然保存”后再保存。"))
         return cleaned
+
+    def exact_duplicates(self, name: str) -> list:
+        return list(same_name(name, exclude_pk=self.instance.pk).order_by("pk")[:5])
+
+    def refuse_duplicate_name(self, name: str, existing=None, error=None) -> None:
+        """Refuse ``name`` as taken (found by the check, or ``error`` from the service when another save of the
+        same name came first), listing the customer(s) that have it."""
+        self.exact_duplicate = True
+        self.duplicates = list(existing if existing is not None else self.exact_duplicates(name))
+        if error is not None and hasattr(error, "error_dict"):
+            error = error.error_dict.get("name", error.messages)
+        self.add_error("name", error if error is not None else duplicate_name_message(name))
 
     def customer_fields(self) -> dict:
         """The model fields to hand to the create service (owner and pool are passed separately)."""

@@ -95,11 +95,13 @@ class ActiveCustomerManager(models.Manager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-@audit.track(internal=("name_key", "name_pinyin", "name_initials"))
+@audit.track(exclude=["name_normalised"], internal=("name_key", "name_pinyin", "name_initials"))
 class Customer(models.Model):
     name = models.CharField(_("客户名称"), max_length=50, error_messages={"required": _("请填写客户名")})
     # Search and duplicate keys, kept by customers.services.names on every save.
     name_key = models.CharField(_("名称比对键"), max_length=100, editable=False, db_index=True)
+    # §1 the name is unique: the name without spaces, full-width folded, lower case (unique among live customers)
+    name_normalised = models.CharField(_("规范化名称"), max_length=100, editable=False)
     name_pinyin = models.CharField(_("名称拼音"), max_length=400, editable=False, blank=True)
     name_initials = models.CharField(_("名称拼音首字母"), max_length=100, editable=False, blank=True)
 
@@ -183,6 +185,12 @@ class Customer(models.Model):
             GinIndex(fields=["name_key"], name="customer_name_key_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["name_pinyin"], name="customer_pinyin_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["name_initials"], name="customer_initials_trgm", opclasses=["gin_trgm_ops"]),
+        ]
+        constraints = [
+            # §1 客户名称 unique. Binned customers (deleted_at set) are left out: a customer deleted by mistake
+            # may be registered again, and restoring the binned one is then refused while the name is taken.
+            models.UniqueConstraint(fields=["name_normalised"], condition=Q(deleted_at__isnull=True),
+                                    name="customer_unique_live_name"),
         ]
         permissions = [
             ("import_customer", _("可导入客户")),

@@ -3,6 +3,11 @@
 ``name_key("北京 信息科技股份有限公司")`` → ``"北京信息科技"``: full-width characters folded (NFKC),
 spaces and punctuation dropped, lower case, legal-form suffixes (有限公司, 股份有限公司, 有限责任公司, 集团 …)
 removed. Two customers with the same key are near-duplicates.
+
+``normalised_name("北京\u3000信息科技有限公司")`` → ``"北京信息科技有限公司"``: the same folding (NFKC, lower case)
+with only the spaces (and invisible format characters) dropped. §1 the customer name is unique: two live
+customers never share a normalised name (a unique constraint on ``Customer.name_normalised``), whereas a
+near-duplicate (same key, another legal form or punctuation) may be saved once the user confirms it.
 """
 from __future__ import annotations
 
@@ -31,6 +36,11 @@ def name_key(name: str) -> str:
     return text
 
 
+def normalised_name(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of the name without spaces, e.g. 北京信息 → ("beijingxinxi", "bjxx")."""
     text = unicodedata.normalize("NFKC", name or "").lower()
@@ -41,6 +51,7 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
 def fill_name_keys(customer) -> None:
     customer.name_key = name_key(customer.name)
+    customer.name_normalised = normalised_name(customer.name)
     customer.name_pinyin, customer.name_initials = pinyin_keys(customer.name)
 
 

@@ -1,14 +1,15 @@
 """Creating customers, recording follow-ups and changing owners: the primitives every page and task uses."""
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, OwnershipChange,
                               OwnershipKind)
-from customers.services.names import fill_name_keys, name_key
+from customers.services.names import fill_name_keys, name_key, normalised_name
 from qms import audit
 
 
@@ -19,6 +20,32 @@ def near_duplicates(name: str, *, exclude_pk=None):
     if exclude_pk:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset.select_related("owner")
+
+
+UNIQUE_NAME_CONSTRAINT = "customer_unique_live_name"
+
+
+def same_name(name: str, *, exclude_pk=None):
+    """Live customers whose name is ``name`` once spaces and full-width characters are ignored: §1 the name is
+    unique, so saving ``name`` is refused while one exists (binned customers are not counted)."""
+    queryset = Customer.objects.filter(name_normalised=normalised_name(name))
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.select_related("owner")
+
+
+def duplicate_name_message(name: str) -> str:
+    return gettext("已有同名客户“%(name)s”，客户名称不能重复；请在客户列表中找到该客户继续跟进。") % {"name": name}
+
+
+def _refuse_duplicate_name(error: IntegrityError, name: str):
+    """The unique constraint on the name refused the row (two saves of one name at the same moment): the
+    caller gets the message the duplicate check gives, on the name field, instead of a database error."""
+    cause = getattr(error, "__cause__", None)
+    diag = getattr(cause, "diag", None)
+    if getattr(diag, "constraint_name", None) == UNIQUE_NAME_CONSTRAINT or UNIQUE_NAME_CONSTRAINT in str(error):
+        raise ValidationError({"name": duplicate_name_message(name)}, code="duplicate_name") from error
+    raise error
 
 
 def _new_customer(*, by, owner, to_pool: bool, fields: dict, now) -> tuple[Customer, OwnershipChange]:
@@ -38,10 +65,20 @@ def _creation_reason(reason: str, owner) -> str:
     return reason or (gettext("新建客户") if owner else gettext("新建并放入客户池"))
 
 
-@transaction.atomic
 def create_customer(*, by, owner=None, to_pool: bool = False, contacts=(), reason: str = "", **fields) -> Customer:
     """Save a new customer (owner: ``owner``, else its creator; none when ``to_pool``) with its contacts
-    (unsaved ``Contact`` objects; the first one marked primary is the primary contact)."""
+    (unsaved ``Contact`` objects; the first one marked primary is the primary contact).
+
+    Raises ``ValidationError`` ({"name": …}) when a live customer already has the name, also when it was saved
+    by someone else a moment ago (the form's check had not seen it yet)."""
+    try:
+        return _create_customer(by=by, owner=owner, to_pool=to_pool, contacts=contacts, reason=reason, **fields)
+    except IntegrityError as error:  # outside the atomic block: its savepoint is rolled back, the caller's intact
+        _refuse_duplicate_name(error, fields.get("name", ""))
+
+
+@transaction.atomic
+def _create_customer(*, by, owner, to_pool: bool, contacts, reason: str, **fields) -> Customer:
     customer, change = _new_customer(by=by, owner=owner, to_pool=to_pool, fields=fields, now=timezone.now())
     with audit.context(user=by, reason=reason or gettext("新建客户")):
         customer.save()
@@ -54,11 +91,25 @@ def create_customer(*, by, owner=None, to_pool: bool = False, contacts=(), reaso
     return customer
 
 
-@transaction.atomic
 def create_customers(new: list[dict], *, by, reason: str) -> list[Customer]:
     """``create_customer`` for many customers at once (an import): ``new`` holds its keyword arguments
     (owner, to_pool, contacts and the customer's fields) per customer. Bulk inserts, one per table: the
-    audit triggers record each row, with the same user and reason."""
+    audit triggers record each row, with the same user and reason. A name already taken refuses the whole
+    lot with ``ValidationError`` (the caller saves them one by one to find the row)."""
+    try:
+        return _create_customers(new, by=by, reason=reason)
+    except IntegrityError as error:
+        names = [item.get("name", "") for item in new]
+        taken = next((name for name in names if same_name(name).exists()), None)
+        if taken is None:  # two rows of the lot share the name
+            seen = set()
+            taken = next((name for name in names if normalised_name(name) in seen or seen.add(normalised_name(name))),
+                         "")
+        _refuse_duplicate_name(error, taken)
+
+
+@transaction.atomic
+def _create_customers(new: list[dict], *, by, reason: str) -> list[Customer]:
     customers, changes = [], []
     for item in new:
         fields = {name: value for name, value in item.items() if name not in ("owner", "to_pool", "contacts")}
@@ -82,10 +133,14 @@ def create_customers(new: list[dict], *, by, reason: str) -> list[Customer]:
 
 
 def save_customer(customer: Customer, *, by, reason: str = "") -> Customer:
-    """Save edits of an existing customer (keeps the name keys in step)."""
+    """Save edits of an existing customer (keeps the name keys in step); a name another live customer has is
+    refused with ``ValidationError`` as in ``create_customer``."""
     fill_name_keys(customer)
-    with transaction.atomic(), audit.context(user=by, reason=reason or gettext("修改客户资料")):
-        customer.save()
+    try:
+        with transaction.atomic(), audit.context(user=by, reason=reason or gettext("修改客户资料")):
+            customer.save()
+    except IntegrityError as error:
+        _refuse_duplicate_name(error, customer.name)
     return customer
 
 

@@ -99,10 +99,14 @@ def restore_customer(customer: Customer, *, by, now=None) -> None:
     if customer.deleted_at is not None and is_purged(customer):
         raise BinRefused(gettext("已清除的客户不能恢复。"))
     now = now or timezone.now()
-    with transaction.atomic(), audit.context(user=by, reason=gettext("从回收站恢复客户")):
-        restored = Customer.all_objects.filter(pk=customer.pk, deleted_at__isnull=False).exclude(
-            delete_reason__startswith=PURGED_MARK).update(deleted_at=None, deleted_by=None, delete_reason="",
-                                                         updated_at=now)
+    try:
+        with transaction.atomic(), audit.context(user=by, reason=gettext("从回收站恢复客户")):
+            restored = Customer.all_objects.filter(pk=customer.pk, deleted_at__isnull=False).exclude(
+                delete_reason__startswith=PURGED_MARK).update(deleted_at=None, deleted_by=None, delete_reason="",
+                                                             updated_at=now)
+    except IntegrityError:  # §1 the name is unique: a live customer took it while this one was in the bin
+        raise BinRefused(gettext("已有同名客户“%(name)s”，不能恢复；请先修改或删除现有的同名客户。") % {
+            "name": customer.name}) from None
     if not restored:
         raise BinRefused(gettext("该客户不在回收站中。"))
     customer.deleted_at, customer.deleted_by, customer.delete_reason = None, None, ""

@@ -25,6 +25,7 @@ import rules
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -228,8 +229,14 @@ def customer_create(request):
                 contact.is_primary = True
                 contacts.append(contact)
             data = form.cleaned_data
-            customer = create_customer(by=request.user, owner=data.get("owner"), to_pool=data.get("to_pool", False),
-                                       contacts=contacts, **form.customer_fields())
+            try:
+                customer = create_customer(by=request.user, owner=data.get("owner"),
+                                           to_pool=data.get("to_pool", False), contacts=contacts,
+                                           **form.customer_fields())
+            except ValidationError as error:  # the same name saved a moment ago by someone else
+                form.refuse_duplicate_name(data["name"], error=error)
+                valid = False
+        if valid:
             if customer.in_pool:
                 messages.success(request, _("已保存客户“%(name)s”，并放入客户池。") % {"name": customer.name})
             else:
@@ -251,9 +258,13 @@ def customer_edit(request, pk):
     post = request.POST if request.method == "POST" else None
     form = CustomerForm(post, instance=customer, user=request.user)
     if post is not None and form.is_valid():
-        save_customer(form.save(commit=False), by=request.user)
-        messages.success(request, _("已保存客户“%(name)s”。") % {"name": customer.name})
-        return HttpResponseRedirect(customer.get_absolute_url())
+        try:
+            save_customer(form.save(commit=False), by=request.user)
+        except ValidationError as error:  # the same name saved a moment ago by someone else
+            form.refuse_duplicate_name(form.cleaned_data["name"], error=error)
+        else:
+            messages.success(request, _("已保存客户“%(name)s”。") % {"name": customer.name})
+            return HttpResponseRedirect(customer.get_absolute_url())
     return render(request, "customers/form.html", {
         "form": form, "object": customer, "title": _("修改客户：%(name)s") % {"name": customer.name},
         "creating": False, "back_url": customer.get_absolute_url(),

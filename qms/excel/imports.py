@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
@@ -638,7 +638,7 @@ class _Saver:
         try:
             with transaction.atomic():  # a savepoint: a chunk the database refuses is saved again row by row
                 objects = self.definition.save_rows([form for _row, form in chunk], self.batch, self.user)
-        except DatabaseError:
+        except (DatabaseError, ValidationError):
             for row, form in chunk:
                 self._save_one(row, form)
             return
@@ -652,17 +652,27 @@ class _Saver:
                     obj = self.save_row(form, self.batch, self.user)
             else:
                 obj = self.save_row(form, self.batch, self.user)
-        except DatabaseError as error:
-            message = _("保存失败：%(error)s") % {"error": error}
+        except (DatabaseError, ValidationError) as error:
+            # a service's refusal (ValidationError, e.g. a name saved meanwhile by someone else) names its field:
+            # the report gives that field's column and the service's message, as the check would have
+            found = self._validation_errors(row, error) if isinstance(error, ValidationError) else [
+                {"row": row.number, "column": "", "message": _("保存失败：%(error)s") % {"error": error}}]
             if not self.batch.good_rows_only:
                 # what the file's rows up to this one report (later rows may have been checked already)
                 errors = [e for e in self.errors if e["row"] < row.number]
-                errors.append({"row": row.number, "column": "", "message": message})
+                errors.extend(found)
                 raise _NothingSaved(errors, self.valid) from error
-            self.errors.append({"row": row.number, "column": "", "message": message})
+            self.errors.extend(found)
         else:
             self.created.append(obj.pk)
             self.valid += 1
+
+
+    def _validation_errors(self, row: Row, error: ValidationError) -> list[dict]:
+        headers = {column.field: column.header for column in self.definition.columns}
+        by_field = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        return [{"row": row.number, "column": headers.get(field_name, ""), "message": force_str(message)}
+                for field_name, messages in by_field.items() for message in messages]
 
 
 def commit_batch(batch: ImportBatch) -> None:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, FollowUpKind, Grade,
                               OptionKind, OwnershipChange, OwnershipKind, Rating, Region)
-from customers.services.names import name_key, pinyin_keys
+from customers.services.names import name_key, normalised_name, pinyin_keys
 from qms import audit
 from qms.people import Department, Role, User
 
@@ -210,7 +210,9 @@ class Command(BaseCommand):
         city_code, province_code, city_name = rng.choice(self.cities) if self.cities else (None, None, "")
         touched = max(filter(None, [created, plan["last"]]))
         return {
-            "id": plan["pk"], "name": name, "name_key": key, "name_pinyin": pinyin, "name_initials": initials,
+            # names are drawn unique by key, so their normalised names are unique too (customer_unique_live_name)
+            "id": plan["pk"], "name": name, "name_key": key, "name_normalised": normalised_name(name),
+            "name_pinyin": pinyin, "name_initials": initials,
             "industry_id": option[OptionKind.INDUSTRY], "source_id": option[OptionKind.SOURCE],
             "nature_id": option[OptionKind.NATURE], "revenue_band_id": option[OptionKind.REVENUE],
             "employees_band_id": option[OptionKind.EMPLOYEES], "status_id": option[OptionKind.STATUS],
