@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "qms.audit.HistoryMiddleware",  # pghistory's, keeping the user's name too
     "axes.middleware.AxesMiddleware",
+    "qms.submissions.SubmissionTokenMiddleware",  # last: it runs the view of a tokened POST itself, once
 ]
 
 ROOT_URLCONF = "qms.urls"
@@ -93,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qms.context_processors.portal",
             ],
+            # {% submission_token %} beside {% csrf_token %} in every create form, without a {% load %}
+            "builtins": ["qms.templatetags.qms_tags"],
         },
     },
 ]
