@@ -38,7 +38,7 @@ def fill_normalised_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0002_search_indexes'),
+        ('customers', '0003_refuse_truncate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qms', '0011_capa_history'),
+        ('qms', '0015_importbatch_queued_worked'),
     ]
 
     operations = [
