@@ -58,6 +58,10 @@ class Workflow:
     model: type
     pipeline: dict
     status_field: str = "status"
+    # Who takes the record over after a move: ``hand_over(record, move) -> users``; they are told at once, in the
+    # portal and by e-mail, unless they made the move themselves. ``role_holders_of_next_moves`` and
+    # ``responsible_of_opened_deadlines`` below serve most procedures.
+    hand_over: Callable | None = None
     moves_by_target: dict = field(init=False)
 
     def __post_init__(self):
@@ -227,7 +231,56 @@ def perform(record, to, by, *, reason: str = "", password: str = "", comment: st
         deadlines.apply_move(record, move, by)
         if move.after:
             move.after(record, by, transition)
+        if wf.hand_over is not None:
+            _tell_who_takes_over(wf, record, move, by, transition)
     return transition
+
+
+# --- hand-overs: the next responsible person is told -------------------------------------------------------
+def _forward(move: Move) -> bool:
+    """A move that carries the record on (not a cancellation, a void or a return for rework)."""
+    return "*" not in move.closes and not move.style.startswith("outline")
+
+
+def role_holders_of_next_moves(record, move: Move) -> list:
+    """The active holders of the roles that may make the record's next forward moves (e.g. the security officer
+    once the engineering review passed)."""
+    from qms.people import User
+
+    wf = workflow_for(record)
+    roles = {role for next_move in wf.pipeline.get(getattr(record, wf.status_field), {}).values()
+             if _forward(next_move) for role in next_move.roles if role}
+    if not roles:
+        return []
+    return list(User.objects.filter(is_active=True, groups__name__in=roles).distinct())
+
+
+def responsible_of_opened_deadlines(record, move: Move) -> list:
+    """The people responsible for the deadlines the move opened (e.g. the MR for a submitted CAPA plan)."""
+    return [person for rule in move.opens if (person := rule.responsible(record)) is not None]
+
+
+def _tell_who_takes_over(wf: Workflow, record, move: Move, by, transition) -> None:
+    tell_who_takes_over(record, wf.hand_over(record, move), by=by, done=move.label, at=transition.at)
+
+
+def tell_who_takes_over(record, people, *, by, done: str, at) -> None:
+    """Tell ``people`` (in the portal and by e-mail) that ``record`` is now theirs to handle, because ``by`` did
+    ``done`` at ``at``; whoever did it is not told. Also for a record that starts in a working state (a
+    registered application goes straight to its first reviewer)."""
+    from qms.notifications import notify
+
+    people = {person.pk: person for person in people if person.is_active and person.pk != by.pk}
+    if not people:
+        return
+    wf = workflow_for(record)
+    state = status_label(type(record), getattr(record, wf.status_field)) if wf else ""
+    title = gettext("待您处理：%(record)s（%(state)s）") % {"record": record, "state": state}
+    body = gettext("%(who)s 已于 %(when)s 完成“%(done)s”，现在轮到您处理。") % {
+        "who": by.display_name, "when": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), "done": done}
+    link = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
+    for person in people.values():
+        notify(person, title, body, link=link)
 
 
 def transitions_for(record):

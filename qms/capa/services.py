@@ -178,7 +178,8 @@ PIPELINE = {
     },
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(Capa, PIPELINE))
+WORKFLOW = workflow.register(workflow.Workflow(Capa, PIPELINE,
+                                                hand_over=workflow.responsible_of_opened_deadlines))
 
 
 def raise_capa(*, source: str, title: str, nonconformity: str, responsible: User, raised_by: User,

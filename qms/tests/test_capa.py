@@ -175,3 +175,18 @@ def test_planned_capa_shows_plan_and_action_forms_to_the_responsible(people, log
     assert "修复模具" in page and 'id="action-form"' in page
     page = login(people["quality"]).get(capa.get_absolute_url() + "?tab=actions").content.decode()
     assert 'id="action-form"' not in page
+
+
+def test_each_step_of_a_capa_tells_the_person_who_takes_it_over(people):
+    from qms.notifications import Notification
+    from qms.tests.capa_helpers import approved_capa, submitted_capa
+
+    def told(role):
+        return list(Notification.objects.filter(recipient=people[role], title__startswith="待您处理")
+                    .values_list("title", flat=True))
+
+    capa = submitted_capa(people)
+    assert told("mr") == [f"待您处理：{capa}（待批准）"]  # the plan is the MR's to approve
+    approved = approved_capa(people, title="包装破损")
+    assert f"待您处理：{approved}（实施中）" in told("production")  # the plan is the responsible's to carry out
+    assert f"待您处理：{approved}（实施中）" not in told("mr")  # the MR approved it himself: not told of that step

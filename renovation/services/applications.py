@@ -143,6 +143,8 @@ def submit_application(*, by: User, unit, documents: dict | None = None, **field
             application.save()
             _attach_documents(application, documents, by)
             _open_review_deadline(application)
+            workflow.tell_who_takes_over(application, workflow.role_holders_of_next_moves(application, None),
+                                         by=by, done=gettext("受理装修申请"), at=now)
     except IntegrityError as error:
         if "renovation_one_open_per_unit" in str(error):
             raise TransitionRefused(_one_open_message(unit, open_application_of(unit))) from error
@@ -359,7 +361,8 @@ PIPELINE = {
     **completion.PIPELINE,  # from the works on site to the refund
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(Application, PIPELINE))
+# each reviewer, then the desk, finance and the inspectors are told when the application reaches their step
+WORKFLOW = workflow.register(workflow.Workflow(Application, PIPELINE, hand_over=workflow.role_holders_of_next_moves))
 
 
 def awaiting(user):

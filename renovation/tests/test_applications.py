@@ -138,6 +138,28 @@ def test_the_five_signed_steps_lead_to_approval(people):
     assert not Deadline.objects.filter(object_id=application.pk, content_type__model="application", state="open").exists()
 
 
+def test_each_reviewer_is_told_when_the_application_reaches_their_step(people, mailoutbox, monkeypatch):
+    from qms.notifications import deliver_pending_emails
+
+    monkeypatch.setattr("qms.taskqueue.send_now", lambda task, *args, **kw: True)  # the worker's job is done below
+
+    def told(role):
+        return list(Notification.objects.filter(recipient=people[role], title__startswith="待您处理")
+                    .values_list("title", flat=True))
+
+    application = factories.submit(people, factories.unit())
+    assert told("engsupervisor") == [f"待您处理：{application}（待工程初审）"]
+    assert told("security") == []
+    for to, role in [(S.SECURITY_REVIEW, "security"), (S.ASSISTANT_CHECK, "propassistant"),
+                     (S.TECHNICAL_APPROVAL, "engineering"), (S.MANAGER_APPROVAL, "propmanager")]:
+        factories.advance(people, application, to)
+        assert f"待您处理：{application}（{application.get_status_display()}）" in told(role)
+    # nobody is told of a step he made himself, and the e-mail goes out too
+    assert len(told("propmanager")) == 1
+    deliver_pending_emails()
+    assert any(people["security"].email in message.to and "待您处理" in message.subject for message in mailoutbox)
+
+
 def test_a_return_reaches_the_applicant_and_resubmission_restarts_the_clock(people):
     with time_machine.travel(dt.datetime(2026, 6, 1, 9, 0, tzinfo=SH), tick=False):
         application = factories.advance(people, factories.submit(people, factories.unit()), S.SECURITY_REVIEW)
