@@ -1,13 +1,16 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import records_admin, workdays  # noqa: F401  (records_admin registers CAPA, moves, signatures)
+from qms import company, records_admin, workdays  # noqa: F401  (records_admin registers CAPA, moves, signatures)
 from qms.excel.models import ImportBatch
 from qms.notifications import Notification
 from qms.numbering import DocumentType, NumberCounter
@@ -262,3 +265,39 @@ class NumberCounterAdmin(DocumentControlModuleMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- the company profile (qms/company.py) -----------------------------------------------------------------
+@admin.register(company.CompanyProfile)
+class CompanyProfileAdmin(admin.ModelAdmin):
+    """One row, never added or deleted here: the list opens the row's change page."""
+
+    fieldsets = (
+        (None, {"fields": ("name", "short_name", "address", "phone")}),
+        (_("图片"), {"fields": ("logo", "logo_preview", "seal", "seal_preview")}),
+        (None, {"fields": ("updated_at",)}),
+    )
+    readonly_fields = ("logo_preview", "seal_preview", "updated_at")
+
+    def changelist_view(self, request, extra_context=None):
+        profile = company.load()
+        return HttpResponseRedirect(reverse("admin:qms_companyprofile_change", args=[profile.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _preview(self, image):
+        # MEDIA_ROOT is not served to browsers: show the stored image inline, as the PDF will print it
+        uri = company.image_data_uri(image)
+        return format_html('<img src="{}" alt="" style="max-height: 120px; max-width: 240px">', uri) if uri else "—"
+
+    @admin.display(description=_("标志预览"))
+    def logo_preview(self, obj):
+        return self._preview(obj.logo)
+
+    @admin.display(description=_("公章预览"))
+    def seal_preview(self, obj):
+        return self._preview(obj.seal)

@@ -1,7 +1,8 @@
-"""Demo organisation: departments and one user per role (passwords in README.md)."""
+"""Demo organisation: the company profile, departments and one user per role (passwords in README.md)."""
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from qms import company
 from qms.people import Department, Role, User
 
 DEMO_PASSWORD = "Demo@2026"
@@ -27,6 +28,26 @@ DEMO_NAMES = {
     "hr": "徐人事", "propmanager": "孙经理", "propassistant": "胡助理", "engsupervisor": "朱主管",
     "residentcentre": "高主任", "security": "林保安", "financeclerk": "何内勤", "doccontrol": "郭文管",
 }
+
+
+DEMO_COMPANY = {
+    "name": "华信医疗器械有限公司",
+    "short_name": "华信医疗",
+    "address": "上海市浦东新区张江路 1888 号 5 号楼",
+    "phone": "021-5080 1888",
+}
+
+
+@transaction.atomic
+def create_demo_company() -> company.CompanyProfile:
+    """Idempotent: fills the profile's empty fields with the demo company, keeping whatever an administrator set."""
+    profile = company.load()
+    missing = {field: value for field, value in DEMO_COMPANY.items() if not getattr(profile, field)}
+    if missing:
+        for field, value in missing.items():
+            setattr(profile, field, value)
+        profile.save()
+    return profile
 
 
 @transaction.atomic

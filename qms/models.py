@@ -9,4 +9,5 @@ from qms.workflow import Transition  # noqa: F401
 from qms.deadlines import Deadline, DeadlineNotice  # noqa: F401
 from qms.capa.models import Capa, CapaAction, CapaVerification  # noqa: F401
 from qms.attachments import Attachment  # noqa: F401
+from qms.company import CompanyProfile  # noqa: F401
 from qms.submissions import SubmissionToken  # noqa: F401

@@ -236,7 +236,9 @@ LOGGING = {
 }
 
 # --- Procedure settings (defaults; administrators may override through the environment) ------------
-QMS_SITE_NAME = env("QMS_SITE_NAME", "QMS Portal")
+QMS_SITE_NAME = env("QMS_SITE_NAME", "QMS Portal")  # the portal's navigation only; documents print the company profile
+# The company profile's logo and seal images (qms/company.py): upload limit.
+QMS_COMPANY_IMAGE_MAX_BYTES = int(env("QMS_COMPANY_IMAGE_MAX_KB", "1024")) * 1024
 QMS_SURVEY_MONTH = int(env("QMS_SURVEY_MONTH", "10"))  # the yearly satisfaction survey's month (§2: October)
 # Working-day calendar (qms/workdays.py): office hours of a working day and the lunch break ("" = none).
 QMS_OFFICE_HOURS_START = env("QMS_OFFICE_HOURS_START", "08:30")
