@@ -1,5 +1,6 @@
 """Printing controlled forms as PDF (PROCEDURES.md §8): WeasyPrint, a CJK font, the form's header
-(document number, form title, revision), the record's signatures and "page x / y" on every page.
+(the company's name and logo, document number, form title, revision), the record's signatures and
+"page x / y" on every page. The company is the one of ``qms.company``'s profile, never the software's name.
 
 Every record type declares its form once and gets a PDF view:
 
@@ -94,10 +95,15 @@ def render_html_to_pdf(html: str, fetcher: PortalFetcher | None = None) -> bytes
 
 
 def render_pdf(form: PrintForm, context: dict, *, record=None, number: str = "", request=None) -> bytes:
-    """Render ``form.template`` with the header, signatures and footer context of ``print/base.html``."""
+    """Render ``form.template`` with the header, signatures and footer context of ``print/base.html``.
+
+    ``company`` (qms.company) names the company in the header and on letters: read once per request, so that
+    a view that already used it costs no second query."""
+    from qms import company
     from qms.signatures import signatures_for
 
     full_context = {
+        "company": company.current(request),
         "form": form,
         "number": number,
         "record": record,

@@ -19,7 +19,6 @@ import tempfile
 
 import django_filters
 import django_tables2 as tables
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -41,6 +40,7 @@ from complaints.services import adverse as service
 from complaints.services import complaints as complaint_service
 from complaints.tables import STATUS_CSS
 from complaints.views import notices
+from qms import company
 from qms.excel.export import INVALID_TITLE_CHARACTERS, write_rows, xlsx_response
 from qms.pdf import PrintForm
 from qms.people import visible_to
@@ -297,10 +297,6 @@ register_detail_tab(DetailTab("adverse", gettext_lazy("不良事件"), Complaint
 
 
 # --- 《医疗器械不良事件报告书》 --------------------------------------------------------------------------------
-def company_name() -> str:
-    return getattr(settings, "QMS_COMPANY_NAME", "") or settings.QMS_SITE_NAME
-
-
 class AdversePdfView(RecordPdfView):
     model = Complaint
     print_form = PrintForm(code="QR-8.2-06", title=gettext_lazy("医疗器械不良事件报告书"), revision="A/0",
@@ -314,7 +310,7 @@ class AdversePdfView(RecordPdfView):
         complaint = self.object
         signature = service.report_signature(complaint)
         context.update({
-            "complaint": complaint, "company_name": company_name(), "reporter_unit": company_name(),
+            "complaint": complaint,
             "state": service.adverse_state(complaint), "report_signature": signature,
             "freezes": service.freezes_of(complaint), "rule_text": service.DUE_RULE_TEXT,
             "seriousness_choices": AdverseSeriousness.choices,
@@ -394,7 +390,7 @@ def adverse_quarterly_export(request):
     summary = sheet(_("汇总"))
     due = service.quarterly_report_due(year, quarter)
     write_rows(summary, [_("医疗器械不良事件季度汇总报告"), label], [
-        [_("报告单位"), company_name()],
+        [_("报告单位"), company.current(request).display_name],
         [_("报告期限"), _local(due)],
         [_("导出时间"), _local(timezone.now())],
         [],

@@ -359,10 +359,8 @@ class NoticePdfView(RecordPdfView):
         return notice_queryset()
 
     def get_context_data(self, **kwargs):
-        from complaints.views.adverse import company_name
-
         context = super().get_context_data(**kwargs)
-        context.update({"notice": self.object, "company_name": company_name(),
+        context.update({"notice": self.object,
                         "recipients": list(self.object.recipients.select_related("customer").order_by("pk")),
                         "transitions": workflow.status_history(self.object)})
         return context
