@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qms import notifications
+from qms import company, notifications
 from qms.middleware import SUPPORTED
 from qms.people import roles_needed
 from qms.registry import my_work
@@ -20,7 +20,11 @@ def home(request):
     """我的待办: the signed-in user's open tasks from every app, overdue first and highlighted."""
     items = my_work(request.user)
     overdue = sum(1 for item in items if item.is_overdue)
-    return render(request, "qms/home.html", {"items": items, "overdue_count": overdue, "title": _("我的待办")})
+    # documents print the company profile's name: whoever may fill it in is asked to while it is empty
+    company_unset = (request.user.has_perm("qms.change_companyprofile")
+                     and not company.current(request).is_set)
+    return render(request, "qms/home.html", {"items": items, "overdue_count": overdue, "title": _("我的待办"),
+                                             "company_unset": company_unset})
 
 
 def notification_list(request):
