@@ -38,6 +38,8 @@ def _image_name(instance, filename):
 def validate_image(uploaded) -> None:
     """A logo or seal is a PNG or JPEG file (checked on its bytes, and its name must agree) within
     ``QMS_COMPANY_IMAGE_MAX_BYTES``."""
+    if getattr(uploaded, "_committed", False):
+        return  # the image already stored, checked when it was uploaded: saving the other fields must not reopen it
     name = os.path.basename(getattr(uploaded, "name", "") or "")
     limit = settings.QMS_COMPANY_IMAGE_MAX_BYTES
     if uploaded.size > limit:

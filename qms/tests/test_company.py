@@ -215,3 +215,22 @@ def test_the_admin_edits_the_single_company_profile_with_its_seal_printed_on_the
     for page in PdfReader(io.BytesIO(response.content)).pages:
         _collect_images(page["/Resources"], images)
     assert len(images) == 2  # the logo in the header and the seal
+
+    # editing the other fields keeps the stored images, without reopening them (even one gone from the disk)
+    (tmp_path / profile.logo.name).unlink()
+    assert login(people["admin"]).post(change_url, {**data, "phone": "021-50801999"}).status_code == 302
+    edited = company.load()
+    assert edited.phone == "021-50801999" and edited.seal.name == profile.seal.name
+    assert edited.logo.name == profile.logo.name
+
+
+def test_the_quarterly_adverse_event_report_names_the_company_as_reporter(people, login):
+    import openpyxl
+
+    from qms.demo import create_demo_company
+
+    create_demo_company()
+    response = login(people["mr"]).get(reverse("complaints:adverse_quarterly"), {"quarter": "2026Q2"})
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    summary = [tuple(row) for row in workbook["汇总"].iter_rows(values_only=True)]
+    assert summary[1][:2] == ("报告单位", DEMO_COMPANY["name"])
