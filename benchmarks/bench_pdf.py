@@ -27,8 +27,9 @@ from django.db import connection  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
+from qms import company  # noqa: E402
 from qms.capa.views import CapaPdfView  # noqa: E402
-from qms.demo import create_demo_people  # noqa: E402
+from qms.demo import create_demo_company, create_demo_people  # noqa: E402
 from qms.pdf import render_pdf  # noqa: E402
 from qms.signatures import signatures_for  # noqa: E402
 
@@ -52,6 +53,7 @@ def main() -> None:
     try:
         from qms.tests.capa_helpers import approved_capa
 
+        create_demo_company()  # the header prints the company's name, as in the portal
         capa = approved_capa(create_demo_people())
         form = CapaPdfView.print_form
         context = {"actions": list(capa.actions.all()), "verifications": []}
@@ -60,7 +62,8 @@ def main() -> None:
             return render_pdf(form, context, record=capa, number=capa.number)
 
         html = render_to_string(form.template, {"form": form, "number": capa.number, "record": capa,
-                                                "signatures": signatures_for(capa), **context})
+                                                "company": company.load(), "signatures": signatures_for(capa),
+                                                **context})
         static_base = Path(settings.BASE_DIR, "static").as_uri() + "/"
         bare_html = html.replace('href="/static/', f'href="{static_base}')
 
