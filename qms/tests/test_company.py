@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pypdf import PdfReader
 
-from qms import company
+from qms import audit, company
 from qms.demo import DEMO_COMPANY
 from qms.tests.test_pdf import pdf_text
 from qms.views.records import RecordPdfView
@@ -204,6 +204,9 @@ def test_the_admin_edits_the_single_company_profile_with_its_seal_printed_on_the
     profile = company.load()
     assert profile.name == "华信医疗器械有限公司" and profile.seal.name.startswith("company/")
     assert "data:image/png;base64," in client.get(change_url).content.decode()  # the preview
+    # the audit trail says who changed the name printed on every letter
+    change = audit.event_model(company.CompanyProfile).objects.filter(name="华信医疗器械有限公司").get()
+    assert change.pgh_label == "update" and change.pgh_context["user"] == people["admin"].pk
 
     from complaints.tests.factories import received
 
