@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
     and its one row."""
 
     dependencies = [
-        ('qms', '0011_capa_history'),
+        ('qms', '0016_submission_token'),
     ]
 
     operations = [
