@@ -9,24 +9,49 @@ Exactly-once holds even if two ticks run at once or one crashes halfway: each no
 (deadline, stage, due time) inserted in the same transaction as its notification.
 The tick reads only deadlines whose ``next_action_at`` has come (a partial index over open deadlines), so
 its cost grows with what is due, not with everything open.
+
+When notices go out
+  - Only in office hours of working days: a stage that comes due on a public holiday or at 05:00 is sent at the
+    start of the next office period (``workdays.next_working_moment``); ``is_overdue`` still turns true at the
+    due time itself.
+  - Only the current stage: when several stages are due at once (a back-dated record, a tick that did not run),
+    the latest is sent and the earlier ones are recorded as skipped (``DeadlineNotice.skipped``), not sent.
+  - One escalation per person: escalation 1 goes to the responsible's manager; when that is the responsible
+    himself it goes to the next level, and a person already told of this deadline's escalation is not told again.
+
+Provisional due times and re-computation (``recompute``)
+  A deadline opened through a rule (``DeadlineRule``, ``register_due_rule``) keeps the start it was counted from
+  (``computed_from``), the calendar years the computation consulted and whether any of them was unconfirmed
+  (``provisional``: the page says "（暂定：2027 年节假日未确认）"). When an administrator confirms a year or
+  changes a day, the open deadlines computed across that year are re-computed after the change commits; each
+  move is written to the record's audit trail (or its stored copy of the due time is updated, which the trail
+  records) and each responsible person gets one notification listing the records whose due time moved.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qms import workdays
 from qms.notifications import Notification, notify
 from qms.registry import WorkItem, register_work_provider
+
+logger = logging.getLogger(__name__)
 
 
 class Stage(models.TextChoices):
@@ -60,6 +85,13 @@ class Deadline(models.Model):
     escalated_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      verbose_name=_("已升级至"), related_name="escalated_deadlines")
     escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
+    # What a re-computation needs: the start the rule counted from and the calendar years it consulted.
+    computed_from = models.DateTimeField(_("计算起点"), null=True, blank=True)
+    calendar_years = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("依据的日历年份"), default=list,
+                                blank=True)
+    provisional_years = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("未确认的日历年份"),
+                                   default=list, blank=True)
+    provisional = models.BooleanField(_("暂定"), default=False)
 
     class Meta:
         verbose_name = _("期限")
@@ -70,6 +102,7 @@ class Deadline(models.Model):
             models.Index(fields=["responsible", "state", "due_at"], name="deadline_responsible"),
             models.Index(fields=["escalated_to", "state", "due_at"], name="deadline_escalated"),
             models.Index(fields=["content_type", "object_id", "state"], name="deadline_record"),
+            GinIndex(fields=["calendar_years"], name="deadline_calendar_years", condition=Q(state="open")),
         ]
 
     def __str__(self):
@@ -87,6 +120,11 @@ class Deadline(models.Model):
             (Stage.ESCALATION_2, self.due_at + 2 * self.escalate_after),
         ]
 
+    def send_times(self, calendar: workdays.WorkingCalendar | None = None) -> list[tuple[str, dt.datetime]]:
+        """When each stage's notice goes out: its time, moved to the next office period when it falls outside."""
+        calendar = calendar or workdays.WorkingCalendar()
+        return [(stage, calendar.next_working_moment(when)) for stage, when in self.stage_times()]
+
 
 class DeadlineNotice(models.Model):
     """One reminder, overdue notice or escalation sent: the row that makes each exactly-once."""
@@ -98,6 +136,8 @@ class DeadlineNotice(models.Model):
                                   verbose_name=_("接收人"))
     notification = models.ForeignKey(Notification, on_delete=models.SET_NULL, null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    # A stage passed over because a later one was already due: recorded, not sent.
+    skipped = models.BooleanField(_("已跳过（未发送）"), default=False)
 
     class Meta:
         verbose_name = _("提醒记录")
@@ -119,22 +159,70 @@ class DeadlineRule:
     remind_before: dt.timedelta = dt.timedelta(hours=4)
     escalate_after: dt.timedelta = dt.timedelta(days=1)
 
+    def __post_init__(self):
+        register_due_rule(self.kind, self.due)
+
+
+# kind -> due(record, start): how ``recompute`` computes a deadline of that kind again.
+_due_rules: dict[str, Callable] = {}
+# (model, kind) -> the record's field that keeps a copy of the due time (e.g. an application's review_due_at).
+_mirrors: dict[tuple[type, str], str] = {}
+
+
+def register_due_rule(kind: str, due: Callable, *, model: type | None = None, mirror: str = "") -> None:
+    """Declare how deadlines of ``kind`` are computed, ``due(record, start) -> aware datetime``, so that a change
+    of the calendar re-computes them; ``mirror`` names a field of ``model`` holding a copy of the due time, which
+    the re-computation updates too. A ``DeadlineRule`` registers itself."""
+    existing = _due_rules.get(kind)
+    if existing is not None and existing is not due:
+        raise ImproperlyConfigured(f"Two deadline rules compute the kind {kind!r}; give one another kind.")
+    _due_rules[kind] = due
+    if mirror:
+        _mirrors[(model, kind)] = mirror
+
+
+def compute_due(due: Callable, record, start: dt.datetime) -> tuple[dt.datetime, workdays.CalendarUsage]:
+    """``due(record, start)`` and the calendar years it consulted (whether the result is provisional)."""
+    with workdays.tracking() as usage:
+        return due(record, start), usage
+
+
+def provisional_label(deadline) -> str:
+    """"（暂定：2027 年节假日未确认）" for a due time computed across a year nobody confirmed, else ""."""
+    years = getattr(deadline, "provisional_years", None) or ()
+    if not years:
+        return ""
+    return gettext("（暂定：%(years)s 年节假日未确认）") % {"years": "、".join(str(year) for year in sorted(years))}
+
 
 def _content_type(record):
     return ContentType.objects.get_for_model(record, for_concrete_model=False)
 
 
-def next_action_time(deadline: Deadline) -> dt.datetime | None:
-    sent = set(deadline.notices.filter(due_at=deadline.due_at).values_list("stage", flat=True)) if deadline.pk else set()
+def next_action_time(deadline: Deadline, calendar: workdays.WorkingCalendar | None = None) -> dt.datetime | None:
+    done = set(deadline.notices.filter(due_at=deadline.due_at).values_list("stage", flat=True)) if deadline.pk else set()
     for stage, when in deadline.stage_times():
-        if stage not in sent:
-            return when
+        if stage not in done:
+            return _send_time(stage, when, calendar or workdays.WorkingCalendar())
     return None
 
 
+def _send_time(stage: str, when: dt.datetime, calendar: workdays.WorkingCalendar) -> dt.datetime:
+    # Reminders and escalations wait for office hours; the overdue notice goes at the due time itself.
+    if stage == Stage.OVERDUE:
+        return when
+    return calendar.next_working_moment(when)
+
+
 def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetime, *,
-                  remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1)) -> Deadline:
-    """Open (or move) the record's deadline of ``kind``; an open one of the same kind is re-dated."""
+                  remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1),
+                  computed_from: dt.datetime | None = None,
+                  usage: workdays.CalendarUsage | None = None) -> Deadline:
+    """Open (or move) the record's deadline of ``kind``; an open one of the same kind is re-dated.
+
+    ``computed_from`` and ``usage`` (from ``compute_due``): the start the due time was counted from and the
+    calendar years it consulted, so that the deadline is marked provisional and re-computed when they change.
+    """
     link = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     existing = Deadline.objects.filter(content_type=_content_type(record), object_id=record.pk, kind=kind,
                                        state=Deadline.State.OPEN).first()
@@ -147,11 +235,24 @@ def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetim
     deadline.escalate_after = escalate_after
     deadline.escalation_level = 0
     deadline.escalated_to = None
+    deadline.computed_from = computed_from
+    deadline.calendar_years = sorted(usage.years) if usage is not None else []
+    deadline.provisional_years = sorted(usage.unconfirmed) if usage is not None else []
+    deadline.provisional = bool(deadline.provisional_years)
     deadline.next_action_at = due_at - remind_before
     deadline.save()
     deadline.next_action_at = next_action_time(deadline)
     deadline.save(update_fields=["next_action_at"])
     return deadline
+
+
+def open_by_rule(record, rule: DeadlineRule, start: dt.datetime, responsible=None) -> Deadline:
+    """Open the deadline ``rule`` computes from ``start``, remembering what a re-computation needs."""
+    due, usage = compute_due(rule.due, record, start)
+    return open_deadline(record, rule.kind, rule.title.format(record=record),
+                         responsible if responsible is not None else rule.responsible(record), due,
+                         remind_before=rule.remind_before, escalate_after=rule.escalate_after,
+                         computed_from=start, usage=usage)
 
 
 def close_deadlines(record, kinds=("*",), state=Deadline.State.MET) -> int:
@@ -168,13 +269,108 @@ def apply_move(record, move, by) -> None:
         close_deadlines(record, move.closes)
     now = timezone.now()
     for rule in move.opens:
-        open_deadline(record, rule.kind, rule.title.format(record=record), rule.responsible(record),
-                      rule.due(record, now), remind_before=rule.remind_before, escalate_after=rule.escalate_after)
+        open_by_rule(record, rule, now)
 
 
 def deadlines_for(record):
     return Deadline.objects.filter(content_type=_content_type(record), object_id=record.pk).select_related(
         "responsible", "escalated_to")
+
+
+# --- re-computation when the calendar changes ---------------------------------------------------------
+# Above this many deadlines the re-computation runs in a Celery worker, not at the end of the admin's request.
+RECOMPUTE_INLINE_LIMIT = getattr(settings, "QMS_RECOMPUTE_INLINE_LIMIT", 200)
+
+
+@dataclass
+class Moved:
+    deadline: Deadline
+    old_due: dt.datetime
+    new_due: dt.datetime
+
+
+def _depending_on(years):
+    return Deadline.objects.filter(state=Deadline.State.OPEN, calendar_years__overlap=sorted(set(years)),
+                                   computed_from__isnull=False)
+
+
+def _when(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _recompute_one(deadline: Deadline, by) -> Moved | None:
+    from qms import audit
+
+    due_rule = _due_rules.get(deadline.kind)
+    record = deadline.record
+    if due_rule is None or record is None:
+        logger.warning("Deadline %s (%s) depends on the calendar but has no registered rule; not re-computed",
+                       deadline.pk, deadline.kind)
+        return None
+    new_due, usage = compute_due(due_rule, record, deadline.computed_from)
+    old_due = deadline.due_at
+    deadline.calendar_years = sorted(usage.years)
+    deadline.provisional_years = sorted(usage.unconfirmed)
+    deadline.provisional = usage.provisional
+    fields = ["calendar_years", "provisional_years", "provisional"]
+    moved = None
+    if new_due != old_due:
+        deadline.due_at = new_due
+        deadline.next_action_at = next_action_time(deadline)  # the stages re-arm for the new due time
+        fields += ["due_at", "next_action_at"]
+        reason = gettext("工作日历调整：期限“%(title)s”由 %(old)s 改为 %(new)s") % {
+            "title": deadline.title, "old": _when(old_due), "new": _when(new_due)}
+        model = type(record)._meta.concrete_model
+        mirror = _mirrors.get((model, deadline.kind))
+        if mirror and getattr(record, mirror) == old_due:
+            with audit.context(user=by, reason=reason):  # the trail records the stored copy's change
+                model._default_manager.filter(pk=record.pk).update(**{mirror: new_due})
+        elif audit.is_tracked(model):
+            audit.note(record, user=by, reason=reason)
+        moved = Moved(deadline, old_due, new_due)
+    deadline.save(update_fields=fields)
+    return moved
+
+
+def recompute(years, by=None) -> list[Moved]:
+    """Re-compute the open deadlines whose computation consulted ``years`` (a year was confirmed or a day of it
+    changed): new due time from the same start and rule, provisional flag from the calendar as it is now.
+    Each responsible person whose due times moved gets one notification listing them."""
+    moved: list[Moved] = []
+    with transaction.atomic():
+        for deadline in (_depending_on(years).select_for_update(of=("self",)).select_related("responsible")
+                         .order_by("pk")):
+            result = _recompute_one(deadline, by)
+            if result is not None:
+                moved.append(result)
+        by_person: dict[int, list[Moved]] = defaultdict(list)
+        for item in moved:
+            by_person[item.deadline.responsible_id].append(item)
+        for items in by_person.values():
+            person = items[0].deadline.responsible
+            lines = [gettext("%(title)s：%(old)s → %(new)s%(note)s") % {
+                "title": item.deadline.title, "old": _when(item.old_due), "new": _when(item.new_due),
+                "note": provisional_label(item.deadline)} for item in items]
+            notify(person, gettext("工作日历调整，%(count)d 项期限已改期") % {"count": len(items)},
+                   "\n".join(lines), link=items[0].deadline.link if len(items) == 1 else "/")
+    return moved
+
+
+def recompute_after_commit(years, by=None) -> None:
+    """Once the calendar change commits: re-compute here when few deadlines depend on it, else in a worker."""
+    years = sorted(set(years))
+    by_id = by.pk if by is not None else None
+
+    def run():
+        if _depending_on(years).count() > RECOMPUTE_INLINE_LIMIT:
+            from qms.taskqueue import send_now
+            from qms.tasks import recompute_deadlines
+
+            send_now(recompute_deadlines, years, by_id)
+        else:
+            recompute(years, by)
+
+    transaction.on_commit(run)
 
 
 # --- the tick ---------------------------------------------------------------------------------------
@@ -205,6 +401,17 @@ def _escalation_target(deadline: Deadline, level: int):
     return person
 
 
+def _escalation_recipient(deadline: Deadline, level: int, told: set[int]):
+    """Who this escalation goes to, or None when it would tell nobody new: escalation 1 goes to the
+    responsible's manager, or to the next level when that is the responsible himself; nobody is told twice."""
+    target = _escalation_target(deadline, level)
+    if level == 1 and (target is None or target.pk == deadline.responsible_id):
+        target = _escalation_target(deadline, 2)
+    if target is None or target.pk == deadline.responsible_id or target.pk in told:
+        return None
+    return target
+
+
 def _notice_text(deadline: Deadline, stage: str) -> tuple[str, str, str]:
     due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")
     who = deadline.responsible.display_name
@@ -219,37 +426,51 @@ def _notice_text(deadline: Deadline, stage: str) -> tuple[str, str, str]:
             Notification.Level.ESCALATION)
 
 
-def _process(deadline_id: int, now: dt.datetime) -> int:
-    """Send what is due for one deadline, in one transaction. Returns the number of notices sent."""
+def _record_notice(deadline: Deadline, stage: str, recipient, now: dt.datetime, *, skipped: bool):
+    """The row that makes the stage exactly-once; None when another tick recorded it first."""
+    try:
+        with transaction.atomic():
+            return DeadlineNotice.objects.create(deadline=deadline, stage=stage, due_at=deadline.due_at,
+                                                 recipient=recipient, sent_at=now, skipped=skipped)
+    except IntegrityError:
+        return None
+
+
+def _process(deadline_id: int, now: dt.datetime, calendar: workdays.WorkingCalendar | None = None) -> int:
+    """Send what is due for one deadline, in one transaction. Returns the number of notices sent.
+
+    Only the latest stage that has come is sent; earlier ones not yet sent are recorded as skipped."""
     sent = 0
+    calendar = calendar or workdays.WorkingCalendar()
     with transaction.atomic():
         deadline = (Deadline.objects.select_for_update(skip_locked=True, of=("self",)).select_related("responsible")
                     .filter(pk=deadline_id, state=Deadline.State.OPEN).first())
         if deadline is None:
             return 0
-        done = set(deadline.notices.filter(due_at=deadline.due_at).values_list("stage", flat=True))
-        for stage, when in deadline.stage_times():
-            if when > now or stage in done:
-                continue
+        notices = list(deadline.notices.filter(due_at=deadline.due_at).values_list("stage", "recipient_id", "skipped"))
+        done = {stage for stage, _recipient, _skipped in notices}
+        told = {recipient for stage, recipient, skipped in notices
+                if not skipped and recipient and stage in (Stage.ESCALATION_1, Stage.ESCALATION_2)}
+        come = [stage for stage, when in deadline.stage_times()
+                if stage not in done and _send_time(stage, when, calendar) <= now]
+        for stage in come[:-1]:
+            _record_notice(deadline, stage, None, now, skipped=True)
+        for stage in come[-1:]:
             if stage in (Stage.REMINDER, Stage.OVERDUE):
                 recipient = deadline.responsible
             else:
                 level = 1 if stage == Stage.ESCALATION_1 else 2
-                recipient = _escalation_target(deadline, level)
+                recipient = _escalation_recipient(deadline, level, told)
                 deadline.escalation_level = level
-                deadline.escalated_to = recipient
-            try:
-                with transaction.atomic():
-                    notice = DeadlineNotice.objects.create(deadline=deadline, stage=stage, due_at=deadline.due_at,
-                                                           recipient=recipient, sent_at=now)
-            except IntegrityError:
-                continue  # another tick sent it
-            if recipient is not None:
+                if recipient is not None:
+                    deadline.escalated_to = recipient
+            notice = _record_notice(deadline, stage, recipient, now, skipped=recipient is None)
+            if notice is not None and recipient is not None:
                 title, body, level_name = _notice_text(deadline, stage)
                 notice.notification = notify(recipient, title, body, link=deadline.link, level=level_name)
                 notice.save(update_fields=["notification"])
-            sent += 1
-        deadline.next_action_at = next_action_time(deadline)
+                sent += 1
+        deadline.next_action_at = next_action_time(deadline, calendar)
         deadline.save(update_fields=["next_action_at", "escalation_level", "escalated_to"])
     return sent
 
@@ -257,6 +478,7 @@ def _process(deadline_id: int, now: dt.datetime) -> int:
 def tick(now: dt.datetime | None = None, batch: int = 500) -> int:
     """Send every reminder, overdue notice and escalation that has come due. Safe to run concurrently."""
     now = now or timezone.now()
+    calendar = workdays.WorkingCalendar()  # one snapshot of the holidays for the whole run
     total = 0
     last_id = 0
     while True:
@@ -267,7 +489,7 @@ def tick(now: dt.datetime | None = None, batch: int = 500) -> int:
         if not ids:
             return total
         for deadline_id in ids:
-            total += _process(deadline_id, now)
+            total += _process(deadline_id, now, calendar)
         last_id = ids[-1]
 
 
@@ -284,7 +506,7 @@ def open_deadlines_as_work(user) -> list[WorkItem]:
     for d in rows:
         escalated = d.responsible_id != user.pk
         items.append(WorkItem(
-            title=d.title, url=d.link or "/", due=d.due_at,
+            title=d.title, url=d.link or "/", due=d.due_at, due_note=provisional_label(d),
             category=gettext("逾期升级") if escalated else gettext("期限"),
             detail=gettext("责任人：%(who)s") % {"who": d.responsible.display_name} if escalated else "",
             supporting=True,

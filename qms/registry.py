@@ -20,6 +20,8 @@ class WorkItem:
     url: str
     category: str  # the procedure or record type, e.g. "纠正和预防措施"
     due: dt.datetime | None = None
+    # e.g. "（暂定：2027 年节假日未确认）" when the due time was computed across an unconfirmed year
+    due_note: str = ""
     detail: str = ""
     priority: bool = False  # e.g. a key-account complaint
     # a deadline's item: folded into the app's own item for the same record when there is one
@@ -91,9 +93,12 @@ def my_work(user) -> list[WorkItem]:
             merged.append(item)
             continue
         if item.due is not None and (target.due is None or item.due < target.due):
-            target.due = item.due
-        if str(item.title) not in target.detail:
-            target.detail = "；".join(part for part in (target.detail, str(item.title)) if part)
+            target.due, target.due_note = item.due, item.due_note
+        elif item.due is not None and item.due == target.due and item.due_note:
+            target.due_note = item.due_note
+        label = f"{item.title}{item.due_note}"
+        if label not in target.detail:
+            target.detail = "；".join(part for part in (target.detail, label) if part)
     return sorted(merged, key=WorkItem.sort_key)
 
 

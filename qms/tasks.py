@@ -27,6 +27,16 @@ def deadline_tick() -> int:
     return sent
 
 
+@shared_task(acks_late=True, max_retries=2, autoretry_for=(OSError,), retry_backoff=True)
+def recompute_deadlines(years: list[int], by_id: int | None = None) -> int:
+    """Re-compute the open deadlines that depend on calendar years an administrator just changed."""
+    from qms import deadlines
+    from qms.people import User
+
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    return len(deadlines.recompute(years, by))
+
+
 @shared_task(acks_late=True, max_retries=0)
 def run_import(batch_id: int) -> str:
     """Validate or commit a large Excel import batch (the step its status asks for) with progress."""

@@ -21,6 +21,17 @@ Computing
   across many computations). Office hours come from the settings ``QMS_OFFICE_HOURS_START``,
   ``QMS_OFFICE_HOURS_END`` and ``QMS_LUNCH_BREAK``; all times are Asia/Shanghai (``TIME_ZONE``).
 
+Provisional results
+  A computation that crossed a day of a year nobody confirmed is a guess. Each ``WorkingCalendar`` exposes the
+  years it consulted (``years_used``) and those of them not confirmed (``unconfirmed_years_used``); and
+  ``tracking()`` collects the same over every calendar used inside a block, so that a deadline computed by any
+  rule can be stored with its ``provisional`` flag and the years it depends on (``qms.deadlines``). Confirming
+  a year or changing a day re-computes the open deadlines that depend on it (``qms.deadlines.recompute``).
+
+Quiet hours
+  ``next_working_moment(at)`` is ``at`` when it falls in an office period of a working day, else the start of
+  the next office period: reminders and escalations are sent then, not on a public holiday or at 05:00.
+
 A year nobody maintained is never silently guessed
   Such a year is computed by the Mon–Fri rule (plus any day an administrator already entered), and reported:
   the first computation that needs it inserts its ``UnknownCalendarYear`` row and, in the same savepoint,
@@ -32,9 +43,11 @@ A year nobody maintained is never silently guessed
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import rules
 from django.apps import apps as global_apps
@@ -194,20 +207,64 @@ def _local_date(value: dt.date | dt.datetime) -> dt.date:
 
 
 # --- computing ------------------------------------------------------------------------------------------
+@dataclass
+class CalendarUsage:
+    """The years a computation consulted, and those of them nobody has confirmed (its result is a guess)."""
+
+    years: set[int] = field(default_factory=set)
+    unconfirmed: set[int] = field(default_factory=set)
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.unconfirmed)
+
+
+_usages: contextvars.ContextVar[tuple[CalendarUsage, ...]] = contextvars.ContextVar("calendar_usages", default=())
+
+
+@contextlib.contextmanager
+def tracking():
+    """Collect the years every calendar computation inside the block consulted::
+
+        with workdays.tracking() as usage:
+            due = rule.due(record, now)
+        usage.provisional, usage.unconfirmed
+    """
+    usage = CalendarUsage()
+    token = _usages.set((*_usages.get(), usage))
+    try:
+        yield usage
+    finally:
+        _usages.reset(token)
+
+
 class WorkingCalendar:
     """One snapshot of the calendar: each year is read once (two queries) the first time it is needed."""
 
     def __init__(self):
         self._years: dict[int, dict[dt.date, str]] = {}
+        self._confirmed: dict[int, bool] = {}
+        self.years_used: set[int] = set()
+
+    @property
+    def unconfirmed_years_used(self) -> set[int]:
+        """The years this calendar consulted that nobody confirmed: results that crossed them are provisional."""
+        return {year for year in self.years_used if not self._confirmed.get(year)}
 
     def _special_days(self, year: int) -> dict[dt.date, str]:
         days = self._years.get(year)
         if days is None:
-            if not CalendarYear.objects.filter(year=year).exists():
+            self._confirmed[year] = CalendarYear.objects.filter(year=year).exists()
+            if not self._confirmed[year]:
                 report_unknown_year(year)
             days = dict(CalendarDay.objects.filter(date__range=(dt.date(year, 1, 1), dt.date(year, 12, 31)))
                         .values_list("date", "kind"))
             self._years[year] = days
+        self.years_used.add(year)
+        for usage in _usages.get():
+            usage.years.add(year)
+            if not self._confirmed[year]:
+                usage.unconfirmed.add(year)
         return days
 
     def is_working_day(self, day: dt.date | dt.datetime) -> bool:
@@ -285,6 +342,22 @@ class WorkingCalendar:
                     remaining -= end - begin
             day += dt.timedelta(days=1)
 
+    def next_working_moment(self, at: dt.datetime) -> dt.datetime:
+        """``at`` if it falls inside an office period of a working day, else the start of the next office period
+        (a reminder due at 05:00 or on a public holiday goes out then)."""
+        tz = timezone.get_default_timezone()
+        current = at.astimezone(tz)
+        day = current.date()
+        for _attempt in range(400):  # a year of holidays is the most the table can hold
+            if self.is_working_day(day):
+                for period_start, period_end in office_periods():
+                    begin = dt.datetime.combine(day, period_start, tzinfo=tz)
+                    end = dt.datetime.combine(day, period_end, tzinfo=tz)
+                    if current < end:
+                        return max(begin, current)
+            day += dt.timedelta(days=1)
+        raise ImproperlyConfigured("the working-day calendar has no working day in a year")
+
 
 def is_working_day(day: dt.date | dt.datetime) -> bool:
     return WorkingCalendar().is_working_day(day)
@@ -301,6 +374,10 @@ def working_days_between(a, b) -> int:
 
 def add_working_hours(start: dt.datetime, hours: float) -> dt.datetime:
     return WorkingCalendar().add_working_hours(start, hours)
+
+
+def next_working_moment(at: dt.datetime) -> dt.datetime:
+    return WorkingCalendar().next_working_moment(at)
 
 
 # --- unknown years ----------------------------------------------------------------------------------------
@@ -347,12 +424,26 @@ def calendar_maintenance_work(user) -> list[WorkItem]:
 
 
 # --- maintenance (the admin and the sync call these) ------------------------------------------------------
+def _calendar_changed(years, by) -> None:
+    """The open deadlines computed across ``years`` are re-computed once this change commits."""
+    from qms.deadlines import recompute_after_commit
+
+    recompute_after_commit(years, by)
+
+
 def save_day(day: CalendarDay, by) -> CalendarDay:
     """An administrator's entry or edit of a day: it is theirs from now on, the sync will not touch it."""
-    day.source = CalendarSource.ADMIN
-    day.updated_by = by
-    day.updated_at = timezone.now()
-    day.save()
+    with transaction.atomic():
+        years = {day.date.year}
+        if day.pk:
+            old = CalendarDay.objects.filter(pk=day.pk).values_list("date", flat=True).first()
+            if old is not None:
+                years.add(old.year)  # the day was moved: the old year's deadlines change too
+        day.source = CalendarSource.ADMIN
+        day.updated_by = by
+        day.updated_at = timezone.now()
+        day.save()
+        _calendar_changed(years, by)
     return day
 
 
@@ -362,12 +453,16 @@ def delete_day(day: CalendarDay, by) -> None:
         CalendarYear.objects.filter(year=day.date.year, source=CalendarSource.LIBRARY).update(
             source=CalendarSource.ADMIN, confirmed_by=by, confirmed_at=timezone.now())
         day.delete()
+        _calendar_changed({day.date.year}, by)
 
 
 def confirm_year(year: int, by) -> CalendarYear:
-    """An administrator vouches that ``year``'s holidays and adjusted days are complete."""
-    calendar_year, _created = CalendarYear.objects.update_or_create(
-        year=year, defaults={"source": CalendarSource.ADMIN, "confirmed_by": by, "confirmed_at": timezone.now()})
+    """An administrator vouches that ``year``'s holidays and adjusted days are complete; the deadlines computed
+    across it are no longer provisional and are re-computed with the days now entered."""
+    with transaction.atomic():
+        calendar_year, _created = CalendarYear.objects.update_or_create(
+            year=year, defaults={"source": CalendarSource.ADMIN, "confirmed_by": by, "confirmed_at": timezone.now()})
+        _calendar_changed({year}, by)
     return calendar_year
 
 

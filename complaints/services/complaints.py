@@ -203,14 +203,27 @@ def clock_rules_for(complaint) -> list[ClockRule]:
     return rules_
 
 
-def open_clocks(complaint, calendar: WorkingCalendar | None = None) -> list:
+def _clock_due(rule: ClockRule) -> Callable:
+    return lambda complaint, start: rule.due(WorkingCalendar(), start)
+
+
+# A change of the working-day calendar re-computes the open clocks from the time of receipt (qms.deadlines).
+CLOCK_DUE = {rule.clock: _clock_due(rule) for rule in CLOCKS}
+for _clock, _due in CLOCK_DUE.items():
+    deadlines.register_due_rule(_clock, _due, model=Complaint)
+
+
+def open_clocks(complaint) -> list:
     """Open the complaint's clocks, due from its time of receipt; the person responsible now owns them."""
-    calendar = calendar or WorkingCalendar()
     responsible = owner(complaint)
-    return [deadlines.open_deadline(complaint, rule.clock, rule.title.format(record=complaint), responsible,
-                                    rule.due(calendar, complaint.received_at), remind_before=rule.remind_before,
-                                    escalate_after=rule.escalate_after)
-            for rule in clock_rules_for(complaint)]
+    opened = []
+    for rule in clock_rules_for(complaint):
+        due, usage = deadlines.compute_due(CLOCK_DUE[rule.clock], complaint, complaint.received_at)
+        opened.append(deadlines.open_deadline(
+            complaint, rule.clock, rule.title.format(record=complaint), responsible, due,
+            remind_before=rule.remind_before, escalate_after=rule.escalate_after,
+            computed_from=complaint.received_at, usage=usage))
+    return opened
 
 
 def escalation_target(deadline, level: int):

@@ -110,8 +110,8 @@ def test_the_receiver_owns_the_clocks_until_the_hand_over(people):
 
 
 def test_an_overdue_clock_reminds_then_escalates_to_the_manager_then_the_mr_in_portal_and_email(people):
-    # Received on Wed 30 Sept 15:00 by a salesperson and left unassigned over the National Day holiday.
-    with time_machine.travel(at(2026, 9, 30, 15, 0), tick=False):
+    # Received on Wed 30 Sept 10:00 by a salesperson and left unassigned over the National Day holiday.
+    with time_machine.travel(at(2026, 9, 30, 10, 0), tick=False):
         complaint = factories.received(people, by="sales2")
     first_reply = f"首次答复客户：{complaint}"
 
@@ -121,22 +121,25 @@ def test_an_overdue_clock_reminds_then_escalates_to_the_manager_then_the_mr_in_p
     with time_machine.travel(at(2026, 10, 7, 23, 0), tick=False):
         deadlines.tick()  # the holiday passes without a notice: nothing is due yet
     assert titles(people["sales2"]) == []
-    with time_machine.travel(at(2026, 10, 8, 12, 55), tick=False):
+    with time_machine.travel(at(2026, 10, 8, 8, 25), tick=False):
         deadlines.tick()
-    # the investigation clock (also due 15:00) reminds 4 h ahead, the first reply only 2 h ahead
-    assert titles(people["sales2"]) == [f"即将到期：开始调查：{complaint}"]
-    with time_machine.travel(at(2026, 10, 8, 13, 5), tick=False):
+    assert titles(people["sales2"]) == []  # both clocks are due 10:00; their reminders wait for office hours
+    with time_machine.travel(at(2026, 10, 8, 8, 35), tick=False):
         deadlines.tick()
-    assert about_first_reply(people["sales2"]) == [f"即将到期：{first_reply}"]
-    with time_machine.travel(at(2026, 10, 8, 15, 5), tick=False):
+    # the investigation clock reminds 4 h ahead (06:00), the first reply 2 h ahead (08:00): both at 08:30
+    assert sorted(titles(people["sales2"])) == sorted([f"即将到期：开始调查：{complaint}", f"即将到期：{first_reply}"])
+    with time_machine.travel(at(2026, 10, 8, 10, 5), tick=False):
         deadlines.tick()
     assert about_first_reply(people["sales2"])[-1] == f"已逾期：{first_reply}"
     assert about_first_reply(people["sales"]) == []
-    with time_machine.travel(at(2026, 10, 8, 19, 5), tick=False):  # 4 h overdue: the department manager
+    with time_machine.travel(at(2026, 10, 8, 14, 5), tick=False):  # 4 h overdue: the department manager
         deadlines.tick()
     assert about_first_reply(people["sales"]) == [f"逾期升级：{first_reply}"]
     assert about_first_reply(people["mr"]) == []
-    with time_machine.travel(at(2026, 10, 8, 23, 5), tick=False):  # 8 h overdue: the MR (not the GM)
+    with time_machine.travel(at(2026, 10, 8, 18, 5), tick=False):  # 8 h overdue, but after office hours
+        deadlines.tick()
+    assert about_first_reply(people["mr"]) == []
+    with time_machine.travel(at(2026, 10, 9, 8, 35), tick=False):  # the next morning: the MR (not the GM)
         deadlines.tick()
     assert about_first_reply(people["mr"]) == [f"逾期升级：{first_reply}"]
     assert about_first_reply(people["gm"]) == []
@@ -175,3 +178,24 @@ def test_closing_cancels_the_clocks_not_met(people):
     assert states[Clock.WRITTEN_REPLY] == Deadline.State.CANCELLED
     assert not Deadline.objects.filter(object_id=complaint.pk, state=Deadline.State.OPEN,
                                        kind__in=Clock.values).exists()
+
+
+def test_when_the_handler_is_the_department_manager_the_mr_gets_one_escalation_not_two(people):
+    from qms.people import Department
+
+    production = Department.objects.get(code="production")
+    assert production.manager == people["production"]
+    with time_machine.travel(at(2026, 6, 10, 9, 0), tick=False):
+        complaint = factories.received(people, by="service")
+        service.advance(complaint, ComplaintStatus.ASSIGNED, people["service"],
+                        data={"responsible_department": production, "responsible": people["production"]})
+    escalation = f"逾期升级：开始调查：{complaint}"  # investigation due 11 June 09:00, escalates a day later each
+    with time_machine.travel(at(2026, 6, 12, 9, 5), tick=False):
+        deadlines.tick()  # escalation 1: the manager is the handler himself, so it goes one level up, to the MR
+    assert titles(people["mr"]).count(escalation) == 1
+    assert escalation not in titles(people["production"])
+    with time_machine.travel(at(2026, 6, 16, 9, 5), tick=False):
+        deadlines.tick()  # escalation 2 would be the MR again: recorded, not sent twice
+    assert titles(people["mr"]).count(escalation) == 1
+    notices = Deadline.objects.get(object_id=complaint.pk, kind=Clock.INVESTIGATION).notices
+    assert notices.get(stage=deadlines.Stage.ESCALATION_2).skipped

@@ -2,6 +2,7 @@
 from django import template
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils.html import format_html
 
 from qms import deadlines, signatures, workflow
 from qms.views.records import MoveForm
@@ -30,3 +31,18 @@ def record_signatures(record):
 @register.inclusion_tag("qms/includes/deadlines.html")
 def record_deadlines(record):
     return {"deadlines": list(deadlines.deadlines_for(record).order_by("-state", "due_at"))}
+
+
+@register.filter
+def provisional_note(value):
+    """After a due time: "（暂定：2027 年节假日未确认）" when it was computed across a year nobody confirmed.
+    ``value`` is a deadline, a row holding one (``row.deadline``) or a work item (``due_note``)."""
+    if hasattr(value, "due_note"):
+        label = value.due_note
+    elif isinstance(value, dict):
+        label = deadlines.provisional_label(value.get("deadline"))
+    else:
+        label = deadlines.provisional_label(value)
+    if not label:
+        return ""
+    return format_html('<span class="provisional text-warning-emphasis small">{}</span>', label)

@@ -41,10 +41,12 @@ def test_reminder_overdue_and_two_escalations_each_exactly_once(people, deadline
         deadlines.tick()
     assert titles(people["sales2"])[-1] == "已逾期：回访大客户 北京信息科技"
     with time_machine.travel(DUE + dt.timedelta(days=1, minutes=5), tick=False):
+        assert deadlines.tick() == 0  # 17:35, after office hours: the escalation waits for the morning
+    with time_machine.travel(dt.datetime(2026, 11, 26, 8, 31, tzinfo=SH), tick=False):
         deadlines.tick()
         deadlines.tick()
     assert titles(people["sales"]) == ["逾期升级：回访大客户 北京信息科技"]  # the sales manager
-    with time_machine.travel(DUE + dt.timedelta(days=3), tick=False):
+    with time_machine.travel(dt.datetime(2026, 11, 27, 8, 31, tzinfo=SH), tick=False):
         deadlines.tick()
     assert titles(people["gm"]) == ["逾期升级：回访大客户 北京信息科技"]  # one level up
     assert DeadlineNotice.objects.filter(deadline=deadline).count() == 4
@@ -52,11 +54,12 @@ def test_reminder_overdue_and_two_escalations_each_exactly_once(people, deadline
     assert deadline.escalation_level == 2 and deadline.next_action_at is None
 
 
-def test_a_late_tick_sends_every_stage_once_not_twice(people, deadline):
+def test_a_late_tick_sends_only_the_current_stage_once(people, deadline):
     with time_machine.travel(DUE + dt.timedelta(days=5), tick=False):
-        assert deadlines.tick() == 4
+        assert deadlines.tick() == 1
         assert deadlines.tick() == 0
     assert sorted(DeadlineNotice.objects.values_list("stage", flat=True)) == sorted(Stage.values)
+    assert list(DeadlineNotice.objects.filter(skipped=False).values_list("stage", flat=True)) == [Stage.ESCALATION_2]
 
 
 @pytest.mark.postgres
@@ -79,7 +82,8 @@ def test_two_ticks_at_once_send_each_notice_once(people):
     for t in threads:
         t.join()
     assert DeadlineNotice.objects.count() == 40  # reminder + overdue for each of 20
-    assert Notification.objects.filter(recipient=people["sales2"]).count() == 40
+    # both had come at 17:31: only the current stage (overdue) is sent, the reminder is recorded as skipped
+    assert Notification.objects.filter(recipient=people["sales2"]).count() == 20
 
 
 def test_closing_stops_the_reminders(people, deadline):
@@ -101,8 +105,10 @@ def test_moving_the_due_time_sends_a_fresh_reminder(people, deadline):
 
 def test_open_deadlines_feed_my_work_and_escalations_reach_the_manager(people, deadline, login):
     assert [item.title for item in my_work(people["sales2"])] == ["回访大客户 北京信息科技"]
-    with time_machine.travel(DUE + dt.timedelta(days=2), tick=False):
-        deadlines.tick()
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=SH), tick=False):
+        deadlines.tick()  # escalation 1 (due 25 Nov 17:30, after office hours) goes out the next morning
+    with time_machine.travel(dt.datetime(2026, 11, 27, 9, 0, tzinfo=SH), tick=False):
+        deadlines.tick()  # escalation 2
         items = my_work(people["sales"])
         assert [(i.title, i.is_overdue) for i in items] == [("回访大客户 北京信息科技", True)]
         assert [i.title for i in my_work(people["gm"])] == ["回访大客户 北京信息科技"]
@@ -126,7 +132,7 @@ def test_tick_queries_do_not_grow_with_deadlines_not_yet_due(people, django_asse
 def test_run_tick_command_for_cron_sites(people, deadline, capsys):
     with time_machine.travel(DUE + dt.timedelta(minutes=1), tick=False):
         call_command("run_tick")
-    assert "已发送 2 条提醒" in capsys.readouterr().out
+    assert "已发送 1 条提醒" in capsys.readouterr().out  # the overdue notice; the reminder is passed over
 
 
 def test_the_beat_schedule_is_editable_in_the_admin(people, login):
@@ -136,3 +142,66 @@ def test_the_beat_schedule_is_editable_in_the_admin(people, login):
     assert task.interval.every == 5 and task.enabled
     response = login(people["admin"]).get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]))
     assert response.status_code == 200
+
+
+# --- when notices go out (issue 13 item 9) -------------------------------------------------------------
+def reminders(user):
+    return list(Notification.objects.filter(recipient=user, title__startswith="即将到期").values_list("created_at",
+                                                                                                 flat=True))
+
+
+def test_a_reminder_falling_on_national_day_is_sent_at_the_start_of_the_next_working_day(people):
+    # due Fri 9 Oct 10:00, reminded 8 days ahead: Thu 1 Oct 10:00, a public holiday (1–7 Oct)
+    due = dt.datetime(2026, 10, 9, 10, 0, tzinfo=SH)
+    deadlines.open_deadline(people["sales2"], "followup", "回访大客户", people["sales2"], due,
+                            remind_before=dt.timedelta(days=8))
+    for moment in (dt.datetime(2026, 10, 1, 10, 5, tzinfo=SH), dt.datetime(2026, 10, 7, 23, 0, tzinfo=SH),
+                   dt.datetime(2026, 10, 8, 8, 29, tzinfo=SH)):
+        with time_machine.travel(moment, tick=False):
+            assert deadlines.tick() == 0
+    assert reminders(people["sales2"]) == []
+    with time_machine.travel(dt.datetime(2026, 10, 8, 8, 30, tzinfo=SH), tick=False):
+        assert deadlines.tick() == 1
+    assert reminders(people["sales2"]) == [dt.datetime(2026, 10, 8, 8, 30, tzinfo=SH)]
+
+
+def test_a_reminder_falling_at_five_in_the_morning_is_sent_at_half_past_eight(people):
+    due = dt.datetime(2026, 11, 24, 9, 0, tzinfo=SH)  # Tuesday; reminded 4 h ahead: 05:00
+    deadline = deadlines.open_deadline(people["sales2"], "followup", "回访大客户", people["sales2"], due)
+    assert deadline.next_action_at == dt.datetime(2026, 11, 24, 8, 30, tzinfo=SH)
+    with time_machine.travel(dt.datetime(2026, 11, 24, 5, 1, tzinfo=SH), tick=False):
+        assert deadlines.tick() == 0
+    with time_machine.travel(dt.datetime(2026, 11, 24, 8, 31, tzinfo=SH), tick=False):
+        assert deadlines.tick() == 1
+    assert titles(people["sales2"]) == ["即将到期：回访大客户"]
+    deadline.refresh_from_db()
+    with time_machine.travel(dt.datetime(2026, 11, 24, 9, 1, tzinfo=SH), tick=False):
+        assert deadline.is_overdue  # the overdue mark itself is not deferred
+        assert deadlines.tick() == 1
+    assert titles(people["sales2"])[-1] == "已逾期：回访大客户"
+
+
+def test_an_escalation_falling_on_a_public_holiday_waits_for_the_next_working_day(people):
+    due = dt.datetime(2026, 9, 30, 10, 0, tzinfo=SH)  # escalates a day later: 1 Oct, National Day
+    deadlines.open_deadline(people["sales2"], "followup", "回访大客户", people["sales2"], due)
+    with time_machine.travel(dt.datetime(2026, 9, 30, 10, 1, tzinfo=SH), tick=False):
+        deadlines.tick()  # the overdue notice
+    with time_machine.travel(dt.datetime(2026, 10, 1, 10, 5, tzinfo=SH), tick=False):
+        assert deadlines.tick() == 0
+    assert titles(people["sales"]) == []
+    with time_machine.travel(dt.datetime(2026, 10, 8, 8, 31, tzinfo=SH), tick=False):
+        assert deadlines.tick() == 1  # escalation 2 (due 2 Oct) has come too: only it is sent, to one level up
+    assert titles(people["sales"]) == [] and titles(people["gm"]) == ["逾期升级：回访大客户"]
+
+
+def test_a_back_dated_deadline_sends_one_notice_the_current_stage(people):
+    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=SH), tick=False):
+        deadline = deadlines.open_deadline(people["sales2"], "followup", "补录的回访", people["sales2"],
+                                           dt.datetime(2026, 8, 3, 17, 0, tzinfo=SH))
+        assert deadlines.tick() == 1
+        assert deadlines.tick() == 0
+    sent = Notification.objects.filter(title__endswith="补录的回访")
+    assert [(n.recipient, n.title) for n in sent] == [(people["gm"], "逾期升级：补录的回访")]  # escalation 2
+    notices = {n.stage: n.skipped for n in deadline.notices.all()}
+    assert notices == {Stage.REMINDER: True, Stage.OVERDUE: True, Stage.ESCALATION_1: True,
+                       Stage.ESCALATION_2: False}
