@@ -322,7 +322,7 @@ def _recompute_one(deadline: Deadline, by) -> Moved | None:
             "title": deadline.title, "old": _when(old_due), "new": _when(new_due)}
         model = type(record)._meta.concrete_model
         mirror = _mirrors.get((model, deadline.kind))
-        if mirror and getattr(record, mirror) == old_due:
+        if mirror and getattr(record, mirror) is not None:
             with audit.context(user=by, reason=reason):  # the trail records the stored copy's change
                 model._default_manager.filter(pk=record.pk).update(**{mirror: new_due})
         elif audit.is_tracked(model):

@@ -205,8 +205,7 @@ def raise_capa(*, source: str, title: str, nonconformity: str, responsible: User
             capa.source_id = source_record.pk
             capa.source_reference = capa.source_reference or str(source_record)
         capa.save()
-        deadlines.open_deadline(capa, PLAN_DEADLINE.kind, PLAN_DEADLINE.title.format(record=capa), responsible,
-                                PLAN_DEADLINE.due(capa, now))
+        deadlines.open_by_rule(capa, PLAN_DEADLINE, now, responsible=responsible)
     return capa
 
 

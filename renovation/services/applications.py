@@ -51,6 +51,8 @@ def property_manager(_application=None):
 REVIEW_DEADLINE = DeadlineRule("review", _("装修申请审批（3 个工作日内）：{record}"),
                                due=lambda application, now: add_working_days(now, REVIEW_WORKING_DAYS),
                                responsible=property_manager)
+# A change of the working-day calendar re-dates the review and the application's copy of its due time.
+deadlines.register_due_rule(REVIEW_DEADLINE.kind, REVIEW_DEADLINE.due, model=Application, mirror="review_due_at")
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -160,8 +162,7 @@ def _one_open_message(unit, existing) -> str:
 def _open_review_deadline(application: Application) -> None:
     manager = REVIEW_DEADLINE.responsible(application)
     if manager is not None:
-        deadlines.open_deadline(application, REVIEW_DEADLINE.kind, REVIEW_DEADLINE.title.format(record=application),
-                                manager, application.review_due_at)
+        deadlines.open_by_rule(application, REVIEW_DEADLINE, application.submitted_at, responsible=manager)
 
 
 EDITABLE_FIELDS = ("applicant_kind", "applicant_name", "applicant_phone", "applicant_id_number", "contractor_kind",

@@ -263,3 +263,27 @@ def test_the_list_query_count_holds_at_ten_thousand_applications(people, login):
         response = client.get(reverse("renovation:list"), {"scope": "all", "status": "engineering_review"})
     assert response.context["table"].paginator.count == 10000
     assert 0 < len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_confirming_2027_re_dates_the_review_and_the_applications_copy_of_it(people, django_capture_on_commit_callbacks,
+                                                                          monkeypatch):
+    from qms import workdays
+
+    monkeypatch.setattr("qms.taskqueue.send_now", lambda task, *args, **kwargs: True)
+    with time_machine.travel(dt.datetime(2026, 12, 30, 15, 0, tzinfo=SH), tick=False):
+        application = factories.submit(people, factories.unit())
+    # 31 Dec, then Fri 1 Jan and Mon 4 Jan 2027 — a guess: 2027's holidays are not entered
+    assert application.review_due_at == dt.datetime(2027, 1, 4, 15, 0, tzinfo=SH)
+    assert review_deadline(application).provisional
+    with time_machine.travel(dt.datetime(2026, 12, 31, 9, 0, tzinfo=SH), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            workdays.save_day(workdays.CalendarDay(date=dt.date(2027, 1, 1), kind="holiday", name="元旦"),
+                              people["doccontrol"])
+            workdays.confirm_year(2027, people["doccontrol"])
+    application.refresh_from_db()
+    deadline = review_deadline(application)
+    assert application.review_due_at == deadline.due_at == dt.datetime(2027, 1, 5, 15, 0, tzinfo=SH)
+    assert not deadline.provisional
+    changes = [row for row in audit.history_for(application) if str(row["reason"]).startswith("工作日历调整")]
+    assert [(str(row["field"]), row["user"]) for row in changes] == [("审批期限", people["doccontrol"].display_name)]
+    assert Notification.objects.filter(recipient=people["propmanager"], title__startswith="工作日历调整").count() == 1
