@@ -11,9 +11,10 @@ The tick reads only deadlines whose ``next_action_at`` has come (a partial index
 its cost grows with what is due, not with everything open.
 
 When notices go out
-  - Only in office hours of working days: a stage that comes due on a public holiday or at 05:00 is sent at the
-    start of the next office period (``workdays.next_working_moment``); ``is_overdue`` still turns true at the
-    due time itself.
+  - Only in office hours of working days: a reminder or escalation that comes due on a public holiday or at 05:00
+    is sent at the start of the next office period (``workdays.next_working_moment``); the overdue notice goes
+    at the due time, and ``is_overdue`` turns true then. A deadline opened with ``any_hour`` (a regulatory clock
+    that runs round the clock) is not held back.
   - Only the current stage: when several stages are due at once (a back-dated record, a tick that did not run),
     the latest is sent and the earlier ones are recorded as skipped (``DeadlineNotice.skipped``), not sent.
   - One escalation per person: escalation 1 goes to the responsible's manager; when that is the responsible
@@ -87,11 +88,14 @@ class Deadline(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
     # What a re-computation needs: the start the rule counted from and the calendar years it consulted.
     computed_from = models.DateTimeField(_("计算起点"), null=True, blank=True)
+    # db_default too: the bulk generators write deadlines with COPY, naming only the columns they fill.
     calendar_years = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("依据的日历年份"), default=list,
-                                blank=True)
+                                db_default=[], blank=True)
     provisional_years = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("未确认的日历年份"),
-                                   default=list, blank=True)
-    provisional = models.BooleanField(_("暂定"), default=False)
+                                   default=list, db_default=[], blank=True)
+    provisional = models.BooleanField(_("暂定"), default=False, db_default=False)
+    # A clock that runs round the clock (an adverse event's 12 h report): its notices are not held for office hours.
+    any_hour = models.BooleanField(_("非工作时间也提醒"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("期限")
@@ -137,7 +141,7 @@ class DeadlineNotice(models.Model):
     notification = models.ForeignKey(Notification, on_delete=models.SET_NULL, null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
     # A stage passed over because a later one was already due: recorded, not sent.
-    skipped = models.BooleanField(_("已跳过（未发送）"), default=False)
+    skipped = models.BooleanField(_("已跳过（未发送）"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("提醒记录")
@@ -203,13 +207,13 @@ def next_action_time(deadline: Deadline, calendar: workdays.WorkingCalendar | No
     done = set(deadline.notices.filter(due_at=deadline.due_at).values_list("stage", flat=True)) if deadline.pk else set()
     for stage, when in deadline.stage_times():
         if stage not in done:
-            return _send_time(stage, when, calendar or workdays.WorkingCalendar())
+            return _send_time(deadline, stage, when, calendar or workdays.WorkingCalendar())
     return None
 
 
-def _send_time(stage: str, when: dt.datetime, calendar: workdays.WorkingCalendar) -> dt.datetime:
+def _send_time(deadline: Deadline, stage: str, when: dt.datetime, calendar: workdays.WorkingCalendar) -> dt.datetime:
     # Reminders and escalations wait for office hours; the overdue notice goes at the due time itself.
-    if stage == Stage.OVERDUE:
+    if stage == Stage.OVERDUE or deadline.any_hour:
         return when
     return calendar.next_working_moment(when)
 
@@ -217,11 +221,12 @@ def _send_time(stage: str, when: dt.datetime, calendar: workdays.WorkingCalendar
 def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetime, *,
                   remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1),
                   computed_from: dt.datetime | None = None,
-                  usage: workdays.CalendarUsage | None = None) -> Deadline:
+                  usage: workdays.CalendarUsage | None = None, any_hour: bool = False) -> Deadline:
     """Open (or move) the record's deadline of ``kind``; an open one of the same kind is re-dated.
 
     ``computed_from`` and ``usage`` (from ``compute_due``): the start the due time was counted from and the
     calendar years it consulted, so that the deadline is marked provisional and re-computed when they change.
+    ``any_hour``: the notices go out when due even outside office hours (a clock that runs round the clock).
     """
     link = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     existing = Deadline.objects.filter(content_type=_content_type(record), object_id=record.pk, kind=kind,
@@ -239,6 +244,7 @@ def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetim
     deadline.calendar_years = sorted(usage.years) if usage is not None else []
     deadline.provisional_years = sorted(usage.unconfirmed) if usage is not None else []
     deadline.provisional = bool(deadline.provisional_years)
+    deadline.any_hour = any_hour
     deadline.next_action_at = due_at - remind_before
     deadline.save()
     deadline.next_action_at = next_action_time(deadline)
@@ -452,7 +458,7 @@ def _process(deadline_id: int, now: dt.datetime, calendar: workdays.WorkingCalen
         told = {recipient for stage, recipient, skipped in notices
                 if not skipped and recipient and stage in (Stage.ESCALATION_1, Stage.ESCALATION_2)}
         come = [stage for stage, when in deadline.stage_times()
-                if stage not in done and _send_time(stage, when, calendar) <= now]
+                if stage not in done and _send_time(deadline, stage, when, calendar) <= now]
         for stage in come[:-1]:
             _record_notice(deadline, stage, None, now, skipped=True)
         for stage in come[-1:]:

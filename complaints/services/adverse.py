@@ -197,8 +197,9 @@ def flag_adverse_event(complaint: Complaint, *, seriousness: str, description: s
         complaint.is_adverse_event, complaint.adverse_seriousness = True, seriousness
         complaint.adverse_description, complaint.adverse_report_due_at = description, due
         remind_before, escalate_after = REMINDERS[seriousness]
+        # §3.5 the 12 h / 72 h report runs round the clock: its reminders and escalations are not held to office hours
         deadlines.open_deadline(complaint, DEADLINE_KIND, _deadline_title(complaint, seriousness), responsible, due,
-                                remind_before=remind_before, escalate_after=escalate_after)
+                                remind_before=remind_before, escalate_after=escalate_after, any_hour=True)
         _announce(complaint, by, responsible, due)
     return complaint
 

@@ -226,9 +226,10 @@ def test_the_plan_deadline_is_opened_then_both_deadlines_close_when_recorded(peo
 def test_an_unrecorded_visit_escalates_to_the_owners_manager(people):
     visit = planned_visit(people["sales2"])
     with time_machine.travel(local(2026, 5, 12, 9, 0), tick=False):
-        service.arrange_visit(visit, by=people["sales2"], arranged_at=local(2026, 5, 14, 10, 0))
+        service.arrange_visit(visit, by=people["sales2"], arranged_at=local(2026, 5, 13, 10, 0))
 
-    tick(now=local(2026, 5, 16, 12, 1))  # due Friday 15 May 12:00, escalation a day later
+    # due Thursday 14 May 12:00, escalation a day later — in the lunch break, so it goes out at 13:00
+    tick(now=local(2026, 5, 15, 13, 1))
 
     notice = DeadlineNotice.objects.get(deadline=deadline_of(visit, service.RECORD_DEADLINE),
                                         stage=Stage.ESCALATION_1)

@@ -46,6 +46,7 @@ from qms.people import register_visibility, visible_to
 from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.widgets import DateTimeInput
+from qms.workdays import WorkingCalendar
 
 
 # --- visibility and permissions -------------------------------------------------------------------------
@@ -441,9 +442,15 @@ def seed_visits(users, stdout):
         # to escalate it to the sales manager
         arranged_at = timezone.localtime(now - dt.timedelta(days=3)).replace(hour=10, minute=0, second=0,
                                                                                microsecond=0)
-        while visit_service.record_due(arranged_at) + dt.timedelta(days=1) >= now:
+        # (escalations wait for office hours of a working day, and only the current stage is sent: the demo ticks
+        # at the moment escalation 1 went out, so that it reaches the sales manager)
+        calendar = WorkingCalendar()
+        escalation_1 = calendar.next_working_moment(visit_service.record_due(arranged_at) + dt.timedelta(days=1))
+        while escalation_1 >= now:
             arranged_at -= dt.timedelta(days=1)
+            escalation_1 = calendar.next_working_moment(visit_service.record_due(arranged_at) + dt.timedelta(days=1))
         visit_service.arrange_visit(sales2[0], by=sales2[0].owner, arranged_at=arranged_at)
+        deadlines.tick(now=escalation_1)
     for visit in (sales[:1] + sales2[1:2]):
         tomorrow = timezone.localtime(now + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
         visit_service.arrange_visit(visit, by=visit.owner, arranged_at=tomorrow)
