@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('qms', '0016_submission_token'),
+        ('qms', '0018_company_profile_refuse_truncate'),
     ]
 
     operations = [
