@@ -515,6 +515,6 @@ def open_deadlines_as_work(user) -> list[WorkItem]:
             title=d.title, url=d.link or "/", due=d.due_at, due_note=provisional_label(d),
             category=gettext("逾期升级") if escalated else gettext("期限"),
             detail=gettext("责任人：%(who)s") % {"who": d.responsible.display_name} if escalated else "",
-            supporting=True,
+            supporting=True, escalated=escalated,
         ))
     return items

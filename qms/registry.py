@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from django.utils import timezone
@@ -26,6 +26,8 @@ class WorkItem:
     priority: bool = False  # e.g. a key-account complaint
     # a deadline's item: folded into the app's own item for the same record when there is one
     supporting: bool = False
+    # someone else's overdue clock, escalated to this user (his people's work, not his own)
+    escalated: bool = False
 
     @property
     def is_overdue(self) -> bool:
@@ -100,6 +102,37 @@ def my_work(user) -> list[WorkItem]:
         if label not in target.detail:
             target.detail = "；".join(part for part in (target.detail, label) if part)
     return sorted(merged, key=WorkItem.sort_key)
+
+
+def _one_line_per_record(items: list[WorkItem]) -> list[WorkItem]:
+    """Items that lead to the same record become one line: the earliest due time, the other titles in the
+    detail."""
+    lines: dict[str, WorkItem] = {}
+    result: list[WorkItem] = []
+    for item in items:
+        line = lines.get(item.url) if item.url not in ("", "/") else None
+        if line is None:
+            line = replace(item)
+            result.append(line)
+            if item.url not in ("", "/"):
+                lines[item.url] = line
+            continue
+        if item.due is not None and (line.due is None or item.due < line.due):
+            line.due, line.due_note = item.due, item.due_note
+        line.priority = line.priority or item.priority
+        if str(item.title) != str(line.title) and str(item.title) not in line.detail:
+            line.detail = "；".join(part for part in (line.detail, str(item.title)) if part)
+    return sorted(result, key=WorkItem.sort_key)
+
+
+def my_work_sections(user) -> tuple[list[WorkItem], list[WorkItem]]:
+    """我的待办 as the page shows it: the user's own work first, then the escalated clocks of his people in a
+    section of their own — each one line per record (a record with both stays in his own work)."""
+    items = my_work(user)
+    own = _one_line_per_record([item for item in items if not item.escalated])
+    own_urls = {item.url for item in own}
+    escalations = _one_line_per_record([item for item in items if item.escalated and item.url not in own_urls])
+    return own, escalations
 
 
 def register_detail_tab(tab: DetailTab) -> None:

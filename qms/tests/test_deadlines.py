@@ -116,6 +116,25 @@ def test_open_deadlines_feed_my_work_and_escalations_reach_the_manager(people, d
     assert "逾期升级" in page and "责任人：钱销售" in page
 
 
+def test_my_own_work_comes_first_and_my_peoples_escalated_clocks_follow_one_line_per_record(people, deadline, login):
+    from qms.deadlines import open_deadline
+
+    # a second clock of the same record, and the sales manager's own task
+    second = open_deadline(people["sales2"], "visit_report", "提交拜访记录 北京信息科技", people["sales2"], DUE)
+    own = open_deadline(people["gm"], "own_task", "审批转移申请", people["sales"], DUE + dt.timedelta(days=30))
+    assert second.link == deadline.link != own.link
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=SH), tick=False):
+        deadlines.tick()  # both of sales2's clocks escalate to her manager, the sales manager
+        response = login(people["sales"]).get(reverse("home"))
+    own_items, escalated = response.context["items"], response.context["escalations"]
+    assert [item.title for item in own_items] == ["审批转移申请"]
+    assert len(escalated) == 1 and escalated[0].title == "回访大客户 北京信息科技"
+    assert "提交拜访记录 北京信息科技" in escalated[0].detail and "责任人：钱销售" in escalated[0].detail
+    page = response.content.decode()
+    assert page.index('id="my-work"') < page.index('id="escalated-work"')
+    assert "下属的逾期事项（已升级给您）" in page
+
+
 def test_tick_queries_do_not_grow_with_deadlines_not_yet_due(people, django_assert_max_num_queries):
     far = DUE + dt.timedelta(days=300)
     for i in range(3):
