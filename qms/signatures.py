@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -146,6 +146,9 @@ def sign(record, user, password: str, meaning: str, comment: str = "", step: str
     if meaning not in Meaning.values:
         raise SignatureRefused(gettext("未知的签名含义。"))
     round_ = current_round(record)
+    # the step is kept in the portal's own language (the catalogue's key) and translated for each reader
+    with translation.override(settings.LANGUAGE_CODE):
+        step = str(step)
     return Signature.objects.create(
         content_type=ContentType.objects.get_for_model(record, for_concrete_model=False),
         object_id=record.pk,
@@ -154,7 +157,7 @@ def sign(record, user, password: str, meaning: str, comment: str = "", step: str
         meaning=meaning,
         comment=comment,
         content_hash=content_hash(record, round_),
-        step=str(step),
+        step=step,
         round=round_,
     )
 
@@ -193,6 +196,6 @@ def signatures_for(record) -> list[dict]:
     ).select_related("signer")
     return [
         {"signature": s, "signer_name": s.signer_name, "meaning": s.get_meaning_display(), "signed_at": s.signed_at,
-         "comment": s.comment, "step": s.step, **state_of(s, record, hashes)}
+         "comment": s.comment, "step": gettext(s.step) if s.step else "", **state_of(s, record, hashes)}
         for s in rows
     ]

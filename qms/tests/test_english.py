@@ -26,3 +26,20 @@ def test_the_admins_login_protection_section_is_in_chinese(people, login):
 
     with translation.override("zh-hans"):
         assert str(AccessAttempt._meta.get_field("ip_address").verbose_name) == "IP 地址"
+
+
+@pytest.mark.django_db
+def test_a_signatures_step_is_kept_in_chinese_and_read_in_each_readers_language(people):
+    from qms.demo import DEMO_PASSWORD
+    from qms.signatures import signatures_for
+    from qms.tests.capa_helpers import submitted_capa
+    from qms.capa.models import CapaStatus
+    from qms.workflow import perform
+
+    capa = submitted_capa(people)
+    with translation.override("en"):  # an English-speaking MR approves
+        perform(capa, CapaStatus.APPROVED, people["mr"], password=DEMO_PASSWORD, comment="OK")
+        assert signatures_for(capa)[-1]["step"] == "Approve plan"
+    assert signatures_for(capa)[-1]["signature"].step == "批准计划"  # stored as the catalogue's key
+    with translation.override("zh-hans"):
+        assert signatures_for(capa)[-1]["step"] == "批准计划"
