@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -274,12 +274,14 @@ def tell_who_takes_over(record, people, *, by, done: str, at) -> None:
     if not people:
         return
     wf = workflow_for(record)
-    state = status_label(type(record), getattr(record, wf.status_field)) if wf else ""
-    title = gettext("待您处理：%(record)s（%(state)s）") % {"record": record, "state": state}
-    body = gettext("%(who)s 已于 %(when)s 完成“%(done)s”，现在轮到您处理。") % {
-        "who": by.display_name, "when": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), "done": done}
     link = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     for person in people.values():
+        # written in the reader's language (the e-mail cannot be translated later), whoever made the move
+        with translation.override(getattr(person, "language", "") or settings.LANGUAGE_CODE):
+            state = status_label(type(record), getattr(record, wf.status_field)) if wf else ""
+            title = gettext("待您处理：%(record)s（%(state)s）") % {"record": record, "state": state}
+            body = gettext("%(who)s 已于 %(when)s 完成“%(done)s”，现在轮到您处理。") % {
+                "who": by.display_name, "when": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), "done": done}
         notify(person, title, body, link=link)
 
 

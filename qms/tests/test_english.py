@@ -43,3 +43,19 @@ def test_a_signatures_step_is_kept_in_chinese_and_read_in_each_readers_language(
     assert signatures_for(capa)[-1]["signature"].step == "批准计划"  # stored as the catalogue's key
     with translation.override("zh-hans"):
         assert signatures_for(capa)[-1]["step"] == "批准计划"
+
+
+@pytest.mark.django_db
+def test_the_next_person_is_told_in_his_own_language_whoever_made_the_move(people):
+    from qms.notifications import Notification
+    from qms.tests.capa_helpers import planned_capa
+    from qms.capa.models import CapaStatus
+    from qms.workflow import perform
+
+    people["mr"].language = "en"
+    people["mr"].save(update_fields=["language"])
+    capa = planned_capa(people)
+    with translation.override("zh-hans"):  # the responsible works in Chinese
+        perform(capa, CapaStatus.PLAN_SUBMITTED, capa.responsible)
+    note = Notification.objects.get(recipient=people["mr"], link=capa.get_absolute_url())
+    assert note.title.startswith("For you to handle:") and "Submit plan" in note.body

@@ -146,7 +146,7 @@ def submit_application(*, by: User, unit, documents: dict | None = None, **field
             _attach_documents(application, documents, by)
             _open_review_deadline(application)
             workflow.tell_who_takes_over(application, workflow.role_holders_of_next_moves(application, None),
-                                         by=by, done=gettext("受理装修申请"), at=now)
+                                         by=by, done=_("受理装修申请"), at=now)
     except IntegrityError as error:
         if "renovation_one_open_per_unit" in str(error):
             raise TransitionRefused(_one_open_message(unit, open_application_of(unit))) from error
