@@ -44,7 +44,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +73,10 @@ class Deadline(models.Model):
     record = GenericForeignKey("content_type", "object_id")
     kind = models.CharField(_("期限类型"), max_length=40)
     title = models.CharField(_("事项"), max_length=200)
+    # the title's catalogue key (a template in the portal's language, e.g. "审批退货单：{record}") and its values:
+    # each reader sees the title in his own language; ``title`` keeps it in the portal's language for search
+    title_key = models.CharField(_("事项模板"), max_length=200, blank=True, default="")
+    title_params = models.JSONField(_("事项参数"), default=dict, blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
     responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("责任人"),
                                     related_name="deadlines")
@@ -111,6 +115,16 @@ class Deadline(models.Model):
 
     def __str__(self):
         return f"{self.title} ({timezone.localtime(self.due_at):%Y-%m-%d %H:%M})"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (``title`` as stored when the deadline has no key)."""
+        if self.title_key:
+            try:
+                return gettext(self.title_key).format(**self.title_params)
+            except (KeyError, IndexError, ValueError):
+                return self.title
+        return self.title
 
     @property
     def is_overdue(self) -> bool:
@@ -221,18 +235,28 @@ def _send_time(deadline: Deadline, stage: str, when: dt.datetime, calendar: work
 def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetime, *,
                   remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1),
                   computed_from: dt.datetime | None = None,
-                  usage: workdays.CalendarUsage | None = None, any_hour: bool = False) -> Deadline:
+                  usage: workdays.CalendarUsage | None = None, any_hour: bool = False,
+                  title_params: dict | None = None) -> Deadline:
     """Open (or move) the record's deadline of ``kind``; an open one of the same kind is re-dated.
 
     ``computed_from`` and ``usage`` (from ``compute_due``): the start the due time was counted from and the
     calendar years it consulted, so that the deadline is marked provisional and re-computed when they change.
     ``any_hour``: the notices go out when due even outside office hours (a clock that runs round the clock).
+    ``title_params``: ``title`` is a template of the catalogue (``_("审批退货单：{record}")``) filled with these
+    values, kept as its key so that every reader sees it in his own language.
     """
     link = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     existing = Deadline.objects.filter(content_type=_content_type(record), object_id=record.pk, kind=kind,
                                        state=Deadline.State.OPEN).first()
     deadline = existing or Deadline(content_type=_content_type(record), object_id=record.pk, kind=kind)
-    deadline.title = str(title)[:200]
+    if title_params is not None:
+        with translation.override(settings.LANGUAGE_CODE):
+            key = str(title)
+        deadline.title_key, deadline.title_params = key[:200], {name: str(value) for name, value in title_params.items()}
+        deadline.title = key.format(**deadline.title_params)[:200]
+    else:
+        deadline.title_key, deadline.title_params = "", {}
+        deadline.title = str(title)[:200]
     deadline.link = link
     deadline.responsible = responsible
     deadline.due_at = due_at
@@ -255,10 +279,10 @@ def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetim
 def open_by_rule(record, rule: DeadlineRule, start: dt.datetime, responsible=None) -> Deadline:
     """Open the deadline ``rule`` computes from ``start``, remembering what a re-computation needs."""
     due, usage = compute_due(rule.due, record, start)
-    return open_deadline(record, rule.kind, rule.title.format(record=record),
+    return open_deadline(record, rule.kind, rule.title,
                          responsible if responsible is not None else rule.responsible(record), due,
                          remind_before=rule.remind_before, escalate_after=rule.escalate_after,
-                         computed_from=start, usage=usage)
+                         computed_from=start, usage=usage, title_params={"record": record})
 
 
 def close_deadlines(record, kinds=("*",), state=Deadline.State.MET) -> int:
@@ -354,11 +378,12 @@ def recompute(years, by=None) -> list[Moved]:
             by_person[item.deadline.responsible_id].append(item)
         for items in by_person.values():
             person = items[0].deadline.responsible
-            lines = [gettext("%(title)s：%(old)s → %(new)s%(note)s") % {
-                "title": item.deadline.title, "old": _when(item.old_due), "new": _when(item.new_due),
-                "note": provisional_label(item.deadline)} for item in items]
-            notify(person, gettext("工作日历调整，%(count)d 项期限已改期") % {"count": len(items)},
-                   "\n".join(lines), link=items[0].deadline.link if len(items) == 1 else "/")
+            with translation.override(person.language or settings.LANGUAGE_CODE):  # the reader's language
+                lines = [gettext("%(title)s：%(old)s → %(new)s%(note)s") % {
+                    "title": item.deadline.shown_title, "old": _when(item.old_due), "new": _when(item.new_due),
+                    "note": provisional_label(item.deadline)} for item in items]
+                title = gettext("工作日历调整，%(count)d 项期限已改期") % {"count": len(items)}
+            notify(person, title, "\n".join(lines), link=items[0].deadline.link if len(items) == 1 else "/")
     return moved
 
 
@@ -418,18 +443,21 @@ def _escalation_recipient(deadline: Deadline, level: int, told: set[int]):
     return target
 
 
-def _notice_text(deadline: Deadline, stage: str) -> tuple[str, str, str]:
-    due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")
-    who = deadline.responsible.display_name
-    if stage == Stage.REMINDER:
-        return (gettext("即将到期：%(title)s") % {"title": deadline.title},
-                gettext("截止时间 %(due)s，请及时处理。") % {"due": due}, Notification.Level.REMINDER)
-    if stage == Stage.OVERDUE:
-        return (gettext("已逾期：%(title)s") % {"title": deadline.title},
-                gettext("截止时间 %(due)s 已过，请尽快处理。") % {"due": due}, Notification.Level.WARNING)
-    return (gettext("逾期升级：%(title)s") % {"title": deadline.title},
-            gettext("%(who)s 负责的事项已于 %(due)s 逾期，请督促处理。") % {"who": who, "due": due},
-            Notification.Level.ESCALATION)
+def _notice_text(deadline: Deadline, stage: str, recipient=None) -> tuple[str, str, str]:
+    """The notice of a stage, written in the recipient's language (an e-mail cannot be translated later)."""
+    with translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE):
+        due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")
+        who = deadline.responsible.display_name
+        title = deadline.shown_title
+        if stage == Stage.REMINDER:
+            return (gettext("即将到期：%(title)s") % {"title": title},
+                    gettext("截止时间 %(due)s，请及时处理。") % {"due": due}, Notification.Level.REMINDER)
+        if stage == Stage.OVERDUE:
+            return (gettext("已逾期：%(title)s") % {"title": title},
+                    gettext("截止时间 %(due)s 已过，请尽快处理。") % {"due": due}, Notification.Level.WARNING)
+        return (gettext("逾期升级：%(title)s") % {"title": title},
+                gettext("%(who)s 负责的事项已于 %(due)s 逾期，请督促处理。") % {"who": who, "due": due},
+                Notification.Level.ESCALATION)
 
 
 def _record_notice(deadline: Deadline, stage: str, recipient, now: dt.datetime, *, skipped: bool):
@@ -472,7 +500,7 @@ def _process(deadline_id: int, now: dt.datetime, calendar: workdays.WorkingCalen
                     deadline.escalated_to = recipient
             notice = _record_notice(deadline, stage, recipient, now, skipped=recipient is None)
             if notice is not None and recipient is not None:
-                title, body, level_name = _notice_text(deadline, stage)
+                title, body, level_name = _notice_text(deadline, stage, recipient)
                 notice.notification = notify(recipient, title, body, link=deadline.link, level=level_name)
                 notice.save(update_fields=["notification"])
                 sent += 1
@@ -512,7 +540,7 @@ def open_deadlines_as_work(user) -> list[WorkItem]:
     for d in rows:
         escalated = d.responsible_id != user.pk
         items.append(WorkItem(
-            title=d.title, url=d.link or "/", due=d.due_at, due_note=provisional_label(d),
+            title=d.shown_title, url=d.link or "/", due=d.due_at, due_note=provisional_label(d),
             category=gettext("逾期升级") if escalated else gettext("期限"),
             detail=gettext("责任人：%(who)s") % {"who": d.responsible.display_name} if escalated else "",
             supporting=True, escalated=escalated,

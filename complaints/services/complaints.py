@@ -220,9 +220,9 @@ def open_clocks(complaint) -> list:
     for rule in clock_rules_for(complaint):
         due, usage = deadlines.compute_due(CLOCK_DUE[rule.clock], complaint, complaint.received_at)
         opened.append(deadlines.open_deadline(
-            complaint, rule.clock, rule.title.format(record=complaint), responsible, due,
+            complaint, rule.clock, rule.title, responsible, due,
             remind_before=rule.remind_before, escalate_after=rule.escalate_after,
-            computed_from=complaint.received_at, usage=usage))
+            computed_from=complaint.received_at, usage=usage, title_params={"record": complaint}))
     return opened
 
 

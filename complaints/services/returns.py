@@ -264,8 +264,8 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
         rule = APPROVAL_DEADLINE
         approver = rule.responsible(return_order)
         if approver is not None:
-            open_deadline(return_order, rule.kind, rule.title.format(record=return_order), approver,
-                          rule.due(return_order, return_order.created_at))
+            open_deadline(return_order, rule.kind, rule.title, approver,
+                          rule.due(return_order, return_order.created_at), title_params={"record": return_order})
             notify(approver, gettext("待审批退货单：%(record)s") % {"record": return_order},
                    gettext("%(customer)s，批号 %(batch)s%(batch_return)s。") % {
                        "customer": return_order.customer_name, "batch": return_order.batch,

@@ -59,3 +59,35 @@ def test_the_next_person_is_told_in_his_own_language_whoever_made_the_move(peopl
         perform(capa, CapaStatus.PLAN_SUBMITTED, capa.responsible)
     note = Notification.objects.get(recipient=people["mr"], link=capa.get_absolute_url())
     assert note.title.startswith("For you to handle:") and "Submit plan" in note.body
+
+
+@pytest.mark.django_db
+def test_a_deadline_is_read_in_each_readers_language_and_reminds_in_the_recipients(people):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from complaints.services import returns
+    from qms import deadlines
+    from qms.deadlines import Deadline
+    from qms.notifications import Notification
+    from qms.registry import my_work
+
+    people["sales"].language = "en"  # the sales manager approves returns and reads English
+    people["sales"].save(update_fields=["language"])
+    with time_machine.travel(dt.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False), \
+            translation.override("en"):  # entered by an English-speaking clerk: stored in the portal's language
+        order = returns.create_return(by=people["sales2"], product="输液器", quantity=5, batch="B1",
+                                      reason="破损", customer_name="演示医院")
+    deadline = Deadline.objects.get(kind="return_approval", object_id=order.pk)
+    assert deadline.title == f"审批退货单：{order}"
+    with translation.override("en"):
+        assert [i.title for i in my_work(people["sales"]) if order.number in i.title] == [
+            f"Approve return form: {order}"]
+    with translation.override("zh-hans"):
+        assert deadline.shown_title == f"审批退货单：{order}"
+    with time_machine.travel(deadline.due_at - dt.timedelta(hours=1), tick=False):  # Friday 09:00, office hours
+        deadlines.tick()
+    reminder = Notification.objects.filter(recipient=people["sales"], level="reminder").get()
+    assert reminder.title == f"Due soon: Approve return form: {order}"
