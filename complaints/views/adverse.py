@@ -149,8 +149,10 @@ class AdverseTable(tables.Table):
         return record.get_status_display()
 
     def render_pdf(self, record):
-        return format_html('<a class="btn btn-sm btn-outline-secondary" href="{}"><i class="bi bi-printer"></i></a>',
-                           reverse("complaints:adverse_pdf", args=[record.pk]))
+        label = _("打印报告 %(number)s") % {"number": record.number}
+        return format_html('<a class="btn btn-sm btn-outline-secondary" href="{}" aria-label="{}" title="{}">'
+                           '<i class="bi bi-printer" aria-hidden="true"></i></a>',
+                           reverse("complaints:adverse_pdf", args=[record.pk]), label, label)
 
 
 class AdverseListView(RecordListView):

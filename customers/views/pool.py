@@ -134,7 +134,9 @@ class SelectColumn(tables.CheckBoxColumn):
 
 
 class PoolTable(tables.Table):
-    select = SelectColumn(accessor="pk", attrs={"input": {"name": "ids", "form": "pool-claim-form"}},
+    select = SelectColumn(accessor="pk", attrs={"input": {
+        "name": "ids", "form": "pool-claim-form",
+        "aria-label": lambda record: _("选择 %(name)s") % {"name": record.name}}},
                           exclude_from_export=True, orderable=False)
     name = tables.Column(verbose_name=gettext_lazy("客户名称"), linkify=True, attrs={"td": {"class": "customer-name"}})
     industry = tables.Column(verbose_name=gettext_lazy("客户行业"), order_by=("industry__order", "industry__label"))
