@@ -38,6 +38,18 @@ def shifted_clock(request):
         yield traveller
 
 
+@pytest.fixture(autouse=True)
+def portal_language():
+    """Each test starts in the portal's language: a request as an English user activates English for the thread,
+    and nothing would switch it back for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def people(db):
     """The demo organisation: {role code: user}, e.g. people["gm"], people["sales"], people["sales2"]."""

@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -49,13 +49,25 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
-def notify(recipient, title: str, body: str = "", link: str = "", level: str = Notification.Level.INFO,
+def in_language_of(recipient):
+    """The recipient's interface language (the portal's when he chose none), for text written to him."""
+    return translation.override(getattr(recipient, "language", "") or settings.LANGUAGE_CODE)
+
+
+def notify(recipient, title, body="", link: str = "", level: str = Notification.Level.INFO,
            email: bool = True) -> Notification | None:
-    """Tell ``recipient`` something in the portal and, after commit, by e-mail."""
+    """Tell ``recipient`` something in the portal and, after commit, by e-mail.
+
+    ``title`` and ``body`` may be callables (``lambda: gettext("…") % {…}``): they are then written in the
+    recipient's language, whoever caused the notice — an e-mail cannot be translated later."""
     if recipient is None or not recipient.is_active:
         return None
+    with in_language_of(recipient):
+        title = title() if callable(title) else title
+        body = body() if callable(body) else body
+        title, body = str(title), str(body)
     note = Notification.objects.create(
-        recipient=recipient, title=str(title)[:200], body=str(body), link=link, level=level,
+        recipient=recipient, title=title[:200], body=body, link=link, level=level,
         email_wanted=bool(email and recipient.email),
     )
     if note.email_wanted:

@@ -23,12 +23,13 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qms import audit
+from qms.texts import portal_text
 
 
 class Meaning(models.TextChoices):
@@ -146,9 +147,7 @@ def sign(record, user, password: str, meaning: str, comment: str = "", step: str
     if meaning not in Meaning.values:
         raise SignatureRefused(gettext("未知的签名含义。"))
     round_ = current_round(record)
-    # the step is kept in the portal's own language (the catalogue's key) and translated for each reader
-    with translation.override(settings.LANGUAGE_CODE):
-        step = str(step)
+    step = portal_text(step)  # kept as the catalogue's key, translated for each reader (signatures_for)
     return Signature.objects.create(
         content_type=ContentType.objects.get_for_model(record, for_concrete_model=False),
         object_id=record.pk,

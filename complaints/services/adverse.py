@@ -207,12 +207,17 @@ def flag_adverse_event(complaint: Complaint, *, seriousness: str, description: s
 def _announce(complaint, by, responsible, due) -> None:
     link = complaint.get_absolute_url() + "?tab=adverse"
     urgent = complaint.adverse_seriousness in (AdverseSeriousness.DEATH, AdverseSeriousness.SERIOUS)
-    title = gettext("%(urgent)s疑似医疗器械不良事件（%(seriousness)s）：%(number)s %(customer)s") % {
-        "urgent": gettext("【紧急】") if urgent else "", "seriousness": complaint.get_adverse_seriousness_display(),
-        "number": complaint.number, "customer": complaint.customer_name}
-    body = gettext("%(who)s 标记。产品：%(product)s，批号：%(batch)s。须于 %(due)s 前向监管部门报告。%(text)s") % {
-        "who": by.display_name, "product": complaint.product or "—", "batch": complaint.batch or "—",
-        "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"), "text": complaint.adverse_description[:200]}
+    def title():  # written in each recipient's language
+        return gettext("%(urgent)s疑似医疗器械不良事件（%(seriousness)s）：%(number)s %(customer)s") % {
+            "urgent": gettext("【紧急】") if urgent else "",
+            "seriousness": complaint.get_adverse_seriousness_display(), "number": complaint.number,
+            "customer": complaint.customer_name}
+
+    def body():
+        return gettext("%(who)s 标记。产品：%(product)s，批号：%(batch)s。须于 %(due)s 前向监管部门报告。%(text)s") % {
+            "who": by.display_name, "product": complaint.product or "—", "batch": complaint.batch or "—",
+            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"), "text": complaint.adverse_description[:200]}
+
     level = Notification.Level.WARNING if urgent else Notification.Level.INFO
     recipients = []
     if responsible is not None and responsible.pk != by.pk:
@@ -309,10 +314,14 @@ def freeze_stock(complaint: Complaint, *, batch: str, by, note: str = "") -> lis
         reason = f"{reason}；{note}"
     recipients = list(User.objects.filter(groups__name__in=[Role.PRODUCTION, Role.QUALITY], is_active=True)
                       .distinct().order_by("pk"))
-    title = gettext("【紧急】请立即冻结批号 %(batch)s 的库存（%(product)s）") % {
-        "batch": batch, "product": complaint.product or complaint.customer_name}
-    body = gettext("%(who)s 因疑似医疗器械不良事件 %(number)s 要求冻结该批号库存，停止发货和使用，移入隔离区待处理。%(note)s") % {
-        "who": by.display_name, "number": complaint.number, "note": note}
+    def title():  # written in each recipient's language
+        return gettext("【紧急】请立即冻结批号 %(batch)s 的库存（%(product)s）") % {
+            "batch": batch, "product": complaint.product or complaint.customer_name}
+
+    def body():
+        return gettext("%(who)s 因疑似医疗器械不良事件 %(number)s 要求冻结该批号库存，停止发货和使用，移入隔离区待处理。"
+                       "%(note)s") % {"who": by.display_name, "number": complaint.number, "note": note}
+
     link = reverse("complaints:detail", args=[complaint.pk]) + "?tab=adverse"
     with transaction.atomic(), audit.context(user=by, reason=reason):
         fresh = Complaint.objects.get(pk=complaint.pk)

@@ -330,13 +330,16 @@ def _announce(complaint, by) -> None:
         mr = _mr()
         if mr is not None and mr.pk != by.pk and mr not in recipients:
             recipients.append(mr)
-    prefix = gettext("【大客户】") if complaint.is_key_account else ""
-    title = gettext("%(prefix)s新%(type)s：%(number)s %(customer)s") % {
-        "prefix": prefix, "type": complaint.get_type_display(), "number": complaint.number,
-        "customer": complaint.customer_name}
-    body = gettext("%(who)s 于 %(at)s 经%(channel)s受理：%(text)s") % {
-        "who": by.display_name, "at": timezone.localtime(complaint.received_at).strftime("%Y-%m-%d %H:%M"),
-        "channel": complaint.get_channel_display(), "text": complaint.description[:200]}
+    def title():  # written in each recipient's language
+        return gettext("%(prefix)s新%(type)s：%(number)s %(customer)s") % {
+            "prefix": gettext("【大客户】") if complaint.is_key_account else "", "type": complaint.get_type_display(),
+            "number": complaint.number, "customer": complaint.customer_name}
+
+    def body():
+        return gettext("%(who)s 于 %(at)s 经%(channel)s受理：%(text)s") % {
+            "who": by.display_name, "at": timezone.localtime(complaint.received_at).strftime("%Y-%m-%d %H:%M"),
+            "channel": complaint.get_channel_display(), "text": complaint.description[:200]}
+
     for recipient in recipients:
         notify(recipient, title, body, link=complaint.get_absolute_url())
 
@@ -438,11 +441,11 @@ def _cancel_open_clocks(complaint) -> None:
 def _after_assignment(complaint, by, transition) -> None:
     _hand_over_clocks(complaint, complaint.responsible)
     if complaint.responsible_id != by.pk:
-        prefix = gettext("【大客户】") if complaint.is_key_account else ""
         notify(complaint.responsible,
-               gettext("%(prefix)s请处理投诉：%(number)s %(customer)s") % {
-                   "prefix": prefix, "number": complaint.number, "customer": complaint.customer_name},
-               gettext("%(who)s 已将此投诉分派给您（%(department)s）。") % {
+               lambda: gettext("%(prefix)s请处理投诉：%(number)s %(customer)s") % {
+                   "prefix": gettext("【大客户】") if complaint.is_key_account else "", "number": complaint.number,
+                   "customer": complaint.customer_name},
+               lambda: gettext("%(who)s 已将此投诉分派给您（%(department)s）。") % {
                    "who": by.display_name, "department": complaint.responsible_department},
                link=complaint.get_absolute_url())
 

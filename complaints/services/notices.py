@@ -180,8 +180,8 @@ def _after_issue(notice, by, transition) -> None:
     for person, names in _recipient_owners(notice).items():
         if person.pk == by.pk:
             continue
-        notify(person, gettext("忠告性通知 %(number)s：%(title)s") % {"number": notice.number, "title": notice.title},
-               gettext("请将通知转达以下客户并记录其确认收到：%(customers)s。须于 %(due)s 前全部确认。") % {
+        notify(person, lambda: gettext("忠告性通知 %(number)s：%(title)s") % {"number": notice.number, "title": notice.title},
+               lambda: gettext("请将通知转达以下客户并记录其确认收到：%(customers)s。须于 %(due)s 前全部确认。") % {
                    "customers": "、".join(names), "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
                link=link)
 
@@ -272,8 +272,8 @@ def record_acknowledgement(recipient: NoticeRecipient, *, by, acknowledged_by: s
             deadlines.close_deadlines(notice, (FOLLOW_UP_KIND,))
             issuer = _issuer(notice)
             if issuer is not None and issuer.pk != by.pk:
-                notify(issuer, gettext("忠告性通知 %(number)s 的客户已全部确认收到") % {"number": notice.number},
-                       gettext("可以关闭此通知。"), link=notice.get_absolute_url())
+                notify(issuer, lambda: gettext("忠告性通知 %(number)s 的客户已全部确认收到") % {"number": notice.number},
+                       lambda: gettext("可以关闭此通知。"), link=notice.get_absolute_url())
     return recipient
 
 

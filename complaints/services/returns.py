@@ -163,15 +163,15 @@ def _save_outcome(return_order, user, transition):
 def _tell_quality(return_order, user, transition):
     lead = quality_lead(return_order)
     if lead is not None:
-        notify(lead, gettext("退货单已批准，请检验同批号留样：%(record)s") % {"record": return_order},
-               gettext("批号 %(batch)s，数量 %(qty)s。") % {"batch": return_order.batch,
+        notify(lead, lambda: gettext("退货单已批准，请检验同批号留样：%(record)s") % {"record": return_order},
+               lambda: gettext("批号 %(batch)s，数量 %(qty)s。") % {"batch": return_order.batch,
                                                           "qty": return_order.quantity},
                link=return_order.get_absolute_url())
 
 
 def _tell_creator(return_order, user, transition):
     if return_order.created_by_id != user.pk:
-        notify(return_order.created_by, gettext("退货单不予退货：%(record)s") % {"record": return_order},
+        notify(return_order.created_by, lambda: gettext("退货单不予退货：%(record)s") % {"record": return_order},
                transition.reason, link=return_order.get_absolute_url())
 
 
@@ -266,8 +266,8 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
         if approver is not None:
             open_deadline(return_order, rule.kind, rule.title, approver,
                           rule.due(return_order, return_order.created_at), title_params={"record": return_order})
-            notify(approver, gettext("待审批退货单：%(record)s") % {"record": return_order},
-                   gettext("%(customer)s，批号 %(batch)s%(batch_return)s。") % {
+            notify(approver, lambda: gettext("待审批退货单：%(record)s") % {"record": return_order},
+                   lambda: gettext("%(customer)s，批号 %(batch)s%(batch_return)s。") % {
                        "customer": return_order.customer_name, "batch": return_order.batch,
                        "batch_return": gettext("（整批退货）") if return_order.is_batch_return else ""},
                    link=return_order.get_absolute_url())

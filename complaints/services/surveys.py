@@ -309,8 +309,8 @@ def _after_open(campaign: SurveyCampaign, user, transition) -> None:
         names = "、".join(r.customer.name for r in responses[:10])
         if len(responses) > 10:
             names += gettext("等 %(n)d 个客户") % {"n": len(responses)}
-        notify(collector, gettext("请收集客户满意度调查：%(title)s") % {"title": campaign.title},
-               gettext("请向以下客户发放《客户满意度调查表》，并于 %(due)s 前收回、录入结果：%(names)s。") % {
+        notify(collector, lambda: gettext("请收集客户满意度调查：%(title)s") % {"title": campaign.title},
+               lambda: gettext("请向以下客户发放《客户满意度调查表》，并于 %(due)s 前收回、录入结果：%(names)s。") % {
                    "due": due, "names": names}, link=link)
     sync_collect_deadlines(campaign)
 
@@ -512,8 +512,8 @@ def prepare_yearly_campaign(today: dt.date | None = None) -> SurveyCampaign | No
         recipients = User.objects.filter(groups__name__in=MANAGERS, is_active=True).distinct().order_by("pk")
         count = campaign.responses.count()
         for user in recipients:
-            notify(user, gettext("已生成%(title)s（准备中）") % {"title": campaign.title},
-                   gettext("调查对象 %(n)d 个客户，截止日期 %(day)s。请确认调查问题和调查对象后开始调查。") % {
+            notify(user, lambda: gettext("已生成%(title)s（准备中）") % {"title": campaign.title},
+                   lambda: gettext("调查对象 %(n)d 个客户，截止日期 %(day)s。请确认调查问题和调查对象后开始调查。") % {
                        "n": count, "day": campaign.closes_on.isoformat()},
                    link=campaign.get_absolute_url())
     return campaign

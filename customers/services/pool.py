@@ -215,8 +215,8 @@ def release(customer: Customer, user, reason: str, *, now=None) -> OwnershipChan
         with audit.context(user=user, reason=reason):
             change = change_owner(locked, None, kind=OwnershipKind.RELEASED, by=user, reason=reason, now=now)
         if former.pk != user.pk:
-            notify(former, gettext("您的客户已被放入客户池：%(name)s") % {"name": locked.name},
-                   gettext("操作人：%(who)s；原因：%(reason)s") % {"who": user.display_name, "reason": reason},
+            notify(former, lambda: gettext("您的客户已被放入客户池：%(name)s") % {"name": locked.name},
+                   lambda: gettext("操作人：%(who)s；原因：%(reason)s") % {"who": user.display_name, "reason": reason},
                    link=locked.get_absolute_url())
     customer.owner, customer.owner_since, customer.pool_entered_at = None, None, locked.pool_entered_at
     return change
@@ -269,14 +269,14 @@ def transfer(customers, to_owner, *, by, reason: str, now=None) -> list[Customer
                     former_owners.setdefault(customer.owner, []).append(customer)
                 change_owner(customer, to_owner, kind=OwnershipKind.TRANSFERRED, by=by, reason=reason, now=now)
         if to_owner is not None and to_owner.pk != by.pk:
-            notify(to_owner, ngettext("%(who)s 转给您 %(n)d 个客户", "%(who)s 转给您 %(n)d 个客户", len(moving)) % {
+            notify(to_owner, lambda: ngettext("%(who)s 转给您 %(n)d 个客户", "%(who)s 转给您 %(n)d 个客户", len(moving)) % {
                 "who": by.display_name, "n": len(moving)},
-                gettext("原因：%(reason)s") % {"reason": reason} + "\n" + "、".join(c.name for c in moving[:20]),
+                lambda: gettext("原因：%(reason)s") % {"reason": reason} + "\n" + "、".join(c.name for c in moving[:20]),
                 link=reverse("customers:list") + "?scope=mine")
         for former, theirs in former_owners.items():
-            notify(former, ngettext("您的 %(n)d 个客户已转给%(target)s", "您的 %(n)d 个客户已转给%(target)s",
+            notify(former, lambda: ngettext("您的 %(n)d 个客户已转给%(target)s", "您的 %(n)d 个客户已转给%(target)s",
                                     len(theirs)) % {"n": len(theirs), "target": target},
-                   gettext("操作人：%(who)s；原因：%(reason)s") % {"who": by.display_name, "reason": reason}
+                   lambda: gettext("操作人：%(who)s；原因：%(reason)s") % {"who": by.display_name, "reason": reason}
                    + "\n" + "、".join(c.name for c in theirs[:20]))
     return moving
 
@@ -335,8 +335,8 @@ def return_one(pk, *, policy=None, now=None) -> bool:
         reason = gettext("超过 %(days)d 天未跟进，自动回收到客户池") % {"days": days}
         with audit.context(user=None, reason=reason):
             change_owner(customer, None, kind=OwnershipKind.AUTO_RETURNED, by=None, reason=reason, now=now)
-        notify(former, gettext("客户已回收到客户池：%(name)s") % {"name": customer.name},
-               gettext("%(days)d 天内没有跟进记录，客户已于 %(date)s 自动回收到客户池，%(block)d 天内您不能再次领取。") % {
+        notify(former, lambda: gettext("客户已回收到客户池：%(name)s") % {"name": customer.name},
+               lambda: gettext("%(days)d 天内没有跟进记录，客户已于 %(date)s 自动回收到客户池，%(block)d 天内您不能再次领取。") % {
                    "days": days, "date": date_format(timezone.localtime(now), "Y-m-d"),
                    "block": policy.reclaim_block_days},
                link=customer.get_absolute_url(), level=Notification.Level.WARNING)
@@ -370,8 +370,8 @@ def warn_before_return(now=None) -> int:
             if (owner_id, link) in done:
                 continue
             due = policy.return_due(customer)
-            note = notify(customer.owner, gettext("客户即将回收到客户池：%(name)s") % {"name": customer.name},
-                          gettext("该客户将于 %(due)s 自动回收到客户池（%(days)d 天未跟进），请及时跟进。") % {
+            note = notify(customer.owner, lambda: gettext("客户即将回收到客户池：%(name)s") % {"name": customer.name},
+                          lambda: gettext("该客户将于 %(due)s 自动回收到客户池（%(days)d 天未跟进），请及时跟进。") % {
                               "due": date_format(timezone.localtime(due), "Y-m-d H:i"),
                               "days": policy.return_days(customer.grade)},
                           link=link, level=Notification.Level.REMINDER)

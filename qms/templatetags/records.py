@@ -1,5 +1,6 @@
 """Template tags for controlled records: move buttons, signatures, deadlines."""
 from django import template
+from django.utils.translation import gettext
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils.html import format_html
@@ -46,3 +47,10 @@ def provisional_note(value):
     if not label:
         return ""
     return format_html('<span class="provisional text-warning-emphasis small">{}</span>', label)
+
+
+@register.filter
+def translated(value):
+    """Text the portal stored in its own language (a system note such as 按收费一览表计收), read in the reader's;
+    text a user typed is not in the catalogue and shows as typed."""
+    return gettext(str(value)) if value else value

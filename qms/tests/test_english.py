@@ -91,3 +91,36 @@ def test_a_deadline_is_read_in_each_readers_language_and_reminds_in_the_recipien
         deadlines.tick()
     reminder = Notification.objects.filter(recipient=people["sales"], level="reminder").get()
     assert reminder.title == f"Due soon: Approve return form: {order}"
+
+
+@pytest.mark.django_db
+def test_a_notice_from_an_app_is_written_in_the_recipients_language(people):
+    from complaints.models import ComplaintStatus
+    from complaints.services import complaints as service
+    from complaints.tests import factories
+    from qms.notifications import Notification
+
+    people["quality"].language = "en"
+    people["quality"].save(update_fields=["language"])
+    complaint = factories.received(people, by="service")
+    with translation.override("zh-hans"):  # customer service works in Chinese and assigns it to quality
+        service.advance(complaint, ComplaintStatus.ASSIGNED, people["service"], data={
+            "responsible_department": people["quality"].department, "responsible": people["quality"]})
+    note = Notification.objects.filter(recipient=people["quality"], link=complaint.get_absolute_url()).latest("pk")
+    assert note.title == f"Please handle complaint: {complaint.number} {complaint.customer_name}"
+    assert "请处理投诉" not in note.title
+
+
+@pytest.mark.django_db
+def test_a_ledger_note_the_portal_wrote_is_read_in_each_readers_language(people, login):
+    from renovation.models import ApplicationStatus as S
+    from renovation.tests import factories
+
+    with translation.override("en"):  # approved by someone working in English
+        application = factories.advance(people, factories.submit(people, factories.unit()), S.APPROVED)
+    notes = set(application.ledger.values_list("note", flat=True))
+    assert "按收费一览表计收" in notes  # stored in the portal's language
+    people["propmanager"].language = "en"
+    people["propmanager"].save(update_fields=["language"])
+    page = login(people["propmanager"]).get(application.get_absolute_url() + "?tab=fees").content.decode()
+    assert "Charged per the fee schedule" in page and "按收费一览表计收" not in page

@@ -263,8 +263,8 @@ def _returned(application, user, transition):
     Application.objects.filter(pk=application.pk).update(return_reason=transition.reason,
                                                          review_due_at=None)
     application.return_reason, application.review_due_at = transition.reason, None
-    notify(application.received_by, gettext("装修申请被退回：%(number)s") % {"number": application.number},
-           gettext("退回原因：%(reason)s。请通知申请人按意见修改后重新提交。") % {"reason": transition.reason},
+    notify(application.received_by, lambda: gettext("装修申请被退回：%(number)s") % {"number": application.number},
+           lambda: gettext("退回原因：%(reason)s。请通知申请人按意见修改后重新提交。") % {"reason": transition.reason},
            link=application.get_absolute_url())
 
 
@@ -288,8 +288,8 @@ def _approved(application, user, transition):
     Application.objects.filter(pk=application.pk).update(approved_at=transition.at)
     application.approved_at = transition.at
     fees.charge_defaults(application, user)
-    notify(application.received_by, gettext("装修申请已批准：%(number)s") % {"number": application.number},
-           gettext("请通知业户带领施工单位到住户中心办理手续、缴纳费用。"), link=application.get_absolute_url())
+    notify(application.received_by, lambda: gettext("装修申请已批准：%(number)s") % {"number": application.number},
+           lambda: gettext("请通知业户带领施工单位到住户中心办理手续、缴纳费用。"), link=application.get_absolute_url())
 
 
 def _closed(application, user, transition):

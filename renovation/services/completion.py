@@ -34,6 +34,7 @@ from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User
 from qms.signatures import Meaning
+from qms.texts import portal_text
 from qms.workdays import add_working_days
 from qms.workflow import Move, TransitionRefused
 from renovation.models import (AcceptanceInspection, Application, ApplicationStatus, ClaimSource, DepositClaim,
@@ -300,14 +301,14 @@ def _refund_approved(application, user, transition):
         item = FeeItem.objects.get(code="owner_compensation")
         entries.append(LedgerEntry(application=application, payer=Payer.OWNER, kind=EntryKind.CHARGE, fee_item=item,
                                    amount=settlement.billed_to_owner, recorded_by=user,
-                                   note=gettext("押金不足抵扣，向业主补收")))
+                                   note=portal_text(_("押金不足抵扣，向业主补收"))))
     LedgerEntry.objects.bulk_create(entries)
     Application.objects.filter(pk=application.pk).update(refund_approved_at=transition.at)
     application.refund_approved_at = transition.at
     clerk = _first_with_role(Role.FINANCE_CLERK)
     if clerk is not None:
-        notify(clerk, gettext("装修押金退款已批准：%(number)s") % {"number": application.number},
-               gettext("请办理退款：施工单位 %(contractor)s，业主 %(owner)s；向业主补收 %(billed)s。") % {
+        notify(clerk, lambda: gettext("装修押金退款已批准：%(number)s") % {"number": application.number},
+               lambda: gettext("请办理退款：施工单位 %(contractor)s，业主 %(owner)s；向业主补收 %(billed)s。") % {
                    "contractor": yuan(settlement.refund_contractor), "owner": yuan(settlement.refund_owner),
                    "billed": yuan(settlement.billed_to_owner)}, link=application.get_absolute_url())
 
@@ -347,7 +348,7 @@ def pay_refunds(application: Application, by: User, *, receipts: dict[str, str])
             raise TransitionRefused(gettext("请填写退给%(payer)s的退款凭证号。") % {"payer": balance.label})
         for index, (item, amount) in enumerate(held, 1):
             entries.append(LedgerEntry(application=application, payer=balance.payer, kind=EntryKind.REFUND,
-                                       fee_item=item, amount=amount, recorded_by=by, note=gettext("退还押金"),
+                                       fee_item=item, amount=amount, recorded_by=by, note=portal_text(_("退还押金")),
                                        receipt_number=receipt if len(held) == 1 else f"{receipt}-{index}"))
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("退还装修押金")):
@@ -451,8 +452,8 @@ def _reinspected(application, user, transition):
     manager = _first_with_role(Role.PROPERTY_MANAGER)
     if manager is not None:
         settlement = settlement_for(application)
-        notify(manager, gettext("装修复验合格，待审批退款：%(number)s") % {"number": application.number},
-               gettext("应扣合计 %(claims)s；退施工单位 %(contractor)s，退业主 %(owner)s。") % {
+        notify(manager, lambda: gettext("装修复验合格，待审批退款：%(number)s") % {"number": application.number},
+               lambda: gettext("应扣合计 %(claims)s；退施工单位 %(contractor)s，退业主 %(owner)s。") % {
                    "claims": yuan(settlement.claims), "contractor": yuan(settlement.refund_contractor),
                    "owner": yuan(settlement.refund_owner)}, link=application.get_absolute_url())
 

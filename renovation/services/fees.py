@@ -18,8 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from qms import audit
+from qms.texts import portal_text
 from qms.people import Role, User
 from qms.signatures import Meaning, check_password_or_refuse, sign
 from qms.workflow import TransitionRefused
@@ -60,7 +62,7 @@ def charge_defaults(application: Application, by: User) -> list[LedgerEntry]:
         if item.default_amount > 0:
             entries.append(LedgerEntry(application=application, payer=item.payer, kind=EntryKind.CHARGE, fee_item=item,
                                        amount=item.default_amount, recorded_by=by,
-                                       note=gettext("按收费一览表计收")))
+                                       note=portal_text(_("按收费一览表计收"))))
     with audit.context(user=by, reason=gettext("装修申请批准，按收费一览表计收")):
         LedgerEntry.objects.bulk_create(entries)
     return entries

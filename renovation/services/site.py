@@ -102,7 +102,7 @@ def _create_violation(application, by, *, kind, description, inspection=None) ->
     violation = Violation.objects.create(
         number=next_number("renovation_violation", prefix_default="WZ", name_default="装修违章"),
         application=application, inspection=inspection, kind=kind, description=description.strip(), found_by=by)
-    notify(application.received_by, gettext("装修违章：%(unit)s %(number)s") % {
+    notify(application.received_by, lambda: gettext("装修违章：%(unit)s %(number)s") % {
         "unit": application.unit, "number": violation.number}, violation.description,
         link=violation.get_absolute_url())
     return violation
@@ -224,7 +224,7 @@ def send_daily_reminder(now: dt.datetime | None = None) -> int:
         lines = "\n".join(f"{site.number} {site.unit}" for site in missing)
         title = gettext("今日尚有 %(n)d 个装修工地未巡查") % {"n": len(missing)}
         for person in User.objects.filter(groups__name=Role.PROPERTY_ASSISTANT, is_active=True).order_by("pk"):
-            notify(person, title, gettext("请在下班前完成巡查并填写《装修巡视检查记录表》：\n%(sites)s") % {"sites": lines},
+            notify(person, title, lambda: gettext("请在下班前完成巡查并填写《装修巡视检查记录表》：\n%(sites)s") % {"sites": lines},
                    link=reverse("renovation:site_inspections"))
     return len(missing)
 
