@@ -75,8 +75,8 @@ class Deadline(models.Model):
     title = models.CharField(_("事项"), max_length=200)
     # the title's catalogue key (a template in the portal's language, e.g. "审批退货单：{record}") and its values:
     # each reader sees the title in his own language; ``title`` keeps it in the portal's language for search
-    title_key = models.CharField(_("事项模板"), max_length=200, blank=True, default="")
-    title_params = models.JSONField(_("事项参数"), default=dict, blank=True)
+    title_key = models.CharField(_("事项模板"), max_length=200, blank=True, default="", db_default="")
+    title_params = models.JSONField(_("事项参数"), default=dict, blank=True, db_default={})
     link = models.CharField(_("链接"), max_length=300, blank=True)
     responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("责任人"),
                                     related_name="deadlines")
