@@ -29,7 +29,8 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY") or "dev-insecure-" + "qms-portal-local-secret-key-change-me-in-production"
+# the fallback starts with "django-insecure-", so that `check --deploy` flags it (security.W009) wherever it is left
+SECRET_KEY = env("SECRET_KEY") or "django-insecure-" + "qms-portal-local-secret-key-change-me-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

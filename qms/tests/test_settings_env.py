@@ -38,6 +38,8 @@ def test_deployment_check_fails_with_development_defaults():
     env.pop("SECRET_KEY")
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=env)
     assert result.returncode != 0
+    # the fallback key itself is named as insecure, not only the HTTPS settings it leaves off
+    assert "security.W009" in result.stdout + result.stderr
 
 
 def test_portal_defaults_are_chinese_and_shanghai():
