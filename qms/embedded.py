@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("QMS_DATA_DIR", BASE_DIR / "data"))
@@ -73,6 +74,14 @@ def embedded_postgres_settings(name: str = "qms") -> dict:
     }
     _ensure_database(entry)
     return entry
+
+
+def embedded_database_url(name: str = "qms") -> str:
+    """Start (or reuse) the embedded PostgreSQL, create database ``name`` when missing, and return the
+    ``DATABASE_URL`` that reaches it. Called by ``bin/run``, ``bin/test`` and ``manage.py`` in development; the
+    settings never start a server."""
+    entry = embedded_postgres_settings(name)
+    return f"postgres://{entry['USER']}@{quote(entry['HOST'], safe='')}:{entry['PORT']}/{entry['NAME']}"
 
 
 def _ensure_database(entry: dict) -> None:

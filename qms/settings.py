@@ -1,11 +1,13 @@
 """QMS Portal settings, read from environment variables with safe defaults.
 
-Every variable is documented in README.md (section "Production"). Without any variable set the portal
-runs in development mode on an embedded PostgreSQL and the embedded Redis that ``make run`` starts.
+Every variable is documented in README.md (section "Production"). DATABASE_URL is required: ``bin/run``,
+``bin/test`` and ``manage.py`` with DEBUG on set it to an embedded PostgreSQL they start; the settings start
+nothing.
 """
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from qms import embedded
@@ -102,12 +104,17 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL is the one engine everywhere --------------------------------------------
-if env("DATABASE_URL"):
-    import dj_database_url
+# The settings never start a server: bin/run, bin/test and manage.py (with DEBUG on) start the embedded
+# PostgreSQL and pass its URL; a host that forgets DATABASE_URL refuses to start instead of running on a local
+# database of its own.
+if not env("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. In production set it to the portal's PostgreSQL "
+        "(postgres://user:password@host:port/name, see README.md, Production); in development start the portal "
+        "with bin/run, or run manage.py with DEBUG=true, which start an embedded PostgreSQL and set it.")
+import dj_database_url  # noqa: E402
 
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"))}
-else:
-    DATABASES = {"default": embedded.embedded_postgres_settings(env("QMS_EMBEDDED_DB_NAME", "qms"))}
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"))}
 # Persistent connections: a bare page's throughput tripled with them.
 DATABASES["default"]["CONN_MAX_AGE"] = int(env("CONN_MAX_AGE", "600"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

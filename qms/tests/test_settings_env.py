@@ -61,3 +61,27 @@ def test_email_backend_follows_email_host(value, expected):
     env = dict(PRODUCTION_ENV, EMAIL_HOST=value)
     result = run_manage("shell", "-c", "from django.conf import settings as s; print(s.EMAIL_BACKEND)", env_extra=env)
     assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}}
+    env.update(extra)
+    return env
+
+
+def test_without_database_url_the_portal_refuses_to_start_and_says_why():
+    env = clean_env(**{k: v for k, v in PRODUCTION_ENV.items() if k != "DATABASE_URL"})
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr and "bin/run" in result.stderr
+
+
+def test_the_settings_start_no_server_even_in_development(tmp_path):
+    # a data folder of its own: had the settings started the embedded PostgreSQL, its files would be there
+    env = clean_env(DEBUG="true", DJANGO_SETTINGS_MODULE="qms.settings", QMS_DATA_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "DATABASE_URL is not set" in result.stderr
+    assert not (tmp_path / "pg").exists()
