@@ -68,7 +68,8 @@ def test_a_record_that_is_not_yours_is_the_portals_own_404_in_either_language(br
     assert response.status == 404
     assert "不在您的权限范围内" in page.locator("#error-404").inner_text()
     assert page.locator("#portal-nav").count() == 1
-    page.select_option("#language-select", "en")
+    with page.expect_navigation():  # the language form submits itself; wait for its answer before moving on
+        page.select_option("#language-select", "en")
     page.wait_for_load_state("domcontentloaded")
     page.goto(f"{base}{customer.get_absolute_url()}")
     assert "does not exist" in page.locator("#error-404").inner_text()
