@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import ReturnOrder, ReturnOutcome
+from complaints.services import returns as service
 from customers.models import Customer
 from qms.people import visible_to
 
@@ -36,8 +37,9 @@ class ReturnOrderForm(forms.ModelForm):
             "reason": {"required": _("请填写退货原因。")},
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, complaint=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.complaint = complaint
         if self.data.get("confirm_duplicate") is not None:
             self.add_duplicate_confirmation()
         self.fields["customer"].queryset = visible_to(user, Customer.objects.order_by("name"))
@@ -56,6 +58,13 @@ class ReturnOrderForm(forms.ModelForm):
         data = super().clean()
         if not data.get("customer") and not (data.get("customer_name") or "").strip():
             self.add_error("customer_name", _("请选择客户或填写客户名称。"))
+        elif data.get("batch") and not data.get("confirm_duplicate"):
+            customer = data.get("customer") or (self.complaint.customer if self.complaint else None)
+            name = (data.get("customer_name") or "").strip() or (customer.name if customer else "")
+            why_not = service.duplicate_refusal(batch=data["batch"], complaint=self.complaint, customer_name=name)
+            if why_not:
+                self.add_duplicate_confirmation()
+                self.add_error(None, why_not)
         return data
 
 

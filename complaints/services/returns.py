@@ -211,10 +211,6 @@ class DuplicateReturn(TransitionRefused):
     """A return of the same batch already exists for the complaint (or the customer); submit again only when
     the user confirms it is another return."""
 
-    def __init__(self, message, existing):
-        super().__init__(message)
-        self.existing = existing
-
 
 def earlier_returns(*, batch: str, complaint: Complaint | None = None, customer_name: str = ""):
     """Returns not voided of the same batch, for the same complaint (or, without one, the same customer)."""
@@ -222,6 +218,17 @@ def earlier_returns(*, batch: str, complaint: Complaint | None = None, customer_
     same = same.filter(complaint=complaint) if complaint is not None else same.filter(
         complaint__isnull=True, customer_name=_clean(customer_name))
     return same.order_by("created_at")
+
+
+def duplicate_refusal(*, batch: str, complaint: Complaint | None = None, customer_name: str = "") -> str | None:
+    """Why a return of ``batch`` needs the user's confirmation (earlier returns of it), or None."""
+    existing = list(earlier_returns(batch=batch, complaint=complaint, customer_name=customer_name))
+    if not existing:
+        return None
+    return gettext("批号 %(batch)s 已有退货单 %(numbers)s（%(whose)s）；请先核对，确认是另一次退货时勾选“仍然提交”。") % {
+        "batch": _clean(batch), "numbers": "、".join(ro.number for ro in existing),
+        "whose": (gettext("同一投诉 %(number)s") % {"number": complaint.number}) if complaint is not None
+        else (gettext("同一客户 %(customer)s") % {"customer": _clean(customer_name)})}
 
 
 def create_return(*, by, product: str, quantity: int, batch: str, reason: str, customer=None,
@@ -244,15 +251,9 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
     if not quantity or quantity < 1:
         raise TransitionRefused(gettext("退货数量须大于 0。"))
     if not confirm_duplicate:
-        existing = list(earlier_returns(batch=batch, complaint=complaint, customer_name=customer_name))
-        if existing:
-            raise DuplicateReturn(
-                gettext("批号 %(batch)s 已有退货单 %(numbers)s（%(whose)s）；请先核对，确认是另一次退货时勾选"
-                        "“仍然提交”。") % {
-                    "batch": _clean(batch), "numbers": "、".join(ro.number for ro in existing),
-                    "whose": (gettext("同一投诉 %(number)s") % {"number": complaint.number}) if complaint is not None
-                    else (gettext("同一客户 %(customer)s") % {"customer": customer_name})},
-                existing)
+        why_not = duplicate_refusal(batch=batch, complaint=complaint, customer_name=customer_name)
+        if why_not:
+            raise DuplicateReturn(why_not)
     with transaction.atomic(), audit.context(user=by, reason=gettext("填写退货单")):
         return_order = ReturnOrder(
             complaint=complaint, customer=customer, customer_name=customer_name[:100], product=_clean(product),

@@ -155,7 +155,7 @@ def return_create(request):
         initial = {"customer": complaint.customer_id, "customer_name": complaint.customer_name,
                    "product": complaint.product, "batch": complaint.batch, "quantity": complaint.quantity,
                    "reason": complaint.description}
-    form = ReturnOrderForm(request.POST or None, user=request.user, initial=initial)
+    form = ReturnOrderForm(request.POST or None, user=request.user, complaint=complaint, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -164,10 +164,6 @@ def return_create(request):
                 product=data["product"], specification=data["specification"], quantity=data["quantity"],
                 batch=data["batch"], is_batch_return=data["is_batch_return"], reason=data["reason"],
                 confirm_duplicate=data.get("confirm_duplicate", False))
-        except service.DuplicateReturn as refusal:
-            form.add_error(None, str(refusal))
-            if "confirm_duplicate" not in form.fields:
-                form.add_duplicate_confirmation()
         except TransitionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
