@@ -1,3 +1,4 @@
 from qms.celery import app as celery_app
+from qms.refusals import Refused
 
-__all__ = ["celery_app"]
+__all__ = ["celery_app", "Refused"]

@@ -32,6 +32,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from qms.refusals import Refused
 from qms import audit
 from qms.people import visible_to
 
@@ -94,7 +95,7 @@ class Attachment(models.Model):
         return self.voided_at is not None
 
 
-class AttachmentRefused(Exception):
+class AttachmentRefused(Refused):
     """The upload or void was refused; ``str(error)`` is the translated reason."""
 
 

@@ -299,14 +299,20 @@ def describe(events: Iterable, fields: dict[type, set[str]] | None = None) -> li
     return rows
 
 
+# model -> its workflow's status field (``qms.workflow.register`` declares it): a change of it reads as a state change
+_status_fields: dict[type, str] = {}
+
+
+def register_status_field(model: type, name: str) -> None:
+    _status_fields[model] = name
+
+
 def _action(event, model, changes, related) -> str:
     """新建 / 修改 / 删除, or the state change ("待批准 → 实施中") when the record's workflow status moved."""
     if event.pgh_label == "update":
-        from qms.workflow import workflow_for
-
-        wf = workflow_for(model)
+        status_field = _status_fields.get(model)
         for field, old, new in changes:
-            if wf is not None and field.name == wf.status_field and old is not None:
+            if field.name == status_field and old is not None:
                 return f"{display_value(field, old, related)} → {display_value(field, new, related)}"
     return str(ACTIONS.get(event.pgh_label, event.pgh_label))
 

@@ -43,14 +43,14 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qms import workdays
 from qms.notifications import Notification, notify
-from qms.registry import WorkItem, register_work_provider
+from qms.registry import WorkItem
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,18 @@ class DeadlineNotice(models.Model):
 
 @dataclass(frozen=True)
 class DeadlineRule:
-    """What a workflow move opens: ``due(record, now) -> aware datetime``, ``responsible(record) -> user``."""
+    """A clock a record runs, declared once:
+
+        FIRST_REPLY = DeadlineRule("first_reply", _("首次答复客户：{record}"),
+                                   due=lambda record, start: WorkingCalendar().add_working_hours(start, 2),
+                                   responsible=lambda complaint: complaint.handler,
+                                   condition=lambda complaint: complaint.is_complaint, start="received_at")
+
+    ``due(record, start) -> aware datetime``; ``responsible(record) -> user``; ``condition(record) -> bool``
+    whether this record runs the clock at all; ``start`` the record's field the clock counts from (None: the
+    moment it is opened). A workflow move opens it (``Move(opens=(rule,))``) or a service calls ``rule.open``.
+    A change of the working-day calendar re-computes it from the same start.
+    """
 
     kind: str
     title: str  # may contain {record}
@@ -176,9 +187,32 @@ class DeadlineRule:
     responsible: Callable
     remind_before: dt.timedelta = dt.timedelta(hours=4)
     escalate_after: dt.timedelta = dt.timedelta(days=1)
+    condition: Callable | None = None
+    start: str | None = None
+    any_hour: bool = False  # the notices go out when due even outside office hours
 
     def __post_init__(self):
         register_due_rule(self.kind, self.due)
+
+    def applies_to(self, record) -> bool:
+        return self.condition is None or bool(self.condition(record))
+
+    def start_of(self, record) -> dt.datetime:
+        start = getattr(record, self.start) if self.start else None
+        return start or timezone.now()
+
+    def open(self, record, start: dt.datetime | None = None, responsible=None) -> Deadline | None:
+        """Open (or re-date) the record's deadline of this kind; None when ``condition`` says the record does not
+        run this clock. ``start`` overrides the declared start field; ``responsible`` the declared person."""
+        if not self.applies_to(record):
+            return None
+        start = start or self.start_of(record)
+        due, usage = compute_due(self.due, record, start)
+        return open_deadline(record, self.kind, self.title,
+                             responsible if responsible is not None else self.responsible(record), due,
+                             remind_before=self.remind_before, escalate_after=self.escalate_after,
+                             computed_from=start, usage=usage, any_hour=self.any_hour,
+                             title_params={"record": record})
 
 
 # kind -> due(record, start): how ``recompute`` computes a deadline of that kind again.
@@ -276,15 +310,6 @@ def open_deadline(record, kind: str, title: str, responsible, due_at: dt.datetim
     return deadline
 
 
-def open_by_rule(record, rule: DeadlineRule, start: dt.datetime, responsible=None) -> Deadline:
-    """Open the deadline ``rule`` computes from ``start``, remembering what a re-computation needs."""
-    due, usage = compute_due(rule.due, record, start)
-    return open_deadline(record, rule.kind, rule.title,
-                         responsible if responsible is not None else rule.responsible(record), due,
-                         remind_before=rule.remind_before, escalate_after=rule.escalate_after,
-                         computed_from=start, usage=usage, title_params={"record": record})
-
-
 def close_deadlines(record, kinds=("*",), state=Deadline.State.MET) -> int:
     """Close the record's open deadlines of ``kinds`` ("*" = all): the record moved on."""
     qs = Deadline.objects.filter(content_type=_content_type(record), object_id=record.pk, state=Deadline.State.OPEN)
@@ -297,14 +322,31 @@ def apply_move(record, move, by) -> None:
     """The deadline side of a workflow move: close what it closes, open what it opens."""
     if move.closes:
         close_deadlines(record, move.closes)
-    now = timezone.now()
     for rule in move.opens:
-        open_by_rule(record, rule, now)
+        rule.open(record)
 
 
 def deadlines_for(record):
     return Deadline.objects.filter(content_type=_content_type(record), object_id=record.pk).select_related(
         "responsible", "escalated_to")
+
+
+def _open_rows(model: type, kinds=None):
+    rows = Deadline.objects.filter(content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+                                   state=Deadline.State.OPEN, object_id=OuterRef("pk"))
+    return rows.filter(kind__in=kinds) if kinds else rows
+
+
+def with_open_due(queryset, *kinds: str, name: str = "open_due_at"):
+    """``queryset`` annotated with ``name``: the due time of the record's earliest open deadline (of ``kinds``,
+    or any), None when none is open — what a list shows and sorts by, read from the deadline rows themselves."""
+    rows = _open_rows(queryset.model, kinds).order_by("due_at", "pk")
+    return queryset.annotate(**{name: Subquery(rows.values("due_at")[:1])})
+
+
+def overdue_q(model: type, *kinds: str, now: dt.datetime | None = None):
+    """A filter for records with an open deadline (of ``kinds``, or any) past its due time: one indexed EXISTS."""
+    return Exists(_open_rows(model, kinds).filter(due_at__lt=now or timezone.now()))
 
 
 # --- re-computation when the calendar changes ---------------------------------------------------------
@@ -387,6 +429,11 @@ def recompute(years, by=None) -> list[Moved]:
     return moved
 
 
+def recompute_on_calendar_change(sender, years, by=None, **kwargs) -> None:
+    """The receiver of ``workdays.calendar_changed`` (connected in QmsConfig.ready)."""
+    recompute_after_commit(years, by)
+
+
 def recompute_after_commit(years, by=None) -> None:
     """Once the calendar change commits: re-compute here when few deadlines depend on it, else in a worker."""
     years = sorted(set(years))
@@ -395,9 +442,8 @@ def recompute_after_commit(years, by=None) -> None:
     def run():
         if _depending_on(years).count() > RECOMPUTE_INLINE_LIMIT:
             from qms.taskqueue import send_now
-            from qms.tasks import recompute_deadlines
 
-            send_now(recompute_deadlines, years, by_id)
+            send_now("qms.tasks.recompute_deadlines", years, by_id)
         else:
             recompute(years, by)
 
@@ -528,7 +574,6 @@ def tick(now: dt.datetime | None = None, batch: int = 500) -> int:
 
 
 # --- my work ------------------------------------------------------------------------------------------
-@register_work_provider
 def open_deadlines_as_work(user) -> list[WorkItem]:
     """The user's open deadlines, and those escalated to them (at any level) that are still open."""
     escalated_to_user = Exists(DeadlineNotice.objects.filter(

@@ -5,10 +5,9 @@ from django.contrib.auth.models import Group
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from qms.people import Department, User, everyone, register_visibility
+from qms.people import Department, User
 from qms.views.generic import RecordDetailView, RecordListView
 
-register_visibility(User, everyone)
 
 
 def staff_directory():

@@ -1,22 +1,18 @@
-"""Navigation entries and role-based permissions of the shared core's own pages."""
-import rules
+"""Navigation entries of the shared core's own pages (registered by QmsConfig.ready)."""
 from django.utils.translation import gettext_lazy as _
 
-from qms.people import Role, has_role, is_department_manager
-from qms.registry import MenuEntry, register_menu
+from qms.registry import MenuEntry
 
-# Who may raise a CAPA: quality, the MR, the GM, and any department manager (PROCEDURES.md §3).
-rules.add_perm("qms.raise_capa", has_role(Role.QUALITY, Role.MR, Role.GM) | is_department_manager)
-
-# The organisation's pages and the system's records under one heading: one entry less in the navigation bar,
-# which has to fit a 1,366 px screen in English.
-register_menu(MenuEntry(label=_("体系"), icon="bi-journal-check", order=90, children=[
-    (_("通讯录"), "qms:staff_list", "qms.view_user"),
-    (_("导入记录"), "qms:import_list", "qms.view_importbatch"),
-    (_("审计追踪"), "qms:audit_trail", "qms.view_audit_trail"),
-]))
-
-register_menu(MenuEntry(label=_("纠正预防"), icon="bi-arrow-repeat", order=80, children=[
-    (_("纠正和预防措施"), "qms:capa_list", "qms.view_capa"),
-    (_("提出纠正和预防措施"), "qms:capa_raise", "qms.raise_capa"),
-]))
+MENU = [
+    # The organisation's pages and the system's records under one heading: one entry less in the navigation bar,
+    # which has to fit a 1,366 px screen in English.
+    MenuEntry(label=_("体系"), icon="bi-journal-check", order=90, children=[
+        (_("通讯录"), "qms:staff_list", "qms.view_user"),
+        (_("导入记录"), "qms:import_list", "qms.view_importbatch"),
+        (_("审计追踪"), "qms:audit_trail", "qms.view_audit_trail"),
+    ]),
+    MenuEntry(label=_("纠正预防"), icon="bi-arrow-repeat", order=80, children=[
+        (_("纠正和预防措施"), "qms:capa_list", "qms.view_capa"),
+        (_("提出纠正和预防措施"), "qms:capa_raise", "qms.raise_capa"),
+    ]),
+]

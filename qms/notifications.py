@@ -71,10 +71,9 @@ def notify(recipient, title, body="", link: str = "", level: str = Notification.
         email_wanted=bool(email and recipient.email),
     )
     if note.email_wanted:
-        from qms.tasks import send_notification_email
         from qms.taskqueue import send_after_commit
 
-        send_after_commit(send_notification_email, note.pk)
+        send_after_commit("qms.tasks.send_notification_email", note.pk)
     return note
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import string
 
-import rules
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.transaction import TransactionManagementError
@@ -34,7 +33,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit
-from qms.people import Role, has_role
 
 DEFAULT_PATTERN = "{prefix}-{year}-{seq:04d}"
 PATTERN_FIELDS = {"prefix", "year", "yy", "seq"}
@@ -108,11 +106,6 @@ class NumberCounter(models.Model):
         return self.document_type.format(self.year, self.last) if self.last else ""
 
 
-# Document control keeps the document numbering beside superusers.
-_document_control = has_role(Role.DOCUMENT_CONTROL)
-for _action in ("view", "add", "change"):
-    rules.add_perm(f"qms.{_action}_documenttype", _document_control)
-rules.add_perm("qms.view_numbercounter", _document_control)
 
 
 def _year_of(when) -> int:

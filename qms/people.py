@@ -257,6 +257,23 @@ def roles_needed(perm: str) -> list[str]:
     return labels
 
 
+def refusal_for(perm: str) -> str:
+    """What a refused ``perm`` tells the user: "只有质量经理、管理者代表可以执行此操作。", from the roles its rules
+    declaration names (``roles_needed``); a plain refusal when the declaration names none."""
+    labels = roles_needed(perm)
+    if not labels:
+        return str(_("您没有权限执行此操作。"))
+    return str(_("只有%(roles)s可以执行此操作。") % {"roles": "、".join(str(label) for label in labels)})
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Raise ``PermissionDenied`` with ``refusal_for(perm)`` unless ``user`` holds ``perm`` (on ``obj``)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(refusal_for(perm))
+
+
 class PortalPermissionBackend(rules.permissions.ObjectPermissionBackend):
     """rules' object permissions; a refused permission is remembered on the request's user so that the 403
     page can name the roles it needs (the last refusal is the one the view raised on)."""

@@ -59,8 +59,29 @@ class MenuEntry:
 
 
 
+@dataclass(frozen=True)
+class ReviewFigure:
+    """One figure of a procedure for the management review's input pack, e.g. ("投诉数量", 12, "其中大客户 3")."""
+
+    label: str
+    value: object
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """A procedure's part of the management review's input pack: ``figures(start, end) -> list[ReviewFigure]``
+    for the period under review (dates, both included)."""
+
+    key: str
+    label: str
+    figures: Callable
+    order: int = 50
+
+
 @dataclass
 class _Registry:
+    review_inputs: dict = field(default_factory=dict)
     work_providers: list[Callable] = field(default_factory=list)
     detail_tabs: list[DetailTab] = field(default_factory=list)
     menu: list[MenuEntry] = field(default_factory=list)
@@ -175,3 +196,16 @@ def register_demo_seeder(seeder: Callable) -> Callable:
     if seeder not in registry.demo_seeders:
         registry.demo_seeders.append(seeder)
     return seeder
+
+
+def register_review_input(key: str, label, figures: Callable, order: int = 50) -> ReviewInput:
+    """Plug a procedure's figures into the management review's input pack (from its ``AppConfig.ready()``)."""
+    entry = ReviewInput(key, label, figures, order)
+    registry.review_inputs[key] = entry
+    return entry
+
+
+def review_inputs(start, end) -> list[tuple[ReviewInput, list[ReviewFigure]]]:
+    """Every registered procedure's figures for the period ``start``–``end``, in their declared order."""
+    return [(entry, list(entry.figures(start, end)))
+            for entry in sorted(registry.review_inputs.values(), key=lambda e: (e.order, e.key))]

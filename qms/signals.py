@@ -1,10 +1,7 @@
-"""Signal receivers of the shared core."""
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+"""Signal receivers of the shared core (connected by QmsConfig.ready)."""
 from django.utils import translation
 
 
-@receiver(user_logged_in)
 def remember_language_on_login(sender, request, user, **kwargs):
     """A user's chosen language follows them to any browser they log in from."""
     if getattr(user, "language", ""):

@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from qms.refusals import Refused
 from qms import audit
 from qms.texts import portal_text
 
@@ -39,7 +40,7 @@ class Meaning(models.TextChoices):
     VERIFICATION = "verification", _("验证")
 
 
-class SignatureRefused(Exception):
+class SignatureRefused(Refused):
     """The signature was not made; ``str(error)`` is the translated reason shown to the user."""
 
 

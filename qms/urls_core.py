@@ -22,7 +22,7 @@ urlpatterns = [
     path("capa/new/", capa_views.capa_raise, name="capa_raise"),
     path("capa/<int:pk>/", capa_views.CapaDetailView.as_view(), name="capa_detail"),
     path("capa/<int:pk>/pdf/", capa_views.CapaPdfView.as_view(), name="capa_pdf"),
-    path("capa/<int:pk>/plan/", capa_views.capa_plan, name="capa_plan"),
-    path("capa/<int:pk>/actions/", capa_views.capa_action_add, name="capa_action_add"),
-    path("capa/<int:pk>/actions/<int:action_pk>/done/", capa_views.capa_action_complete, name="capa_action_complete"),
+    path("capa/<int:pk>/plan/", capa_views.CapaPlanView.as_view(), name="capa_plan"),
+    path("capa/<int:pk>/actions/", capa_views.CapaActionAddView.as_view(), name="capa_action_add"),
+    path("capa/<int:pk>/actions/<int:action_pk>/done/", capa_views.CapaActionCompleteView.as_view(), name="capa_action_complete"),
 ]

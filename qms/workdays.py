@@ -49,21 +49,19 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-import rules
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.signals import post_migrate
-from django.dispatch import receiver
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms.people import Role, has_role
-from qms.registry import WorkItem, register_work_provider
+from qms.people import Role
+from qms.registry import WorkItem
 
 logger = logging.getLogger(__name__)
 
@@ -146,12 +144,6 @@ class UnknownCalendarYear(models.Model):
         return gettext("%(year)d 年") % {"year": self.year}
 
 
-# Document control maintains the calendar beside superusers (the admin pages check these).
-_calendar_admin = has_role(Role.DOCUMENT_CONTROL)
-for _action in ("view", "add", "change", "delete"):
-    rules.add_perm(f"qms.{_action}_calendarday", _calendar_admin)
-    rules.add_perm(f"qms.{_action}_calendaryear", _calendar_admin)
-rules.add_perm("qms.view_unknowncalendaryear", _calendar_admin)
 
 
 def is_calendar_administrator(user) -> bool:
@@ -403,7 +395,6 @@ def report_unknown_year(year: int) -> bool:
     return True
 
 
-@register_work_provider
 def calendar_maintenance_work(user) -> list[WorkItem]:
     """For administrators: each year a computation needed that nobody has confirmed yet."""
     if not is_calendar_administrator(user):
@@ -424,11 +415,13 @@ def calendar_maintenance_work(user) -> list[WorkItem]:
 
 
 # --- maintenance (the admin and the sync call these) ------------------------------------------------------
-def _calendar_changed(years, by) -> None:
-    """The open deadlines computed across ``years`` are re-computed once this change commits."""
-    from qms.deadlines import recompute_after_commit
+# Sent when days of ``years`` change (an edit, a confirmation, a sync), with ``by`` the administrator or None;
+# qms.deadlines re-computes the open deadlines computed across them (connected in QmsConfig.ready).
+calendar_changed = Signal()
 
-    recompute_after_commit(years, by)
+
+def _calendar_changed(years, by) -> None:
+    calendar_changed.send(sender=CalendarDay, years=sorted(set(years)), by=by)
 
 
 def save_day(day: CalendarDay, by) -> CalendarDay:
@@ -523,7 +516,6 @@ def sync_holidays(using: str = DEFAULT_DB_ALIAS, apps=global_apps) -> SyncResult
     return result
 
 
-@receiver(post_migrate, dispatch_uid="qms.workdays.sync_holidays")
 def sync_holidays_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, verbosity=1, **kwargs):
     if getattr(sender, "label", None) != "qms":
         return

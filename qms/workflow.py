@@ -15,7 +15,7 @@ app's ``after`` hook. Views never set ``status`` themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pgtrigger
 from django.conf import settings
@@ -27,9 +27,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit, signatures
+from qms.blocks import block_reasons
+from qms.refusals import Refused
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """A move that was not made; ``str(error)`` is the translated reason shown to the user."""
 
 
@@ -51,6 +53,11 @@ class Move:
     # the button is shown disabled with the guard's reason while only the guard refuses (the next step of the
     # person who may make it, e.g. "请先添加至少一项措施"), instead of being left out without a word
     show_blocked: bool = False
+    # fields of the record the move records (a disposition, an acceptance result): the move's form asks for them
+    # and ``perform(..., values=…)`` writes them in the move's own guarded UPDATE
+    fields: tuple[str, ...] = ()
+    # a move the system makes on whoever's behalf (a tick, a task): ``perform(..., system=True)`` skips who-may
+    system: bool = False
 
 
 @dataclass
@@ -62,6 +69,8 @@ class Workflow:
     # portal and by e-mail, unless they made the move themselves. ``role_holders_of_next_moves`` and
     # ``responsible_of_opened_deadlines`` below serve most procedures.
     hand_over: Callable | None = None
+    # the colour of each state's badge (Bootstrap text-bg-*: "success", "secondary", "warning", …; else "primary")
+    badges: dict = field(default_factory=dict)
     moves_by_target: dict = field(init=False)
 
     def __post_init__(self):
@@ -73,12 +82,16 @@ class Workflow:
     def move(self, source, target) -> Move | None:
         return self.pipeline.get(source, {}).get(target)
 
+    def badge(self, status) -> str:
+        return self.badges.get(status, "primary")
+
 
 _workflows: dict[type, Workflow] = {}
 
 
 def register(wf: Workflow) -> Workflow:
     _workflows[wf.model] = wf
+    audit.register_status_field(wf.model, wf.status_field)
     return wf
 
 
@@ -119,7 +132,7 @@ def status_label(model, value) -> str:
     return str(dict(field_obj.flatchoices).get(value, value))
 
 
-def refusal(record, to, user, move: Move | None = None) -> str | None:
+def refusal(record, to, user, move: Move | None = None, *, holding_back: bool = True) -> str | None:
     """Why ``user`` may not move ``record`` to ``to`` now (None when allowed). Reason and password are
     checked at ``perform`` time; this is what decides which buttons the detail page shows."""
     wf = workflow_for(record)
@@ -129,17 +142,28 @@ def refusal(record, to, user, move: Move | None = None) -> str | None:
     move = move or wf.move(current, to)
     if move is None:
         return gettext("当前状态“%(current)s”下不能执行此操作。") % {"current": status_label(type(record), current)}
+    if move.system:
+        return gettext("“%(move)s”由系统自动完成。") % {"move": move.label}
     if not may_act(move, record, user):
         return gettext("您没有权限执行“%(move)s”。") % {"move": move.label}
     if move.not_by and getattr(record, f"{move.not_by}_id", None) == user.pk:
         return gettext("不能由提交人本人执行“%(move)s”（职责分离）。") % {"move": move.label}
+    return what_holds_back(record, to, move) if holding_back else None
+
+
+def what_holds_back(record, to, move: Move) -> str | None:
+    """Every reason the move cannot be made now, joined: its guard's and each declared block's (qms.blocks)."""
+    reasons = []
     if move.guard:
-        return move.guard(record)
-    return None
+        found = move.guard(record)
+        if found:
+            reasons.append(str(found))
+    reasons.extend(reason for reason in block_reasons(record, to) if reason not in reasons)
+    return "；".join(reasons) if reasons else None
 
 
 def may_act(move: Move, record, user) -> bool:
-    if not user.is_active:
+    if user is None or not user.is_active:
         return False
     if user.is_superuser:
         return True
@@ -161,6 +185,8 @@ def available_moves(record, user) -> list[dict]:
     current = getattr(record, wf.status_field)
     result = []
     for target, move in wf.pipeline.get(current, {}).items():
+        if move.system:
+            continue
         if refusal(record, target, user, move) is None:
             result.append({"to": target, "move": move, "label": move.label, "from": current,
                            "meaning_label": signatures.Meaning(move.signature).label if move.signature else ""})
@@ -176,20 +202,25 @@ def blocked_moves(record, user) -> list[dict]:
     current = getattr(record, wf.status_field)
     result = []
     for target, move in wf.pipeline.get(current, {}).items():
-        if not (move.show_blocked and move.guard):
+        if not move.show_blocked or move.system:
             continue
-        if refusal(record, target, user, replace(move, guard=None)) is not None:
+        if refusal(record, target, user, move, holding_back=False) is not None:
             continue
-        reason = move.guard(record)
+        reason = what_holds_back(record, target, move)
         if reason:
             result.append({"to": target, "move": move, "label": move.label, "reason": reason})
     return result
 
 
 def perform(record, to, by, *, reason: str = "", password: str = "", comment: str = "",
-            expected_from=None) -> Transition:
-    """Make the move, or raise ``TransitionRefused`` / ``signatures.SignatureRefused`` and change nothing."""
-    from qms import audit, deadlines
+            expected_from=None, values: dict | None = None, system: bool = False) -> Transition:
+    """Make the move, or raise ``TransitionRefused`` / ``signatures.SignatureRefused`` and change nothing.
+
+    ``values``: the fields the move records (``Move.fields``), written in the same guarded UPDATE.
+    ``system``: the system makes a move declared ``Move(system=True)`` on behalf of ``by`` (a tick, a task): who
+    may is not asked; what holds the move back still is.
+    """
+    from qms import deadlines
 
     wf = workflow_for(record)
     if wf is None:
@@ -201,18 +232,34 @@ def perform(record, to, by, *, reason: str = "", password: str = "", comment: st
         raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
     setattr(record, wf.status_field, source)
     move = wf.move(source, to)
-    why_not = refusal(record, to, by, move)
-    if why_not:
-        raise TransitionRefused(why_not)
-    reason = (reason or "").strip()
-    if move.reason and not reason:
-        raise TransitionRefused(gettext("“%(move)s”需要填写理由。") % {"move": move.label})
-    if move.signature:
-        signatures.check_password_or_refuse(by, password)
+    values = dict(values or {})
+    if move is not None and set(values) - set(move.fields):
+        raise TransitionRefused(gettext("“%(move)s”不记录这些内容。") % {"move": move.label})
+    previous = {name: getattr(record, name) for name in values}
+    for name, value in values.items():
+        setattr(record, name, value)
+    try:
+        if system:
+            if move is None or not move.system:
+                raise TransitionRefused(refusal(record, to, by, move) or gettext("不能执行此操作。"))
+            why_not = what_holds_back(record, to, move)
+        else:
+            why_not = refusal(record, to, by, move)
+        if why_not:
+            raise TransitionRefused(why_not)
+        reason = (reason or "").strip()
+        if move.reason and not reason:
+            raise TransitionRefused(gettext("“%(move)s”需要填写理由。") % {"move": move.label})
+        if move.signature:
+            signatures.check_password_or_refuse(by, password)
+    except Refused:
+        for name, value in previous.items():
+            setattr(record, name, value)
+        raise
 
     with transaction.atomic(), audit.context(user=by, reason=reason or move.label):
         now = timezone.now()
-        updates = {wf.status_field: to}
+        updates = {**values, wf.status_field: to}
         if any(f.name == "status_changed_at" for f in model._meta.fields):
             updates["status_changed_at"] = now
         changed = model._default_manager.filter(pk=record.pk, **{wf.status_field: source}).update(**updates)

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from qms.tables import StatusColumn
 from renovation.models import Application, Unit, Violation
 
 
@@ -10,7 +11,7 @@ class ApplicationTable(tables.Table):
                                                                           "unit__building__name", "unit__number"))
     applicant_name = tables.Column(verbose_name=_("申请人"))
     contractor = tables.Column(verbose_name=_("施工单位"), accessor="contractor_name", empty_values=())
-    status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
+    status = StatusColumn()
     review_due_at = tables.DateTimeColumn(verbose_name=_("审批期限"), format="Y-m-d H:i")
     planned_start = tables.DateColumn(verbose_name=_("计划开工"), format="Y-m-d")
     submitted_at = tables.DateTimeColumn(verbose_name=_("提交时间"), format="Y-m-d")
@@ -63,7 +64,7 @@ class ViolationTable(tables.Table):
     application = tables.Column(verbose_name=_("申请编号"), accessor="application__number")
     kind = tables.Column(verbose_name=_("违章类型"))
     description = tables.Column(verbose_name=_("违章情况"), orderable=False)
-    status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
+    status = StatusColumn()
     found_at = tables.DateTimeColumn(verbose_name=_("发现时间"), format="Y-m-d H:i")
     found_by = tables.Column(verbose_name=_("发现人"), order_by=("found_by__full_name",))
 

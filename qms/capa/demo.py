@@ -10,7 +10,6 @@ from qms import deadlines
 from qms.capa import services
 from qms.capa.models import Capa, CapaSource, CapaStatus
 from qms.demo import DEMO_PASSWORD
-from qms.registry import register_demo_seeder
 from qms.workflow import perform
 
 TITLES = {
@@ -39,7 +38,6 @@ def _move_deadline(capa, kind, due_at):
         deadline.save(update_fields=["due_at", "next_action_at"])
 
 
-@register_demo_seeder
 @transaction.atomic
 def seed_capas(users, stdout):
     if Capa.objects.filter(title__in=TITLES.values()).exists():

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from qms.capa.models import Capa, CapaAction, CapaStatus
 from qms.deadlines import Deadline
-from qms.people import Role, register_visibility
+from qms.people import Role
 
 
 def capa_visibility(user) -> Q:
@@ -20,7 +20,6 @@ def capa_visibility(user) -> Q:
     return q
 
 
-register_visibility(Capa, capa_visibility)
 
 
 def open_capa_deadlines():

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import audit, deadlines, signatures, workflow
+from qms import audit, signatures, workflow
 from qms.capa.models import Capa, CapaAction, CapaRound, CapaSource, CapaStatus, CapaVerification
 from qms.deadlines import DeadlineRule
 from qms.people import Role, User
@@ -178,8 +178,9 @@ PIPELINE = {
     },
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(Capa, PIPELINE,
-                                                hand_over=workflow.responsible_of_opened_deadlines))
+WORKFLOW = workflow.register(workflow.Workflow(
+    Capa, PIPELINE, hand_over=workflow.responsible_of_opened_deadlines,
+    badges={CapaStatus.CLOSED: "success", CapaStatus.VOIDED: "secondary", CapaStatus.RAISED: "warning"}))
 
 
 def raise_capa(*, source: str, title: str, nonconformity: str, responsible: User, raised_by: User,
@@ -205,7 +206,7 @@ def raise_capa(*, source: str, title: str, nonconformity: str, responsible: User
             capa.source_id = source_record.pk
             capa.source_reference = capa.source_reference or str(source_record)
         capa.save()
-        deadlines.open_by_rule(capa, PLAN_DEADLINE, now, responsible=responsible)
+        PLAN_DEADLINE.open(capa, start=now, responsible=responsible)
     return capa
 
 

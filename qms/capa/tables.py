@@ -2,13 +2,14 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from qms.capa.models import Capa
+from qms.tables import StatusColumn
 
 
 class CapaTable(tables.Table):
     number = tables.Column(verbose_name=_("编号"), linkify=True)
     title = tables.Column(verbose_name=_("标题"))
     source = tables.Column(verbose_name=_("来源"))
-    status = tables.TemplateColumn(template_name="qms/includes/status_badge_cell.html", verbose_name=_("状态"))
+    status = StatusColumn()
     responsible_department = tables.Column(verbose_name=_("责任部门"))
     responsible = tables.Column(verbose_name=_("责任人"))
     # from the open deadline row of the current step (capa_list_queryset), the same time the detail page shows
@@ -20,6 +21,3 @@ class CapaTable(tables.Table):
         fields = ["number", "title", "source", "status", "responsible_department", "responsible", "current_due_at",
                   "raised_at"]
         order_by = ("-raised_at",)
-
-    def value_status(self, record):
-        return record.get_status_display()

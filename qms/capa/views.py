@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from qms.capa import services
 from qms.capa.filtersets import CapaFilter
@@ -15,10 +14,10 @@ from qms.capa.models import Capa, CapaAction, CapaStatus
 from qms.capa.selectors import capa_list_queryset
 from qms.capa.tables import CapaTable
 from qms.pdf import PrintForm
-from qms.people import visible_to
+from qms.refusals import Refused
+from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-from qms.workflow import TransitionRefused
 
 
 class CapaListView(RecordListView):
@@ -92,7 +91,7 @@ def capa_raise(request):
                 responsible=data["responsible"], responsible_department=data["responsible_department"],
                 source_reference=data["source_reference"], raised_by=request.user,
             )
-        except TransitionRefused as refusal:
+        except Refused as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, _("已提出 %(number)s，责任人须在 2 个工作日内提交计划。") % {"number": capa.number})
@@ -100,58 +99,49 @@ def capa_raise(request):
     return render(request, "qms/capa/raise.html", {"form": form, "title": _("提出纠正和预防措施")})
 
 
-def _visible_capa(request, pk):
-    return get_object_or_404(visible_to(request.user, Capa.objects.select_related("responsible_department")), pk=pk)
+class CapaPlanView(RecordActionView):
+    """制定计划: the responsible person's cause analysis and plan (its own page without JavaScript)."""
+
+    queryset = Capa.objects.select_related("responsible_department")
+    form_class = CapaPlanForm
+    template_name = "qms/capa/plan.html"
+    title = gettext_lazy("制定计划")
+    success_message = gettext_lazy("计划已保存。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record}
+
+    def perform(self, record, form):
+        return services.edit_plan(record, self.request.user, cause_analysis=form.cleaned_data["cause_analysis"],
+                                  plan=form.cleaned_data["plan"])
 
 
-def capa_plan(request, pk):
-    capa = _visible_capa(request, pk)
-    form = CapaPlanForm(request.POST or None, instance=capa)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_plan(capa, request.user, cause_analysis=form.cleaned_data["cause_analysis"],
-                               plan=form.cleaned_data["plan"])
-        except TransitionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("计划已保存。"))
-            return HttpResponseRedirect(capa.get_absolute_url())
-    return render(request, "qms/capa/plan.html", {"form": form, "capa": capa, "title": _("制定计划")},
-                  status=400 if request.method == "POST" else 200)
+class CapaActionAddView(RecordActionView):
+    """增加措施: one more action of the plan, with its owner and due date."""
+
+    queryset = Capa.objects.select_related("responsible_department")
+    form_class = CapaActionForm
+    template_name = "qms/capa/action_form.html"
+    title = gettext_lazy("增加措施")
+    success_message = gettext_lazy("措施已添加。")
+    tab = "actions"
+
+    def perform(self, record, form):
+        return services.add_action(record, self.request.user, **form.cleaned_data)
 
 
-@require_POST
-def capa_action_add(request, pk):
-    capa = _visible_capa(request, pk)
-    form = CapaActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_action(capa, request.user, **form.cleaned_data)
-        except TransitionRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("措施已添加。"))
-            return HttpResponseRedirect(capa.get_absolute_url() + "?tab=actions")
-    return render(request, "qms/capa/action_form.html", {"form": form, "capa": capa, "title": _("增加措施")},
-                  status=400)
+class CapaActionCompleteView(RecordActionView):
+    """登记措施完成: the owner records what was done."""
 
+    queryset = Capa.objects.select_related("responsible_department")
+    form_class = ActionResultForm
+    success_message = gettext_lazy("已登记措施完成。")
+    tab = "actions"
 
-@require_POST
-def capa_action_complete(request, pk, action_pk):
-    capa = _visible_capa(request, pk)
-    action = get_object_or_404(CapaAction.objects.select_related("capa__responsible_department"), pk=action_pk,
-                               capa=capa)
-    form = ActionResultForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写完成情况。"))
-    else:
-        try:
-            services.complete_action(action, request.user, result=form.cleaned_data["result"])
-        except TransitionRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("已登记措施完成。"))
-    return HttpResponseRedirect(capa.get_absolute_url() + "?tab=actions")
+    def perform(self, record, form):
+        action = get_object_or_404(CapaAction.objects.select_related("capa__responsible_department"),
+                                   pk=self.kwargs["action_pk"], capa=record)
+        return services.complete_action(action, self.request.user, result=form.cleaned_data["result"])
 
 
 class CapaPdfView(RecordPdfView):
@@ -159,8 +149,8 @@ class CapaPdfView(RecordPdfView):
     print_form = PrintForm(code="QR-10-01", title=gettext_lazy("纠正和预防措施单"), revision="A/0",
                            template="print/capa.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, capa_list_queryset())
+    def base_queryset(self):
+        return capa_list_queryset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

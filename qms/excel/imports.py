@@ -39,7 +39,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -47,10 +47,10 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from qms.refusals import Refused
 from qms import taskqueue
 from qms.excel.models import ImportBatch
 from qms.excel.reading import ERROR_COLUMN, ImportFileError, Row, count_rows, iter_rows, open_sheet, read_header
-from qms.people import register_visibility
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -60,11 +60,9 @@ MULTI_VALUE_SEPARATORS = re.compile(r"[、,，;；\n]+")
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "✗"}
 
-# The import batches a user sees: their own; administrators (superusers) see all.
-register_visibility(ImportBatch, lambda user: Q(created_by=user))
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """An action on a batch that was not done; ``str(error)`` is the translated reason."""
 
 
@@ -470,10 +468,11 @@ def start_import(definition: ImportDefinition, uploaded_file, user) -> ImportBat
     return batch
 
 
-def _send(batch: ImportBatch) -> None:
-    from qms.tasks import run_import
+RUN_IMPORT = "qms.tasks.run_import"
 
-    taskqueue.send_after_commit(run_import, batch.pk)
+
+def _send(batch: ImportBatch) -> None:
+    taskqueue.send_after_commit(RUN_IMPORT, batch.pk)
 
 
 # pg_try_advisory_lock(class, batch id) held by whoever runs a batch's step: a task delivered twice (a re-send
@@ -517,8 +516,6 @@ def resend_stalled_batches(now: dt.datetime | None = None) -> int:
     Each re-send is one guarded update of ``queued_at``, so two ticks at once send a batch once; a worker still
     on it holds the batch's run lock, and the re-sent task then does nothing.
     """
-    from qms.tasks import run_import
-
     now = now or timezone.now()
     stale = now - dt.timedelta(minutes=settings.QMS_IMPORT_STALE_MINUTES)
     last_seen = Coalesce("worked_at", "queued_at", "created_at")
@@ -531,7 +528,7 @@ def resend_stalled_batches(now: dt.datetime | None = None) -> int:
         if claimed:
             logger.warning("Import batch %s (%s) has not progressed since %s; sending it again", pk, status,
                            worked_at or queued_at)
-            sent += taskqueue.send_now(run_import, pk)
+            sent += taskqueue.send_now(RUN_IMPORT, pk)
     return sent
 
 

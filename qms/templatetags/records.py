@@ -18,10 +18,18 @@ def record_moves(context, record):
     moves = []
     for move in workflow.available_moves(record, user):
         move["url"] = reverse("qms:move", args=[content_type.pk, record.pk, move["to"]])
-        move["form"] = MoveForm(move=move["move"], initial={"expected_from": move["from"]})
+        move["form"] = MoveForm(move=move["move"], record=record, initial={"expected_from": move["from"]})
         moves.append(move)
     return {"moves": moves, "blocked": workflow.blocked_moves(record, user), "record": record,
             "csrf_token": context.get("csrf_token"), "request": context["request"]}
+
+
+@register.simple_tag
+def status_badge(record, status_field=None):
+    """``{% status_badge record %}``: the state as a badge in the colour its workflow declares."""
+    from qms.tables import status_badge as badge
+
+    return badge(record, status_field)
 
 
 @register.inclusion_tag("qms/includes/signatures.html")

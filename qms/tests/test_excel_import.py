@@ -478,7 +478,7 @@ def test_a_large_file_is_validated_and_imported_by_the_worker_with_progress(peop
     with mock.patch("qms.taskqueue.send_after_commit") as send:
         upload(hr, xlsx(GOOD_ROWS))
     batch = latest_batch()
-    send.assert_called_once_with(tasks.run_import, batch.pk)
+    send.assert_called_once_with("qms.tasks.run_import", batch.pk)
     assert batch.status == "validating"
     page = hr.get(batch.get_absolute_url()).content.decode()
     assert "import_progress.js" in page and reverse("qms:import_progress", args=[batch.pk]) in page
@@ -492,7 +492,7 @@ def test_a_large_file_is_validated_and_imported_by_the_worker_with_progress(peop
 
     with mock.patch("qms.taskqueue.send_after_commit") as send:
         hr.post(reverse("qms:import_commit", args=[batch.pk]))
-    send.assert_called_once_with(tasks.run_import, batch.pk)
+    send.assert_called_once_with("qms.tasks.run_import", batch.pk)
     batch.refresh_from_db()
     assert batch.status == "importing" and not User.objects.filter(username="zhangsan").exists()
     assert tasks.run_import.apply(args=[batch.pk]).get() == "imported"  # the task body, in-process

@@ -4,7 +4,6 @@ Open to the MR, the GM, quality and document control (and superusers); the trail
 """
 from itertools import islice
 
-import rules
 from django import forms
 from django.apps import apps
 from django.conf import settings
@@ -17,10 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from qms import audit
 from qms.excel.export import stream_xlsx
-from qms.people import Role, User, has_role
+from qms.people import User
 from qms.widgets import DateInput
 
-rules.add_perm("qms.view_audit_trail", has_role(Role.MR, Role.GM, Role.QUALITY, Role.DOCUMENT_CONTROL))
 
 
 EXPORT_HEADERS = [gettext_lazy("时间"), gettext_lazy("操作人"), gettext_lazy("记录类型"), gettext_lazy("记录"),

@@ -14,7 +14,7 @@ from django.views.generic import DetailView
 from qms import workflow
 from qms.pdf import PrintForm, pdf_response, render_pdf
 from qms.people import visible_to
-from qms.signatures import SignatureRefused
+from qms.refusals import Refused
 from qms.views.generic import VisibleObjectMixin
 
 
@@ -26,9 +26,18 @@ class MoveForm(forms.Form):
     password = forms.CharField(label=gettext_lazy("密码（确认身份）"), widget=forms.PasswordInput, required=False)
     comment = forms.CharField(label=gettext_lazy("意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, move=None, **kwargs):
+    def __init__(self, *args, move=None, record=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.move = move
+        self.recorded = []
+        if move is not None and move.fields and record is not None:
+            # what the move records, as the model's own form fields (widgets, choices, validation)
+            model_fields = forms.fields_for_model(type(record), fields=move.fields, formfield_callback=_formfield)
+            for name in move.fields:
+                self.fields[name] = model_fields[name]
+                self.initial.setdefault(name, getattr(record, name, None))
+            self.recorded = list(move.fields)
+            self.order_fields([*move.fields, "reason", "password", "comment"])
         if move is not None:
             if move.reason:
                 self.fields["reason"].required = True
@@ -39,6 +48,22 @@ class MoveForm(forms.Form):
             else:
                 del self.fields["password"]
                 del self.fields["comment"]
+
+
+    def values(self) -> dict:
+        """The recorded fields' cleaned values, for ``workflow.perform(values=…)``."""
+        return {name: self.cleaned_data[name] for name in self.recorded}
+
+
+def _formfield(model_field, **kwargs):
+    from qms.widgets import DateInput, DateTimeInput
+    from django.db import models
+
+    if isinstance(model_field, models.DateTimeField):
+        kwargs.setdefault("widget", DateTimeInput)
+    elif isinstance(model_field, models.DateField):
+        kwargs.setdefault("widget", DateInput)
+    return model_field.formfield(**kwargs)
 
 
 def _record_or_404(request, content_type_id, pk):
@@ -76,19 +101,20 @@ class MoveView(View):
         if why_not:
             messages.error(request, why_not)
             return HttpResponseRedirect(self.record.get_absolute_url())
-        form = MoveForm(move=self.move, initial={"expected_from": getattr(self.record, self.wf.status_field)})
+        form = MoveForm(move=self.move, record=self.record,
+                        initial={"expected_from": getattr(self.record, self.wf.status_field)})
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
-        form = MoveForm(request.POST, move=self.move)
+        form = MoveForm(request.POST, move=self.move, record=self.record)
         if not form.is_valid():
             return self.render_form(form, status=400)
         data = form.cleaned_data
         try:
             workflow.perform(self.record, self.to, request.user, reason=data.get("reason", ""),
                              password=data.get("password", ""), comment=data.get("comment", ""),
-                             expected_from=data["expected_from"])
-        except (workflow.TransitionRefused, SignatureRefused) as refusal:
+                             expected_from=data["expected_from"], values=form.values())
+        except Refused as refusal:
             form.add_error(None, str(refusal))
             return self.render_form(form, status=409)
         messages.success(request, _("已完成“%(move)s”。") % {"move": self.move.label})

@@ -162,7 +162,7 @@ def _one_open_message(unit, existing) -> str:
 def _open_review_deadline(application: Application) -> None:
     manager = REVIEW_DEADLINE.responsible(application)
     if manager is not None:
-        deadlines.open_by_rule(application, REVIEW_DEADLINE, application.submitted_at, responsible=manager)
+        REVIEW_DEADLINE.open(application, start=application.submitted_at, responsible=manager)
 
 
 EDITABLE_FIELDS = ("applicant_kind", "applicant_name", "applicant_phone", "applicant_id_number", "contractor_kind",
@@ -363,7 +363,9 @@ PIPELINE = {
 }
 
 # each reviewer, then the desk, finance and the inspectors are told when the application reaches their step
-WORKFLOW = workflow.register(workflow.Workflow(Application, PIPELINE, hand_over=workflow.role_holders_of_next_moves))
+WORKFLOW = workflow.register(workflow.Workflow(
+    Application, PIPELINE, hand_over=workflow.role_holders_of_next_moves,
+    badges={S.CLOSED: "success", S.REJECTED: "secondary", S.CANCELLED: "secondary", S.RETURNED: "warning"}))
 
 
 def awaiting(user):
