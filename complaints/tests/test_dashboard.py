@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from complaints.models import Clock, Complaint, ComplaintStatus, CorrectionKind, FeedbackType, Responsibility
@@ -20,6 +18,7 @@ from complaints.tests import factories
 from customers.tests.factories import make_customer
 from qms.deadlines import Deadline
 from qms.demo import DEMO_PASSWORD
+from qms.tests.cases import count_queries
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -259,11 +258,11 @@ def test_the_page_costs_the_same_number_of_queries_for_3_and_30_complaints(peopl
     url = reverse("complaints:dashboard") + "?period=12m"
     _many(people, x, 3, at(2026, 5, 4, 9))
     with time_machine.travel(NOW, tick=False):
-        with CaptureQueriesContext(connection) as small:
+        with count_queries() as small:
             assert client.get(url).status_code == 200
     _many(people, x, 27, at(2026, 4, 6, 9))
     with time_machine.travel(NOW, tick=False):
-        with CaptureQueriesContext(connection) as large:
+        with count_queries() as large:
             response = client.get(url)
     assert response.context["dashboard"].summary.complaints == 30
     assert response.context["dashboard"].repeat_complaints > 0

@@ -19,6 +19,7 @@ from qms.demo import DEMO_PASSWORD
 from qms.notifications import Notification
 from qms.registry import my_work
 from qms.signatures import Signature, SignatureRefused, signatures_for
+from qms.tests.cases import assert_queries_at_most
 from qms.workflow import Transition, TransitionRefused, perform
 
 pytestmark = pytest.mark.django_db
@@ -265,16 +266,16 @@ def test_the_notice_prints_with_its_recipients_and_signature(people, customers, 
         assert expected in text, expected
 
 
-def test_the_list_keeps_a_constant_query_count(people, customers, login, django_assert_max_num_queries):
+def test_the_list_keeps_a_constant_query_count(people, customers, login):
     for _i in range(3):
         issued(people, customers)
     client = login(people["mr"])
-    with django_assert_max_num_queries(40) as few:
+    with assert_queries_at_most(40) as few:
         response = client.get(reverse("complaints:notice_list"), {"scope": "all"})
     assert response.context["table"].paginator.count == 3
     for _i in range(30):
         drafted(people, customers)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries_at_most(len(few)):
         response = client.get(reverse("complaints:notice_list"), {"scope": "all"})
     assert response.context["table"].paginator.count == 33
 

@@ -10,9 +10,6 @@ import openpyxl
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +22,7 @@ from qms import audit
 from qms.deadlines import Deadline
 from qms.excel.models import ImportBatch
 from qms.notifications import Notification
+from qms.tests.cases import assert_queries_at_most, count_queries, post_import, workbook
 from qms.workflow import TransitionRefused
 
 pytestmark = pytest.mark.django_db
@@ -323,19 +321,11 @@ def headers_of(campaign):
 
 
 def xlsx(campaign, rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers_of(campaign))
-    for values in rows:
-        sheet.append(values)
-    handle = io.BytesIO()
-    workbook.save(handle)
-    return handle.getvalue()
+    return workbook(rows, headers=headers_of(campaign))
 
 
 def upload(client, campaign, content):
-    return client.post(reverse("qms:import_start", args=[survey_imports.import_key(campaign)]),
-                       {"file": SimpleUploadedFile("结果.xlsx", content, content_type="application/octet-stream")})
+    return post_import(client, survey_imports.import_key(campaign), content, "结果.xlsx")
 
 
 def test_the_template_lists_the_campaigns_customers_and_one_column_per_question(people, campaign, accounts, login):
@@ -571,7 +561,7 @@ def test_the_menu_has_the_survey_entry(people, login):
     assert reverse("complaints:surveys") in page and "满意度调查" in page
 
 
-def test_the_list_keeps_a_constant_number_of_queries(people, login, django_assert_max_num_queries):
+def test_the_list_keeps_a_constant_number_of_queries(people, login):
     client = login(people["quality"])
 
     def add(n):
@@ -580,10 +570,10 @@ def test_the_list_keeps_a_constant_number_of_queries(people, login, django_asser
                                     closes_on=dt.date(2026, 10, 30), customers=[])
 
     add(3)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         assert client.get(reverse("complaints:surveys")).status_code == 200
     add(27)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries_at_most(len(few)):
         response = client.get(reverse("complaints:surveys"))
     assert response.context["table"].paginator.count == 30
 

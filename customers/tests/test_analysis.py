@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.models import BusinessRecord, Customer, CustomerPolicy, FollowUpKind, Grade, Visit, VisitStatus
 from customers.services.analysis import customer_analysis
 from customers.services.records import create_customer, record_follow_up
+from qms.tests.cases import count_queries
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
@@ -193,10 +192,10 @@ def test_the_page_costs_the_same_number_of_queries_for_3_and_30_customers(people
     url = reverse("customers:analysis")
     CustomerPolicy.current()  # created on first use
     _many(people, 3, "甲")
-    with CaptureQueriesContext(connection) as small:
+    with count_queries() as small:
         assert client.get(url).status_code == 200
     _many(people, 27, "乙")
-    with CaptureQueriesContext(connection) as large:
+    with count_queries() as large:
         response = client.get(url)
     assert response.context["analysis"].total_customers == 30
     assert response.context["analysis"].at_risk_total == 30

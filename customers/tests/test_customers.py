@@ -6,8 +6,6 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -15,6 +13,7 @@ from openpyxl import load_workbook
 from customers.models import BusinessRecord, Contact, Customer, CustomerOption, CustomerPolicy, OptionKind
 from customers.tests.factories import make_contact, make_customer
 from qms import audit
+from qms.tests.cases import assert_queries_at_most, count_queries
 from qms.tests.plans import index_only_plan
 
 pytestmark = pytest.mark.django_db
@@ -281,7 +280,7 @@ def test_a_pool_customer_is_visible_but_not_editable_by_a_salesperson(people, lo
     assert login(people["service"]).get(reverse("customers:edit", args=[pooled.pk])).status_code == 200
 
 
-def test_the_list_runs_a_constant_number_of_queries(people, login, django_assert_max_num_queries):
+def test_the_list_runs_a_constant_number_of_queries(people, login):
     status = CustomerOption.objects.filter(kind=OptionKind.STATUS).first()
     client = login(people["sales"])
 
@@ -293,10 +292,10 @@ def test_the_list_runs_a_constant_number_of_queries(people, login, django_assert
         make_customer(None, by=people["sales"], name=f"池客户{start}")
 
     add(2, 0)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         assert client.get(reverse("customers:list")).status_code == 200
     add(28, 100)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries_at_most(len(few)):
         response = client.get(reverse("customers:list"))
     assert response.context["table"].paginator.count == 32
 

@@ -4,7 +4,6 @@ import io
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from customers.models import (Contact, Customer, CustomerOption, OptionKind, OwnershipChange, OwnershipKind,
@@ -13,6 +12,7 @@ from customers.services.records import save_customer
 from customers.tests.factories import make_customer
 from qms import audit
 from qms.excel.models import ImportBatch
+from qms.tests.cases import post_import, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -43,20 +43,11 @@ def media(settings, tmp_path):
 
 
 def xlsx(rows, headers=HEADERS) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "客户"
-    sheet.append(headers)
-    for values in rows:
-        sheet.append(values)
-    handle = io.BytesIO()
-    workbook.save(handle)
-    return handle.getvalue()
+    return workbook(rows, headers=headers, sheet="客户")
 
 
 def upload(client, content: bytes):
-    return client.post(reverse("qms:import_start", args=["customers"]),
-                       {"file": SimpleUploadedFile("客户.xlsx", content, content_type="application/octet-stream")})
+    return post_import(client, "customers", content, "客户.xlsx")
 
 
 def latest_batch() -> ImportBatch:

@@ -18,6 +18,7 @@ from qms import audit
 from qms.notifications import Notification
 from qms.people import Department, Role, User, role_group
 from qms.registry import my_work
+from qms.tests.cases import assert_queries_at_most, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -316,18 +317,17 @@ def _pool_of(people, n):
             pool.release(customer, people["sales"], "暂无需求")
 
 
-def test_the_pool_page_runs_the_same_queries_for_3_and_30_customers(people, login, django_assert_max_num_queries):
+def test_the_pool_page_runs_the_same_queries_for_3_and_30_customers(people, login):
     client = login(people["sales2"])
     _pool_of(people, 3)
     client.get(reverse("customers:pool"))  # warm caches (content types, policy row)
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         response = client.get(reverse("customers:pool"))
     assert response.status_code == 200
     assert response.content.decode().count('class="btn btn-sm btn-primary claim-one"') == 3
     _pool_of(people, 27)
-    with django_assert_max_num_queries(len(few)):
+    with assert_queries_at_most(len(few)):
         response = client.get(reverse("customers:pool"))
     page = response.content.decode()
     assert page.count("claim-one") == 25  # one page
@@ -458,14 +458,14 @@ def test_the_ownership_tab_lists_every_change(people, login):
     assert "客户暂无需求" in page and "领取" in page and "新建" in page
 
 
-def test_my_work_lists_customers_about_to_return(people, django_assert_max_num_queries):
+def test_my_work_lists_customers_about_to_return(people):
     with time_machine.travel(T0, tick=False):
         soon = make(people["sales2"], name="快到期客户有限公司")
         make(people["sales2"], grade="A")
     with time_machine.travel(T0 + dt.timedelta(days=25), tick=False):
         from customers.views.pool import customers_returning_to_pool
 
-        with django_assert_max_num_queries(3):
+        with assert_queries_at_most(3):
             items = customers_returning_to_pool(people["sales2"])
         assert [item.title for item in items] == ["跟进客户，避免回收到客户池：快到期客户有限公司"]
         assert items[0].due == T0 + dt.timedelta(days=30) and items[0].category == "客户池"

@@ -5,8 +5,6 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.models import Contact, Customer, CustomerPolicy, FollowUp, FollowUpKind, OwnershipChange
@@ -14,6 +12,7 @@ from customers.services import recycle_bin as bin_service
 from customers.services.names import fill_name_keys
 from customers.services.records import create_customer, record_follow_up
 from qms import audit
+from qms.tests.cases import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -179,11 +178,11 @@ def test_the_bin_page_offers_purge_only_when_allowed_and_runs_constant_queries(p
         response = client.post(reverse("customers:purge", args=[old.pk]), {"reason": "保留期满"}, follow=True)
         assert "已清除" in response.content.decode()
 
-        with CaptureQueriesContext(connection) as few:
+        with count_queries() as few:
             client.get(reverse("customers:bin"))
         for _ in range(28):
             binned(people["sales2"], at=T0 - dt.timedelta(days=200))
-        with CaptureQueriesContext(connection) as many:
+        with count_queries() as many:
             page = client.get(reverse("customers:bin")).content.decode()
     assert len(many) == len(few)
     assert page.count("restore-customer") == 25  # one page (the purged one has no actions)

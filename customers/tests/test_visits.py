@@ -6,8 +6,6 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +15,7 @@ from customers.services.records import create_customer
 from customers.tests.factories import make_contact
 from qms import audit
 from qms.deadlines import Deadline, DeadlineNotice, Stage, tick
+from qms.tests.cases import assert_queries_at_most, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -417,7 +416,7 @@ def test_the_list_scopes_month_and_overdue(people, login):
     assert 'late-flag">计划逾期' in text and "2026-05-12" not in text  # a planned visit has no record due time
 
 
-def test_the_list_runs_a_constant_number_of_queries(people, login, django_assert_max_num_queries):
+def test_the_list_runs_a_constant_number_of_queries(people, login):
     client = login(people["sales"])
 
     def add(n):
@@ -427,10 +426,10 @@ def test_the_list_runs_a_constant_number_of_queries(people, login, django_assert
 
     with time_machine.travel(local(2026, 5, 12, 9, 0), tick=False):
         add(3)
-        with CaptureQueriesContext(connection) as few:
+        with count_queries() as few:
             assert client.get(reverse("customers:visits"), {"scope": "all"}).status_code == 200
         add(27)
-        with django_assert_max_num_queries(len(few.captured_queries)):
+        with assert_queries_at_most(len(few)):
             response = client.get(reverse("customers:visits"), {"scope": "all"})
     assert response.context["table"].paginator.count == 30
 

@@ -4,7 +4,6 @@ import io
 
 import pytest
 from django.db import InternalError, connection, models, transaction
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -12,6 +11,7 @@ from openpyxl import load_workbook
 from qms import audit
 from qms.people import Department, User
 from qms.registry import menu_for
+from qms.tests.cases import assert_queries_at_most, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -196,8 +196,7 @@ def test_the_excel_export_contains_the_filtered_rows(changes, login):
     assert isinstance(rows[1][0], dt.datetime)
 
 
-def test_the_auditor_page_runs_the_same_number_of_queries_for_3_or_30_events(people, login,
-                                                                                django_assert_max_num_queries):
+def test_the_auditor_page_runs_the_same_number_of_queries_for_3_or_30_events(people, login):
     client = login(people["quality"])
     url = reverse("qms:audit_trail") + "?model=qms.department&text=审计测试"
 
@@ -208,10 +207,10 @@ def test_the_auditor_page_runs_the_same_number_of_queries_for_3_or_30_events(peo
                                           manager=people["gm"], parent=Department.objects.get(code="gm-office"))
 
     add_events(3)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         assert len(client.get(url).context["rows"]) == 3
     add_events(27)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries_at_most(len(few)):
         response = client.get(url)
     assert len(response.context["rows"]) == 25
     assert response.context["page_obj"].paginator.count == 30

@@ -11,6 +11,7 @@ from qms.capa.models import Capa, CapaStatus, CapaVerification
 from qms.deadlines import Deadline
 from qms.demo import DEMO_PASSWORD
 from qms.tests.capa_helpers import approved_capa, planned_capa, raised_capa, submitted_capa
+from qms.tests.cases import assert_queries_at_most, count_queries
 from qms.workflow import TransitionRefused, perform
 
 pytestmark = pytest.mark.django_db
@@ -126,26 +127,23 @@ def test_a_salesperson_may_not_raise(people, login):
     assert login(people["sales2"]).get(reverse("qms:capa_raise")).status_code == 403
 
 
-def test_list_filters_and_counts_with_constant_queries(people, login, django_assert_max_num_queries):
+def test_list_filters_and_counts_with_constant_queries(people, login):
     for _ in range(3):
         raised_capa(people)
     client = login(people["quality"])
-    with django_assert_max_num_queries(30) as few:
+    with assert_queries_at_most(30) as few:
         response = client.get(reverse("qms:capa_list"), {"scope": "all", "status": "raised"})
     assert response.context["table"].paginator.count == 3
     for _ in range(30):
         raised_capa(people)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with assert_queries_at_most(len(few)):
         client.get(reverse("qms:capa_list"), {"scope": "all", "status": "raised"})
 
 
 def test_a_list_page_counts_its_rows_once_and_shows_the_total(people, login):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     for _ in range(3):
         raised_capa(people)
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         page = login(people["quality"]).get(reverse("qms:capa_list"), {"scope": "all"}).content.decode()
     counts = [q["sql"] for q in queries.captured_queries if 'SELECT COUNT(*) AS "__count" FROM "qms_capa"' in q["sql"]]
     assert len(counts) == 1, counts

@@ -8,14 +8,13 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pypdf import PdfReader
 
 from qms import audit, company
 from qms.demo import DEMO_COMPANY
+from qms.tests.cases import count_queries
 from qms.tests.test_pdf import pdf_text
 from qms.views.records import RecordPdfView
 
@@ -120,7 +119,7 @@ def test_every_pdf_names_the_company_and_never_the_software(demo, login):
     for name, pattern in patterns:
         arguments = _arguments(name, pattern, admin)
         assert arguments, f"the demo data has no record to print {name}"
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             response = client.get(reverse(name, kwargs=arguments))
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf", name
         text = pdf_text(response.content)

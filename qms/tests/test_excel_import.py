@@ -9,9 +9,7 @@ import pytest
 import time_machine
 from django import forms
 from django.contrib.auth.models import Group
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.test.utils import CaptureQueriesContext
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 
 from qms import tasks
@@ -20,6 +18,7 @@ from qms.excel.imports import Column, ImportDefinition, register_import
 from qms.excel.models import ImportBatch
 from qms.excel.reading import Cell, Row
 from qms.people import Department, Role, User
+from qms.tests.cases import assert_queries_at_most, count_queries, post_import, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -37,19 +36,11 @@ def media(settings, tmp_path):
 
 
 def xlsx(rows, headers=HEADERS) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    handle = io.BytesIO()
-    workbook.save(handle)
-    return handle.getvalue()
+    return workbook(rows, headers=headers)
 
 
 def upload(client, content: bytes, name="通讯录.xlsx", key="staff"):
-    return client.post(reverse("qms:import_start", args=[key]),
-                       {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")})
+    return post_import(client, key, content, name)
 
 
 def latest_batch() -> ImportBatch:
@@ -272,16 +263,16 @@ def test_the_batch_list_shows_a_users_own_batches_with_a_revert_button_and_all_t
     assert "通讯录.xlsx" in client.get(reverse("qms:import_list")).content.decode()
 
 
-def test_the_batch_list_query_count_does_not_grow_with_rows(people, hr, django_assert_max_num_queries):
+def test_the_batch_list_query_count_does_not_grow_with_rows(people, hr):
     def make(n):
         ImportBatch.objects.bulk_create(ImportBatch(definition_key="staff", file_name=f"f{i}.xlsx", file="x.xlsx",
                                                     created_by=people["hr"], status="imported") for i in range(n))
 
     make(3)
-    with CaptureQueriesContext(connection) as three:
+    with count_queries() as three:
         assert hr.get(reverse("qms:import_list")).status_code == 200
     make(27)
-    with django_assert_max_num_queries(len(three.captured_queries)):
+    with assert_queries_at_most(len(three)):
         assert "共 30 条" in hr.get(reverse("qms:import_list")).content.decode()
 
 
@@ -416,17 +407,12 @@ def test_a_formula_is_reported_never_evaluated(people, hr):
 
 
 def test_blank_rows_are_ignored_and_row_numbers_stay_those_of_excel(people, hr):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADERS)
-    sheet.append(GOOD_ROWS[0])
-    sheet.append([])  # row 3 blank
-    sheet.append(["lisi", "李四", "火星部", "", "", ""])  # row 4
-    sheet.cell(row=30, column=2, value="   ")  # trailing whitespace and a formatted, empty cell
-    sheet.cell(row=40, column=1).number_format = "@"
-    handle = io.BytesIO()
-    workbook.save(handle)
-    upload(hr, handle.getvalue())
+    def trailing_cells(sheet):  # trailing whitespace and a formatted, empty cell
+        sheet.cell(row=30, column=2, value="   ")
+        sheet.cell(row=40, column=1).number_format = "@"
+
+    upload(hr, workbook([GOOD_ROWS[0], [], ["lisi", "李四", "火星部", "", "", ""]],  # row 3 blank, row 4
+                        headers=HEADERS, edit=trailing_cells))
     batch = latest_batch()
     assert (batch.total_rows, batch.valid_rows) == (2, 1)
     assert [row for row, _c, _m in error_list(batch)] == [4]

@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from qms import audit
@@ -14,6 +13,7 @@ from qms.deadlines import Deadline
 from qms.demo import DEMO_PASSWORD
 from qms.notifications import Notification
 from qms.signatures import SignatureRefused, signatures_for
+from qms.tests.cases import count_queries
 from qms.workflow import TransitionRefused, perform
 from renovation.models import Application, ApplicationStatus as S
 from renovation.services import applications as service
@@ -224,13 +224,13 @@ def test_the_list_keeps_a_constant_query_count(people, login):
             factories.submit(people, factories.unit(f"{start + i}"))
 
     add(3, 100)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         assert client.get(reverse("renovation:list"), {"scope": "all"}).status_code == 200
     add(27, 200)
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         response = client.get(reverse("renovation:list"), {"scope": "all"})
     assert response.context["table"].paginator.count == 30
-    assert 0 < len(many.captured_queries) == len(few.captured_queries)
+    assert 0 < len(many) == len(few)
 
 
 def test_the_list_filters_overdue_reviews(people, login):
@@ -249,7 +249,7 @@ def test_the_list_query_count_holds_at_ten_thousand_applications(people, login):
 
     client = login(people["propmanager"])
     factories.submit(people, factories.unit("1"))
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(reverse("renovation:list"), {"scope": "all"})
     building = Building.objects.create(project=Project.objects.create(name="海景苑"), name="A座")
     units = Unit.objects.bulk_create([Unit(building=building, number=f"{i:05d}", owner_name="业主")
@@ -259,10 +259,10 @@ def test_the_list_query_count_holds_at_ten_thousand_applications(people, login):
               if f.attname not in ("id", "number", "unit_id")}
     Application.objects.bulk_create([Application(**fields, unit=unit, number=f"ZX-B-{i:05d}")
                                      for i, unit in enumerate(units)], batch_size=2000)
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         response = client.get(reverse("renovation:list"), {"scope": "all", "status": "engineering_review"})
     assert response.context["table"].paginator.count == 10000
-    assert 0 < len(many.captured_queries) == len(few.captured_queries)
+    assert 0 < len(many) == len(few)
 
 
 def test_confirming_2027_re_dates_the_review_and_the_applications_copy_of_it(people, django_capture_on_commit_callbacks,

@@ -1,13 +1,12 @@
 """The property structure: resident ID checksum, the unit import from Excel, unit pages with their history."""
 import io
 
-import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from qms.excel.models import ImportBatch
+from qms.tests.cases import post_import, workbook
 from renovation.models import Unit
 from renovation.tests import factories
 from renovation.validators import validate_resident_id
@@ -35,15 +34,8 @@ def test_resident_id_checksum(value, message):
             validate_resident_id(value)
 
 
-def xlsx(rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADERS)
-    for values in rows:
-        sheet.append(values)
-    handle = io.BytesIO()
-    workbook.save(handle)
-    return handle.getvalue()
+def upload(client, rows):
+    return post_import(client, "renovation_units", workbook(rows, headers=HEADERS), "房号.xlsx")
 
 
 def test_units_with_owners_and_tenants_import_from_excel(people, login):
@@ -55,8 +47,7 @@ def test_units_with_owners_and_tenants_import_from_excel(people, login):
         ["阳光花园", "1栋", "103", "住宅", None, "否", "李晓峰", 13800138003, "110105194912310021", None, None, None, None],
         ["阳光花园", "1栋", "101", "住宅", None, "否", "重复", None, None, None, None, None, None],
     ]
-    client.post(reverse("qms:import_start", args=["renovation_units"]),
-                {"file": SimpleUploadedFile("房号.xlsx", xlsx(rows), content_type="application/octet-stream")})
+    upload(client, rows)
     batch = ImportBatch.objects.latest("id")
     errors = [(e["row"], e["column"], e["message"]) for e in batch.errors]
     assert (5, "业主身份证号", "身份证号校验位不正确，请核对。") in errors
@@ -74,16 +65,13 @@ def test_units_with_owners_and_tenants_import_from_excel(people, login):
 def test_an_existing_unit_is_an_error_of_its_row(people, login):
     factories.unit("101")
     client = login(people["propassistant"])
-    client.post(reverse("qms:import_start", args=["renovation_units"]), {"file": SimpleUploadedFile(
-        "房号.xlsx", xlsx([["阳光花园", "1栋", "101", "住宅", None, "否", "陈美玲", None, None, None, None, None, None]]),
-        content_type="application/octet-stream")})
+    upload(client, [["阳光花园", "1栋", "101", "住宅", None, "否", "陈美玲", None, None, None, None, None, None]])
     batch = ImportBatch.objects.latest("id")
     assert [e["message"] for e in batch.errors] == ["房号已存在：阳光花园 1栋 101"]
 
 
 def test_security_may_not_import_units(people, login):
-    response = login(people["security"]).post(reverse("qms:import_start", args=["renovation_units"]), {
-        "file": SimpleUploadedFile("房号.xlsx", xlsx([]), content_type="application/octet-stream")})
+    response = upload(login(people["security"]), [])
     assert response.status_code == 403
 
 
