@@ -10,8 +10,8 @@ URL walk
                 RecordUrls(make=lambda people: make_customer(people["sales"]),
                            insider="sales", outsider="sales2",
                            pages=("detail", "edit"),   # anonymous → login, outsider GET → 404, insider GET → 200
-                           actions=("release",)),      # anonymous → login, outsider POST → 404,
-            ])                                         #   insider GET → 200, a redirect or 405 (nothing is posted)
+                           actions=("release",)),      # anonymous → login, outsider POST → 404 (GET 404 or
+            ])                                         #   405), insider GET → 200, a redirect or 405 (nothing posted)
 
         @pytest.mark.parametrize("case", WALK.cases())
         def test_url(case, people, client):
@@ -20,6 +20,8 @@ URL walk
         def test_every_url_is_declared():
             WALK.assert_complete()
 
+    ``actions`` are the URLs of an action: POST only, or the action's own form page, which may send the insider
+    back to the record with a message when the record's state does not allow the action now.
     ``make(people)`` builds the record through the app's test factories; ``kwargs(record)`` gives the URL's
     arguments (by default ``{"pk": record.pk}``; keys a pattern does not take are left out, so one declaration may
     serve ``detail`` and ``contact_edit``). ``insider`` / ``outsider`` are role codes of the ``people`` fixture or

@@ -83,3 +83,10 @@ def test_url(case, people, client):
 @pytest.mark.parametrize("walk", [ROOT, CORE], ids=["root", "qms"])
 def test_every_url_is_declared(walk):
     walk.assert_complete()
+
+
+def test_the_walk_fails_for_a_url_nobody_declared_and_for_a_name_that_is_gone():
+    with pytest.raises(AssertionError, match="does not declare: staff_detail"):
+        UrlWalk("qms", pages=CORE.pages, records=CORE.records[1:]).assert_complete()
+    with pytest.raises(AssertionError, match="no longer has: capa_gone"):
+        UrlWalk("qms", pages=(*CORE.pages, "capa_gone"), records=CORE.records).assert_complete()
