@@ -25,6 +25,14 @@ def record_moves(context, record):
 
 
 @register.simple_tag
+def table_rows(table):
+    """``{% table_rows table %}``: the rows of a list's page, rendered once per page, not once per cell."""
+    from qms.tables import render_rows
+
+    return render_rows(table)
+
+
+@register.simple_tag
 def status_badge(record, status_field=None):
     """``{% status_badge record %}``: the state as a badge in the colour its workflow declares."""
     from qms.tables import status_badge as badge
