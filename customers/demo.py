@@ -1,6 +1,15 @@
-"""Demo customers (PROCEDURES.md §1): 24 companies of grades A, B and C owned by the two salespeople or in the
-pool, with contacts, follow-ups of various ages (some close to returning to the pool) and business records,
-so that the lists, the pool clock and the ABC grading have something to show. Idempotent."""
+"""Demo data of key accounts (PROCEDURES.md §1), registered in ``CustomersConfig.ready`` in the order of
+``SEEDERS``; each seeder is idempotent.
+
+- ``seed_customers``: 24 companies of grades A, B and C owned by the two salespeople or in the pool, with
+  contacts, follow-ups of various ages (some close to returning to the pool) and business records, so that the
+  lists, the pool clock and the ABC grading have something to show.
+- ``seed_pool``: three customers a few days from returning to the pool (their owners get tonight's warning
+  now), and one that already went back to the pool from sales2 — who may not claim it again for the
+  reclaim-block period.
+- ``seed_visits``: this month's visit plan for the demo customers; one visit arranged with its record overdue
+  (escalated to the sales manager), two arranged for the coming days, one recorded.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +18,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUpKind, OptionKind, Rating,
-                              Region)
+from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, CustomerPolicy, FollowUpKind,
+                              OptionKind, Rating, Region, Visit, VisitKind, VisitStatus)
+from customers.services import pool
+from customers.services import visits as visit_service
 from customers.services.records import create_customer, record_follow_up
-from qms import audit
-from qms.registry import register_demo_seeder
+from qms import audit, deadlines
+from qms.workdays import WorkingCalendar
 
 # name, grade, owner ("sales", "sales2" or None: the pool), (province, city) codes, industry, yearly revenue (元),
 # days since created, days since the last follow-up (None: never), contact (name, position, mobile)
@@ -61,7 +72,6 @@ def _region(code):
     return Region.objects.filter(code=code).first()
 
 
-@register_demo_seeder
 @transaction.atomic
 def seed_customers(users, stdout):
     names = [row[0] for row in CUSTOMERS]
@@ -115,3 +125,100 @@ def seed_customers(users, stdout):
                                    recorded_by=creator)
                     for i, amount in enumerate(quarters)])
     stdout.write(f"  customers: {len(CUSTOMERS)} demo customers\n")
+
+
+# --- the customer pool ------------------------------------------------------------------------------------
+# name, grade, owner code, days before the return time (negative: already past), contact (name, position, mobile)
+ABOUT_TO_RETURN = [
+    ("厦门鹭岛进出口贸易有限公司", "C", "sales2", 3, ("林海", "采购经理", "13906011234")),
+    ("合肥科联电子技术有限公司", "B", "sales", 5, ("方敏", "技术主管", "13856021234")),
+    ("长沙湘江机电设备有限公司", "C", "sales2", 2, ("欧阳平", "设备科长", "13787031234")),
+]
+RETURNED = ("郑州中原物流装备有限公司", "C", "sales2", ("马俊", "物流总监", "13838041234"))
+
+
+@transaction.atomic
+def seed_pool(users, stdout):
+    names = [row[0] for row in ABOUT_TO_RETURN] + [RETURNED[0]]
+    if Customer.all_objects.filter(name__in=names).exists():
+        return
+    policy = CustomerPolicy.current()
+    now = timezone.now()
+    for name, grade, owner_code, days_left, contact in ABOUT_TO_RETURN:
+        owner = users[owner_code]
+        customer = _customer(owner, name, grade, contact, created_days=policy.return_days(grade) + 60, now=now)
+        record_follow_up(customer, by=owner, kind=FollowUpKind.CALL, contact=customer.contacts.first(),
+                         content="电话沟通采购计划，客户表示下月再议。",
+                         occurred_at=now - dt.timedelta(days=policy.return_days(grade) - days_left))
+    name, grade, owner_code, contact = RETURNED
+    customer = _customer(users[owner_code], name, grade, contact, created_days=policy.return_days(grade) + 5, now=now)
+    pool.return_one(customer.pk, policy=policy, now=now)
+    warned = pool.warn_before_return(now)
+    stdout.write(f"  pool: {len(ABOUT_TO_RETURN)} customers about to return ({warned} warnings), 1 returned\n")
+
+
+def _customer(owner, name, grade, contact, *, created_days, now) -> Customer:
+    contact_name, position, mobile = contact
+    customer = create_customer(by=owner, owner=owner, reason="演示数据", name=name, grade=grade,
+                               contacts=[Contact(name=contact_name, position=position, mobile=mobile, is_primary=True)])
+    created_at = now - dt.timedelta(days=created_days)
+    with audit.context(user=owner, reason="演示数据"):
+        Customer.objects.filter(pk=customer.pk).update(created_at=created_at, owner_since=created_at)
+    customer.refresh_from_db()
+    return customer
+
+
+# --- visits -----------------------------------------------------------------------------------------------
+def seed_visits(users, stdout):
+    """This month's plan for the demo customers; one visit arranged with its record overdue (escalated to the
+    sales manager), two arranged for the coming days, one recorded. Idempotent."""
+    names = [row[0] for row in CUSTOMERS]
+    demo_customers = list(Customer.objects.filter(name__in=names, owner__isnull=False).select_related("owner"))
+    if not demo_customers:
+        return
+    today = timezone.localdate()
+    result = visit_service.generate_visit_plans(today, customers=demo_customers)
+    month_visits = (Visit.objects.filter(customer__in=demo_customers, period_start__gte=today.replace(day=1),
+                                         period_start__lte=today)
+                    .select_related("customer__owner", "owner"))
+    if month_visits.exclude(status=VisitStatus.PLANNED).exclude(period_end__lt=today).exists():
+        stdout.write(f"  visits: {result.created} planned\n")
+        return
+    now = timezone.now()
+    # The demo starts mid-month: the weeks already past were never planned for real, so they are cancelled
+    # rather than left to flood the managers with escalations.
+    for visit in month_visits.filter(period_end__lt=today, status__in=visit_service.OPEN_STATUSES):
+        visit_service.cancel_visit(visit, by=users["mr"], reason="演示数据：生成计划前已过去的周期")
+    by_owner = {}
+    planned = month_visits.filter(kind=VisitKind.VISIT, status=VisitStatus.PLANNED)
+    for visit in planned.order_by("customer__created_at", "pk"):
+        by_owner.setdefault(visit.owner.username, []).append(visit)
+    sales2, sales = by_owner.get("sales2", []), by_owner.get("sales", [])
+    if sales2:
+        # arranged some days ago, record never handed in: overdue long enough (holidays included) for the tick
+        # to escalate it to the sales manager
+        arranged_at = timezone.localtime(now - dt.timedelta(days=3)).replace(hour=10, minute=0, second=0,
+                                                                               microsecond=0)
+        # (escalations wait for office hours of a working day, and only the current stage is sent: the demo ticks
+        # at the moment escalation 1 went out, so that it reaches the sales manager)
+        calendar = WorkingCalendar()
+        escalation_1 = calendar.next_working_moment(visit_service.record_due(arranged_at) + dt.timedelta(days=1))
+        while escalation_1 >= now:
+            arranged_at -= dt.timedelta(days=1)
+            escalation_1 = calendar.next_working_moment(visit_service.record_due(arranged_at) + dt.timedelta(days=1))
+        visit_service.arrange_visit(sales2[0], by=sales2[0].owner, arranged_at=arranged_at)
+        deadlines.tick(now=escalation_1)
+    for visit in (sales[:1] + sales2[1:2]):
+        tomorrow = timezone.localtime(now + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+        visit_service.arrange_visit(visit, by=visit.owner, arranged_at=tomorrow)
+    if len(sales) > 1:
+        visit = sales[1]
+        visit_service.record_visit(visit, by=visit.owner, visited_at=now - dt.timedelta(hours=2),
+                                   contact=visit.customer.primary_contact, purpose="了解季度采购计划",
+                                   content="上门拜访采购部，确认下季度需求稳定，客户希望缩短交期。",
+                                   outcome="客户同意试用新型号样品。", next_step="一周内寄送样品")
+    deadlines.tick()
+    stdout.write(f"  visits: {result.created} planned, 3 arranged (1 overdue), 1 recorded\n")
+
+
+SEEDERS = [seed_customers, seed_pool, seed_visits]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, FollowUpKind, OptionKind,
                               Region)
-from customers.selectors import SEES_ALL
+from customers.rules import SEES_ALL
 from customers.services.records import duplicate_name_message, near_duplicates, same_name
 from qms.people import User
 from qms.widgets import DateInput, DateTimeInput

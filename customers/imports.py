@@ -17,7 +17,6 @@ up, visited, business recorded, contacts added or changed) make the revert refus
 """
 from __future__ import annotations
 
-import rules
 from django import forms
 from django.db import transaction
 from django.db.models import Q
@@ -25,18 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import OPTION_FIELDS, ContactForm, CustomerForm
+from customers.forms import OPTION_FIELDS, ContactForm, CustomerForm, owner_choices_for
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, Grade, OptionKind,
                               OwnershipChange, OwnershipKind, Region, Visit)
 from customers.services.names import name_key
 from customers.services.records import create_customer, create_customers, near_duplicates
 from qms import audit
-from qms.excel.imports import Column, ImportDefinition, ImportRefused, register_import
-from qms.people import Role, has_role, is_department_manager
-
-# §1 who imports customers: the sales managers, customer service, GM and MR (superusers: has_role admits them)
-rules.set_perm("customers.import_customer",
-               has_role(Role.CUSTOMER_SERVICE, Role.GM, Role.MR) | (has_role(Role.SALES) & is_department_manager))
+from qms.excel.imports import Column, ImportDefinition, ImportRefused
 
 # The recycle-bin reason of a reverted import. It is data (like the file's Chinese headers), the same in every
 # interface language, so that a later import does not take these customers for existing ones.
@@ -243,8 +237,6 @@ PRELOADED_FIELDS = {*OPTION_FIELDS, "province", "city", "owner"}
 
 def prepare_customer_import(run) -> None:
     """Load once per pass over the file what each row's form would otherwise query."""
-    from customers.forms import owner_choices_for
-
     choices = {field_name: {str(o.pk): o for o in CustomerImportForm.base_fields[field_name].queryset}
                for field_name in OPTION_FIELDS}
     choices["province"] = {str(p.pk): p for p in Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")}
@@ -314,7 +306,8 @@ def bin_imported_customers(queryset, batch, user) -> None:
             deleted_at=timezone.now(), deleted_by=user, delete_reason=reason)
 
 
-CUSTOMER_IMPORT = register_import(ImportDefinition(
+# registered in CustomersConfig.ready()
+CUSTOMER_IMPORT = ImportDefinition(
     key="customers",
     title=_("客户"),
     form_class=CustomerImportForm,
@@ -352,4 +345,4 @@ CUSTOMER_IMPORT = register_import(ImportDefinition(
     prepare_run=prepare_customer_import,
     revert_objects=bin_imported_customers,
     list_url_name="customers:list",
-))
+)

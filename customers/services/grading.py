@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-import rules
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -24,30 +23,10 @@ from django.utils.translation import gettext
 
 from customers.models import BusinessRecord, Customer, CustomerPolicy, Grade
 from qms import audit
-from qms.people import Role
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
-
-
-@rules.predicate
-def may_confirm_grade(user, customer=None) -> bool:
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_superuser or user.has_role(Role.GM, Role.MR):
-        return True
-    if not user.has_role(Role.SALES):
-        return False
-    if customer is None:
-        return user.manages_a_department()
-    if customer.owner_id is None:
-        return False
-    department = customer.owner.department  # callers select_related("owner__department")
-    return department is not None and department.manager_id == user.pk
-
-
-rules.set_perm("customers.confirm_grade", may_confirm_grade)
 
 
 class GradingRefused(Exception):

@@ -1,7 +1,7 @@
 """The customer pool (客户池 / 公海) of PROCEDURES.md §1: claiming, releasing, bulk transfer (批量转移), the
 automatic return of customers nobody follows up, and the warning before it.
 
-Who may do what (the rules permissions in ``customers.views.pool`` answer from these functions):
+Who may do what (declared in ``customers.rules``; the pages and these services answer alike):
 
 - **claim** — salespeople: users holding the role 销售 (the sales manager holds it too). GM and MR do not
   hold customers themselves, they hand them out by transfer; a superuser is an administrator, not a
@@ -14,7 +14,7 @@ Who may do what (the rules permissions in ``customers.views.pool`` answer from t
   customers of the members of the departments they manage, and pool customers, to those members or to the
   pool. All or nothing; the new owner's holding limit applies.
 
-Every ownership move goes through ``records.change_owner`` (one ``OwnershipChange`` row each, append-only)
+Every ownership move goes through ``change_owner`` (one ``OwnershipChange`` row each, append-only)
 inside ``audit.context``; each is one transaction with the customer's row locked, so that two people claiming
 the same customer at once cannot both win.
 
@@ -44,62 +44,43 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
+from customers import rules as customer_rules
 from customers.models import Customer, CustomerPolicy, Grade, OwnershipChange, OwnershipKind
-from customers.services.records import change_owner
+from customers.services.visits import hand_over_open_visits
 from qms import audit
 from qms.notifications import Notification, notify
-from qms.people import Role, User
+from qms.people import User
 
 # pg_advisory_xact_lock key of warn_before_return ("pool" in ASCII)
 WARNING_LOCK = 0x706F6F6C
-MANAGERS = (Role.GM, Role.MR)
 
 
 class PoolRefused(Exception):
     """A pool action refused; the message says why (translated)."""
 
 
-# --- who may do what ------------------------------------------------------------------------------------
+# --- who may do what (the predicates are declared in customers.rules) ------------------------------------
 def is_salesperson(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.has_role(Role.SALES))
-
-
-def _sees_all(user) -> bool:
-    return bool(user.is_superuser or user.has_role(*MANAGERS))
-
-
-def _manages_any_department(user) -> bool:
-    return user.manages_a_department()
-
-
-def _manages_owner_of(user, customer) -> bool:
-    owner = customer.owner
-    return bool(owner is not None and owner.department_id and owner.department.manager_id == user.pk)
+    return customer_rules.is_salesperson.test(user)
 
 
 def may_manage(user, customer) -> bool:
     """Owner, the manager of the owner's department, GM, MR: may release or bin the customer.
     A pool customer (no owner): GM and MR only."""
-    if not (user and user.is_authenticated):
-        return False
-    if _sees_all(user):
-        return True
-    if customer.owner_id is None:
-        return False
-    return customer.owner_id == user.pk or _manages_owner_of(user, customer)
+    return customer_rules.may_manage.test(user, customer)
 
 
 def may_transfer(user, customer=None) -> bool:
     """Bulk transfer: GM, MR (any customer); a department manager (their department's customers and the pool)."""
-    if not (user and user.is_authenticated):
-        return False
-    if _sees_all(user):
-        return True
-    if not _manages_any_department(user):
-        return False
-    if customer is None:
-        return True
-    return customer.owner_id is None or _manages_owner_of(user, customer)
+    return customer_rules.may_transfer.test(user, customer)
+
+
+def _sees_all(user) -> bool:
+    return customer_rules.is_manager.test(user)
+
+
+def _manages_any_department(user) -> bool:
+    return user.manages_a_department()
 
 
 def transfer_targets(user):
@@ -118,6 +99,25 @@ def transferable_customers(user, queryset):
     if not _manages_any_department(user):
         return queryset.none()
     return queryset.filter(Q(owner__isnull=True) | Q(owner__department__manager=user))
+
+
+# --- every change of owner ----------------------------------------------------------------------------
+def change_owner(customer: Customer, new_owner, *, kind: str, by, reason: str = "", now=None) -> OwnershipChange:
+    """Give ``customer`` to ``new_owner`` (None: the pool) and log it; call inside the caller's transaction
+    after its own checks (limits, permissions)."""
+    now = now or timezone.now()
+    change = OwnershipChange.objects.create(customer=customer, kind=kind, from_owner=customer.owner,
+                                            to_owner=new_owner, by=by, at=now, reason=reason)
+    with audit.context(user=by, reason=reason or OwnershipKind(kind).label):
+        Customer.objects.filter(pk=customer.pk).update(
+            owner=new_owner, owner_since=now if new_owner else None, pool_entered_at=None if new_owner else now,
+            updated_at=now)
+    customer.owner = new_owner
+    customer.owner_since = now if new_owner else None
+    customer.pool_entered_at = None if new_owner else now
+    # The customer's open visits follow it to its new owner (or are cancelled when it goes to the pool).
+    hand_over_open_visits(customer, by=by)
+    return change
 
 
 # --- claim ----------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Creating customers, recording follow-ups and changing owners: the primitives every page and task uses."""
+"""Creating customers, recording follow-ups, contacts and business: the primitives every page and task uses.
+(Changing owners is ``customers.services.pool.change_owner``.)"""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -142,26 +143,6 @@ def save_customer(customer: Customer, *, by, reason: str = "") -> Customer:
     except IntegrityError as error:
         _refuse_duplicate_name(error, customer.name)
     return customer
-
-
-def change_owner(customer: Customer, new_owner, *, kind: str, by, reason: str = "", now=None) -> OwnershipChange:
-    """Give ``customer`` to ``new_owner`` (None: the pool) and log it; call inside the caller's transaction
-    after its own checks (limits, permissions)."""
-    now = now or timezone.now()
-    change = OwnershipChange.objects.create(customer=customer, kind=kind, from_owner=customer.owner,
-                                            to_owner=new_owner, by=by, at=now, reason=reason)
-    with audit.context(user=by, reason=reason or OwnershipKind(kind).label):
-        Customer.objects.filter(pk=customer.pk).update(
-            owner=new_owner, owner_since=now if new_owner else None, pool_entered_at=None if new_owner else now,
-            updated_at=now)
-    customer.owner = new_owner
-    customer.owner_since = now if new_owner else None
-    customer.pool_entered_at = None if new_owner else now
-    # The customer's open visits follow it to its new owner (or are cancelled when it goes to the pool).
-    from customers.services.visits import hand_over_open_visits
-
-    hand_over_open_visits(customer, by=by)
-    return change
 
 
 @transaction.atomic

@@ -33,9 +33,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from customers import rules as customer_rules
 from customers.models import (BusinessRecord, Contact, Customer, CustomerPolicy, FollowUp, OwnershipChange, Visit)
 from customers.services.names import fill_name_keys
-from customers.services.pool import may_manage
 from qms import audit
 from qms.deadlines import Deadline
 
@@ -43,7 +43,7 @@ PURGED_MARK = "[已清除]"
 ARCHIVE_FIELDS = ("organisation", "business_situation", "major_events", "competition", "needs", "shareholders",
                   "stock_info", "bank_accounts", "service_notes", "other_info")
 IDENTIFYING_FIELDS = ("postcode", "address", "phone", "website") + ARCHIVE_FIELDS
-PURGE_PERMISSION = "customers.manage_recycle_bin"
+PURGE_PERMISSION = customer_rules.PURGE_PERMISSION
 
 
 class BinRefused(Exception):
@@ -52,7 +52,7 @@ class BinRefused(Exception):
 
 def may_bin(user, customer) -> bool:
     """Delete to / restore from the bin: the owner, their department's manager, GM, MR."""
-    return may_manage(user, customer)
+    return customer_rules.may_manage.test(user, customer)
 
 
 def may_purge(user) -> bool:

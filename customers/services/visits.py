@@ -33,10 +33,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from customers import rules as customer_rules
 from customers.models import (Customer, CustomerPolicy, FollowUpKind, Grade, Visit, VisitKind, VisitStatus)
 from customers.services.records import record_follow_up
 from qms import audit, deadlines
-from qms.people import Role
 from qms.workdays import WorkingCalendar
 
 PLAN_DEADLINE = "visit_plan"
@@ -248,24 +248,15 @@ def generate_visit_plans(month: dt.date, *, customers=None) -> PlanResult:
     return result
 
 
-# --- who may ---------------------------------------------------------------------------------------------
+# --- who may (declared in customers.rules) -----------------------------------------------------------------
 def may_work_on(user, visit: Visit) -> bool:
     """Arranging and recording: the visit's owner, or the customer's owner now (after a hand-over)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or visit.owner_id == user.pk or visit.customer.owner_id == user.pk
+    return customer_rules.works_on_visit.test(user, visit)
 
 
 def may_cancel(user, visit: Visit | None = None) -> bool:
     """Cancelling a plan: the owner's manager, the general manager or the management representative."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser or user.has_role(Role.GM, Role.MR):
-        return True
-    if visit is None:
-        return user.manages_a_department()
-    manager = visit.owner.manager()
-    return manager is not None and manager.pk == user.pk
+    return customer_rules.cancels_visit.test(user, visit)
 
 
 # --- actions ---------------------------------------------------------------------------------------------

@@ -463,7 +463,7 @@ def test_my_work_lists_customers_about_to_return(people):
         soon = make(people["sales2"], name="快到期客户有限公司")
         make(people["sales2"], grade="A")
     with time_machine.travel(T0 + dt.timedelta(days=25), tick=False):
-        from customers.views.pool import customers_returning_to_pool
+        from customers.work import customers_returning_to_pool
 
         with assert_queries_at_most(3):
             items = customers_returning_to_pool(people["sales2"])

@@ -454,7 +454,7 @@ def test_the_demo_seeder_is_idempotent_and_shows_an_escalated_overdue_record(peo
     import io
 
     from customers.demo import seed_customers
-    from customers.views.visits import seed_visits
+    from customers.demo import seed_visits
 
     out = io.StringIO()
     seed_customers(people, out)
@@ -472,7 +472,7 @@ def test_the_demo_seeder_is_idempotent_and_shows_an_escalated_overdue_record(peo
 # --- hand-over -------------------------------------------------------------------------------------------
 def test_open_visits_follow_a_transferred_customer_and_are_cancelled_when_it_goes_to_the_pool(people):
     from customers.models import OwnershipKind
-    from customers.services.records import change_owner
+    from customers.services.pool import change_owner
 
     visit = planned_visit(people["sales2"])
     done = Visit.objects.filter(customer=visit.customer).exclude(pk=visit.pk).first()

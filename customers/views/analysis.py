@@ -10,7 +10,6 @@ from customers.models import BusinessRecord, Customer
 from customers.services.analysis import PERIODS, add_months, customer_analysis
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import MenuEntry, register_menu
 from qms.views.records import RecordPdfView
 
 ARCHIVE_RECORDS_SHOWN = 100
@@ -77,7 +76,3 @@ urlpatterns = [
     path("analysis/", CustomerAnalysisView.as_view(), name="analysis"),
     path("<int:pk>/archive.pdf", CustomerArchivePdfView.as_view(), name="archive_pdf"),
 ]
-
-register_menu(MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
-    (_("客户分析"), "customers:analysis", "customers.view_customer"),
-]))

@@ -2,26 +2,16 @@
 warning), the list with its scopes, search and counts, the detail page with its tabs (overview and quick
 status change, contacts, follow-ups, business records, archive) and the province → city look-up.
 
-Permissions (rules, declared here):
-
-- ``customers.view_customer`` — anyone signed in may open the list; which customers they see is the
-  visibility rule of ``customers.selectors`` (GM, MR, customer service: all; a department manager: their
-  department's; everyone else: their own; the pool only sales, their managers, GM, MR, customer service).
-  Another's customer answers 404.
-- ``customers.add_customer`` — sales (the sales manager holds the sales role too), customer service, GM and MR:
-  the people who take a customer's first question (首问负责制). Other departments pass a new customer to sales.
-  The owner picker offers: GM, MR, customer service — anyone; a department manager — their department's
-  members; a salesperson — themselves (customers.forms.owner_choices_for).
-- ``customers.change_customer`` — on a customer: its owner, the manager of the owner's department, GM, MR and
-  customer service; pool customers (no owner) only GM, MR and customer service. The same permission covers
-  the customer's contacts, follow-ups, business records, archive sections and quick status change: whoever
-  may edit the customer keeps its file. Without an object: whether the user may edit any customer at all.
+Permissions (``customers.rules``): ``customers.view_customer`` (visibility: another's customer answers 404),
+``customers.add_customer`` and ``customers.change_customer``, which covers the customer's contacts, follow-ups,
+business records, archive sections and quick status change: whoever may edit the customer keeps its file.
+The owner picker offers: GM, MR, customer service — anyone; a department manager — their department's
+members; a salesperson — themselves (customers.forms.owner_choices_for).
 """
 from __future__ import annotations
 
 import datetime as dt
 
-import rules
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -38,39 +28,12 @@ from django.views.decorators.http import require_GET, require_POST
 from customers.filtersets import CustomerFilter
 from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, StatusForm)
 from customers.models import Contact, Customer, CustomerPolicy, Region
-from customers.selectors import SEES_ALL, customer_list_queryset
+from customers.selectors import customer_list_queryset
 from customers.services.records import (StatusChanged, change_status, create_customer, deactivate_contact,
                                         record_business, record_follow_up, save_contact, save_customer)
 from customers.tables import CustomerTable
-from qms.people import Role, has_role, is_department_manager, visible_to
-from qms.registry import MenuEntry, register_menu
+from qms.people import visible_to
 from qms.views.generic import RecordDetailView, RecordListView
-
-
-# --- permissions ----------------------------------------------------------------------------------------
-@rules.predicate
-def may_edit_customer(user, customer=None) -> bool:
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_superuser or user.has_role(*SEES_ALL):
-        return True
-    if customer is None:
-        return user.has_role(Role.SALES) or is_department_manager(user)
-    if customer.owner_id is None:
-        return False
-    if customer.owner_id == user.pk:
-        return True
-    department = customer.owner.department  # select_related("owner__department") by every caller
-    return department is not None and department.manager_id == user.pk
-
-
-rules.set_perm("customers.add_customer", has_role(Role.SALES, Role.CUSTOMER_SERVICE, Role.GM, Role.MR))
-rules.set_perm("customers.change_customer", may_edit_customer)
-
-register_menu(MenuEntry(label=gettext_lazy("客户"), icon="bi-people", order=10, children=[
-    (gettext_lazy("客户列表"), "customers:list", "customers.view_customer"),
-    (gettext_lazy("新建客户"), "customers:create", "customers.add_customer"),
-]))
 
 
 # --- the list -------------------------------------------------------------------------------------------
@@ -417,5 +380,3 @@ urlpatterns = [
     path("<int:pk>/follow-ups/new/", follow_up_add, name="follow_up_add"),
     path("<int:pk>/business/new/", business_add, name="business_add"),
 ]
-
-from customers import demo  # noqa: E402,F401  (registers the demo seeder)

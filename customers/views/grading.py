@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 from customers.models import Customer
 from customers.services.grading import GradingRefused, confirm_grades, default_period, suggest_grades
 from qms.people import visible_to
-from qms.registry import MenuEntry, register_menu
 from qms.widgets import DateInput
 
 
@@ -83,7 +82,3 @@ def grading_page(request):
 urlpatterns = [
     path("grading/", grading_page, name="grading"),
 ]
-
-register_menu(MenuEntry(label=gettext_lazy("客户"), icon="bi-people", order=10, children=[
-    (gettext_lazy("等级评定"), "customers:grading", "customers.confirm_grade"),
-]))

@@ -1,19 +1,7 @@
 """The customer pool pages of PROCEDURES.md §1: the pool list with claim (one or several), release, bulk transfer
-(批量转移), the recycle bin (delete, restore, purge), the 归属记录 tab on the customer, 我的待办 for customers about
-to return to the pool, the menu, the daily beat schedule and the demo data.
-
-Permissions (rules, declared here; the rules themselves live in ``customers.services.pool`` /
-``customers.services.recycle_bin`` so that pages and services answer alike):
-
-- ``customers.view_pool`` — the pool list and its menu entry: salespeople, the managers of salespeople, GM, MR,
-  customer service (``customers.selectors.sees_customer_pool``, which also keeps pool customers out of everyone
-  else's visibility: their detail and contacts answer 404).
-- ``customers.claim_customer`` — salespeople (role 销售); the template rule ``customers.may_claim`` is the same
-  without the superuser bypass of ``has_perm`` (an administrator is not a salesperson).
-- ``customers.release_customer`` / ``customers.delete_customer`` / ``customers.restore_customer`` — on a customer:
-  its owner, the manager of the owner's department, GM, MR; pool customers GM and MR.
-- ``customers.transfer_customer`` — GM, MR, department managers (their department's customers and the pool).
-- ``customers.manage_recycle_bin`` — the GM (superusers always); purging also waits for the retention period.
+(批量转移) and the recycle bin (delete, restore, purge). Who may do what is declared in ``customers.rules``
+(``view_pool``, ``claim_customer``, ``release_customer``, ``delete_customer``, ``restore_customer``,
+``transfer_customer``, ``manage_recycle_bin``); the services answer from the same predicates.
 """
 from __future__ import annotations
 
@@ -21,18 +9,14 @@ import datetime as dt
 
 import django_filters
 import django_tables2 as tables
-import rules
 from django import forms
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.db.models.signals import post_migrate
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -43,66 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from customers import selectors, tasks
 from customers.filtersets import CustomerFilter
 from customers.forms import OwnerChoiceField
 from customers.models import Customer, CustomerPolicy, OwnershipChange, OwnershipKind
 from customers.services import pool as pool_service
 from customers.services import recycle_bin
-from qms.people import Role, User, has_role, visible_to
-from qms.registry import (DetailTab, MenuEntry, WorkItem, register_detail_tab, register_menu,
-                          register_work_provider)
+from qms.people import User, visible_to
 from qms.views.generic import RecordListView
-
-
-# --- permissions ----------------------------------------------------------------------------------------
-@rules.predicate
-def is_salesperson(user) -> bool:
-    return pool_service.is_salesperson(user)
-
-
-@rules.predicate
-def may_release(user, customer=None) -> bool:
-    if customer is None:
-        return bool(user and user.is_authenticated)
-    return customer.owner_id is not None and pool_service.may_manage(user, customer)
-
-
-@rules.predicate
-def may_bin(user, customer=None) -> bool:
-    if customer is None:
-        return bool(user and user.is_authenticated)
-    return recycle_bin.may_bin(user, customer)
-
-
-@rules.predicate
-def may_transfer(user, customer=None) -> bool:
-    return pool_service.may_transfer(user, customer)
-
-
-@rules.predicate
-def manages_salespeople(user) -> bool:
-    return selectors.manages_salespeople(user)
-
-
-# the same rule as selectors.sees_customer_pool, spelled with has_role so that the 403 page names the roles
-rules.set_perm("customers.view_pool", has_role(*selectors.POOL_ROLES) | manages_salespeople)
-rules.set_perm("customers.claim_customer", is_salesperson)
-rules.set_rule("customers.may_claim", is_salesperson)
-rules.set_perm("customers.release_customer", may_release)
-rules.set_perm("customers.delete_customer", may_bin)
-rules.set_perm("customers.restore_customer", may_bin)
-rules.set_perm("customers.transfer_customer", may_transfer)
-rules.set_perm(recycle_bin.PURGE_PERMISSION, has_role(Role.GM))
-
-register_menu(MenuEntry(label=gettext_lazy("客户"), icon="bi-people", order=10, children=[
-    (gettext_lazy("客户池"), "customers:pool", "customers.view_pool"),
-    (gettext_lazy("批量转移"), "customers:transfer", "customers.transfer_customer"),
-    (gettext_lazy("回收站"), "customers:bin", "customers.view_customer"),
-]))
-
-post_migrate.connect(tasks.schedule_daily_run, sender=django_apps.get_app_config("customers"),
-                     dispatch_uid="customers_pool_daily_schedule")
 
 
 def _next_or(request, default: str) -> str:
@@ -488,38 +419,6 @@ def purge_view(request, pk):
     return HttpResponseRedirect(reverse("customers:bin"))
 
 
-# --- the 归属记录 tab on the customer ----------------------------------------------------------------------
-def render_ownership_tab(request, customer: Customer) -> str:
-    rows = (OwnershipChange.objects.filter(customer=customer).select_related("from_owner", "to_owner", "by")
-            .order_by("-at", "-id")[:200])
-    policy = CustomerPolicy.current()
-    return render_to_string("customers/tab_ownership.html", {
-        "object": customer, "rows": rows, "return_due": policy.return_due(customer), "policy": policy,
-        "return_days": policy.return_days(customer.grade),
-    }, request=request)
-
-
-register_detail_tab(DetailTab("ownership", gettext_lazy("归属记录"), Customer, render_ownership_tab, order=60))
-
-
-# --- 我的待办 -----------------------------------------------------------------------------------------------
-@register_work_provider
-def customers_returning_to_pool(user) -> list[WorkItem]:
-    """The user's customers that return to the pool within the warning window: follow them up in time."""
-    if not (user and user.is_authenticated):
-        return []
-    items = []
-    for customer, due in pool_service.returning_soon(user):
-        last = customer.last_follow_up_at
-        items.append(WorkItem(
-            title=_("跟进客户，避免回收到客户池：%(name)s") % {"name": customer.name},
-            url=f"{customer.get_absolute_url()}?tab=follow_ups", category=_("客户池"), due=due,
-            detail=_("最近跟进：%(date)s") % {"date": date_format(timezone.localtime(last), "Y-m-d") if last
-                                             else _("无")},
-        ))
-    return items
-
-
 urlpatterns = [
     path("pool/", PoolListView.as_view(), name="pool"),
     path("pool/claim/", claim_view, name="claim"),
@@ -530,5 +429,3 @@ urlpatterns = [
     path("<int:pk>/restore/", restore_view, name="restore"),
     path("<int:pk>/purge/", purge_view, name="purge"),
 ]
-
-from customers import pool_demo  # noqa: E402,F401  (registers the demo seeder)

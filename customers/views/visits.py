@@ -1,18 +1,7 @@
 """The visit pages of PROCEDURES.md §1 "Visits": 客户回访 (the user's visits, phone contacts and service return
-visits), a visit's page, the arrange and record forms, cancelling a plan, and the 回访 tab of a customer.
-
-Permissions (rules, declared here):
-
-- ``customers.view_visit`` — visibility of ``Visit`` (registered here): GM, MR and customer service see every
-  visit (as they see every customer); a department manager those of their department's people; everyone else
-  the visits they own and those of the customers they own now. Another's visit answers 404.
-- ``customers.record_visit`` — arranging and recording: the visit's owner (or the customer's owner after a
-  hand-over); ``customers.services.visits.may_work_on``.
-- ``customers.cancel_visit`` — the owner's manager, the GM or the MR; ``customers.services.visits.may_cancel``.
-
-"我的待办" needs no provider of its own: every planned visit has an open "visit_plan" deadline and every
-arranged one a "visit_record" deadline, which ``qms.deadlines.open_deadlines_as_work`` already lists (overdue
-first, and to the manager once escalated).
+visits), a visit's page, the arrange and record forms and cancelling a plan. Permissions (``customers.rules``):
+``customers.view_visit`` (visibility: another's visit answers 404), ``customers.record_visit`` (arranging and
+recording) and ``customers.cancel_visit``.
 """
 from __future__ import annotations
 
@@ -20,16 +9,12 @@ import datetime as dt
 
 import django_filters
 import django_tables2 as tables
-import rules
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.db.models import Q
-from django.db.models.signals import post_migrate
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -37,47 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from customers import visit_tasks
-from customers.models import Customer, Visit, VisitKind, VisitStatus
-from customers.selectors import SEES_ALL
+from customers.models import Visit, VisitKind, VisitStatus
 from customers.services import visits as visit_service
 from qms import deadlines
-from qms.people import register_visibility, visible_to
-from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
+from qms.people import visible_to
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.widgets import DateTimeInput
-from qms.workdays import WorkingCalendar
-
-
-# --- visibility and permissions -------------------------------------------------------------------------
-def visit_visibility(user) -> Q:
-    if user.has_role(*SEES_ALL):
-        return Q()
-    return Q(owner=user) | Q(owner__department__manager=user) | Q(customer__owner=user)
-
-
-register_visibility(Visit, visit_visibility)
-
-
-@rules.predicate
-def may_record_visit(user, visit=None) -> bool:
-    return visit is not None and visit_service.may_work_on(user, visit)
-
-
-@rules.predicate
-def may_cancel_visit(user, visit=None) -> bool:
-    return visit_service.may_cancel(user, visit)
-
-
-rules.set_perm("customers.record_visit", may_record_visit)
-rules.set_perm("customers.cancel_visit", may_cancel_visit)
-
-register_menu(MenuEntry(label=gettext_lazy("客户"), icon="bi-people", order=10, children=[
-    (gettext_lazy("客户回访"), "customers:visits", "customers.view_visit"),
-]))
-
-post_migrate.connect(visit_tasks.schedule_monthly_plans, sender=django_apps.get_app_config("customers"),
-                     dispatch_uid="customers_visit_plan_schedule")
 
 
 # --- the list -------------------------------------------------------------------------------------------
@@ -385,20 +335,6 @@ def visit_cancel(request, pk):
     return HttpResponseRedirect(visit.get_absolute_url())
 
 
-# --- the customer's 回访 tab ------------------------------------------------------------------------------
-def render_visits_tab(request, customer: Customer) -> str:
-    rows = list(visible_to(request.user, Visit.objects.filter(customer=customer))
-                .select_related("owner").order_by("-period_start", "kind", "pk")[:100])
-    return render_to_string("customers/tab_visits.html", {
-        "object": customer,
-        "rows": [{"visit": v, "late": visit_service.is_late(v), "overdue": visit_service.is_overdue(v),
-                  "url": v.get_absolute_url()} for v in rows],
-    }, request=request)
-
-
-register_detail_tab(DetailTab("visits", gettext_lazy("回访"), Customer, render_visits_tab, order=40))
-
-
 urlpatterns = [
     path("visits/", VisitListView.as_view(), name="visits"),
     path("visits/<int:pk>/", VisitDetailView.as_view(), name="visit_detail"),
@@ -407,58 +343,3 @@ urlpatterns = [
     path("visits/<int:pk>/cancel/", visit_cancel, name="visit_cancel"),
 ]
 
-
-# --- demo data ------------------------------------------------------------------------------------------
-@register_demo_seeder
-def seed_visits(users, stdout):
-    """This month's plan for the demo customers; one visit arranged with its record overdue (escalated to the
-    sales manager), two arranged for the coming days, one recorded. Idempotent."""
-    from customers.demo import CUSTOMERS
-
-    names = [row[0] for row in CUSTOMERS]
-    demo_customers = list(Customer.objects.filter(name__in=names, owner__isnull=False).select_related("owner"))
-    if not demo_customers:
-        return
-    today = timezone.localdate()
-    result = visit_service.generate_visit_plans(today, customers=demo_customers)
-    month_visits = (Visit.objects.filter(customer__in=demo_customers, period_start__gte=today.replace(day=1),
-                                         period_start__lte=today)
-                    .select_related("customer__owner", "owner"))
-    if month_visits.exclude(status=VisitStatus.PLANNED).exclude(period_end__lt=today).exists():
-        stdout.write(f"  visits: {result.created} planned\n")
-        return
-    now = timezone.now()
-    # The demo starts mid-month: the weeks already past were never planned for real, so they are cancelled
-    # rather than left to flood the managers with escalations.
-    for visit in month_visits.filter(period_end__lt=today, status__in=visit_service.OPEN_STATUSES):
-        visit_service.cancel_visit(visit, by=users["mr"], reason="演示数据：生成计划前已过去的周期")
-    by_owner = {}
-    planned = month_visits.filter(kind=VisitKind.VISIT, status=VisitStatus.PLANNED)
-    for visit in planned.order_by("customer__created_at", "pk"):
-        by_owner.setdefault(visit.owner.username, []).append(visit)
-    sales2, sales = by_owner.get("sales2", []), by_owner.get("sales", [])
-    if sales2:
-        # arranged some days ago, record never handed in: overdue long enough (holidays included) for the tick
-        # to escalate it to the sales manager
-        arranged_at = timezone.localtime(now - dt.timedelta(days=3)).replace(hour=10, minute=0, second=0,
-                                                                               microsecond=0)
-        # (escalations wait for office hours of a working day, and only the current stage is sent: the demo ticks
-        # at the moment escalation 1 went out, so that it reaches the sales manager)
-        calendar = WorkingCalendar()
-        escalation_1 = calendar.next_working_moment(visit_service.record_due(arranged_at) + dt.timedelta(days=1))
-        while escalation_1 >= now:
-            arranged_at -= dt.timedelta(days=1)
-            escalation_1 = calendar.next_working_moment(visit_service.record_due(arranged_at) + dt.timedelta(days=1))
-        visit_service.arrange_visit(sales2[0], by=sales2[0].owner, arranged_at=arranged_at)
-        deadlines.tick(now=escalation_1)
-    for visit in (sales[:1] + sales2[1:2]):
-        tomorrow = timezone.localtime(now + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
-        visit_service.arrange_visit(visit, by=visit.owner, arranged_at=tomorrow)
-    if len(sales) > 1:
-        visit = sales[1]
-        visit_service.record_visit(visit, by=visit.owner, visited_at=now - dt.timedelta(hours=2),
-                                   contact=visit.customer.primary_contact, purpose="了解季度采购计划",
-                                   content="上门拜访采购部，确认下季度需求稳定，客户希望缩短交期。",
-                                   outcome="客户同意试用新型号样品。", next_step="一周内寄送样品")
-    deadlines.tick()
-    stdout.write(f"  visits: {result.created} planned, 3 arranged (1 overdue), 1 recorded\n")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import io
 import random
 import time
 from decimal import Decimal
@@ -28,10 +27,10 @@ import pgtrigger
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.generation import GIVEN_CHARS, SURNAMES, copy_rows, new_pks, person_name
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, FollowUpKind, Grade,
                               OptionKind, OwnershipChange, OwnershipKind, Rating, Region)
 from customers.services.names import name_key, normalised_name, pinyin_keys
@@ -48,10 +47,6 @@ TRADES = ["信息技术", "科技", "电子", "网络科技", "贸易", "进出�
           "建材", "物流", "教育咨询", "培训", "文化传媒", "商贸", "实业", "精密制造", "新材料", "环保科技",
           "软件", "自动化", "食品", "包装", "物业管理", "化工", "光电", "汽车配件", "家居", "投资"]
 LEGAL_FORMS = ["有限公司", "股份有限公司", "有限责任公司", "集团有限公司"]
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓彭董萧程蔡潘田董袁于余叶杜苏魏"
-                "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严")
-GIVEN_CHARS = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉晨阳婷雪琳宁浩"
-                   "宇帆欣怡佳豪子涵梓轩博文思远嘉睿一诺雨桐俊杰志强建国海燕春梅")
 POSITIONS = ["总经理", "副总经理", "采购经理", "采购专员", "技术总监", "质量经理", "财务经理", "行政主管",
              "项目经理", "董事长", "办公室主任", "设备主管"]
 SALUTATIONS = ["先生", "女士", "总", "经理", "工"]
@@ -155,8 +150,7 @@ class Command(BaseCommand):
         return owners
 
     def person_name(self) -> str:
-        rng = self.rng
-        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
+        return person_name(self.rng, given_lengths=(1, 2, 2))
 
     # --- customers -------------------------------------------------------------------------------
     def company_name(self, taken: set[str]) -> tuple[str, str, str, str]:
@@ -195,10 +189,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         for offset in range(0, n, self.batch):
             chunk = plans[offset:offset + self.batch]
-            pks = _new_pks(Customer, len(chunk))
+            pks = new_pks(Customer, len(chunk))
             for plan, pk in zip(chunk, pks):
                 plan["pk"] = pk
-            _copy(Customer, [self.customer_row(plan, taken) for plan in chunk])
+            copy_rows(Customer, [self.customer_row(plan, taken) for plan in chunk])
         self.report(_("客户"), n, started)
         return plans
 
@@ -244,7 +238,7 @@ class Command(BaseCommand):
         for offset in range(0, total, self.batch):
             size = min(self.batch, total - offset)
             rows = []
-            for i, pk in zip(range(offset, offset + size), _new_pks(Contact, size)):
+            for i, pk in zip(range(offset, offset + size), new_pks(Contact, size)):
                 is_primary = i < len(customers)
                 index = i if is_primary else rng.randrange(len(customers))
                 if is_primary:
@@ -258,14 +252,14 @@ class Command(BaseCommand):
                     "email": f"c{pk}@example.com" if rng.random() < 0.6 else "",
                     "qq": str(rng.randint(10000, 3999999999)) if rng.random() < 0.3 else "", "remarks": "",
                     "is_primary": is_primary, "is_active": True, "created_at": customers[index]["created"]})
-            _copy(Contact, rows)
+            copy_rows(Contact, rows)
         self.report(_("联系人"), total, started)
         return primary
 
     def create_ownership(self, customers: list[dict]) -> None:
         started = time.perf_counter()
         for offset in range(0, len(customers), self.batch):
-            _copy(OwnershipChange, [
+            copy_rows(OwnershipChange, [
                 {"customer_id": c["pk"], "kind": OwnershipKind.CREATED if c["owner"] else OwnershipKind.RELEASED,
                  "from_owner_id": None, "to_owner_id": c["owner"], "by_id": c["owner"] or self.owners[0],
                  "at": c["created"], "reason": "新建客户" if c["owner"] else "新建并放入客户池"}
@@ -291,11 +285,11 @@ class Command(BaseCommand):
                     "content": rng.choice(FOLLOW_UP_TEXTS), "next_step": rng.choice(NEXT_STEPS),
                     "created_at": min(now, at + dt.timedelta(hours=rng.random() * 20))})
                 if len(rows) >= self.batch:
-                    _copy(FollowUp, rows)
+                    copy_rows(FollowUp, rows)
                     written += len(rows)
                     rows = []
         if rows:
-            _copy(FollowUp, rows)
+            copy_rows(FollowUp, rows)
             written += len(rows)
         self.report(_("跟进记录"), written, started)
 
@@ -315,7 +309,7 @@ class Command(BaseCommand):
                     "amount": Decimal(str(round(REVENUE_BY_GRADE[customer["grade"]] * rng.lognormvariate(0, 0.8), 2))),
                     "description": rng.choice(BUSINESS_TEXTS),
                     "recorded_by_id": customer["owner"] or rng.choice(self.owners), "created_at": self.now})
-            _copy(BusinessRecord, rows)
+            copy_rows(BusinessRecord, rows)
         self.report(_("业务记录"), total, started)
 
     def report(self, label: str, rows: int, started: float) -> None:
@@ -335,52 +329,9 @@ def _spread(total: int, weights: list[float], rng: random.Random) -> list[int]:
     return counts
 
 
-# --- writing with COPY ------------------------------------------------------------------------------
 def _audit_triggers() -> list[str]:
     """The audit (pghistory) triggers of the tables written here, as pgtrigger URIs."""
     return [f"{model._meta.label}:{trigger.name}"
             for model in (Customer, Contact, FollowUp, BusinessRecord)
             for trigger in getattr(model._meta, "triggers", []) if audit.is_tracked(model)
             and trigger.name.startswith(("insert", "update", "delete"))]
-
-
-def _new_pks(model, count: int) -> list[int]:
-    """``count`` ids from the table's identity sequence (COPY does not return the ids it creates)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return str(value).translate(_ESCAPES)
-
-
-def _copy(model, rows: list[dict]) -> None:
-    """Write ``rows`` ({attname: value}) in one transaction with COPY … FROM STDIN.
-
-    The first statement goes through Django's cursor so that the audit context (who and why) and any
-    ``pgtrigger.ignore`` of this block are set for the transaction (both are ``set_config(…, true)``
-    prepended by execute wrappers); COPY itself does not pass through those wrappers."""
-    if not rows:
-        return
-    opts = model._meta
-    names = list(rows[0])
-    columns = ", ".join(connection.ops.quote_name(opts.get_field(name).column) for name in names)
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(_copy_value(row[name]) for name in names))
-        buffer.write("\n")
-    buffer.seek(0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.cursor.copy_expert(f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN", buffer)

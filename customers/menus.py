@@ -1,0 +1,15 @@
+"""The 客户 menu (registered in ``CustomersConfig.ready``): each page with the permission that shows it."""
+from django.utils.translation import gettext_lazy as _
+
+from qms.registry import MenuEntry
+
+MENU = MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
+    (_("客户列表"), "customers:list", "customers.view_customer"),
+    (_("新建客户"), "customers:create", "customers.add_customer"),
+    (_("客户池"), "customers:pool", "customers.view_pool"),
+    (_("批量转移"), "customers:transfer", "customers.transfer_customer"),
+    (_("回收站"), "customers:bin", "customers.view_customer"),
+    (_("客户回访"), "customers:visits", "customers.view_visit"),
+    (_("等级评定"), "customers:grading", "customers.confirm_grade"),
+    (_("客户分析"), "customers:analysis", "customers.view_customer"),
+])

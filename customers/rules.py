@@ -1,0 +1,177 @@
+"""Who sees and who may do what in key accounts (PROCEDURES.md §1): every permission and visibility rule of the
+app, declared once (autodiscovered by ``rules.apps.AutodiscoverRulesConfig``). Views, services and selectors
+import the predicates from here; nothing else calls ``rules.set_perm`` or ``register_visibility``.
+
+Visibility
+  ``customers.view_customer`` — GM, MR and customer service see every customer; a department manager those
+  owned by their department's people; everyone else their own. The customer pool (customers without an owner,
+  with their contacts' personal data) is sales' work: only salespeople, the managers of salespeople and the
+  roles that see every customer see it (``sees_customer_pool``). Another's customer answers 404.
+  ``customers.view_visit`` — as the customers: GM, MR and customer service every visit; a department manager
+  those of their department's people; everyone else the visits they own and those of the customers they own.
+
+Customers
+  ``customers.add_customer`` — sales, customer service, GM and MR: the people who take a customer's first
+  question (首问负责制).
+  ``customers.change_customer`` — the customer's owner or the manager of the owner's department (``keeps``),
+  and GM, MR and customer service for every customer, the pool's included. It covers the customer's contacts,
+  follow-ups, business records, archive and quick status change. Without a customer: whether the user may edit
+  any customer at all (sales, department managers and the roles above).
+  ``customers.release_customer`` / ``delete_customer`` / ``restore_customer`` — ``may_manage``: the owner or
+  their department's manager (``keeps``), and GM and MR for every customer (the pool's: only they).
+  ``customers.transfer_customer`` — GM, MR; a department manager their department's customers and the pool.
+  ``customers.manage_recycle_bin`` — the GM (purging also waits for the retention period).
+  ``customers.view_pool`` — the pool list: the roles of ``sees_customer_pool``.
+  ``customers.claim_customer`` — salespeople; the template rule ``customers.may_claim`` is the same without
+  the superuser bypass of ``has_perm`` (an administrator is not a salesperson).
+  ``customers.confirm_grade`` — GM and MR every customer; a sales manager those of the department they manage.
+  ``customers.import_customer`` — the sales managers, customer service, GM and MR.
+
+Visits
+  ``customers.record_visit`` — arranging and recording: the visit's owner, or the customer's owner now (after
+  a hand-over).
+  ``customers.cancel_visit`` — the owner's manager, the GM or the MR.
+"""
+from __future__ import annotations
+
+import rules
+from django.db.models import Q
+
+from customers.models import Customer, Visit
+from qms.people import Role, User, has_role, is_department_manager, register_visibility
+
+# the roles that see (and keep the files of) every customer
+SEES_ALL = (Role.GM, Role.MR, Role.CUSTOMER_SERVICE)
+# the roles that release, bin and transfer any customer (customer service keeps files but does not hand out)
+MANAGERS = (Role.GM, Role.MR)
+POOL_ROLES = (*SEES_ALL, Role.SALES)
+PURGE_PERMISSION = "customers.manage_recycle_bin"
+
+
+# --- predicates ------------------------------------------------------------------------------------------
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+@rules.predicate
+def no_record(user, record=None) -> bool:
+    """The permission is asked without a record (a menu entry, a list's button) by someone signed in."""
+    return record is None and _signed_in(user)
+
+
+@rules.predicate
+def keeps(user, customer=None) -> bool:
+    """The customer's owner or the manager of the owner's department (a pool customer has neither)."""
+    if not _signed_in(user) or customer is None or customer.owner_id is None:
+        return False
+    if customer.owner_id == user.pk:
+        return True
+    department = customer.owner.department  # callers select_related("owner__department")
+    return department is not None and department.manager_id == user.pk
+
+
+@rules.predicate
+def manages_owner(user, customer=None) -> bool:
+    """The manager of the department of the customer's owner."""
+    if not _signed_in(user) or customer is None or customer.owner_id is None:
+        return False
+    department = customer.owner.department
+    return department is not None and department.manager_id == user.pk
+
+
+@rules.predicate
+def is_owned(user, customer=None) -> bool:
+    return customer is None or customer.owner_id is not None
+
+
+@rules.predicate
+def is_salesperson(user) -> bool:
+    return bool(_signed_in(user) and user.is_active and user.has_role(Role.SALES))
+
+
+@rules.predicate
+def manages_salespeople(user) -> bool:
+    """Whether the user manages a department with an active salesperson; cached on the instance like its roles."""
+    if not _signed_in(user):
+        return False
+    if not hasattr(user, "_manages_salespeople"):
+        user._manages_salespeople = User.objects.filter(department__manager=user, groups__name=Role.SALES,
+                                                        is_active=True).exists()
+    return user._manages_salespeople
+
+
+sees_all = has_role(*SEES_ALL)
+is_manager = has_role(*MANAGERS)
+
+# Release, bin, restore: the owner or their manager; GM and MR every customer (the pool's: only they).
+may_manage = is_manager | keeps
+may_edit_customer = sees_all | keeps | (no_record & (has_role(Role.SALES) | is_department_manager))
+may_release = no_record | (is_owned & may_manage)
+may_transfer = is_manager | (is_department_manager & (no_record | ~is_owned | manages_owner))
+may_confirm_grade = is_manager | (has_role(Role.SALES) & ((no_record & is_department_manager) | manages_owner))
+# the same rule as ``sees_customer_pool``, spelled with has_role so that the 403 page names the roles
+sees_pool = has_role(*POOL_ROLES) | manages_salespeople
+
+
+def sees_customer_pool(user) -> bool:
+    """Salespeople, the managers of a department with salespeople, GM, MR, customer service (and superusers)."""
+    return _signed_in(user) and sees_pool(user)
+
+
+@rules.predicate
+def works_on_visit(user, visit=None) -> bool:
+    """Arranging and recording a visit: its owner, or the customer's owner now (after a hand-over)."""
+    if visit is None or not (_signed_in(user) and user.is_active):
+        return False
+    return user.is_superuser or visit.owner_id == user.pk or visit.customer.owner_id == user.pk
+
+
+@rules.predicate
+def cancels_visit(user, visit=None) -> bool:
+    """Cancelling a plan: the owner's manager, the general manager or the management representative."""
+    if not (_signed_in(user) and user.is_active):
+        return False
+    if user.is_superuser or user.has_role(*MANAGERS):
+        return True
+    if visit is None:
+        return user.manages_a_department()
+    manager = visit.owner.manager()
+    return manager is not None and manager.pk == user.pk
+
+
+# --- visibility ------------------------------------------------------------------------------------------
+def customer_visibility(user) -> Q:
+    if user.has_role(*SEES_ALL):
+        return Q()
+    visible = Q(owner=user) | Q(owner__department__manager=user)
+    if sees_customer_pool(user):
+        visible |= Q(owner__isnull=True)
+    return visible
+
+
+def visit_visibility(user) -> Q:
+    if user.has_role(*SEES_ALL):
+        return Q()
+    return Q(owner=user) | Q(owner__department__manager=user) | Q(customer__owner=user)
+
+
+register_visibility(Customer, customer_visibility)
+register_visibility(Visit, visit_visibility)
+
+# --- permissions -----------------------------------------------------------------------------------------
+rules.set_perm("customers.add_customer", has_role(Role.SALES, Role.CUSTOMER_SERVICE, Role.GM, Role.MR))
+rules.set_perm("customers.change_customer", may_edit_customer)
+rules.set_perm("customers.view_pool", sees_pool)
+rules.set_perm("customers.claim_customer", is_salesperson)
+rules.set_rule("customers.may_claim", is_salesperson)
+rules.set_perm("customers.release_customer", may_release)
+rules.set_perm("customers.delete_customer", no_record | may_manage)
+rules.set_perm("customers.restore_customer", no_record | may_manage)
+rules.set_perm("customers.transfer_customer", may_transfer)
+rules.set_perm(PURGE_PERMISSION, has_role(Role.GM))
+rules.set_perm("customers.confirm_grade", may_confirm_grade)
+# §1 who imports customers: the sales managers, customer service, GM and MR (superusers: has_role admits them)
+rules.set_perm("customers.import_customer",
+               has_role(Role.CUSTOMER_SERVICE, Role.GM, Role.MR) | (has_role(Role.SALES) & is_department_manager))
+rules.set_perm("customers.record_visit", works_on_visit)
+rules.set_perm("customers.cancel_visit", cancels_visit)
