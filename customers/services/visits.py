@@ -18,8 +18,9 @@ Arranging and recording
   visit stays 待安排). The record (回访记录) closes both deadlines and creates the customer's follow-up, which
   resets the pool clock. A record handed in after its due time is accepted and flagged late.
 
-Each change is one guarded update (``UPDATE … WHERE status IN (…)``) with its audit context and its
-deadline changes in one transaction.
+Every change of status is a move of the visit's workflow (``WORKFLOW``, ``qms.workflow``): one guarded
+update that also writes what the move records, its status-change row, its audit context and, in the move's
+``after``, its deadline changes and the follow-up — in one transaction, whichever page makes it.
 """
 from __future__ import annotations
 
@@ -32,11 +33,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from customers import rules as customer_rules
 from customers.models import (Customer, CustomerPolicy, FollowUpKind, Grade, Visit, VisitKind, VisitStatus)
 from customers.services.records import record_follow_up
-from qms import audit, deadlines
+from qms import audit, deadlines, workflow
+from qms.workflow import Move
 from qms.workdays import WorkingCalendar
 
 PLAN_DEADLINE = "visit_plan"
@@ -47,22 +50,11 @@ RECORD_DUE_TIME = dt.time(12, 0)
 # A plan is due at the end of the last day of its period, at the end of office hours.
 PLAN_DUE_TIME = dt.time(17, 30)
 
-# What may follow what; the same state again is a new arrangement (rescheduled) or a further note.
-PIPELINE = {
-    VisitStatus.PLANNED: {VisitStatus.PLANNED, VisitStatus.ARRANGED, VisitStatus.RECORDED, VisitStatus.CANCELLED},
-    VisitStatus.ARRANGED: {VisitStatus.ARRANGED, VisitStatus.RECORDED, VisitStatus.CANCELLED},
-    VisitStatus.RECORDED: set(),
-    VisitStatus.CANCELLED: set(),
-}
 OPEN_STATUSES = (VisitStatus.PLANNED, VisitStatus.ARRANGED)
 
 
 class VisitRefused(Exception):
     """An action that was not taken; ``str(error)`` is the translated reason shown to the user."""
-
-
-def _sources(target) -> list[str]:
-    return [source for source, targets in PIPELINE.items() if target in targets]
 
 
 def _local(day: dt.date, time: dt.time) -> dt.datetime:
@@ -259,18 +251,64 @@ def may_cancel(user, visit: Visit | None = None) -> bool:
     return customer_rules.cancels_visit.test(user, visit)
 
 
+# --- the workflow ----------------------------------------------------------------------------------------
+def _arranged(visit: Visit, by, transition) -> None:
+    """The agreed time sets when the record is due and (re-)opens its deadline; a further note leaves both."""
+    due = record_due(visit.arranged_at)
+    if due == visit.record_due_at and deadlines.deadlines_for(visit).filter(
+            kind=RECORD_DEADLINE, state=deadlines.Deadline.State.OPEN).exists():
+        return
+    Visit.objects.filter(pk=visit.pk).update(record_due_at=due)
+    visit.record_due_at = due
+    _open_record_deadline(visit)
+
+
+def _recorded(visit: Visit, by, transition) -> None:
+    """The record creates the customer's follow-up (which resets the pool clock); not arranged beforehand (e.g. a
+    phone contact made straight away), it is due from the visit itself."""
+    due = visit.record_due_at or record_due(visit.visited_at)
+    kind = FollowUpKind.CALL if visit.kind == VisitKind.PHONE else FollowUpKind.VISIT
+    text = "\n".join(part for part in (
+        gettext("【%(kind)s】%(purpose)s") % {"kind": visit.get_kind_display(), "purpose": visit.purpose},
+        visit.content, gettext("结果：%(outcome)s") % {"outcome": visit.outcome} if visit.outcome else "") if part)
+    follow_up = record_follow_up(visit.customer, by=by, kind=kind, content=text, occurred_at=visit.visited_at,
+                                 contact=visit.contact, next_step=visit.next_step)
+    Visit.objects.filter(pk=visit.pk).update(follow_up=follow_up, record_due_at=due, recorded_at=transition.at)
+    visit.follow_up, visit.record_due_at, visit.recorded_at = follow_up, due, transition.at
+
+
+def _cancelled(visit: Visit, by, transition) -> None:
+    deadlines.close_deadlines(visit, ("*",), state=deadlines.Deadline.State.CANCELLED)
+
+
+def _customer_in_pool(visit: Visit, user) -> bool:
+    """A customer gone to the pool has nobody to visit it: whoever put it there cancels its open visits."""
+    return visit.customer.owner_id is None
+
+
+NOTE = Move(_("记录预约说明"), perm="customers.record_visit", fields=("arrangement_note",))
+ARRANGE = Move(_("约定回访时间"), perm="customers.record_visit", fields=("arranged_at", "arrangement_note"),
+               after=_arranged)
+RECORD = Move(_("登记回访记录"), perm="customers.record_visit", style="success",
+              fields=("visited_at", "contact", "purpose", "content", "outcome", "next_step"),
+              closes=(PLAN_DEADLINE, RECORD_DEADLINE), after=_recorded)
+# The reason is kept as the cancelled plan's outcome (the model has no field of its own for it).
+CANCEL = Move(_("取消回访计划"), perm="customers.cancel_visit", actor=_customer_in_pool, reason=True,
+              fields=("outcome",), style="outline-danger", after=_cancelled)
+
+# What may follow what; the same state again is a further note (planned) or a new arrangement (arranged).
+PIPELINE = {
+    VisitStatus.PLANNED: {VisitStatus.PLANNED: NOTE, VisitStatus.ARRANGED: ARRANGE, VisitStatus.RECORDED: RECORD,
+                          VisitStatus.CANCELLED: CANCEL},
+    VisitStatus.ARRANGED: {VisitStatus.ARRANGED: ARRANGE, VisitStatus.RECORDED: RECORD,
+                           VisitStatus.CANCELLED: CANCEL},
+    VisitStatus.RECORDED: {},
+    VisitStatus.CANCELLED: {},
+}
+WORKFLOW = workflow.register(workflow.Workflow(Visit, PIPELINE))
+
+
 # --- actions ---------------------------------------------------------------------------------------------
-def _guarded_update(visit: Visit, target: str, **fields) -> None:
-    changed = Visit.objects.filter(pk=visit.pk, status__in=_sources(target)).update(status=target, **fields)
-    if changed != 1:
-        current = Visit.objects.filter(pk=visit.pk).values_list("status", flat=True).first()
-        raise VisitRefused(gettext("此回访当前为“%(status)s”，不能执行此操作；请刷新页面。")
-                           % {"status": VisitStatus(current).label if current else "—"})
-    visit.status = target
-    for name, value in fields.items():
-        setattr(visit, name, value)
-
-
 def _check_open(visit: Visit) -> None:
     if visit.status not in OPEN_STATUSES:
         raise VisitRefused(gettext("此回访已%(status)s，不能再修改。") % {"status": visit.get_status_display()})
@@ -285,25 +323,21 @@ def arrange_visit(visit: Visit, *, by, arranged_at: dt.datetime | None = None, n
     note = (note or "").strip()
     if arranged_at is None and not note:
         raise VisitRefused(gettext("请填写与客户约定的时间，或说明客户不便沟通的情况。"))
-    with transaction.atomic():
-        if arranged_at is None:
-            with audit.context(user=by, reason=gettext("客户不便沟通：%(note)s") % {"note": note}):
-                _guarded_update(visit, visit.status, arrangement_note=note[:200])
-            return visit
-        due = record_due(arranged_at)
-        reason = gettext("与客户约定%(kind)s时间 %(at)s") % {
-            "kind": visit.get_kind_display(), "at": timezone.localtime(arranged_at).strftime("%Y-%m-%d %H:%M")}
-        with audit.context(user=by, reason=reason):
-            _guarded_update(visit, VisitStatus.ARRANGED, arranged_at=arranged_at, record_due_at=due,
-                            arrangement_note=note[:200])
-            _open_record_deadline(visit)
+    if arranged_at is None:
+        workflow.perform(visit, visit.status, by, reason=gettext("客户不便沟通：%(note)s") % {"note": note},
+                         values={"arrangement_note": note[:200]})
+        return visit
+    reason = gettext("与客户约定%(kind)s时间 %(at)s") % {
+        "kind": visit.get_kind_display(), "at": timezone.localtime(arranged_at).strftime("%Y-%m-%d %H:%M")}
+    workflow.perform(visit, VisitStatus.ARRANGED, by, reason=reason,
+                     values={"arranged_at": arranged_at, "arrangement_note": note[:200]})
     return visit
 
 
 def record_visit(visit: Visit, *, by, visited_at: dt.datetime, content: str, contact=None, purpose: str = "",
-                 outcome: str = "", next_step: str = "", now: dt.datetime | None = None) -> Visit:
+                 outcome: str = "", next_step: str = "") -> Visit:
     """The visit record (回访记录): closes the plan and record deadlines, creates the customer's follow-up
-    (which resets the pool clock). Accepted when late; ``is_late`` then flags it."""
+    (which resets the pool clock). A record after its due time is accepted and flagged late."""
     if not may_work_on(by, visit):
         raise VisitRefused(gettext("只有负责人可以预约和登记此回访。"))
     _check_open(visit)
@@ -311,21 +345,9 @@ def record_visit(visit: Visit, *, by, visited_at: dt.datetime, content: str, con
         raise VisitRefused(gettext("请填写回访内容。"))
     if contact is not None and contact.customer_id != visit.customer_id:
         raise VisitRefused(gettext("联系人不属于此客户。"))
-    now = now or timezone.now()
-    # Not arranged beforehand (e.g. a phone contact made straight away): due from the visit itself.
-    due = visit.record_due_at or record_due(visited_at)
-    kind = FollowUpKind.CALL if visit.kind == VisitKind.PHONE else FollowUpKind.VISIT
-    with transaction.atomic(), audit.context(user=by, reason=gettext("登记回访记录")):
-        _guarded_update(visit, VisitStatus.RECORDED, visited_at=visited_at, contact=contact, purpose=purpose,
-                        content=content, outcome=outcome, next_step=next_step, record_due_at=due, recorded_at=now)
-        text = "\n".join(part for part in (
-            gettext("【%(kind)s】%(purpose)s") % {"kind": visit.get_kind_display(), "purpose": purpose},
-            content, gettext("结果：%(outcome)s") % {"outcome": outcome} if outcome else "") if part)
-        follow_up = record_follow_up(visit.customer, by=by, kind=kind, content=text, occurred_at=visited_at,
-                                     contact=contact, next_step=next_step)
-        Visit.objects.filter(pk=visit.pk).update(follow_up=follow_up)
-        visit.follow_up = follow_up
-        deadlines.close_deadlines(visit, (PLAN_DEADLINE, RECORD_DEADLINE))
+    workflow.perform(visit, VisitStatus.RECORDED, by, reason=gettext("登记回访记录"), values={
+        "visited_at": visited_at, "contact": contact, "purpose": purpose, "content": content, "outcome": outcome,
+        "next_step": next_step})
     return visit
 
 
@@ -337,10 +359,8 @@ def cancel_visit(visit: Visit, *, by, reason: str) -> Visit:
     reason = (reason or "").strip()
     if not reason:
         raise VisitRefused(gettext("请填写取消原因。"))
-    with transaction.atomic(), audit.context(user=by, reason=gettext("取消回访计划：%(reason)s") % {"reason": reason}):
-        # The model has no field of its own for it: the reason is kept as the cancelled plan's outcome.
-        _guarded_update(visit, VisitStatus.CANCELLED, outcome=gettext("取消原因：%(reason)s") % {"reason": reason})
-        deadlines.close_deadlines(visit, (PLAN_DEADLINE, RECORD_DEADLINE), state=deadlines.Deadline.State.CANCELLED)
+    workflow.perform(visit, VisitStatus.CANCELLED, by, reason=gettext("取消回访计划：%(reason)s") % {"reason": reason},
+                     values={"outcome": gettext("取消原因：%(reason)s") % {"reason": reason}})
     return visit
 
 
@@ -353,10 +373,12 @@ def hand_over_open_visits(customer: Customer, *, by) -> int:
         return 0
     with transaction.atomic():
         if customer.owner_id is None:
-            with audit.context(user=by, reason=gettext("客户进入客户池，取消未完成的回访")):
-                for visit in open_visits:
-                    _guarded_update(visit, VisitStatus.CANCELLED, outcome=gettext("取消原因：客户进入客户池"))
-                    deadlines.close_deadlines(visit, ("*",), state=deadlines.Deadline.State.CANCELLED)
+            # made for the person who put the customer there (the visit's owner when nobody did: the nightly
+            # return to the pool)
+            for visit in open_visits:
+                workflow.perform(visit, VisitStatus.CANCELLED, by or visit.owner,
+                                 reason=gettext("客户进入客户池，取消未完成的回访"),
+                                 values={"outcome": gettext("取消原因：客户进入客户池")})
             return len(open_visits)
         with audit.context(user=by, reason=gettext("客户转移，回访随客户移交新负责人")):
             Visit.objects.filter(pk__in=[v.pk for v in open_visits]).update(owner=customer.owner_id)

@@ -346,6 +346,25 @@ def test_a_recorded_visit_cannot_be_recorded_again(people):
     assert FollowUp.objects.filter(customer=visit.customer).count() == 1
 
 
+def test_every_status_change_of_a_visit_writes_its_status_change_row(people):
+    from qms.workflow import status_history
+
+    noted, cancelled = planned_visit(people["sales2"]), None
+    cancelled = Visit.objects.filter(customer=noted.customer).exclude(pk=noted.pk).first()
+    with time_machine.travel(local(2026, 5, 12, 9, 0), tick=False):
+        service.arrange_visit(noted, by=people["sales2"], note="客户出差")
+        service.arrange_visit(noted, by=people["sales2"], arranged_at=local(2026, 5, 14, 10, 0))
+        service.record_visit(noted, by=people["sales2"], visited_at=local(2026, 5, 12, 8, 0), content="已拜访。")
+        service.cancel_visit(cancelled, by=people["sales"], reason="客户停业装修")
+
+    assert [(row.from_status, row.to_status, row.by) for row in status_history(noted)] == [
+        (VisitStatus.PLANNED, VisitStatus.PLANNED, people["sales2"]),
+        (VisitStatus.PLANNED, VisitStatus.ARRANGED, people["sales2"]),
+        (VisitStatus.ARRANGED, VisitStatus.RECORDED, people["sales2"])]
+    [cancel] = status_history(cancelled)
+    assert (cancel.to_status, cancel.by) == (VisitStatus.CANCELLED, people["sales"]) and "客户停业装修" in cancel.reason
+
+
 # --- cancelling -----------------------------------------------------------------------------------------
 def test_a_salesperson_may_not_cancel_a_plan(people, login):
     visit = planned_visit(people["sales2"])
@@ -473,6 +492,7 @@ def test_the_demo_seeder_is_idempotent_and_shows_an_escalated_overdue_record(peo
 def test_open_visits_follow_a_transferred_customer_and_are_cancelled_when_it_goes_to_the_pool(people):
     from customers.models import OwnershipKind
     from customers.services.pool import change_owner
+    from qms.workflow import status_history
 
     visit = planned_visit(people["sales2"])
     done = Visit.objects.filter(customer=visit.customer).exclude(pk=visit.pk).first()
@@ -490,4 +510,5 @@ def test_open_visits_follow_a_transferred_customer_and_are_cancelled_when_it_goe
     change_owner(c, None, kind=OwnershipKind.RELEASED, by=people["sales"], reason="放入客户池")
     visit.refresh_from_db()
     assert visit.status == VisitStatus.CANCELLED
+    assert [(row.to_status, row.by) for row in status_history(visit)] == [(VisitStatus.CANCELLED, people["sales"])]
     assert deadline_of(visit, service.PLAN_DEADLINE).state == Deadline.State.CANCELLED

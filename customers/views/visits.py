@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from customers.models import Visit, VisitKind, VisitStatus
 from customers.services import visits as visit_service
 from qms import deadlines
+from qms.workflow import TransitionRefused
 from qms.people import visible_to
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.widgets import DateTimeInput
@@ -270,7 +271,7 @@ def visit_arrange(request, pk):
             try:
                 visit_service.arrange_visit(visit, by=request.user, arranged_at=data["arranged_at"],
                                             note=data["arrangement_note"])
-            except visit_service.VisitRefused as refusal:
+            except (visit_service.VisitRefused, TransitionRefused) as refusal:
                 form.add_error(None, str(refusal))
             else:
                 if visit.status == VisitStatus.ARRANGED and data["arranged_at"]:
@@ -302,7 +303,7 @@ def visit_record(request, pk):
                 visit_service.record_visit(visit, by=request.user, visited_at=data["visited_at"],
                                            contact=data["contact"], purpose=data["purpose"], content=data["content"],
                                            outcome=data["outcome"], next_step=data["next_step"])
-            except visit_service.VisitRefused as refusal:
+            except (visit_service.VisitRefused, TransitionRefused) as refusal:
                 form.add_error(None, str(refusal))
             else:
                 if visit_service.is_late(visit):
@@ -328,7 +329,7 @@ def visit_cancel(request, pk):
         return view.render_to_response(view.get_context_data(object=view.object), status=400)
     try:
         visit_service.cancel_visit(visit, by=request.user, reason=form.cleaned_data["reason"])
-    except visit_service.VisitRefused as refusal:
+    except (visit_service.VisitRefused, TransitionRefused) as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, _("回访计划已取消。"))
