@@ -11,11 +11,13 @@ class CustomersConfig(AppConfig):
         in ``customers.rules``, autodiscovered)."""
         from django.db.models.signals import post_migrate
 
-        from customers import demo, imports, menus, tabs, tasks, visit_tasks, work
+        from customers import demo, imports, menus, review, tabs, tasks, visit_tasks, work
         from customers.services.options import ensure_default_options
         from customers.services.regions import load_regions
         from qms.excel.imports import register_import
-        from qms.registry import register_demo_seeder, register_detail_tab, register_menu, register_work_provider
+        from qms.registry import (register_demo_seeder, register_detail_tab, register_menu, register_review_input,
+                                  register_work_provider)
+        from qms.taskqueue import periodic
 
         register_menu(menus.MENU)
         for tab in tabs.TABS:
@@ -24,8 +26,12 @@ class CustomersConfig(AppConfig):
         for seeder in demo.SEEDERS:
             register_demo_seeder(seeder)
         register_import(imports.CUSTOMER_IMPORT)
+        register_review_input("customers", _("大客户管理"), review.key_account_figures, order=10)
+        periodic(tasks.SCHEDULE_NAME, tasks.DAILY_TASK, minute="0", hour="2",
+                 description="Returns customers without follow-up to the pool and warns their owners before "
+                             "(PROCEDURES.md §1 Customer pool).")
+        periodic(visit_tasks.SCHEDULE_NAME, visit_tasks.TASK, minute="0", hour="1", day_of_month="1",
+                 description="Generates the month's visits, weekly phone contacts for grade C and service return "
+                             "visits (PROCEDURES.md §1 Visits).")
         post_migrate.connect(load_regions, sender=self, dispatch_uid="customers_regions")
         post_migrate.connect(ensure_default_options, sender=self, dispatch_uid="customers_options")
-        post_migrate.connect(tasks.schedule_daily_run, sender=self, dispatch_uid="customers_pool_daily_schedule")
-        post_migrate.connect(visit_tasks.schedule_monthly_plans, sender=self,
-                             dispatch_uid="customers_visit_plan_schedule")

@@ -3,14 +3,13 @@
 The daily run (02:00 Asia/Shanghai) first gives back to the pool the customers nobody followed up in time, then
 warns the owners of those whose time is near. Both services are idempotent — a retry or a second run the same
 night returns nothing twice and warns nobody twice. The beat row (django-celery-beat, editable in the admin)
-is created on ``post_migrate`` (connected by ``customers.views.pool``) and left alone once it exists.
+is declared in ``CustomersConfig.ready`` (``qms.taskqueue.periodic``), created after migrate and left alone once it
+exists.
 """
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DEFAULT_DB_ALIAS, OperationalError
-
-from qms.taskqueue import ensure_beat_schedule
+from django.db import OperationalError
 
 DAILY_TASK = "customers.tasks.pool_daily_run"
 SCHEDULE_NAME = "客户池：到期自动回收与回收提醒"
@@ -39,10 +38,3 @@ def pool_daily_run() -> dict:
     from customers.services import pool
 
     return {"returned": pool.return_due_customers(), "warned": pool.warn_before_return()}
-
-
-def schedule_daily_run(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
-    """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
-    ensure_beat_schedule(name=SCHEDULE_NAME, task=DAILY_TASK, minute="0", hour="2", using=using, apps=apps,
-                         description="Returns customers without follow-up to the pool and warns their owners "
-                                     "before (PROCEDURES.md §1 Customer pool).")

@@ -305,7 +305,9 @@ PIPELINE = {
     VisitStatus.RECORDED: {},
     VisitStatus.CANCELLED: {},
 }
-WORKFLOW = workflow.register(workflow.Workflow(Visit, PIPELINE))
+WORKFLOW = workflow.register(workflow.Workflow(Visit, PIPELINE, badges={
+    VisitStatus.PLANNED: "secondary", VisitStatus.ARRANGED: "primary", VisitStatus.RECORDED: "success",
+    VisitStatus.CANCELLED: "light"}))
 
 
 # --- actions ---------------------------------------------------------------------------------------------

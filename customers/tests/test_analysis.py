@@ -243,3 +243,30 @@ def test_generate_customers_creates_the_rows_with_their_search_keys(people):
                  no_audit=True, stdout=io.StringIO())
     assert Customer.objects.count() == 45 and events.count() == 40
 
+
+
+# --- the management review's input ------------------------------------------------------------------------
+def test_the_management_review_gets_the_key_account_figures(people):
+    from customers.services import pool
+    from customers.services import visits as visit_service
+    from qms.registry import review_inputs
+
+    sales2 = people["sales2"]
+    a = customer("评审甲有限公司", by=sales2, owner=sales2, grade=Grade.A, created=at(2026, 1, 5))
+    customer("评审乙有限公司", by=sales2, owner=sales2, grade=Grade.B, created=at(2026, 1, 5))
+    gone = customer("评审丙有限公司", by=sales2, owner=sales2, grade=Grade.C, created=at(2026, 1, 5))
+    visit_service.generate_visit_plans(dt.date(2026, 5, 1), customers=[a])  # A: two visits in May
+    done, late = Visit.objects.filter(customer=a).order_by("pk")
+    with time_machine.travel(at(2026, 5, 12), tick=False):
+        visit_service.record_visit(done, by=sales2, visited_at=at(2026, 5, 12, 9), content="已拜访。")
+        visit_service.arrange_visit(late, by=sales2, arranged_at=at(2026, 5, 13))
+    with time_machine.travel(at(2026, 5, 20), tick=False):
+        pool.release(gone, sales2, "客户停业")
+
+    with time_machine.travel(NOW, tick=False):
+        [(entry, figures)] = [(e, f) for e, f in review_inputs(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+                              if e.key == "customers"]
+    values = {figure.label: figure.value for figure in figures}
+    assert (values["A 类客户"], values["B 类客户"], values["C 类客户"]) == (1, 1, 1)
+    assert (values["计划回访"], values["已完成回访"], values["逾期回访"]) == (2, 1, 1)
+    assert values["进入客户池的客户"] == 1

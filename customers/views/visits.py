@@ -27,6 +27,7 @@ from customers.services import visits as visit_service
 from qms import deadlines
 from qms.workflow import TransitionRefused
 from qms.people import visible_to
+from qms.tables import StatusColumn
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.widgets import DateTimeInput
 
@@ -60,7 +61,7 @@ class VisitTable(tables.Table):
     owner = tables.Column(verbose_name=gettext_lazy("负责人"), order_by=("owner__full_name", "owner__username"))
     arranged_at = tables.DateTimeColumn(verbose_name=gettext_lazy("约定时间"), format="Y-m-d H:i")
     record_due_at = tables.DateTimeColumn(verbose_name=gettext_lazy("记录提交期限"), format="Y-m-d H:i")
-    status = tables.Column(verbose_name=gettext_lazy("状态"))
+    status = StatusColumn()
     late = tables.Column(verbose_name=gettext_lazy("逾期"), empty_values=(), orderable=False)
     actions = tables.Column(verbose_name=gettext_lazy("操作"), empty_values=(), orderable=False,
                             exclude_from_export=True)
@@ -97,14 +98,6 @@ class VisitTable(tables.Table):
         if visit_service.is_late(record):
             return format_html('<span class="text-danger fw-bold">{}</span>', text)
         return text
-
-    def render_status(self, record):
-        css = {VisitStatus.PLANNED: "secondary", VisitStatus.ARRANGED: "primary", VisitStatus.RECORDED: "success",
-               VisitStatus.CANCELLED: "light"}.get(record.status, "light")
-        return format_html('<span class="badge text-bg-{}">{}</span>', css, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def _late_text(self, record) -> str:
         if visit_service.is_late(record):
