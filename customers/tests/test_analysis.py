@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from customers.models import BusinessRecord, Customer, CustomerPolicy, FollowUpKind, Grade, Visit, VisitStatus
+from customers.models import (BusinessRecord, Customer, CustomerPolicy, FollowUpKind, Grade, Visit, VisitKind,
+                              VisitStatus)
 from customers.services.analysis import customer_analysis
 from customers.services.records import create_customer, record_follow_up
 from qms.tests.cases import assert_num_queries, count_queries
@@ -255,11 +256,13 @@ def test_the_management_review_gets_the_key_account_figures(people):
     a = customer("评审甲有限公司", by=sales2, owner=sales2, grade=Grade.A, created=at(2026, 1, 5))
     customer("评审乙有限公司", by=sales2, owner=sales2, grade=Grade.B, created=at(2026, 1, 5))
     gone = customer("评审丙有限公司", by=sales2, owner=sales2, grade=Grade.C, created=at(2026, 1, 5))
-    visit_service.generate_visit_plans(dt.date(2026, 5, 1), customers=[a])  # A: two visits in May
-    done, late = Visit.objects.filter(customer=a).order_by("pk")
+    # A: two visits in May, and its monthly return visit (first year of the relationship)
+    visit_service.generate_visit_plans(dt.date(2026, 5, 1), customers=[a])
+    done, late = Visit.objects.filter(customer=a, kind=VisitKind.VISIT).order_by("pk")
     with time_machine.travel(at(2026, 5, 12), tick=False):
         visit_service.record_visit(done, by=sales2, visited_at=at(2026, 5, 12, 9), content="已拜访。")
         visit_service.arrange_visit(late, by=sales2, arranged_at=at(2026, 5, 13))
+    Visit.objects.filter(customer=a, kind=VisitKind.RETURN_VISIT).get()
     with time_machine.travel(at(2026, 5, 20), tick=False):
         pool.release(gone, sales2, "客户停业")
 
@@ -268,5 +271,6 @@ def test_the_management_review_gets_the_key_account_figures(people):
                               if e.key == "customers"]
     values = {figure.label: figure.value for figure in figures}
     assert (values["A 类客户"], values["B 类客户"], values["C 类客户"]) == (1, 1, 1)
-    assert (values["计划回访"], values["已完成回访"], values["逾期回访"]) == (2, 1, 1)
+    # the return visit never done is late too
+    assert (values["计划回访"], values["已完成回访"], values["逾期回访"]) == (3, 1, 2)
     assert values["进入客户池的客户"] == 1
