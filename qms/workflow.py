@@ -58,6 +58,9 @@ class Move:
     fields: tuple[str, ...] = ()
     # a move the system makes on whoever's behalf (a tick, a task): ``perform(..., system=True)`` skips who-may
     system: bool = False
+    # the move is made on the app's own form (an action page with checks of its own, e.g. a visit's record with
+    # its contacts): the core shows no button for it and its move view refuses it
+    own_form: bool = False
 
 
 @dataclass
@@ -185,7 +188,7 @@ def available_moves(record, user) -> list[dict]:
     current = getattr(record, wf.status_field)
     result = []
     for target, move in wf.pipeline.get(current, {}).items():
-        if move.system:
+        if move.system or move.own_form:
             continue
         if refusal(record, target, user, move) is None:
             result.append({"to": target, "move": move, "label": move.label, "from": current,
@@ -202,7 +205,7 @@ def blocked_moves(record, user) -> list[dict]:
     current = getattr(record, wf.status_field)
     result = []
     for target, move in wf.pipeline.get(current, {}).items():
-        if not move.show_blocked or move.system:
+        if not move.show_blocked or move.system or move.own_form:
             continue
         if refusal(record, target, user, move, holding_back=False) is not None:
             continue

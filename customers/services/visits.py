@@ -286,15 +286,17 @@ def _customer_in_pool(visit: Visit, user) -> bool:
     return visit.customer.owner_id is None
 
 
-NOTE = Move(_("记录预约说明"), perm="customers.record_visit", fields=("arrangement_note",))
+# The visit's own forms make these moves (the contacts offered are the customer's, the time checked against the
+# plan): own_form keeps them off the core move page.
+NOTE = Move(_("记录预约说明"), perm="customers.record_visit", fields=("arrangement_note",), own_form=True)
 ARRANGE = Move(_("约定回访时间"), perm="customers.record_visit", fields=("arranged_at", "arrangement_note"),
-               after=_arranged)
+               after=_arranged, own_form=True)
 RECORD = Move(_("登记回访记录"), perm="customers.record_visit", style="success",
               fields=("visited_at", "contact", "purpose", "content", "outcome", "next_step"),
-              closes=(PLAN_DEADLINE, RECORD_DEADLINE), after=_recorded)
+              closes=(PLAN_DEADLINE, RECORD_DEADLINE), after=_recorded, own_form=True)
 # The reason is kept as the cancelled plan's outcome (the model has no field of its own for it).
 CANCEL = Move(_("取消回访计划"), perm="customers.cancel_visit", actor=_customer_in_pool, reason=True,
-              fields=("outcome",), style="outline-danger", after=_cancelled)
+              fields=("outcome",), style="outline-danger", after=_cancelled, own_form=True)
 
 # What may follow what; the same state again is a further note (planned) or a new arrangement (arranged).
 PIPELINE = {

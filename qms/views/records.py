@@ -85,8 +85,9 @@ class MoveView(View):
         self.to = to
         current = getattr(self.record, self.wf.status_field)
         self.move = self.wf.move(request.POST.get("expected_from", current), to) or self.wf.move(current, to)
-        if self.move is None:
-            messages.error(request, workflow.refusal(self.record, to, request.user) or _("不能执行此操作。"))
+        if self.move is None or self.move.own_form:
+            why_not = _("请在记录页面上执行“%(move)s”。") % {"move": self.move.label} if self.move else None
+            messages.error(request, why_not or workflow.refusal(self.record, to, request.user) or _("不能执行此操作。"))
             return HttpResponseRedirect(self.record.get_absolute_url())
         return super().dispatch(request, content_type_id, pk, to)
 

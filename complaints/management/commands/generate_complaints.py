@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from complaints.models import (AdverseSeriousness, Channel, Complaint, ComplaintStatus, CorrectionKind, FeedbackType,
                                Responsibility, Severity)
 from complaints.services import complaints as service
-from customers.management.commands.generate_customers import GIVEN_CHARS, SURNAMES, _copy, _new_pks
+from customers.generation import copy_rows, new_pks, person_name
 from customers.models import Customer
 from qms import audit
 from qms.deadlines import Deadline
@@ -156,7 +156,7 @@ class Command(BaseCommand):
         return [(pk, name, grade in service.KEY_ACCOUNT_GRADES) for pk, name, grade in rows]
 
     def person_name(self) -> str:
-        return self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN_CHARS) for _ in range(self.rng.choice((1, 2))))
+        return person_name(self.rng)
 
     # --- what each complaint is -----------------------------------------------------------------
     def received_at(self, years: float) -> dt.datetime:
@@ -341,9 +341,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         for offset in range(0, len(plans), self.batch):
             chunk = plans[offset:offset + self.batch]
-            for plan, pk in zip(chunk, _new_pks(Complaint, len(chunk))):
+            for plan, pk in zip(chunk, new_pks(Complaint, len(chunk))):
                 plan["row"]["id"] = pk
-            _copy(Complaint, [plan["row"] for plan in chunk])
+            copy_rows(Complaint, [plan["row"] for plan in chunk])
         self.report(_("投诉/反馈"), len(plans), started)
 
     def write_clocks(self, plans: list[dict], share: float) -> None:
@@ -360,11 +360,11 @@ class Command(BaseCommand):
             for rows_added in self.clock_rows(row, content_type, link, final):
                 rows.append(rows_added)
             if len(rows) >= self.batch:
-                _copy(Deadline, rows)
+                copy_rows(Deadline, rows)
                 written += len(rows)
                 rows = []
         if rows:
-            _copy(Deadline, rows)
+            copy_rows(Deadline, rows)
             written += len(rows)
         self.report(_("时限"), written, started)
 
