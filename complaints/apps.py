@@ -7,4 +7,40 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("客户投诉与反馈")
 
     def ready(self):
-        from complaints import parts  # noqa: F401  (each part registers its pages, tabs, work and demo data)
+        """What the app plugs into the portal (its permissions and visibility are in ``complaints.rules``)."""
+        from django.db.models.signals import post_migrate
+
+        from complaints import demo, imports, survey_tasks
+        from complaints.models import Complaint
+        from complaints.services import complaints as complaint_service
+        from complaints.services import notices as notice_service
+        from complaints.views import adverse, returns
+        from complaints.views import complaints as complaint_views
+        from customers.models import Customer
+        from qms import deadlines
+        from qms.excel.imports import register_import_family
+        from qms.registry import (DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu,
+                                  register_work_provider)
+
+        register_menu(MenuEntry(label=_("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
+            (_("投诉与反馈"), "complaints:list", "complaints.view_complaint"),
+            (_("登记投诉/反馈"), "complaints:create", "complaints.add_complaint"),
+            (_("退货单"), "complaints:return_list", "complaints.view_returnorder"),
+            (_("不良事件"), "complaints:adverse_list", "complaints.view_complaint"),
+            (_("忠告性通知"), "complaints:notice_list", "complaints.view_advisorynotice"),
+            (_("满意度调查"), "complaints:surveys", "complaints.view_surveycampaign"),
+            (_("投诉统计"), "complaints:dashboard", "complaints.view_dashboard"),
+        ]))
+        register_work_provider(complaint_service.complaint_work)
+        register_work_provider(notice_service.notice_work)
+        deadlines.register_escalation(Complaint, complaint_service.escalation_target)
+        register_detail_tab(DetailTab("complaints", _("投诉"), Customer, complaint_views.render_complaints_tab,
+                                      order=45))
+        register_detail_tab(DetailTab("returns", _("退货单"), Complaint, returns.render_complaint_returns_tab,
+                                      order=30))
+        register_detail_tab(DetailTab("adverse", _("不良事件"), Complaint, adverse.render_adverse_tab, order=35))
+        for seeder in (demo.seed_complaints, demo.seed_returns, demo.seed_adverse_events, demo.seed_surveys):
+            register_demo_seeder(seeder)
+        register_import_family(imports.KEY_PREFIX, imports.family)
+        post_migrate.connect(survey_tasks.schedule_yearly_survey, sender=self,
+                             dispatch_uid="complaints_yearly_survey_schedule")

@@ -2,9 +2,10 @@
 question of the campaign, on the shared Excel import (``qms.excel``: template, per-row error report, preview,
 nothing saved until the user confirms, revert).
 
-The columns depend on the campaign, so the import is a family keyed ``survey-<campaign id>``
-(``qms.excel.imports.register_import_family``): 客户编号 (the customer's number in the portal, filled in by the
-template), 客户名称, 填写人, 回收日期, then each question's text with a 1–5 drop-down, then 意见和建议.
+The columns depend on the campaign, so the import is a family keyed ``survey-<campaign id>`` (``family``,
+registered with ``qms.excel.imports.register_import_family`` in ``ComplaintsConfig.ready``): 客户编号 (the
+customer's number in the portal, filled in by the template), 客户名称, 填写人, 回收日期, then each question's text
+with a 1–5 drop-down, then 意见和建议.
 
 A row must name a customer the campaign surveys (by number, else by exact name; both given must agree), whose
 results have not been entered yet (a correction is made on the response's page, with a reason), with at least
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import rules
 from django import forms
 from django.db import transaction
 from django.utils import timezone
@@ -28,13 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import CampaignStatus, SurveyAnswer, SurveyCampaign, SurveyResponse
 from complaints.services import surveys
 from qms import audit
-from qms.excel.imports import Column, ImportDefinition, ImportRefused, register_import_family
-from qms.people import has_role
+from qms.excel.imports import Column, ImportDefinition, ImportRefused
 
 KEY_PREFIX = "survey-"
 PERMISSION = "complaints.import_survey_results"
-
-rules.set_perm(PERMISSION, has_role(*surveys.MANAGERS))  # superusers too (has_role admits them)
 
 SCORE_CHOICES = [(str(score), str(score)) for score in surveys.SCORES]
 SCORE_HELP = _("1–5 分：5 非常满意，4 满意，3 一般，2 不满意，1 非常不满意；未答留空")
@@ -183,11 +180,9 @@ def definition_for(campaign: SurveyCampaign) -> ImportDefinition:
     )
 
 
-def _family(rest: str) -> ImportDefinition | None:
+def family(rest: str) -> ImportDefinition | None:
     if not rest.isdigit():
         return None
     campaign = SurveyCampaign.objects.filter(pk=int(rest)).first()
     return definition_for(campaign) if campaign else None
 
-
-register_import_family(KEY_PREFIX, _family)

@@ -1,14 +1,12 @@
-"""URLs of the complaints app: each part (complaints, returns, adverse events and notices, surveys, dashboard)
-lists its own."""
-import importlib
-
-from complaints.parts import PARTS
+"""URLs of the complaints app: complaints, returns, adverse events, advisory notices, surveys and the dashboard."""
+from complaints.views import adverse, complaints, dashboard, notices, returns, surveys
 
 app_name = "complaints"
-urlpatterns = []
-for _name in PARTS:
-    try:
-        urlpatterns += importlib.import_module(_name).urlpatterns
-    except ModuleNotFoundError as error:
-        if error.name != _name:
-            raise
+urlpatterns = [
+    *complaints.urlpatterns,
+    *returns.urlpatterns,
+    *adverse.urlpatterns,
+    *notices.urlpatterns,
+    *surveys.urlpatterns,
+    *dashboard.urlpatterns,
+]

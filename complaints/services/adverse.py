@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import rules
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +31,7 @@ from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import complaints as complaint_service
 from qms import audit, deadlines, signatures
 from qms.notifications import Notification, notify
-from qms.people import Department, Role, User, has_role
+from qms.people import Department, Role, User
 from qms.workflow import TransitionRefused
 
 DEADLINE_KIND = "adverse_report"
@@ -145,19 +144,6 @@ def may_flag(complaint, user) -> bool:
     """Whoever handles the complaint, and quality and the MR: seed 004 "一经发现…应当立即向质管部…报告"."""
     return bool(user and user.is_active and (user.is_superuser or may_report(user)
                                              or complaint_service.may_handle(complaint, user)))
-
-
-@rules.predicate
-def _may_flag(user, complaint=None) -> bool:
-    if complaint is None:
-        return bool(user and user.is_authenticated)
-    return may_flag(complaint, user)
-
-
-rules.set_perm("complaints.flag_adverse_event", _may_flag)
-rules.set_perm("complaints.report_adverse_event", has_role(*REPORTERS))
-# The quarterly aggregate report (every event of a quarter): the reporters and the GM.
-rules.set_perm("complaints.export_adverse_report", has_role(*REPORTERS, Role.GM))
 
 
 # --- flagging --------------------------------------------------------------------------------------------

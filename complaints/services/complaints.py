@@ -16,7 +16,7 @@ calendar (``qms.workdays``: statutory holidays and adjusted working days) from t
   written reply         one working week (5 days)      met by 登记书面答复 (the 处理方案)
 Feedback that is not a complaint (suggestion, praise, inquiry) has the first-reply clock only. An overdue
 clock escalates to the responsible department's manager, then to the management representative
-(``escalation_target``, registered with ``qms.deadlines``).
+(``escalation_target``, registered with ``qms.deadlines`` in ``ComplaintsConfig.ready``).
 
 The flow (``PIPELINE``): 已登记 → 已分派 → 调查中 → 处理中 → 待客户确认 → 待回访 → 已关闭, and 无效投诉 from
 已分派 or 调查中 with the explanation given to the customer. Each move that needs data takes it through
@@ -31,7 +31,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import rules
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -44,8 +43,8 @@ from complaints.models import Channel, Clock, Complaint, ComplaintStatus, Feedba
 from qms import audit, deadlines, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
-from qms.people import Role, User, has_role, register_visibility, works_in
-from qms.registry import WorkItem, register_work_provider
+from qms.people import Role, User, works_in
+from qms.registry import WorkItem
 from qms.signatures import Meaning
 from qms.workdays import WorkingCalendar
 from qms.workflow import Move, TransitionRefused
@@ -126,37 +125,6 @@ def default_handler(department):
     if department is None:
         return None
     return department.manager if department.manager_id else None
-
-
-# --- visibility and permissions ------------------------------------------------------------------------
-def complaint_visibility(user) -> Q:
-    if user.has_role(*SEES_ALL):
-        return Q()
-    q = (Q(received_by=user) | Q(responsible=user) | Q(responsible_department__manager=user)
-         | Q(customer__owner=user))
-    if user.department_id:
-        q |= Q(responsible_department_id=user.department_id)
-    return q
-
-
-register_visibility(Complaint, complaint_visibility)
-
-
-@rules.predicate
-def _authenticated(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-@rules.predicate
-def _may_handle(user, complaint=None) -> bool:
-    if complaint is None:
-        return bool(user and user.is_authenticated and (user.is_superuser or user.has_role(*COORDINATORS)))
-    return user.is_superuser or may_handle(complaint, user)
-
-
-rules.set_perm("complaints.add_complaint", _authenticated)  # §3 intake: whoever receives it records it
-rules.set_perm("complaints.change_complaint", _may_handle)
-rules.set_perm("complaints.override_capa_close", has_role(Role.MR))
 
 
 # --- clocks --------------------------------------------------------------------------------------------
@@ -241,8 +209,6 @@ def escalation_target(deadline, level: int):
         return _mr()
     return manager
 
-
-deadlines.register_escalation(Complaint, escalation_target)
 
 
 def clock_rows(complaint) -> list[dict]:
@@ -710,7 +676,6 @@ def open_clock_due():
         state=deadlines.Deadline.State.OPEN).order_by("due_at").values("due_at")[:1])
 
 
-@register_work_provider
 def complaint_work(user) -> list[WorkItem]:
     """Each open complaint the user is responsible for now (the receiver until the hand-over, then the
     handler), with its next step; key accounts flagged; due = its earliest open clock."""

@@ -26,7 +26,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-import rules
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
@@ -38,18 +37,16 @@ from complaints.models import Clock, Complaint, ComplaintStatus, CorrectionKind,
 from complaints.services.complaints import OPEN_STATUSES
 from customers.services.analysis import PERIODS, add_months, month_start
 from qms.deadlines import Deadline
-from qms.people import Role, has_role, is_department_manager, visible_to
+from qms.people import Role, visible_to
 
 DEFAULT_PERIOD = "month"
 REPEAT_DAYS = 90  # "same customer and product within 90 days"
 REPEATS_SHOWN = 20
 TOP_PRODUCTS = 10
 
-# Who may open the dashboard: customer service, quality, the MR, the GM and every department manager (each
+# Who may open the dashboard (complaints.rules): customer service, quality, the MR, the GM and every department manager (each
 # sees the figures of the complaints they may see).
 DASHBOARD_ROLES = (Role.CUSTOMER_SERVICE, Role.QUALITY, Role.MR, Role.GM)
-may_view_dashboard = has_role(*DASHBOARD_ROLES) | is_department_manager
-rules.set_perm("complaints.view_dashboard", may_view_dashboard)
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import rules
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,8 +28,8 @@ from complaints.models import AdvisoryNotice, NoticeRecipient, NoticeStatus
 from qms import audit, deadlines, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
-from qms.people import Role, User, has_role, register_visibility
-from qms.registry import WorkItem, register_work_provider
+from qms.people import Role, User
+from qms.registry import WorkItem
 from qms.signatures import Meaning
 from qms.workdays import WorkingCalendar, add_working_days
 from qms.workflow import Move, TransitionRefused
@@ -54,22 +52,7 @@ class NoticeRefused(TransitionRefused):
     """An action on an advisory notice that was not taken; ``str(error)`` is the translated reason."""
 
 
-# --- visibility and permissions ------------------------------------------------------------------------
-def notice_visibility(user) -> Q:
-    if user.has_role(*SEES_ALL):
-        return Q()
-    owns_a_recipient = Exists(NoticeRecipient.objects.filter(notice=OuterRef("pk"), customer__owner=user))
-    return Q(owns_a_recipient) & ~Q(status=NoticeStatus.DRAFT)
-
-
-register_visibility(AdvisoryNotice, notice_visibility)
-register_visibility(NoticeRecipient, lambda user: Q(notice__in=AdvisoryNotice.objects.filter(notice_visibility(user))))
-
-is_mr = has_role(Role.MR)
-rules.set_perm("complaints.add_advisorynotice", is_mr)
-rules.set_perm("complaints.change_advisorynotice", is_mr)
-
-
+# --- who may --------------------------------------------------------------------------------------------
 def may_acknowledge(recipient, user) -> bool:
     return bool(user and user.is_active and (user.is_superuser or user.has_role(*ACKNOWLEDGERS)
                                              or (recipient.customer.owner_id is not None
@@ -307,7 +290,6 @@ def record_authority_notified(notice: AdvisoryNotice, *, by, notified_at: dt.dat
 
 
 # --- my work --------------------------------------------------------------------------------------------
-@register_work_provider
 def notice_work(user) -> list[WorkItem]:
     """The customers of the user's whose acknowledgement of an issued notice is still outstanding."""
     rows = (NoticeRecipient.objects.filter(customer__owner=user, acknowledged_at__isnull=True,

@@ -12,10 +12,8 @@ sample test within 3 working days of approval; each closed when done, all closed
 """
 from __future__ import annotations
 
-import rules
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +22,7 @@ from qms import audit, workflow
 from qms.deadlines import DeadlineRule, open_deadline
 from qms.notifications import notify
 from qms.numbering import next_number
-from qms.people import Department, Role, User, has_role, register_visibility
+from qms.people import Department, Role, User
 from qms.signatures import Meaning
 from qms.workdays import add_working_days
 from qms.workflow import Move, TransitionRefused
@@ -101,24 +99,9 @@ def quality_lead(_return_order=None) -> User | None:
     return User.objects.filter(groups__name=Role.QUALITY, is_active=True).order_by("pk").first()
 
 
-# --- visibility and permissions -------------------------------------------------------------------------
+# Who sees every return (complaints.rules); others those they raised, of their customers, of their department's
+# people (a manager), and of complaints they handle.
 SEES_ALL = (Role.GM, Role.MR, Role.QUALITY, Role.CUSTOMER_SERVICE)
-
-
-def return_visibility(user) -> Q:
-    """Quality, customer service, the MR and the GM see every return; others those they raised, those of
-    their customers, of their department's people (a manager), and of complaints they handle."""
-    if user.has_role(*SEES_ALL):
-        return Q()
-    return (Q(created_by=user) | Q(customer__owner=user) | Q(created_by__department__manager=user)
-            | Q(customer__owner__department__manager=user) | Q(complaint__responsible=user)
-            | Q(complaint__received_by=user))
-
-
-register_visibility(ReturnOrder, return_visibility)
-
-may_raise_return = has_role(Role.SALES, Role.CUSTOMER_SERVICE, Role.QUALITY, Role.MR, Role.GM)
-rules.set_perm("complaints.add_returnorder", may_raise_return)
 
 
 # --- the workflow --------------------------------------------------------------------------------------

@@ -88,23 +88,6 @@ def may_enter(user, response: SurveyResponse | None) -> bool:
                 and response.customer.owner_id == user.pk)
 
 
-def campaign_visibility(user) -> Q:
-    """Customer service, MR, quality and GM see every campaign; an owner (and their manager) the open or closed
-    campaigns that survey their customers."""
-    if user.has_role(*SEES_ALL):
-        return Q()
-    mine = SurveyResponse.objects.filter(campaign=OuterRef("pk")).filter(
-        Q(customer__owner=user) | Q(customer__owner__department__manager=user))
-    return Q(Exists(mine)) & ~Q(status=CampaignStatus.DRAFT)
-
-
-def response_visibility(user) -> Q:
-    if user.has_role(*SEES_ALL):
-        return Q()
-    return (Q(customer__owner=user) | Q(customer__owner__department__manager=user)) & ~Q(
-        campaign__status=CampaignStatus.DRAFT)
-
-
 # --- dates ------------------------------------------------------------------------------------------------
 def _last_working_day(day: dt.date, working_calendar: WorkingCalendar | None = None) -> dt.date:
     working_calendar = working_calendar or WorkingCalendar()

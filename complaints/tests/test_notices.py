@@ -296,7 +296,7 @@ def test_the_demo_seeds_adverse_events_and_a_partly_acknowledged_notice_once(peo
     import io
 
     from complaints.models import Complaint
-    from complaints.views.adverse import seed_adverse_events
+    from complaints.demo import seed_adverse_events
 
     seed_adverse_events(people, io.StringIO())
     seed_adverse_events(people, io.StringIO())

@@ -579,7 +579,7 @@ def test_the_list_keeps_a_constant_number_of_queries(people, login):
 
 
 def test_the_demo_has_last_years_closed_campaign_and_this_years_open_one(people):
-    from complaints.views.surveys import seed_surveys
+    from complaints.demo import seed_surveys
     from customers.demo import seed_customers
 
     seed_customers(people, io.StringIO())

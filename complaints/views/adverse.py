@@ -4,7 +4,7 @@ Adverse-event pages: flagging a complaint as a suspected adverse event (``compla
 the complaint's page and its 不良事件 tab), recording the report to the regulator (signed), asking production and
 quality to freeze a batch, the list of adverse events with filters (consequence, reported or not, overdue,
 quarter) and export, 《医疗器械不良事件报告书》 as a PDF, and the quarterly aggregate report as an Excel workbook.
-The advisory-notice pages are in ``complaints.views.notices``; their URLs are listed here too.
+The advisory-notice pages are in ``complaints.views.notices``.
 
 Permissions:
 - ``complaints.view_complaint`` — the complaint's visibility (``complaints.services.complaints``); the list
@@ -22,7 +22,6 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -37,23 +36,15 @@ from openpyxl import Workbook
 from complaints.forms_adverse import AdverseFlagForm, AdverseReportForm, FreezeForm
 from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import adverse as service
-from complaints.services import complaints as complaint_service
 from complaints.tables import STATUS_CSS
-from complaints.views import notices
 from qms import company
 from qms.excel.export import INVALID_TITLE_CHARACTERS, write_rows, xlsx_response
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
 from qms.signatures import SignatureRefused
 from qms.views.generic import RecordListView
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
-
-register_menu(MenuEntry(label=gettext_lazy("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
-    (gettext_lazy("不良事件"), "complaints:adverse_list", "complaints.view_complaint"),
-    (gettext_lazy("忠告性通知"), "complaints:notice_list", "complaints.view_advisorynotice"),
-]))
 
 def adverse_queryset():
     return Complaint.objects.filter(is_adverse_event=True).select_related("customer", "received_by")
@@ -295,9 +286,6 @@ def render_adverse_tab(request, complaint: Complaint) -> str:
     }, request=request)
 
 
-register_detail_tab(DetailTab("adverse", gettext_lazy("不良事件"), Complaint, render_adverse_tab, order=35))
-
-
 # --- 《医疗器械不良事件报告书》 --------------------------------------------------------------------------------
 class AdversePdfView(RecordPdfView):
     model = Complaint
@@ -415,71 +403,4 @@ urlpatterns = [
     path("<int:pk>/adverse/report/", adverse_report, name="adverse_report"),
     path("<int:pk>/adverse/freeze/", adverse_freeze, name="adverse_freeze"),
     path("<int:pk>/adverse/report.pdf", AdversePdfView.as_view(), name="adverse_pdf"),
-    *notices.urlpatterns,
 ]
-
-
-# --- demo data -------------------------------------------------------------------------------------------------
-DEMO_MARK = "（示例·不良事件）"
-
-
-@register_demo_seeder
-def seed_adverse_events(users, stdout):
-    """One death reported within 12 hours (with a stock freeze), one serious injury overdue, two other suspected
-    events for the quarterly report, and one issued advisory notice with part of its acknowledgements. Idempotent."""
-    import datetime as dt
-
-    from complaints.models import Channel
-    from complaints.services import notices as notice_service
-    from customers.models import Customer
-    from qms.demo import DEMO_PASSWORD
-
-    if Complaint.objects.filter(description__endswith=DEMO_MARK).exists():
-        return
-    now = timezone.now()
-    customers = list(Customer.objects.order_by("pk")[:4])
-
-    def receive(hours_ago, product, batch, description, customer_index, **fields):
-        customer = customers[customer_index % len(customers)] if customers else None
-        return complaint_service.receive(
-            by=users["service"], channel=fields.pop("channel", Channel.PHONE), customer=customer,
-            customer_name="" if customer else _("演示医院"), description=description + DEMO_MARK,
-            received_at=now - dt.timedelta(hours=hours_ago), product=product, batch=batch, **fields)
-
-    with transaction.atomic():
-        death = receive(30, "一次性使用输液器", "SY2611-02", "患者输液过程中出现寒战、高热，抢救无效死亡", 0,
-                        quantity=1, contact_name="刘护士长", contact_phone="13900001111")
-        service.flag_adverse_event(death, seriousness=AdverseSeriousness.DEATH, by=users["quality"],
-                                   description="患者 68 岁，使用本批输液器输注抗生素约 20 分钟后出现寒战、高热，"
-                                               "经抢救无效于次日凌晨死亡。医院已封存剩余同批产品。")
-        service.record_report(death, reported_at=death.received_at + dt.timedelta(hours=9), by=users["quality"],
-                              password=DEMO_PASSWORD, authority=_("国家医疗器械不良事件监测信息系统"),
-                              reference="MDAE-DEMO-0001")
-        service.freeze_stock(death, batch=death.batch, by=users["quality"], note=_("成品仓及在途库存全部封存，停止发货"))
-
-        serious = receive(80, "一次性使用注射器", "ZS2610-11", "注射时针头脱落残留于皮下，需手术取出", 1, quantity=1)
-        service.flag_adverse_event(serious, seriousness=AdverseSeriousness.SERIOUS, by=users["quality"],
-                                   description="护士肌肉注射时针头与针座脱离，针头残留于患者臀部皮下，经外科手术取出。")
-
-        for index, (product, batch, text) in enumerate([
-            ("医用外科口罩", "KZ2609-05", "佩戴 2 小时后面部皮肤发红、瘙痒，停用后消退"),
-            ("医用检查手套", "ST2608-17", "使用中手套破裂，操作者手部接触患者体液，未发生感染"),
-        ]):
-            other = receive(24 * (3 + 5 * index), product, batch, text, 2 + index)
-            service.flag_adverse_event(other, seriousness=AdverseSeriousness.OTHER, by=users["service"],
-                                       description=text + "。")
-
-        if customers:
-            notice = notice_service.draft_notice(
-                by=users["mr"], title=_("关于一次性使用输液器（批号 SY2611-02）暂停使用的忠告性通知（示例）"),
-                product="一次性使用输液器", batches="SY2611-02", complaint=death,
-                risk=_("该批产品在临床使用中发生一例疑似输液反应死亡病例，原因正在调查，存在导致严重输液反应的风险。"),
-                actions=_("请立即停止使用该批号产品，隔离存放并清点库存，我司将安排换货；如已发生不良反应请及时告知。"),
-                customers=customers)
-            notice_service.issue_notice(notice, by=users["mr"], password=DEMO_PASSWORD, comment=_("同意签发"))
-            notice_service.record_authority_notified(notice, by=users["mr"], notified_at=timezone.now())
-            for recipient, who in zip(notice.recipients.select_related("customer", "notice").order_by("pk")[:2],
-                                      (_("采购部 王经理"), _("设备科 陈科长"))):
-                notice_service.record_acknowledgement(recipient, by=users["mr"], acknowledged_by=who,
-                                                      note=_("邮件回复确认"))
-    stdout.write(_("不良事件示例：4 条（死亡已报告、严重逾期、其他 2 条）；忠告性通知 1 份（部分客户已确认）"))

@@ -3,7 +3,7 @@ the complaint's page (概览, 处理过程, 时限, 纠正措施, 附件, 历史
 raising a CAPA, the printed record and reply letter, and the 投诉 tab of a customer.
 
 Permissions:
-- ``complaints.view_complaint`` — visibility (``complaints.services.complaints.complaint_visibility``): customer
+- ``complaints.view_complaint`` — visibility (``complaints.rules.complaint_visibility``): customer
   service, quality, MR and GM see every complaint; everyone else those they received or handle, of their
   department (or a department they manage) and of the customers they own. Another's complaint answers 404.
 - ``complaints.add_complaint`` — anyone signed in (首问负责制: whoever receives a complaint records it).
@@ -29,7 +29,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints import demo  # noqa: F401  (registers the demo seeder)
 from complaints.filtersets import ComplaintFilter
 from complaints.forms import CapaFromComplaintForm, ClockActionForm, ComplaintForm, MoveDataForm
 from complaints.models import Complaint, ComplaintStatus
@@ -41,16 +40,9 @@ from customers.services.names import name_matches
 from qms import attachments, workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import DetailTab, MenuEntry, register_detail_tab, register_menu
 from qms.signatures import SignatureRefused
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-
-register_menu(MenuEntry(label=gettext_lazy("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
-    (gettext_lazy("投诉与反馈"), "complaints:list", "complaints.view_complaint"),
-    (gettext_lazy("登记投诉/反馈"), "complaints:create", "complaints.add_complaint"),
-]))
-
 
 # --- the list ------------------------------------------------------------------------------------------
 class ComplaintListView(RecordListView):
@@ -325,9 +317,6 @@ def render_complaints_tab(request, customer: Customer) -> str:
         "create_url": reverse("complaints:create") + f"?customer={customer.pk}",
         "can_create": request.user.has_perm("complaints.add_complaint"),
     }, request=request)
-
-
-register_detail_tab(DetailTab("complaints", gettext_lazy("投诉"), Customer, render_complaints_tab, order=45))
 
 
 urlpatterns = [

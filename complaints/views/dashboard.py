@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from complaints.services.dashboard import PERIODS, complaint_dashboard
-from qms.registry import MenuEntry, register_menu
 
 
 class ComplaintDashboardView(PermissionRequiredMixin, TemplateView):
@@ -29,7 +28,3 @@ class ComplaintDashboardView(PermissionRequiredMixin, TemplateView):
 urlpatterns = [
     path("dashboard/", ComplaintDashboardView.as_view(), name="dashboard"),
 ]
-
-register_menu(MenuEntry(label=_("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
-    (_("投诉统计"), "complaints:dashboard", "complaints.view_dashboard"),
-]))

@@ -1,7 +1,6 @@
 """Advisory-notice pages 《忠告性通知》 (PROCEDURES.md §3): list, drafting and editing (the MR), the notice's page with
 its recipients and their acknowledgements, issuing (the MR's signature), recording the authority's notification,
-closing, and the printed notice. Business rules live in ``complaints.services.notices``; the URLs are listed by
-``complaints.views.adverse``.
+closing, and the printed notice. Business rules live in ``complaints.services.notices``.
 
 Permissions: ``complaints.view_advisorynotice`` (visibility: the MR, GM, quality and customer service see every
 notice; a customer's owner the issued notices sent to that customer — anything else is a 404);

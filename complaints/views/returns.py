@@ -12,7 +12,6 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -25,21 +24,14 @@ from django.views.decorators.http import require_POST
 
 from complaints.forms_returns import CloseForm, HandOverForm, ReturnOrderForm, SampleTestForm
 from complaints.models import Complaint, ReturnOrder, ReturnOutcome, ReturnStatus
-from complaints.services import complaints as complaint_service  # noqa: F401  (registers complaint visibility)
 from complaints.services import returns as service
 from qms import workflow
 from qms.filters import YesNoFilter
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
-
-register_menu(MenuEntry(label=gettext_lazy("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
-    (gettext_lazy("退货单"), "complaints:return_list", "complaints.view_returnorder"),
-]))
-
 
 def return_queryset():
     return ReturnOrder.objects.select_related("customer", "created_by", "complaint")
@@ -147,9 +139,9 @@ def _complaint_from(request) -> Complaint | None:
 
 @login_required
 def return_create(request):
+    complaint = _complaint_from(request)  # a complaint the user may not see is a 404, whoever asks
     if not request.user.has_perm("complaints.add_returnorder"):
         raise PermissionDenied
-    complaint = _complaint_from(request)
     initial = {}
     if complaint is not None:
         initial = {"customer": complaint.customer_id, "customer_name": complaint.customer_name,
@@ -305,9 +297,6 @@ def render_complaint_returns_tab(request, complaint: Complaint) -> str:
     }, request=request)
 
 
-register_detail_tab(DetailTab("returns", gettext_lazy("退货单"), Complaint, render_complaint_returns_tab, order=30))
-
-
 urlpatterns = [
     path("returns/", ReturnListView.as_view(), name="return_list"),
     path("returns/new/", return_create, name="return_create"),
@@ -317,55 +306,3 @@ urlpatterns = [
     path("returns/<int:pk>/close/", return_close, name="return_close"),
     path("returns/<int:pk>/pdf/", ReturnPdfView.as_view(), name="return_pdf"),
 ]
-
-
-# --- demo data -----------------------------------------------------------------------------------------
-DEMO_RETURNS = [
-    # product, spec, quantity, batch, batch return, reason, where it gets to
-    ("一次性使用输液器", "带针 0.7mm", 200, "B2609-03", False, "包装破损，部分产品外包装漏气。", ReturnStatus.SUBMITTED),
-    ("医用外科口罩", "17.5×9.5cm", 5000, "B2608-11", True, "客户抽检发现耳带脱落，要求整批退货。", ReturnStatus.APPROVED),
-    ("一次性使用注射器", "5ml", 600, "B2607-21", False, "针筒刻度印刷模糊。", ReturnStatus.TESTED),
-    ("医用检查手套", "M 号", 1000, "B2606-02", False, "手套粘连，无法分开使用。", ReturnStatus.CLOSED),
-    ("医用棉签", "10cm", 300, "B2605-17", False, "客户称棉头脱落，留样检验无异常。", ReturnStatus.REJECTED),
-    ("一次性使用输液器", "不带针", 100, "B2604-08", False, "重复提交的退货申请。", ReturnStatus.VOIDED),
-]
-
-
-@register_demo_seeder
-def seed_returns(users, stdout):
-    """One return in each state: awaiting approval, a batch return approved by the GM, tested, closed with the
-    hand-over to nonconforming control, refused, voided. Idempotent."""
-    from customers.models import Customer
-    from qms.demo import DEMO_PASSWORD
-
-    if ReturnOrder.objects.filter(batch__in=[row[3] for row in DEMO_RETURNS]).exists():
-        return
-    customers = list(Customer.objects.filter(owner__in=[users["sales"], users["sales2"]]).order_by("pk")[:6])
-    with transaction.atomic():
-        for index, (product, spec, quantity, batch, whole, reason, target) in enumerate(DEMO_RETURNS):
-            customer = customers[index % len(customers)] if customers else None
-            ro = service.create_return(by=users["sales2"], customer=customer,
-                                       customer_name="" if customer else _("演示客户有限公司"), product=product,
-                                       specification=spec, quantity=quantity, batch=batch, is_batch_return=whole,
-                                       reason=reason)
-            if target == ReturnStatus.SUBMITTED:
-                continue
-            if target == ReturnStatus.VOIDED:
-                workflow.perform(ro, ReturnStatus.VOIDED, users["sales"], reason=_("重复提交，作废。"))
-                continue
-            approver = users["gm"] if whole else users["sales"]
-            if target == ReturnStatus.REJECTED:
-                workflow.perform(ro, ReturnStatus.REJECTED, approver,
-                                 reason=_("同批号留样检验合格，已向客户解释，客户同意继续使用。"))
-                continue
-            service.approve(ro, by=approver, password=DEMO_PASSWORD, comment=_("同意退货"))
-            if target == ReturnStatus.APPROVED:
-                continue
-            service.record_sample_test(ro, by=users["quality"],
-                                       result=_("同批号留样抽检 32 件，2 件不符合要求，判定该批存在质量问题。"))
-            if target == ReturnStatus.TESTED:
-                continue
-            service.hand_over_to_nonconforming(ro, "NC-DEMO-0001", users["quality"])
-            service.close_return(ro, by=users["sales"], outcome=ReturnOutcome.REPLACE,
-                                 storage_location=_("成品仓退货专用库位 R-01"))
-    stdout.write(_("退货单示例：%(n)d 条（各状态各一条）") % {"n": len(DEMO_RETURNS)})

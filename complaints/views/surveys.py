@@ -3,33 +3,27 @@ page (overview with questions and deadlines, recipients and responses, analysis 
 export), editing a draft and its recipients, a response's page and its entry form; 开始调查 / 结束调查 are the
 shared workflow moves (qms:move). Results are imported through the shared import pages (``complaints.imports``).
 
-Permissions (rules, declared here):
+Permissions (declared in ``complaints.rules``):
 
-- ``complaints.view_surveycampaign`` / ``view_surveyresponse`` — visibility (``surveys.campaign_visibility``,
-  ``surveys.response_visibility``): customer service, MR, quality and GM see every campaign and response; an
+- ``complaints.view_surveycampaign`` / ``view_surveyresponse`` — visibility: customer service, MR, quality and GM see every campaign and response; an
   owner (and their department manager) the open or closed campaigns surveying their customers, and those
   customers' responses only. Anything else answers 404.
 - ``complaints.add_surveycampaign`` / ``change_surveycampaign`` — customer service and the MR.
 - ``complaints.analyse_survey`` — the analysis tab and its export: customer service, MR, quality, GM.
 - ``complaints.enter_survey_response`` — a response's results: customer service, the MR, the customer's owner.
-- ``complaints.import_survey_results`` — in ``complaints.imports``.
+- ``complaints.import_survey_results`` — customer service and the MR.
 
 "我的待办" needs no provider of its own: each collector's open "survey_collect" deadline is listed by
 ``qms.deadlines.open_deadlines_as_work``.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
 import django_tables2 as tables
-import rules
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, OuterRef, Q, Subquery
-from django.db.models.signals import post_migrate
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -39,37 +33,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints import imports as survey_imports
-from complaints import survey_tasks
 from complaints.forms_surveys import CampaignForm, RecipientsForm, ResponseForm
 from complaints.models import CampaignStatus, SurveyAnswer, SurveyCampaign, SurveyResponse
 from complaints.services import surveys
 from qms import audit, deadlines, workflow
 from qms.excel.export import xlsx_response
-from qms.people import has_role, register_visibility, visible_to
-from qms.registry import MenuEntry, register_demo_seeder, register_menu
+from qms.people import visible_to
 from qms.views.generic import RecordDetailView, RecordListView
-
-# --- visibility and permissions -------------------------------------------------------------------------
-register_visibility(SurveyCampaign, surveys.campaign_visibility)
-register_visibility(SurveyResponse, surveys.response_visibility)
-
-
-@rules.predicate
-def may_enter_response(user, response=None) -> bool:
-    return response is not None and surveys.may_enter(user, response)
-
-
-rules.set_perm("complaints.add_surveycampaign", has_role(*surveys.MANAGERS))
-rules.set_perm("complaints.change_surveycampaign", has_role(*surveys.MANAGERS))
-rules.set_perm("complaints.analyse_survey", has_role(*surveys.SEES_ALL))
-rules.set_perm("complaints.enter_survey_response", may_enter_response)
-
-register_menu(MenuEntry(label=gettext_lazy("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
-    (gettext_lazy("满意度调查"), "complaints:surveys", "complaints.view_surveycampaign"),
-]))
-
-post_migrate.connect(survey_tasks.schedule_yearly_survey, sender=django_apps.get_app_config("complaints"),
-                     dispatch_uid="complaints_yearly_survey_schedule")
 
 STATUS_CSS = {CampaignStatus.DRAFT: "secondary", CampaignStatus.OPEN: "primary", CampaignStatus.CLOSED: "success"}
 
@@ -396,56 +366,3 @@ urlpatterns = [
     path("surveys/responses/<int:pk>/", survey_response, name="survey_response"),
     path("surveys/responses/<int:pk>/enter/", survey_response_enter, name="survey_response_enter"),
 ]
-
-
-# --- demo data ------------------------------------------------------------------------------------------
-DEMO_SCORES = [  # per customer, per default question: mostly satisfied, one delivery complaint, one price complaint
-    (5, 4, 5, 4, 3, 5), (4, 2, 4, 4, 4, 4), (5, 5, 5, 4, 4, 5), (4, 4, 4, 3, 2, 4), (5, 4, 4, 5, 4, 4),
-    (4, 4, 5, 4, 4, 5), (4, 3, 4, 4, 4, 4), (5, 5, 4, 4, 3, 4), (4, 4, 4, 5, 4, 5), (3, 4, 4, 4, 4, 4),
-]
-
-
-def _demo_answers(campaign, users, count, when, by_owner):
-    questions = list(campaign.questions.order_by("order", "pk"))
-    responses = list(campaign.responses.select_related("customer__owner").order_by("customer__name", "pk")[:count])
-    for index, response in enumerate(responses):
-        scores = DEMO_SCORES[index % len(DEMO_SCORES)]
-        by = response.customer.owner if by_owner and response.customer.owner_id else users["service"]
-        surveys.enter_response(response, by=by, scores={q.pk: s for q, s in zip(questions, scores)},
-                               respondent=response.customer.primary_contact.name
-                               if response.customer.primary_contact else "",
-                               comment="希望缩短交货周期。" if min(scores) <= 2 else "",
-                               submitted_at=when + dt.timedelta(days=index % 6, hours=index % 5))
-    return len(responses)
-
-
-@register_demo_seeder
-def seed_surveys(users, stdout):
-    """Last year's campaign closed with every answer in (two customers' low scores raised feedback items);
-    this year's open, half of the answers collected, the owners' collection deadlines running. Idempotent."""
-    if not surveys.default_recipients().exists():
-        return
-    today = timezone.localdate()
-    service = users["service"]
-    last_year = today.year - 1
-    if not SurveyCampaign.objects.filter(year=last_year).exists():
-        campaign = surveys.create_campaign(by=service, year=last_year, opens_on=today, closes_on=today)
-        surveys.open_campaign(campaign, by=service)
-        month = dt.datetime(last_year, 10, 9, 10, 0, tzinfo=timezone.get_default_timezone())
-        answered = _demo_answers(campaign, users, campaign.responses.count(), month, by_owner=False)
-        surveys.close_campaign(campaign, by=users["quality"])
-        # the demo is seeded today: its dates are moved back to last October, where such a campaign ran
-        with audit.context(user=service, reason="演示数据：上一年度的调查"):
-            SurveyCampaign.objects.filter(pk=campaign.pk).update(
-                opens_on=dt.date(last_year, 10, 8), closes_on=dt.date(last_year, 10, 30),
-                created_at=month - dt.timedelta(days=7))
-            SurveyResponse.objects.filter(campaign=campaign).update(sent_at=month - dt.timedelta(days=1))
-        stdout.write(f"  surveys: {last_year} closed, {answered} answered\n")
-    if not SurveyCampaign.objects.filter(year=today.year).exists():
-        campaign = surveys.create_campaign(by=service, year=today.year, opens_on=today - dt.timedelta(days=7),
-                                           closes_on=today + dt.timedelta(days=21))
-        surveys.open_campaign(campaign, by=service)
-        start = timezone.now() - dt.timedelta(days=7)
-        answered = _demo_answers(campaign, users, campaign.responses.count() // 2, start, by_owner=True)
-        stdout.write(f"  surveys: {today.year} open, {answered} answered\n")
-
