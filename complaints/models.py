@@ -137,7 +137,6 @@ class Complaint(models.Model):
     adverse_seriousness = models.CharField(_("事件后果"), max_length=20, choices=AdverseSeriousness.choices,
                                            blank=True)
     adverse_description = models.TextField(_("事件经过"), blank=True)
-    adverse_report_due_at = models.DateTimeField(_("报告期限"), null=True, blank=True)
     adverse_reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
 
     status = models.CharField(_("状态"), max_length=20, choices=ComplaintStatus.choices,

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -176,12 +178,11 @@ def flag_adverse_event(complaint: Complaint, *, seriousness: str, description: s
     now = timezone.now()
     with transaction.atomic(), audit.context(user=by, reason=reason):
         updated = Complaint.objects.filter(pk=complaint.pk, adverse_reported_at__isnull=True).update(
-            is_adverse_event=True, adverse_seriousness=seriousness, adverse_description=description,
-            adverse_report_due_at=due, updated_at=now)
+            is_adverse_event=True, adverse_seriousness=seriousness, adverse_description=description, updated_at=now)
         if not updated:
             raise AdverseRefused(gettext("此记录已被他人更新，请刷新后重试。"))
         complaint.is_adverse_event, complaint.adverse_seriousness = True, seriousness
-        complaint.adverse_description, complaint.adverse_report_due_at = description, due
+        complaint.adverse_description, complaint.report_due_at = description, due
         remind_before, escalate_after = REMINDERS[seriousness]
         # §3.5 the 12 h / 72 h report runs round the clock: its reminders and escalations are not held to office hours
         deadlines.open_deadline(complaint, DEADLINE_KIND, _deadline_title(complaint, seriousness), responsible, due,
@@ -243,7 +244,8 @@ def record_report(complaint: Complaint, *, reported_at: dt.datetime, by, passwor
     if reported_at < complaint.received_at:
         raise AdverseRefused(gettext("报告时间不能早于获知事件的时间（投诉受理时间）。"))
     signatures.check_password_or_refuse(by, password)
-    late = complaint.adverse_report_due_at is not None and reported_at > complaint.adverse_report_due_at
+    due = report_due_at(complaint)
+    late = due is not None and reported_at > due
     parts = [gettext("事件后果：%(s)s") % {"s": complaint.get_adverse_seriousness_display()},
              gettext("报告时间：%(at)s") % {"at": timezone.localtime(reported_at).strftime("%Y-%m-%d %H:%M")}]
     if authority.strip():
@@ -252,7 +254,7 @@ def record_report(complaint: Complaint, *, reported_at: dt.datetime, by, passwor
         parts.append(gettext("报告编号：%(r)s") % {"r": reference.strip()})
     if late:
         parts.append(gettext("超过报告期限 %(due)s") % {
-            "due": timezone.localtime(complaint.adverse_report_due_at).strftime("%Y-%m-%d %H:%M")})
+            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")})
     summary = "；".join(parts)
     with transaction.atomic(), audit.context(user=by, reason=gettext("上报医疗器械不良事件：%(s)s") % {"s": summary}):
         updated = Complaint.objects.filter(pk=complaint.pk, is_adverse_event=True,
@@ -269,8 +271,6 @@ def record_report(complaint: Complaint, *, reported_at: dt.datetime, by, passwor
 
 def report_signature(complaint):
     """The signature of the report to the regulator, or None."""
-    from django.contrib.contenttypes.models import ContentType
-
     return (signatures.Signature.objects.filter(content_type=ContentType.objects.get_for_model(Complaint),
                                                 object_id=complaint.pk, step=REPORT_STEP)
             .order_by("-signed_at").first()) if complaint.adverse_reported_at else None
@@ -326,10 +326,30 @@ def freezes_of(complaint) -> list[dict]:
 
 
 # --- reading ---------------------------------------------------------------------------------------------
+def _report_deadlines():
+    return deadlines.Deadline.objects.filter(content_type=ContentType.objects.get_for_model(Complaint),
+                                             kind=DEADLINE_KIND).order_by("-pk")
+
+
+def with_report_due(queryset):
+    """``queryset`` of complaints annotated with ``report_due_at``: the due time of the report to the regulator,
+    read from its deadline (open, or met by the report), None when the complaint was never flagged."""
+    return queryset.annotate(report_due_at=Subquery(
+        _report_deadlines().filter(object_id=OuterRef("pk")).values("due_at")[:1]))
+
+
+def report_due_at(complaint) -> dt.datetime | None:
+    """When the report of the flagged ``complaint`` is (or was) due: its deadline's due time."""
+    if "report_due_at" not in complaint.__dict__:
+        complaint.report_due_at = (_report_deadlines().filter(object_id=complaint.pk)
+                                   .values_list("due_at", flat=True).first())
+    return complaint.report_due_at
+
+
 def adverse_state(complaint, now: dt.datetime | None = None) -> tuple[str, str]:
     """(label, css) of the report: reported (on time / late), overdue, or pending."""
     now = now or timezone.now()
-    due = complaint.adverse_report_due_at
+    due = report_due_at(complaint)
     if complaint.adverse_reported_at is not None:
         if due is not None and complaint.adverse_reported_at > due:
             return gettext("已报告（超期）"), "warning"

@@ -297,6 +297,7 @@ def test_the_demo_seeds_adverse_events_and_a_partly_acknowledged_notice_once(peo
 
     from complaints.models import Complaint
     from complaints.demo import seed_adverse_events
+    from complaints.services import adverse as adverse_service
 
     seed_adverse_events(people, io.StringIO())
     seed_adverse_events(people, io.StringIO())
@@ -304,7 +305,7 @@ def test_the_demo_seeds_adverse_events_and_a_partly_acknowledged_notice_once(peo
     assert sorted(events.values_list("adverse_seriousness", flat=True)) == ["death", "other", "other", "serious"]
     assert events.get(adverse_seriousness="death").adverse_reported_at is not None
     serious = events.get(adverse_seriousness="serious")
-    assert serious.adverse_reported_at is None and serious.adverse_report_due_at < serious.updated_at
+    assert serious.adverse_reported_at is None and adverse_service.report_due_at(serious) < serious.updated_at
     notice = AdvisoryNotice.objects.get()
     assert notice.status == NoticeStatus.ISSUED
     assert notice.recipients.filter(acknowledged_at__isnull=False).count() == 2

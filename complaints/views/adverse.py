@@ -47,7 +47,8 @@ from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
 
 def adverse_queryset():
-    return Complaint.objects.filter(is_adverse_event=True).select_related("customer", "received_by")
+    return service.with_report_due(Complaint.objects.filter(is_adverse_event=True)
+                                   .select_related("customer", "received_by"))
 
 
 # --- the list --------------------------------------------------------------------------------------------
@@ -81,8 +82,8 @@ class AdverseFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         if value == "late":
-            return queryset.filter(adverse_reported_at__gt=F("adverse_report_due_at"))
-        return queryset.filter(adverse_reported_at__isnull=True, adverse_report_due_at__lt=timezone.now())
+            return queryset.filter(adverse_reported_at__gt=F("report_due_at"))
+        return queryset.filter(adverse_reported_at__isnull=True, report_due_at__lt=timezone.now())
 
     def filter_quarter(self, queryset, name, value):
         parsed = service.parse_quarter(value)
@@ -100,10 +101,10 @@ class AdverseTable(tables.Table):
     batch = tables.Column(verbose_name=gettext_lazy("批号"))
     adverse_seriousness = tables.Column(verbose_name=gettext_lazy("事件后果"))
     received_at = tables.DateTimeColumn(verbose_name=gettext_lazy("获知时间"), format="Y-m-d H:i")
-    adverse_report_due_at = tables.DateTimeColumn(verbose_name=gettext_lazy("报告期限"), format="Y-m-d H:i")
+    report_due_at = tables.DateTimeColumn(verbose_name=gettext_lazy("报告期限"), format="Y-m-d H:i")
     adverse_reported_at = tables.DateTimeColumn(verbose_name=gettext_lazy("报告时间"), format="Y-m-d H:i")
     state = tables.Column(verbose_name=gettext_lazy("报告状态"), empty_values=(),
-                          order_by=("adverse_reported_at", "adverse_report_due_at"))
+                          order_by=("adverse_reported_at", "report_due_at"))
     status = tables.Column(verbose_name=gettext_lazy("投诉状态"))
     pdf = tables.Column(verbose_name=gettext_lazy("报告书"), empty_values=(), orderable=False,
                         exclude_from_export=True)
@@ -111,7 +112,7 @@ class AdverseTable(tables.Table):
     class Meta:
         model = Complaint
         fields = ["number", "customer_name", "product", "batch", "adverse_seriousness", "received_at",
-                  "adverse_report_due_at", "adverse_reported_at", "state", "status", "pdf"]
+                  "report_due_at", "adverse_reported_at", "state", "status", "pdf"]
         sequence = fields
         order_by = ("-received_at",)
         attrs = {"class": "table table-sm table-hover align-middle mb-0", "id": "adverse-table"}
@@ -203,10 +204,11 @@ def adverse_flag(request, pk):
             form.add_error(None, str(refusal))
         else:
             messages.success(request, _("已标记为疑似医疗器械不良事件，须于 %(due)s 前向监管部门报告。") % {
-                "due": timezone.localtime(complaint.adverse_report_due_at).strftime("%Y-%m-%d %H:%M")})
+                "due": timezone.localtime(service.report_due_at(complaint)).strftime("%Y-%m-%d %H:%M")})
             return HttpResponseRedirect(_adverse_tab_url(complaint))
     return render(request, "complaints/adverse_flag.html", {
         "complaint": complaint, "form": form, "rule_text": service.DUE_RULE_TEXT,
+        "report_due_at": service.report_due_at(complaint) if complaint.is_adverse_event else None,
         "title": _("标记疑似医疗器械不良事件 · %(number)s") % {"number": complaint.number},
     }, status=400 if request.method == "POST" else 200)
 
@@ -237,6 +239,7 @@ def adverse_report(request, pk):
                 return HttpResponseRedirect(_adverse_tab_url(complaint))
     return render(request, "complaints/adverse_report_form.html", {
         "complaint": complaint, "form": form, "state": service.adverse_state(complaint),
+        "report_due_at": service.report_due_at(complaint),
         "title": _("登记不良事件上报 · %(number)s") % {"number": complaint.number},
     }, status=status)
 
@@ -273,6 +276,7 @@ def render_adverse_tab(request, complaint: Complaint) -> str:
     return render_to_string("complaints/adverse_tab.html", {
         "object": complaint,
         "state": service.adverse_state(complaint) if complaint.is_adverse_event else None,
+        "report_due_at": service.report_due_at(complaint) if complaint.is_adverse_event else None,
         "rule_text": service.DUE_RULE_TEXT,
         "can_flag": complaint.adverse_reported_at is None and user.has_perm("complaints.flag_adverse_event",
                                                                              complaint),
@@ -301,7 +305,8 @@ class AdversePdfView(RecordPdfView):
         signature = service.report_signature(complaint)
         context.update({
             "complaint": complaint,
-            "state": service.adverse_state(complaint), "report_signature": signature,
+            "state": service.adverse_state(complaint), "report_due_at": service.report_due_at(complaint),
+            "report_signature": signature,
             "freezes": service.freezes_of(complaint), "rule_text": service.DUE_RULE_TEXT,
             "seriousness_choices": AdverseSeriousness.choices,
             # the complaint has no specification of its own; a return order raised from it may
@@ -328,12 +333,12 @@ def _event_rows(queryset):
     for index, c in enumerate(queryset.iterator(chunk_size=2000), start=1):
         yield [index, c.number, _local(c.received_at), c.customer_name, c.product, c.batch, c.quantity,
                c.get_adverse_seriousness_display(), c.adverse_description, c.cause, c.correction,
-               _local(c.adverse_report_due_at), _local(c.adverse_reported_at), service.adverse_state(c)[0]]
+               _local(c.report_due_at), _local(c.adverse_reported_at), service.adverse_state(c)[0]]
 
 
 def quarter_events(user, year: int, quarter: int):
     start, end = service.quarter_bounds(year, quarter)
-    return (visible_to(user, Complaint.objects.filter(is_adverse_event=True))
+    return (visible_to(user, service.with_report_due(Complaint.objects.filter(is_adverse_event=True)))
             .filter(received_at__gte=start, received_at__lt=end).order_by("received_at", "pk"))
 
 
@@ -343,9 +348,9 @@ def quarter_totals(events) -> list[list]:
     rows = (events.order_by().values("adverse_seriousness").annotate(
         n=Count("pk"), reported=Count("pk", filter=Q(adverse_reported_at__isnull=False)),
         on_time=Count("pk", filter=Q(adverse_reported_at__isnull=False,
-                                     adverse_reported_at__lte=F("adverse_report_due_at"))),
-        overdue=Count("pk", filter=Q(adverse_reported_at__isnull=True, adverse_report_due_at__lt=now)
-                      | Q(adverse_reported_at__gt=F("adverse_report_due_at")))))
+                                     adverse_reported_at__lte=F("report_due_at"))),
+        overdue=Count("pk", filter=Q(adverse_reported_at__isnull=True, report_due_at__lt=now)
+                      | Q(adverse_reported_at__gt=F("report_due_at")))))
     by_value = {row["adverse_seriousness"]: row for row in rows}
     result, total = [], [_("合计"), 0, 0, 0, 0]
     for value, label in AdverseSeriousness.choices:

@@ -80,7 +80,7 @@ GENERATED_FIELDS = {
     "correction_kind", "correction", "written_reply", "invalid_explanation", "customer_confirmation",
     "return_visit_opinion", "first_replied_at", "on_site_at", "investigation_started_at", "accepted_reply_at",
     "written_reply_at", "confirmed_at", "closed_at", "is_adverse_event", "adverse_seriousness", "adverse_description",
-    "adverse_report_due_at", "adverse_reported_at", "status", "status_changed_at", "updated_at"}
+    "adverse_reported_at", "status", "status_changed_at", "updated_at"}
 REQUESTS = ["更换整批", "书面说明原因", "退货退款", "派人现场处理", "提供检验报告", ""]
 
 
@@ -262,7 +262,7 @@ class Command(BaseCommand):
             "first_replied_at": None, "on_site_at": None, "investigation_started_at": None,
             "accepted_reply_at": None, "written_reply_at": None, "confirmed_at": None, "closed_at": None,
             "is_adverse_event": False, "adverse_seriousness": "", "adverse_description": "",
-            "adverse_report_due_at": None, "adverse_reported_at": None,
+            "adverse_reported_at": None,
             "status": status, "status_changed_at": received, "updated_at": received,
         }
         moment = received
