@@ -8,9 +8,7 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self):
         """What the app plugs into the portal (its permissions and visibility are in ``complaints.rules``)."""
-        from django.db.models.signals import post_migrate
-
-        from complaints import demo, imports, survey_tasks
+        from complaints import demo, imports, review, survey_tasks
         from complaints.models import Complaint
         from complaints.services import complaints as complaint_service
         from complaints.services import notices as notice_service
@@ -20,7 +18,8 @@ class ComplaintsConfig(AppConfig):
         from qms import deadlines
         from qms.excel.imports import register_import_family
         from qms.registry import (DetailTab, MenuEntry, register_demo_seeder, register_detail_tab, register_menu,
-                                  register_work_provider)
+                                  register_review_input, register_work_provider)
+        from qms.taskqueue import periodic
 
         register_menu(MenuEntry(label=_("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
             (_("投诉与反馈"), "complaints:list", "complaints.view_complaint"),
@@ -42,5 +41,11 @@ class ComplaintsConfig(AppConfig):
         for seeder in (demo.seed_complaints, demo.seed_returns, demo.seed_adverse_events, demo.seed_surveys):
             register_demo_seeder(seeder)
         register_import_family(imports.KEY_PREFIX, imports.family)
-        post_migrate.connect(survey_tasks.schedule_yearly_survey, sender=self,
-                             dispatch_uid="complaints_yearly_survey_schedule")
+        # §2 the yearly survey: every day at 07:00, the task acts only in the survey month
+        periodic(survey_tasks.SCHEDULE_NAME, survey_tasks.TASK, survey_tasks.SCHEDULE_DESCRIPTION, minute="0",
+                 hour="7")
+        # ISO 9001 §9.3.2 c) 1): customer satisfaction and feedback, for the management review
+        register_review_input("complaints", _("客户投诉与反馈"), review.complaint_figures, order=20)
+        register_review_input("returns", _("退货单"), review.return_figures, order=21)
+        register_review_input("adverse_events", _("不良事件"), review.adverse_figures, order=22)
+        register_review_input("satisfaction", _("客户满意度调查"), review.satisfaction_figures, order=23)

@@ -5,18 +5,18 @@ The task is a thin wrapper around ``complaints.services.surveys.prepare_yearly_c
 survey month and only when the year has no campaign yet — so it creates the draft on the month's first day, a
 missed day is caught up the next, and a retry or a second run creates nothing. Running daily (rather than on
 one date) keeps the schedule right when an administrator changes the month setting. The beat row
-(django-celery-beat, editable in the admin) is created on ``post_migrate`` (connected by
-``complaints.views.surveys``) and left alone once it exists.
+(django-celery-beat, editable in the admin) is declared with ``qms.taskqueue.periodic`` in
+``ComplaintsConfig.ready``; qms creates it after migrate and leaves it alone once it exists.
 """
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DEFAULT_DB_ALIAS, OperationalError
-
-from qms.taskqueue import ensure_beat_schedule
+from django.db import OperationalError
 
 TASK = "complaints.survey_tasks.prepare_yearly_survey"
 SCHEDULE_NAME = "满意度调查：生成年度调查"
+SCHEDULE_DESCRIPTION = ("Creates the year's customer satisfaction survey in draft during the survey month "
+                        "(QMS_SURVEY_MONTH) and tells the MR and customer service (PROCEDURES.md §2).")
 
 
 @shared_task(name=TASK, acks_late=True, autoretry_for=(OperationalError, OSError), max_retries=3,
@@ -30,10 +30,3 @@ def prepare_yearly_survey(day: str | None = None) -> int | None:
     campaign = prepare_yearly_campaign(dt.date.fromisoformat(day) if day else None)
     return campaign.pk if campaign else None
 
-
-def schedule_yearly_survey(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
-    """post_migrate: the beat row exists (created once; an administrator's later edits are kept)."""
-    ensure_beat_schedule(name=SCHEDULE_NAME, task=TASK, minute="0", hour="7", using=using, apps=apps,
-                         description="Creates the year's customer satisfaction survey in draft during the survey "
-                                     "month (QMS_SURVEY_MONTH) and tells the MR and customer service "
-                                     "(PROCEDURES.md §2).")

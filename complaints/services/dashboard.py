@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Clock, Complaint, ComplaintStatus, CorrectionKind, FeedbackType, Responsibility
 from complaints.services.complaints import OPEN_STATUSES
 from customers.services.analysis import PERIODS, add_months, month_start
-from qms.deadlines import Deadline
+from qms.deadlines import Deadline, overdue_q
 from qms.people import Role, visible_to
 
 DEFAULT_PERIOD = "month"
@@ -228,7 +228,7 @@ def complaint_dashboard(user, *, period: str = DEFAULT_PERIOD, now: dt.datetime 
     return ComplaintDashboard(
         period=period, period_label=str(label), period_start=period_start, today=today,
         summary=_summary(complaints, start, now), per_month=_per_month(complaints, today, now),
-        clocks=_clocks(complaints, start, now), departments=_departments(complaints, now),
+        clocks=clock_rates(complaints, start, now), departments=_departments(complaints, now),
         repeats=repeats, repeat_groups=groups, repeat_complaints=repeat_total,
         responsibilities=responsibilities, corrections=corrections, products=products,
     )
@@ -266,7 +266,7 @@ def _clock_deadlines(complaints):
                                    object_id__in=complaints.values("pk"), kind__in=Clock.values)
 
 
-def _clocks(complaints, start: dt.datetime, now: dt.datetime) -> list[ClockRate]:
+def clock_rates(complaints, start: dt.datetime, now: dt.datetime) -> list[ClockRate]:
     received = complaints.filter(received_at__gte=start, received_at__lte=now)
     met, open_, cancelled = Deadline.State.MET, Deadline.State.OPEN, Deadline.State.CANCELLED
     rows = (_clock_deadlines(received).values("kind").order_by()
@@ -280,9 +280,7 @@ def _clocks(complaints, start: dt.datetime, now: dt.datetime) -> list[ClockRate]
 
 
 def _overdue_clock(now: dt.datetime):
-    return Exists(Deadline.objects.filter(content_type=ContentType.objects.get_for_model(Complaint),
-                                          object_id=OuterRef("pk"), kind__in=Clock.values,
-                                          state=Deadline.State.OPEN, due_at__lt=now))
+    return overdue_q(Complaint, *Clock.values, now=now)
 
 
 def _departments(complaints, now: dt.datetime) -> list[DepartmentRow]:
