@@ -52,12 +52,12 @@ class AdverseFlagForm(forms.Form):
         help_text=gettext_lazy("事件发生的时间、地点、经过，患者伤害情况，器械的使用情况"),
         error_messages={"required": gettext_lazy("请填写事件经过。")})
 
-    def __init__(self, *args, complaint: Complaint, **kwargs):
-        if complaint.is_adverse_event:
-            kwargs.setdefault("initial", {"seriousness": complaint.adverse_seriousness,
-                                          "description": complaint.adverse_description})
+    def __init__(self, *args, record: Complaint, **kwargs):
+        if record.is_adverse_event:
+            kwargs.setdefault("initial", {"seriousness": record.adverse_seriousness,
+                                          "description": record.adverse_description})
         else:
-            kwargs.setdefault("initial", {"description": complaint.description})
+            kwargs.setdefault("initial", {"description": record.description})
         super().__init__(*args, **kwargs)
         self.helper = _helper()
 
@@ -83,8 +83,8 @@ class FreezeForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False,
                            help_text=gettext_lazy("例如：成品仓及在途库存全部封存，停止发货"))
 
-    def __init__(self, *args, complaint: Complaint, **kwargs):
-        kwargs.setdefault("initial", {"batch": complaint.batch})
+    def __init__(self, *args, record: Complaint, **kwargs):
+        kwargs.setdefault("initial", {"batch": record.batch})
         super().__init__(*args, **kwargs)
         self.helper = _helper()
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import SurveyCampaign, SurveyResponse
 from complaints.services import surveys
 from customers.models import Customer, Grade
+from qms import Refused
 from qms.widgets import DateInput, DateTimeInput
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -73,7 +74,7 @@ class CampaignForm(forms.Form):
     def clean_questions(self):
         try:
             return surveys.clean_questions(self.cleaned_data["questions"].splitlines())
-        except surveys.SurveyRefused as refusal:
+        except Refused as refusal:
             raise forms.ValidationError(str(refusal)) from None
 
     def clean(self):

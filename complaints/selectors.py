@@ -1,26 +1,18 @@
-"""Querysets of the complaint pages: every list starts from one of these (visibility is applied by the views)."""
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
-
+"""Querysets of the complaint pages: every list starts from one of these (visibility is applied by the views).
+Due times and overdue flags are read from the complaints' deadline rows (qms.deadlines)."""
 from complaints.models import Clock, Complaint
-from complaints.services.complaints import open_clock_due
-from qms.deadlines import Deadline
-
-
-def _open_clocks():
-    return Deadline.objects.filter(content_type=ContentType.objects.get_for_model(Complaint),
-                                   object_id=OuterRef("pk"), state=Deadline.State.OPEN, kind__in=Clock.values)
+from qms.deadlines import overdue_q, with_open_due
 
 
 def overdue_clock_exists():
     """Exists: one of the complaint's clocks is open past its due time."""
-    return Exists(_open_clocks().filter(due_at__lt=timezone.now()))
+    return overdue_q(Complaint, *Clock.values)
 
 
 def complaint_list_queryset():
-    return (Complaint.objects.select_related("customer", "responsible", "responsible_department", "received_by")
-            .annotate(next_due=open_clock_due(), has_overdue=overdue_clock_exists()))
+    """``next_due``: the earliest due time among the complaint's open deadlines."""
+    queryset = Complaint.objects.select_related("customer", "responsible", "responsible_department", "received_by")
+    return with_open_due(queryset, name="next_due").annotate(has_overdue=overdue_clock_exists())
 
 
 def complaint_detail_queryset():

@@ -5,14 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.models import Complaint, ComplaintStatus
-
-STATUS_CSS = {
-    ComplaintStatus.RECEIVED: "secondary", ComplaintStatus.ASSIGNED: "info", ComplaintStatus.INVESTIGATING: "primary",
-    ComplaintStatus.CORRECTING: "primary", ComplaintStatus.CONFIRMING: "warning",
-    ComplaintStatus.RETURN_VISIT: "warning", ComplaintStatus.CLOSED: "success", ComplaintStatus.INVALID: "dark",
-}
-
+from complaints.models import Complaint
+from qms.tables import StatusColumn
 
 def _local(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
@@ -27,7 +21,7 @@ class ComplaintTable(tables.Table):
     grade = tables.Column(verbose_name=gettext_lazy("客户等级"), accessor="customer__grade", default="")
     product = tables.Column(verbose_name=gettext_lazy("产品"))
     batch = tables.Column(verbose_name=gettext_lazy("批号"))
-    status = tables.Column(verbose_name=gettext_lazy("状态"))
+    status = StatusColumn()
     responsible_department = tables.Column(verbose_name=gettext_lazy("责任部门"),
                                            order_by=("responsible_department__name",))
     handler = tables.Column(verbose_name=gettext_lazy("当前责任人"), empty_values=(),
@@ -51,13 +45,6 @@ class ComplaintTable(tables.Table):
 
     def value_key_account(self, value):
         return _("是") if value else ""
-
-    def render_status(self, record):
-        return format_html('<span class="badge text-bg-{} status-{}">{}</span>', STATUS_CSS.get(record.status, "light"),
-                           record.status, record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def value_type(self, record):
         return record.get_type_display()

@@ -31,10 +31,9 @@ from django.utils.translation import gettext_noop
 
 from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import complaints as complaint_service
-from qms import audit, deadlines, signatures
+from qms import Refused, audit, deadlines, signatures
 from qms.notifications import Notification, notify
 from qms.people import Department, Role, User
-from qms.workflow import TransitionRefused
 
 DEADLINE_KIND = "adverse_report"
 DEATH_REPORT_HOURS = 12
@@ -59,10 +58,6 @@ REPORTERS = (Role.QUALITY, Role.MR)
 DUE_RULE_TEXT = _("报告期限自公司获知事件之时（投诉受理时间）起按日历小时计算：导致死亡的 12 小时内，严重伤害的 "
                   "72 小时内；其他可疑不良事件纳入季度汇总报告，于季度结束后第 10 日 17:30 前报告"
                   "（例如 1–3 月获知的事件于 4 月 10 日前报告）。")
-
-
-class AdverseRefused(TransitionRefused):
-    """An adverse-event action that was not taken; ``str(error)`` is the translated reason."""
 
 
 # --- quarters and due times ----------------------------------------------------------------------------
@@ -160,14 +155,14 @@ def flag_adverse_event(complaint: Complaint, *, seriousness: str, description: s
     time of receipt, the ``adverse_report`` deadline for the quality lead, the MR told at once of a death or a
     serious injury; audited, one transaction."""
     if seriousness not in AdverseSeriousness.values:
-        raise AdverseRefused(gettext("请选择事件后果。"))
+        raise Refused(gettext("请选择事件后果。"))
     description = (description or "").strip()
     if not description:
-        raise AdverseRefused(gettext("请填写事件经过。"))
+        raise Refused(gettext("请填写事件经过。"))
     if not may_flag(complaint, by):
-        raise AdverseRefused(gettext("只有投诉的处理人员、品质部或管理者代表可以标记疑似不良事件。"))
+        raise Refused(gettext("只有投诉的处理人员、品质部或管理者代表可以标记疑似不良事件。"))
     if complaint.adverse_reported_at is not None:
-        raise AdverseRefused(gettext("此不良事件已于 %(at)s 上报，不能再修改；如有新情况请提交补充报告。") % {
+        raise Refused(gettext("此不良事件已于 %(at)s 上报，不能再修改；如有新情况请提交补充报告。") % {
             "at": timezone.localtime(complaint.adverse_reported_at).strftime("%Y-%m-%d %H:%M")})
     due = report_due(seriousness, complaint.received_at)
     responsible = quality_lead() or by
@@ -180,7 +175,7 @@ def flag_adverse_event(complaint: Complaint, *, seriousness: str, description: s
         updated = Complaint.objects.filter(pk=complaint.pk, adverse_reported_at__isnull=True).update(
             is_adverse_event=True, adverse_seriousness=seriousness, adverse_description=description, updated_at=now)
         if not updated:
-            raise AdverseRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         complaint.is_adverse_event, complaint.adverse_seriousness = True, seriousness
         complaint.adverse_description, complaint.report_due_at = description, due
         remind_before, escalate_after = REMINDERS[seriousness]
@@ -235,14 +230,14 @@ def record_report(complaint: Complaint, *, reported_at: dt.datetime, by, passwor
     ``adverse_report`` deadline met; the event's classification and description are frozen from now on."""
     why_not = report_refusal(complaint, by)
     if why_not:
-        raise AdverseRefused(why_not)
+        raise Refused(why_not)
     now = timezone.now()
     if reported_at is None:
-        raise AdverseRefused(gettext("请填写报告时间。"))
+        raise Refused(gettext("请填写报告时间。"))
     if reported_at > now + dt.timedelta(minutes=5):
-        raise AdverseRefused(gettext("报告时间不能晚于现在。"))
+        raise Refused(gettext("报告时间不能晚于现在。"))
     if reported_at < complaint.received_at:
-        raise AdverseRefused(gettext("报告时间不能早于获知事件的时间（投诉受理时间）。"))
+        raise Refused(gettext("报告时间不能早于获知事件的时间（投诉受理时间）。"))
     signatures.check_password_or_refuse(by, password)
     due = report_due_at(complaint)
     late = due is not None and reported_at > due
@@ -261,7 +256,7 @@ def record_report(complaint: Complaint, *, reported_at: dt.datetime, by, passwor
                                            adverse_reported_at__isnull=True).update(adverse_reported_at=reported_at,
                                                                                     updated_at=now)
         if not updated:
-            raise AdverseRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         complaint.adverse_reported_at = reported_at
         signature = signatures.sign(complaint, by, password, signatures.Meaning.CONFIRMATION, comment=summary,
                                     step=REPORT_STEP)
@@ -290,10 +285,10 @@ def freeze_stock(complaint: Complaint, *, batch: str, by, note: str = "") -> lis
     and the request is kept on the complaint's audit trail. Returns the people told."""
     why_not = freeze_refusal(complaint, by)
     if why_not:
-        raise AdverseRefused(why_not)
+        raise Refused(why_not)
     batch = (batch or "").strip()
     if not batch:
-        raise AdverseRefused(gettext("请填写要冻结的批号。"))
+        raise Refused(gettext("请填写要冻结的批号。"))
     note = (note or "").strip()
     reason = gettext("冻结库存：批号 %(batch)s") % {"batch": batch}
     if note:

@@ -29,23 +29,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel, Clock, Complaint, ComplaintStatus, FeedbackType
-from qms import audit, deadlines, workflow
+from qms import Refused, audit, deadlines, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User, works_in
 from qms.registry import WorkItem
 from qms.signatures import Meaning
+from qms.deadlines import DeadlineRule
 from qms.workdays import WorkingCalendar
 from qms.workflow import Move, TransitionRefused
 
@@ -66,10 +66,6 @@ WRITTEN_REPLY_WORKING_DAYS = 5  # "one week"
 OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED, ComplaintStatus.INVESTIGATING,
                  ComplaintStatus.CORRECTING, ComplaintStatus.CONFIRMING, ComplaintStatus.RETURN_VISIT)
 FINAL_STATUSES = (ComplaintStatus.CLOSED, ComplaintStatus.INVALID)
-
-
-class ComplaintRefused(TransitionRefused):
-    """An action on a complaint that was not taken; ``str(error)`` is the translated reason."""
 
 
 # --- key accounts, people ------------------------------------------------------------------------------
@@ -128,70 +124,62 @@ def default_handler(department):
 
 
 # --- clocks --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ClockRule:
-    clock: str
-    title: str  # {record}
-    met_field: str  # the complaint's field recording when the clock was met
-    due: Callable  # (WorkingCalendar, received_at) -> aware datetime
-    remind_before: dt.timedelta
-    escalate_after: dt.timedelta
-    all_feedback: bool = False  # also for suggestions, praise and inquiries
-    on_site_only: bool = False
+def _runs_every_clock(complaint) -> bool:
+    """Feedback that is not a complaint (suggestion, praise, inquiry) runs the first-reply clock only."""
+    return complaint.type == FeedbackType.COMPLAINT
 
 
+def _needs_on_site(complaint) -> bool:
+    return complaint.type == FeedbackType.COMPLAINT and complaint.requires_on_site
+
+
+def _working_hours(hours: int) -> Callable:
+    def due(complaint, start, calendar: WorkingCalendar | None = None):  # the bulk generator passes its calendar
+        return (calendar or WorkingCalendar()).add_working_hours(start, hours)
+    return due
+
+
+def _working_days(days: int) -> Callable:
+    def due(complaint, start, calendar: WorkingCalendar | None = None):
+        return (calendar or WorkingCalendar()).add_working_days(start, days)
+    return due
+
+
+# Every clock counts from the time of receipt; a change of the working-day calendar re-computes the open ones
+# from it (qms.deadlines). The person responsible now (首问负责制: the receiver until the hand-over) owns them.
 CLOCKS = (
-    ClockRule(Clock.FIRST_REPLY, _("首次答复客户：{record}"), "first_replied_at",
-              lambda cal, at: cal.add_working_hours(at, FIRST_REPLY_HOURS),
-              dt.timedelta(hours=2), dt.timedelta(hours=4), all_feedback=True),
-    ClockRule(Clock.ON_SITE, _("到场处理：{record}"), "on_site_at",
-              lambda cal, at: cal.add_working_hours(at, ON_SITE_HOURS),
-              dt.timedelta(hours=2), dt.timedelta(hours=4), on_site_only=True),
-    ClockRule(Clock.INVESTIGATION, _("开始调查：{record}"), "investigation_started_at",
-              lambda cal, at: cal.add_working_days(at, INVESTIGATION_WORKING_DAYS),
-              dt.timedelta(hours=4), dt.timedelta(days=1)),
-    ClockRule(Clock.ACCEPTED_REPLY, _("给出客户认可的答复：{record}"), "accepted_reply_at",
-              lambda cal, at: cal.add_working_days(at, ACCEPTED_REPLY_WORKING_DAYS),
-              dt.timedelta(hours=4), dt.timedelta(days=1)),
-    ClockRule(Clock.WRITTEN_REPLY, _("书面处理方案答复客户：{record}"), "written_reply_at",
-              lambda cal, at: cal.add_working_days(at, WRITTEN_REPLY_WORKING_DAYS),
-              dt.timedelta(days=1), dt.timedelta(days=1)),
+    DeadlineRule(Clock.FIRST_REPLY, _("首次答复客户：{record}"), due=_working_hours(FIRST_REPLY_HOURS),
+                 responsible=owner, remind_before=dt.timedelta(hours=2), escalate_after=dt.timedelta(hours=4),
+                 start="received_at"),
+    DeadlineRule(Clock.ON_SITE, _("到场处理：{record}"), due=_working_hours(ON_SITE_HOURS), responsible=owner,
+                 remind_before=dt.timedelta(hours=2), escalate_after=dt.timedelta(hours=4),
+                 condition=_needs_on_site, start="received_at"),
+    DeadlineRule(Clock.INVESTIGATION, _("开始调查：{record}"), due=_working_days(INVESTIGATION_WORKING_DAYS),
+                 responsible=owner, remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1),
+                 condition=_runs_every_clock, start="received_at"),
+    DeadlineRule(Clock.ACCEPTED_REPLY, _("给出客户认可的答复：{record}"),
+                 due=_working_days(ACCEPTED_REPLY_WORKING_DAYS), responsible=owner,
+                 remind_before=dt.timedelta(hours=4), escalate_after=dt.timedelta(days=1),
+                 condition=_runs_every_clock, start="received_at"),
+    DeadlineRule(Clock.WRITTEN_REPLY, _("书面处理方案答复客户：{record}"),
+                 due=_working_days(WRITTEN_REPLY_WORKING_DAYS), responsible=owner,
+                 remind_before=dt.timedelta(days=1), escalate_after=dt.timedelta(days=1),
+                 condition=_runs_every_clock, start="received_at"),
 )
-CLOCK_RULES = {rule.clock: rule for rule in CLOCKS}
-
-
-def clock_rules_for(complaint) -> list[ClockRule]:
-    rules_ = []
-    for rule in CLOCKS:
-        if complaint.type != FeedbackType.COMPLAINT and not rule.all_feedback:
-            continue
-        if rule.on_site_only and not complaint.requires_on_site:
-            continue
-        rules_.append(rule)
-    return rules_
-
-
-def _clock_due(rule: ClockRule) -> Callable:
-    return lambda complaint, start: rule.due(WorkingCalendar(), start)
-
-
-# A change of the working-day calendar re-computes the open clocks from the time of receipt (qms.deadlines).
-CLOCK_DUE = {rule.clock: _clock_due(rule) for rule in CLOCKS}
-for _clock, _due in CLOCK_DUE.items():
-    deadlines.register_due_rule(_clock, _due, model=Complaint)
+CLOCK_RULES = {rule.kind: rule for rule in CLOCKS}
+# The complaint's field recording when each clock was met.
+MET_FIELDS = {
+    Clock.FIRST_REPLY: "first_replied_at",
+    Clock.ON_SITE: "on_site_at",
+    Clock.INVESTIGATION: "investigation_started_at",
+    Clock.ACCEPTED_REPLY: "accepted_reply_at",
+    Clock.WRITTEN_REPLY: "written_reply_at",
+}
 
 
 def open_clocks(complaint) -> list:
-    """Open the complaint's clocks, due from its time of receipt; the person responsible now owns them."""
-    responsible = owner(complaint)
-    opened = []
-    for rule in clock_rules_for(complaint):
-        due, usage = deadlines.compute_due(CLOCK_DUE[rule.clock], complaint, complaint.received_at)
-        opened.append(deadlines.open_deadline(
-            complaint, rule.clock, rule.title, responsible, due,
-            remind_before=rule.remind_before, escalate_after=rule.escalate_after,
-            computed_from=complaint.received_at, usage=usage, title_params={"record": complaint}))
-    return opened
+    """Open the clocks the complaint runs, each due from its time of receipt."""
+    return [deadline for deadline in (rule.open(complaint) for rule in CLOCKS) if deadline is not None]
 
 
 def escalation_target(deadline, level: int):
@@ -219,10 +207,10 @@ def clock_rows(complaint) -> list[dict]:
         by_kind[deadline.kind] = deadline
     now = timezone.now()
     for rule in CLOCKS:
-        deadline = by_kind.get(rule.clock)
+        deadline = by_kind.get(rule.kind)
         if deadline is None:
             continue
-        met_at = getattr(complaint, rule.met_field)
+        met_at = getattr(complaint, MET_FIELDS[rule.kind])
         if met_at is not None:
             state, css = (gettext("按时完成"), "success") if met_at <= deadline.due_at else (gettext("超时完成"), "warning")
         elif deadline.state == deadlines.Deadline.State.CANCELLED:
@@ -231,7 +219,7 @@ def clock_rows(complaint) -> list[dict]:
             state, css = gettext("已逾期"), "danger"
         else:
             state, css = gettext("进行中"), "primary"
-        rows.append({"clock": rule.clock, "label": Clock(rule.clock).label, "deadline": deadline,
+        rows.append({"clock": rule.kind, "label": Clock(rule.kind).label, "deadline": deadline,
                      "due_at": deadline.due_at, "met_at": met_at, "state": state, "css": css,
                      "responsible": deadline.responsible, "escalated_to": deadline.escalated_to,
                      "overdue": met_at is None and deadline.state == deadlines.Deadline.State.OPEN
@@ -269,13 +257,13 @@ def receive(*, by, channel, description, type=FeedbackType.COMPLAINT, customer=N
         raise ValueError(f"unknown feedback type {type!r}")
     description = (description or "").strip()
     if not description:
-        raise ComplaintRefused(gettext("请填写问题描述。"))
+        raise Refused(gettext("请填写问题描述。"))
     name = (customer_name or (customer.name if customer is not None else "")).strip()
     if not name:
-        raise ComplaintRefused(gettext("请选择客户或填写客户名称。"))
+        raise Refused(gettext("请选择客户或填写客户名称。"))
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ComplaintRefused(gettext("受理时间不能晚于现在。"))
+        raise Refused(gettext("受理时间不能晚于现在。"))
     key, prefix, doc_name = NUMBER_KEYS.get(type, FEEDBACK_NUMBER_KEY)
     with transaction.atomic(), audit.context(user=by, reason=gettext("登记客户投诉/反馈")):
         complaint = Complaint(type=type, channel=channel, customer=customer, customer_name=name[:100],
@@ -477,7 +465,11 @@ PIPELINE = {
     },
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(Complaint, PIPELINE))
+WORKFLOW = workflow.register(workflow.Workflow(Complaint, PIPELINE, badges={
+    ComplaintStatus.RECEIVED: "secondary", ComplaintStatus.ASSIGNED: "info", ComplaintStatus.INVESTIGATING: "primary",
+    ComplaintStatus.CORRECTING: "primary", ComplaintStatus.CONFIRMING: "warning",
+    ComplaintStatus.RETURN_VISIT: "warning", ComplaintStatus.CLOSED: "success", ComplaintStatus.INVALID: "dark",
+}))
 
 # The form fields each move records (the view shows them, ``advance`` saves only these).
 MOVE_FIELDS = {
@@ -534,7 +526,7 @@ def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", pa
     override_reason = (override_reason or "").strip()
     if to == ComplaintStatus.CLOSED and override_reason:
         if not by.has_perm("complaints.override_capa_close"):
-            raise ComplaintRefused(gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。"))
+            raise TransitionRefused(gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。"))
         if complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists():
             complaint._capa_override_by = by
             reason = gettext("纠正措施未验证，管理者代表签字关闭：%(reason)s") % {"reason": override_reason}
@@ -548,7 +540,7 @@ def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", pa
         with transaction.atomic(), audit.context(user=by, reason=reason or (str(move.label) if move else "")):
             locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
             if locked.status != complaint.status:
-                raise ComplaintRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+                raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
             if to == ComplaintStatus.CORRECTING and allowed:
                 data.setdefault("is_valid", True)
             if to == ComplaintStatus.INVALID:
@@ -583,10 +575,10 @@ def clock_action_refusal(complaint, clock, user) -> str | None:
         return gettext("投诉已%(status)s，不能再登记。") % {"status": complaint.get_status_display()}
     if not (user.is_superuser or may_handle(complaint, user)):
         return gettext("只有当前责任人、责任部门经理或客户服务/品质人员可以登记。")
-    rule = CLOCK_RULES[clock]
-    if getattr(complaint, rule.met_field) is not None:
+    met_field = MET_FIELDS[clock]
+    if getattr(complaint, met_field) is not None:
         return gettext("“%(action)s”已于 %(at)s 登记。") % {
-            "action": CLOCK_ACTIONS[clock], "at": timezone.localtime(getattr(complaint, rule.met_field))
+            "action": CLOCK_ACTIONS[clock], "at": timezone.localtime(getattr(complaint, met_field))
             .strftime("%Y-%m-%d %H:%M")}
     if clock == Clock.ON_SITE and not complaint.requires_on_site:
         return gettext("此投诉不需要到场处理。")
@@ -604,21 +596,21 @@ def record_clock(complaint, clock, by, *, note: str = "", written_reply: str = "
     """Record that a clock's action was done now (首次答复, 到场, 客户认可的答复, 书面答复): the clock is met."""
     why_not = clock_action_refusal(complaint, clock, by)
     if why_not:
-        raise ComplaintRefused(why_not)
+        raise Refused(why_not)
     written_reply = (written_reply or "").strip()
     if clock == Clock.WRITTEN_REPLY and not written_reply:
-        raise ComplaintRefused(gettext("请填写书面答复（处理方案）的内容。"))
-    rule = CLOCK_RULES[clock]
+        raise Refused(gettext("请填写书面答复（处理方案）的内容。"))
+    met_field = MET_FIELDS[clock]
     now = timezone.now()
-    values = {rule.met_field: now}
+    values = {met_field: now}
     if clock == Clock.WRITTEN_REPLY:
         values["written_reply"] = written_reply
     label = str(CLOCK_ACTIONS[clock])
     with transaction.atomic(), audit.context(user=by, reason=f"{label}：{note.strip()}" if note.strip() else label):
         updated = Complaint.objects.filter(pk=complaint.pk, status=complaint.status,
-                                           **{f"{rule.met_field}__isnull": True}).update(updated_at=now, **values)
+                                           **{f"{met_field}__isnull": True}).update(updated_at=now, **values)
         if not updated:
-            raise ComplaintRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         deadlines.close_deadlines(complaint, (clock,))
     for name, value in values.items():
         setattr(complaint, name, value)
@@ -639,7 +631,7 @@ def raise_capa(complaint, by, *, title: str = "", nonconformity: str = "", respo
     """§3 "Investigation → correction → CAPA": one click from the complaint, linked back to it."""
     why_not = capa_refusal(complaint, by)
     if why_not:
-        raise ComplaintRefused(why_not)
+        raise Refused(why_not)
     from qms.capa.models import CapaSource
 
     responsible = responsible or complaint.responsible or complaint.received_by
@@ -669,19 +661,11 @@ NEXT_STEP = {
 }
 
 
-def open_clock_due():
-    """Subquery: the earliest due time among a complaint's open clocks."""
-    return Subquery(deadlines.Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(Complaint), object_id=OuterRef("pk"),
-        state=deadlines.Deadline.State.OPEN).order_by("due_at").values("due_at")[:1])
-
-
 def complaint_work(user) -> list[WorkItem]:
     """Each open complaint the user is responsible for now (the receiver until the hand-over, then the
     handler), with its next step; key accounts flagged; due = its earliest open clock."""
-    rows = (Complaint.objects.filter(status__in=OPEN_STATUSES)
+    rows = (deadlines.with_open_due(Complaint.objects.filter(status__in=OPEN_STATUSES), name="next_due")
             .filter(Q(responsible=user) | Q(responsible__isnull=True, received_by=user))
-            .annotate(next_due=open_clock_due())
             .only("pk", "number", "customer_name", "status", "is_key_account", "type")
             .order_by("-is_key_account", "received_at")[:200])
     items = []

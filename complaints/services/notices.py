@@ -25,14 +25,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import AdvisoryNotice, NoticeRecipient, NoticeStatus
-from qms import audit, deadlines, workflow
+from qms import Refused, audit, deadlines, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User
 from qms.registry import WorkItem
 from qms.signatures import Meaning
 from qms.workdays import WorkingCalendar, add_working_days
-from qms.workflow import Move, TransitionRefused
+from qms.workflow import Move
 
 FOLLOW_UP_KIND = "notice_acknowledgement"
 FOLLOW_UP_WORKING_DAYS = getattr(settings, "QMS_NOTICE_FOLLOW_UP_WORKING_DAYS", 5)
@@ -46,10 +46,6 @@ AdvisoryNotice.SIGNED_FIELDS = ("number", "title", "product", "batches", "risk",
                                 "drafted_by_id")
 
 DRAFT_FIELDS = ("title", "product", "batches", "risk", "actions", "complaint")
-
-
-class NoticeRefused(TransitionRefused):
-    """An action on an advisory notice that was not taken; ``str(error)`` is the translated reason."""
 
 
 # --- who may --------------------------------------------------------------------------------------------
@@ -70,7 +66,7 @@ def _clean(values: dict) -> dict:
                                          ("risk", gettext("风险说明")), ("actions", gettext("建议客户采取的措施")))
                if not cleaned.get(name)]
     if missing:
-        raise NoticeRefused(gettext("请填写：%(fields)s。") % {"fields": "、".join(missing)})
+        raise Refused(gettext("请填写：%(fields)s。") % {"fields": "、".join(missing)})
     return cleaned
 
 
@@ -78,7 +74,7 @@ def draft_notice(*, by, title: str, product: str, risk: str, actions: str, custo
                  complaint=None) -> AdvisoryNotice:
     """The MR drafts a notice and chooses its recipients; numbered ZG-<year>-<seq>."""
     if not _is_mr(by):
-        raise NoticeRefused(gettext("只有管理者代表可以起草忠告性通知。"))
+        raise Refused(gettext("只有管理者代表可以起草忠告性通知。"))
     values = _clean({"title": title, "product": product, "batches": batches, "risk": risk, "actions": actions,
                      "complaint": complaint})
     with transaction.atomic(), audit.context(user=by, reason=gettext("起草忠告性通知")):
@@ -101,7 +97,7 @@ def _unique(customers) -> list:
 def update_draft(notice: AdvisoryNotice, *, by, customers, **values) -> AdvisoryNotice:
     """Edit a draft and its recipient list (a recipient taken off a draft is removed; the trail keeps it)."""
     if not _is_mr(by):
-        raise NoticeRefused(gettext("只有管理者代表可以修改忠告性通知。"))
+        raise Refused(gettext("只有管理者代表可以修改忠告性通知。"))
     unknown = set(values) - set(DRAFT_FIELDS)
     if unknown:
         raise TypeError(f"not a draft field: {', '.join(sorted(unknown))}")
@@ -110,7 +106,7 @@ def update_draft(notice: AdvisoryNotice, *, by, customers, **values) -> Advisory
     with transaction.atomic(), audit.context(user=by, reason=gettext("修改忠告性通知草稿")):
         locked = AdvisoryNotice.objects.select_for_update().get(pk=notice.pk)
         if locked.status != NoticeStatus.DRAFT:
-            raise NoticeRefused(gettext("只有草稿可以修改。"))
+            raise Refused(gettext("只有草稿可以修改。"))
         for name, value in values.items():
             setattr(notice, name, value)
         notice.save(update_fields=[*DRAFT_FIELDS, "updated_at"])
@@ -181,7 +177,8 @@ PIPELINE = {
     },
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(AdvisoryNotice, PIPELINE))
+WORKFLOW = workflow.register(workflow.Workflow(AdvisoryNotice, PIPELINE, badges={
+    NoticeStatus.DRAFT: "secondary", NoticeStatus.ISSUED: "primary", NoticeStatus.CLOSED: "success"}))
 
 
 def issue_notice(notice: AdvisoryNotice, *, by, password: str, comment: str = ""):
@@ -231,16 +228,16 @@ def record_acknowledgement(recipient: NoticeRecipient, *, by, acknowledged_by: s
     follow-up deadline and tells the issuer."""
     why_not = acknowledgement_refusal(recipient, by)
     if why_not:
-        raise NoticeRefused(why_not)
+        raise Refused(why_not)
     acknowledged_by = (acknowledged_by or "").strip()
     if not acknowledged_by:
-        raise NoticeRefused(gettext("请填写客户方确认人。"))
+        raise Refused(gettext("请填写客户方确认人。"))
     now = timezone.now()
     acknowledged_at = acknowledged_at or now
     if acknowledged_at > now + dt.timedelta(minutes=5):
-        raise NoticeRefused(gettext("确认时间不能晚于现在。"))
+        raise Refused(gettext("确认时间不能晚于现在。"))
     if recipient.sent_at and acknowledged_at < recipient.sent_at:
-        raise NoticeRefused(gettext("确认时间不能早于通知发送时间。"))
+        raise Refused(gettext("确认时间不能早于通知发送时间。"))
     notice = recipient.notice
     reason = gettext("登记客户确认收到忠告性通知：%(customer)s") % {"customer": recipient.customer.name}
     with transaction.atomic(), audit.context(user=by, reason=reason):
@@ -248,7 +245,7 @@ def record_acknowledgement(recipient: NoticeRecipient, *, by, acknowledged_by: s
                                                  notice__status=NoticeStatus.ISSUED).update(
             acknowledged_at=acknowledged_at, acknowledged_by=acknowledged_by[:50], note=(note or "").strip()[:200])
         if not updated:
-            raise NoticeRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         recipient.acknowledged_at, recipient.acknowledged_by = acknowledged_at, acknowledged_by[:50]
         recipient.note = (note or "").strip()[:200]
         if not unacknowledged(notice).exists():
@@ -268,23 +265,23 @@ def _issuer(notice):
 def record_authority_notified(notice: AdvisoryNotice, *, by, notified_at: dt.datetime) -> AdvisoryNotice:
     """Record when the authority (公告机构 / the regulator) was told of the notice."""
     if not _is_mr(by):
-        raise NoticeRefused(gettext("只有管理者代表可以登记报告监管部门的时间。"))
+        raise Refused(gettext("只有管理者代表可以登记报告监管部门的时间。"))
     if notice.status == NoticeStatus.DRAFT:
-        raise NoticeRefused(gettext("通知签发后才能登记报告监管部门的时间。"))
+        raise Refused(gettext("通知签发后才能登记报告监管部门的时间。"))
     if notice.authority_notified_at is not None:
-        raise NoticeRefused(gettext("已登记报告监管部门的时间：%(at)s。") % {
+        raise Refused(gettext("已登记报告监管部门的时间：%(at)s。") % {
             "at": timezone.localtime(notice.authority_notified_at).strftime("%Y-%m-%d %H:%M")})
     if notified_at is None:
-        raise NoticeRefused(gettext("请填写报告监管部门的时间。"))
+        raise Refused(gettext("请填写报告监管部门的时间。"))
     if notified_at > timezone.now() + dt.timedelta(minutes=5):
-        raise NoticeRefused(gettext("报告时间不能晚于现在。"))
+        raise Refused(gettext("报告时间不能晚于现在。"))
     if notified_at < notice.created_at:
-        raise NoticeRefused(gettext("报告时间不能早于通知起草时间。"))
+        raise Refused(gettext("报告时间不能早于通知起草时间。"))
     with transaction.atomic(), audit.context(user=by, reason=gettext("登记报告监管部门的时间")):
         updated = AdvisoryNotice.objects.filter(pk=notice.pk, authority_notified_at__isnull=True).update(
             authority_notified_at=notified_at, updated_at=timezone.now())
         if not updated:
-            raise NoticeRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         notice.authority_notified_at = notified_at
     return notice
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, ReturnOrder, ReturnOutcome, ReturnStatus
-from qms import audit, workflow
-from qms.deadlines import DeadlineRule, open_deadline
+from qms import Refused, audit, workflow
+from qms.deadlines import DeadlineRule
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Department, Role, User
@@ -111,7 +111,7 @@ def _working_days(now, days):
 
 APPROVAL_DEADLINE = DeadlineRule("return_approval", _("审批退货单：{record}"),
                                  due=lambda ro, now: _working_days(now, APPROVAL_WORKING_DAYS),
-                                 responsible=approver_for)
+                                 responsible=approver_for, start="created_at")
 SAMPLE_TEST_DEADLINE = DeadlineRule("return_sample_test", _("检验同批号留样：{record}"),
                                     due=lambda ro, now: _working_days(now, SAMPLE_TEST_WORKING_DAYS),
                                     responsible=quality_lead)
@@ -182,17 +182,14 @@ PIPELINE = {
     },
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(ReturnOrder, PIPELINE))
+WORKFLOW = workflow.register(workflow.Workflow(ReturnOrder, PIPELINE, badges={
+    ReturnStatus.SUBMITTED: "warning", ReturnStatus.APPROVED: "primary", ReturnStatus.TESTED: "info",
+    ReturnStatus.CLOSED: "success", ReturnStatus.REJECTED: "danger", ReturnStatus.VOIDED: "secondary"}))
 
 
 # --- actions -------------------------------------------------------------------------------------------
 def _clean(text) -> str:
     return (text or "").strip()
-
-
-class DuplicateReturn(TransitionRefused):
-    """A return of the same batch already exists for the complaint (or the customer); submit again only when
-    the user confirms it is another return."""
 
 
 def earlier_returns(*, batch: str, complaint: Complaint | None = None, customer_name: str = ""):
@@ -221,7 +218,7 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
     A second return of the same batch for the same complaint (or customer) is refused with the earlier numbers
     unless ``confirm_duplicate``."""
     if not (by.is_superuser or by.has_perm("complaints.add_returnorder")):
-        raise TransitionRefused(gettext("您没有权限填写退货单。"))
+        raise Refused(gettext("您没有权限填写退货单。"))
     if customer is None and complaint is not None:
         customer = complaint.customer
     customer_name = _clean(customer_name) or (customer.name if customer else "") or (
@@ -230,13 +227,13 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
                                           (gettext("批号"), _clean(batch)), (gettext("退货原因"), _clean(reason)))
                if not value]
     if missing:
-        raise TransitionRefused(gettext("请填写：%(fields)s。") % {"fields": "、".join(missing)})
+        raise Refused(gettext("请填写：%(fields)s。") % {"fields": "、".join(missing)})
     if not quantity or quantity < 1:
-        raise TransitionRefused(gettext("退货数量须大于 0。"))
+        raise Refused(gettext("退货数量须大于 0。"))
     if not confirm_duplicate:
         why_not = duplicate_refusal(batch=batch, complaint=complaint, customer_name=customer_name)
         if why_not:
-            raise DuplicateReturn(why_not)
+            raise Refused(why_not)
     with transaction.atomic(), audit.context(user=by, reason=gettext("填写退货单")):
         return_order = ReturnOrder(
             complaint=complaint, customer=customer, customer_name=customer_name[:100], product=_clean(product),
@@ -245,11 +242,9 @@ def create_return(*, by, product: str, quantity: int, batch: str, reason: str, c
         )
         return_order.number = next_number("return_order", prefix_default="TH", name_default=gettext("退货单"))
         return_order.save()
-        rule = APPROVAL_DEADLINE
-        approver = rule.responsible(return_order)
+        approver = APPROVAL_DEADLINE.responsible(return_order)
         if approver is not None:
-            open_deadline(return_order, rule.kind, rule.title, approver,
-                          rule.due(return_order, return_order.created_at), title_params={"record": return_order})
+            APPROVAL_DEADLINE.open(return_order, responsible=approver)
             notify(approver, lambda: gettext("待审批退货单：%(record)s") % {"record": return_order},
                    lambda: gettext("%(customer)s，批号 %(batch)s%(batch_return)s。") % {
                        "customer": return_order.customer_name, "batch": return_order.batch,
@@ -273,7 +268,7 @@ def record_sample_test(return_order: ReturnOrder, *, by, result: str) -> ReturnO
     return_order.sample_test_result = _clean(result)
     try:
         workflow.perform(return_order, ReturnStatus.TESTED, by)
-    except TransitionRefused:
+    except Refused:
         return_order.refresh_from_db()
         raise
     return return_order
@@ -284,19 +279,19 @@ def hand_over_to_nonconforming(return_order: ReturnOrder, reference: str, by) ->
     number of the nonconforming record (the production app links to it). Audited; refused once closed."""
     reference = _clean(reference)
     if not may_hand_over(by):
-        raise TransitionRefused(gettext("只有品质部（或生产部）可以将退货移交不合格品控制。"))
+        raise Refused(gettext("只有品质部（或生产部）可以将退货移交不合格品控制。"))
     if not reference:
-        raise TransitionRefused(gettext("请填写不合格品处理单号。"))
+        raise Refused(gettext("请填写不合格品处理单号。"))
     if len(reference) > ReturnOrder._meta.get_field("nonconforming_reference").max_length:
-        raise TransitionRefused(gettext("不合格品处理单号过长。"))
+        raise Refused(gettext("不合格品处理单号过长。"))
     if return_order.status not in (ReturnStatus.APPROVED, ReturnStatus.TESTED):
-        raise TransitionRefused(gettext("只有已批准、未关闭的退货单可以移交不合格品控制（当前状态：%(status)s）。")
+        raise Refused(gettext("只有已批准、未关闭的退货单可以移交不合格品控制（当前状态：%(status)s）。")
                                 % {"status": return_order.get_status_display()})
     with transaction.atomic(), audit.context(user=by, reason=gettext("移交不合格品控制：%(ref)s") % {"ref": reference}):
         changed = (ReturnOrder.objects.filter(pk=return_order.pk, status__in=(ReturnStatus.APPROVED, ReturnStatus.TESTED))
                    .update(nonconforming_reference=reference))
         if changed != 1:
-            raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
     return_order.nonconforming_reference = reference
     return return_order
 
@@ -313,7 +308,7 @@ def close_return(return_order: ReturnOrder, *, by, outcome: str, storage_locatio
             return_order.outcome = outcome or ""
             return_order.storage_location = _clean(storage_location)
             workflow.perform(return_order, ReturnStatus.CLOSED, by)
-    except TransitionRefused:
+    except Refused:
         return_order.refresh_from_db()
         raise
     return return_order

@@ -42,7 +42,7 @@ from openpyxl import Workbook
 from complaints.models import (CampaignStatus, Channel, Complaint, FeedbackType, SurveyAnswer, SurveyCampaign,
                                SurveyQuestion, SurveyResponse)
 from customers.models import Customer, Grade
-from qms import audit, deadlines, workflow
+from qms import Refused, audit, deadlines, workflow
 from qms.deadlines import Deadline
 from qms.excel.export import write_rows
 from qms.notifications import notify
@@ -68,10 +68,6 @@ COLLECT = "survey_collect"
 COLLECT_DUE_TIME = dt.time(17, 30)
 COLLECT_REMIND_BEFORE = dt.timedelta(days=3)
 _YEARLY_LOCK = zlib.crc32(b"complaints.surveys.prepare_yearly_campaign")
-
-
-class SurveyRefused(Exception):
-    """An action that was not taken; ``str(error)`` is the translated reason shown to the user."""
 
 
 # --- who may ----------------------------------------------------------------------------------------------
@@ -132,25 +128,25 @@ def clean_questions(texts) -> list[str]:
         if not text:
             continue
         if len(text) > 200:
-            raise SurveyRefused(gettext("问题“%(text)s…”超过 200 个字。") % {"text": text[:20]})
+            raise Refused(gettext("问题“%(text)s…”超过 200 个字。") % {"text": text[:20]})
         if text in result:
-            raise SurveyRefused(gettext("问题“%(text)s”重复了。") % {"text": text})
+            raise Refused(gettext("问题“%(text)s”重复了。") % {"text": text})
         if text in RESERVED_TEXTS:
-            raise SurveyRefused(gettext("“%(text)s”是导入模板的固定列名，不能用作问题。") % {"text": text})
+            raise Refused(gettext("“%(text)s”是导入模板的固定列名，不能用作问题。") % {"text": text})
         result.append(text)
     if not result:
-        raise SurveyRefused(gettext("请至少设置一个调查问题。"))
+        raise Refused(gettext("请至少设置一个调查问题。"))
     return result
 
 
 def _check_dates(opens_on: dt.date, closes_on: dt.date) -> None:
     if closes_on < opens_on:
-        raise SurveyRefused(gettext("截止日期不能早于开始日期。"))
+        raise Refused(gettext("截止日期不能早于开始日期。"))
 
 
 def _check_low_score(low_score: int) -> None:
     if not 1 <= int(low_score) <= 4:
-        raise SurveyRefused(gettext("低分阈值应在 1 到 4 分之间。"))
+        raise Refused(gettext("低分阈值应在 1 到 4 分之间。"))
 
 
 def _create(*, by: User, year: int, title: str, opens_on: dt.date, closes_on: dt.date, low_score: int,
@@ -171,7 +167,7 @@ def create_campaign(*, by: User, year: int, title: str = "", opens_on: dt.date |
     """A draft campaign with its questions (default ``DEFAULT_QUESTIONS``) and recipients (default
     ``default_recipients()``)."""
     if not may_manage(by):
-        raise SurveyRefused(gettext("只有客户服务或管理者代表可以发起满意度调查。"))
+        raise Refused(gettext("只有客户服务或管理者代表可以发起满意度调查。"))
     default_open, default_close = default_dates(year)
     opens_on = opens_on or default_open
     closes_on = closes_on or max(default_close, opens_on)
@@ -186,9 +182,9 @@ def create_campaign(*, by: User, year: int, title: str = "", opens_on: dt.date |
 
 def _draft_only(campaign: SurveyCampaign, by: User) -> None:
     if not may_manage(by):
-        raise SurveyRefused(gettext("只有客户服务或管理者代表可以修改满意度调查。"))
+        raise Refused(gettext("只有客户服务或管理者代表可以修改满意度调查。"))
     if campaign.status != CampaignStatus.DRAFT:
-        raise SurveyRefused(gettext("调查已开始，不能再修改问题、调查对象和日期。"))
+        raise Refused(gettext("调查已开始，不能再修改问题、调查对象和日期。"))
 
 
 def update_campaign(campaign: SurveyCampaign, *, by: User, title: str, opens_on: dt.date, closes_on: dt.date,
@@ -201,7 +197,7 @@ def update_campaign(campaign: SurveyCampaign, *, by: User, title: str, opens_on:
     with transaction.atomic(), audit.context(user=by, reason=gettext("修改满意度调查")):
         locked = SurveyCampaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != CampaignStatus.DRAFT:
-            raise SurveyRefused(gettext("调查已开始，不能再修改问题、调查对象和日期。"))
+            raise Refused(gettext("调查已开始，不能再修改问题、调查对象和日期。"))
         campaign.title, campaign.opens_on, campaign.closes_on, campaign.low_score = (
             title.strip() or default_title(campaign.year), opens_on, closes_on, low_score)
         campaign.save(update_fields=["title", "opens_on", "closes_on", "low_score"])
@@ -318,7 +314,8 @@ PIPELINE = {
     },
 }
 
-WORKFLOW = workflow.register(workflow.Workflow(SurveyCampaign, PIPELINE))
+WORKFLOW = workflow.register(workflow.Workflow(SurveyCampaign, PIPELINE, badges={
+    CampaignStatus.DRAFT: "secondary", CampaignStatus.OPEN: "primary", CampaignStatus.CLOSED: "success"}))
 
 
 def open_campaign(campaign: SurveyCampaign, *, by: User):
@@ -348,30 +345,30 @@ def enter_response(response: SurveyResponse, *, by: User, scores: dict, responde
     """
     campaign = response.campaign
     if campaign.status != CampaignStatus.OPEN:
-        raise SurveyRefused(gettext("调查“%(title)s”%(status)s，不能录入结果。") % {
+        raise Refused(gettext("调查“%(title)s”%(status)s，不能录入结果。") % {
             "title": campaign.title, "status": campaign.get_status_display()})
     if not may_enter(by, response):
-        raise SurveyRefused(gettext("只有客户负责人、客户服务或管理者代表可以录入此客户的调查结果。"))
+        raise Refused(gettext("只有客户负责人、客户服务或管理者代表可以录入此客户的调查结果。"))
     questions = {q.pk: q for q in campaign.questions.all()}
     given = {}
     for question_id, score in scores.items():
         if int(question_id) not in questions:
-            raise SurveyRefused(gettext("问题不属于本次调查。"))
+            raise Refused(gettext("问题不属于本次调查。"))
         if score in (None, ""):
             continue
         if int(score) not in SCORES:
-            raise SurveyRefused(gettext("得分应为 1 到 5 分。"))
+            raise Refused(gettext("得分应为 1 到 5 分。"))
         given[int(question_id)] = int(score)
     if not given:
-        raise SurveyRefused(gettext("请至少填写一项得分。"))
+        raise Refused(gettext("请至少填写一项得分。"))
     if submitted_at and submitted_at > timezone.now() + dt.timedelta(minutes=5):
-        raise SurveyRefused(gettext("回收时间不能晚于现在。"))
+        raise Refused(gettext("回收时间不能晚于现在。"))
     reason = (reason or "").strip()
     respondent, comment = (respondent or "").strip()[:50], (comment or "").strip()
     with transaction.atomic():
         locked = SurveyResponse.objects.select_for_update().get(pk=response.pk)
         if not SurveyCampaign.objects.filter(pk=campaign.pk, status=CampaignStatus.OPEN).exists():
-            raise SurveyRefused(gettext("调查“%(title)s”已结束，不能录入结果。") % {"title": campaign.title})
+            raise Refused(gettext("调查“%(title)s”已结束，不能录入结果。") % {"title": campaign.title})
         submitted_at = submitted_at or locked.submitted_at or timezone.now()
         old = {a.question_id: a.score for a in SurveyAnswer.objects.filter(response=locked)}
         changes = []
@@ -383,7 +380,7 @@ def enter_response(response: SurveyResponse, *, by: User, scores: dict, responde
             edited = (changes or locked.comment != comment or locked.respondent != respondent
                       or locked.submitted_at != submitted_at)
             if edited and not reason:
-                raise SurveyRefused(gettext("修改已录入的调查结果需要填写修改理由。"))
+                raise Refused(gettext("修改已录入的调查结果需要填写修改理由。"))
         audit_reason = gettext("录入满意度调查结果") if locked.submitted_at is None else (
             gettext("修改满意度调查结果：%(reason)s") % {"reason": reason}
             + (gettext("（%(changes)s）") % {"changes": "；".join(changes)} if changes else ""))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import adverse as service
 from complaints.tests.factories import received
-from qms import audit, deadlines
+from qms import Refused, audit, deadlines
 from qms.deadlines import Deadline
 from qms.demo import DEMO_PASSWORD
 from qms.notifications import Notification
@@ -128,12 +128,12 @@ def test_the_overdue_report_reminds_then_escalates_on_its_own_short_clock(people
 # --- refusals ------------------------------------------------------------------------------------------------
 def test_flagging_is_refused_without_a_consequence_a_description_or_the_right(people):
     complaint = received(people)
-    with pytest.raises(service.AdverseRefused, match="请选择事件后果"):
+    with pytest.raises(Refused, match="请选择事件后果"):
         service.flag_adverse_event(complaint, seriousness="", description="x", by=people["quality"])
-    with pytest.raises(service.AdverseRefused, match="请填写事件经过"):
+    with pytest.raises(Refused, match="请填写事件经过"):
         service.flag_adverse_event(complaint, seriousness=AdverseSeriousness.DEATH, description="  ",
                                    by=people["quality"])
-    with pytest.raises(service.AdverseRefused, match="只有投诉的处理人员、品质部或管理者代表"):
+    with pytest.raises(Refused, match="只有投诉的处理人员、品质部或管理者代表"):
         service.flag_adverse_event(complaint, seriousness=AdverseSeriousness.DEATH, description="x",
                                    by=people["production"])
     complaint.refresh_from_db()
@@ -148,13 +148,13 @@ def test_the_report_is_signed_meets_the_deadline_and_freezes_the_classification(
                                   password="wrong")
         complaint.refresh_from_db()
         assert complaint.adverse_reported_at is None and adverse_deadlines(complaint)
-        with pytest.raises(service.AdverseRefused, match="只有品质部或管理者代表可以登记"):
+        with pytest.raises(Refused, match="只有品质部或管理者代表可以登记"):
             service.record_report(complaint, reported_at=at(2026, 6, 1, 17, 0), by=people["sales2"],
                                   password=DEMO_PASSWORD)
-        with pytest.raises(service.AdverseRefused, match="不能晚于现在"):
+        with pytest.raises(Refused, match="不能晚于现在"):
             service.record_report(complaint, reported_at=at(2026, 6, 2, 9, 0), by=people["quality"],
                                   password=DEMO_PASSWORD)
-        with pytest.raises(service.AdverseRefused, match="不能早于获知事件的时间"):
+        with pytest.raises(Refused, match="不能早于获知事件的时间"):
             service.record_report(complaint, reported_at=at(2026, 6, 1, 7, 0), by=people["quality"],
                                   password=DEMO_PASSWORD)
         signature = service.record_report(complaint, reported_at=at(2026, 6, 1, 17, 0), by=people["quality"],
@@ -168,10 +168,10 @@ def test_the_report_is_signed_meets_the_deadline_and_freezes_the_classification(
     assert service.report_signature(complaint) == signature
     assert any(r.startswith("上报医疗器械不良事件：事件后果：导致死亡") for r in reasons(complaint))
     assert service.adverse_state(complaint)[0] == "已报告"
-    with pytest.raises(service.AdverseRefused, match="已于 2026-06-01 17:00 上报，不能再修改"):
+    with pytest.raises(Refused, match="已于 2026-06-01 17:00 上报，不能再修改"):
         service.flag_adverse_event(complaint, seriousness=AdverseSeriousness.OTHER, description="改判",
                                    by=people["quality"])
-    with pytest.raises(service.AdverseRefused, match="已于 2026-06-01 17:00 上报"):
+    with pytest.raises(Refused, match="已于 2026-06-01 17:00 上报"):
         service.record_report(complaint, reported_at=at(2026, 6, 1, 17, 0), by=people["quality"],
                               password=DEMO_PASSWORD)
     assert Signature.objects.filter(object_id=complaint.pk, step=service.REPORT_STEP).count() == 1
@@ -190,9 +190,9 @@ def test_a_late_report_is_recorded_and_shown_as_late(people):
 
 def test_freezing_a_batch_tells_production_and_quality_and_stays_on_the_trail(people):
     complaint = flagged(people, at(2026, 6, 1, 8, 0), AdverseSeriousness.SERIOUS)
-    with pytest.raises(service.AdverseRefused, match="只有品质部或管理者代表可以要求冻结库存"):
+    with pytest.raises(Refused, match="只有品质部或管理者代表可以要求冻结库存"):
         service.freeze_stock(complaint, batch="B2611", by=people["sales2"])
-    with pytest.raises(service.AdverseRefused, match="请填写要冻结的批号"):
+    with pytest.raises(Refused, match="请填写要冻结的批号"):
         service.freeze_stock(complaint, batch=" ", by=people["quality"])
     told = service.freeze_stock(complaint, batch="B2611", note="成品仓全部封存", by=people["quality"])
     assert {u.username for u in told} == {"production", "quality"}
@@ -201,7 +201,7 @@ def test_freezing_a_batch_tells_production_and_quality_and_stays_on_the_trail(pe
     assert (freeze["batch"], freeze["by"]) == ("B2611", "陈品质")
     assert freeze["reason"] == "冻结库存：批号 B2611；成品仓全部封存"
     ordinary = received(people)
-    with pytest.raises(service.AdverseRefused, match="只有疑似医疗器械不良事件可以从此处冻结库存"):
+    with pytest.raises(Refused, match="只有疑似医疗器械不良事件可以从此处冻结库存"):
         service.freeze_stock(ordinary, batch="B2611", by=people["quality"])
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from complaints.models import Clock, ComplaintStatus
 from complaints.services import complaints as service
 from complaints.tests import factories
-from qms import deadlines
+from qms import Refused, deadlines
 from qms.deadlines import Deadline
 from qms.notifications import Notification, deliver_pending_emails
 from qms.registry import my_work
@@ -81,7 +81,7 @@ def test_each_clock_is_met_by_its_action_and_the_investigation_by_starting_it(pe
         factories.investigating(people, complaint)
     with time_machine.travel(at(2026, 6, 17, 10, 0), tick=False):
         service.record_clock(complaint, Clock.ACCEPTED_REPLY, people["quality"])
-        with pytest.raises(service.ComplaintRefused, match="请填写书面答复"):
+        with pytest.raises(Refused, match="请填写书面答复"):
             service.record_clock(complaint, Clock.WRITTEN_REPLY, people["quality"])
         service.record_clock(complaint, Clock.WRITTEN_REPLY, people["quality"], written_reply="整批换货，原因见附件")
     states = {d.kind: d.state for d in deadlines.deadlines_for(complaint)}
@@ -91,7 +91,7 @@ def test_each_clock_is_met_by_its_action_and_the_investigation_by_starting_it(pe
     rows = {row["clock"]: row["state"] for row in service.clock_rows(complaint)}
     assert rows[Clock.FIRST_REPLY] == "按时完成"
     assert rows[Clock.ACCEPTED_REPLY] == "超时完成"  # due 16 June 16:00, recorded on the 17th
-    with pytest.raises(service.ComplaintRefused, match="已于 2026-06-15 09:00 登记"):
+    with pytest.raises(Refused, match="已于 2026-06-15 09:00 登记"):
         service.record_clock(complaint, Clock.FIRST_REPLY, people["quality"])
 
 

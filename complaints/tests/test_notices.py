@@ -13,7 +13,7 @@ from django.urls import reverse
 from complaints.models import AdvisoryNotice, NoticeRecipient, NoticeStatus
 from complaints.services import notices as service
 from customers.tests.factories import make_customer
-from qms import audit
+from qms import Refused, audit
 from qms.deadlines import Deadline
 from qms.demo import DEMO_PASSWORD
 from qms.notifications import Notification
@@ -72,9 +72,9 @@ def test_the_mr_drafts_a_numbered_notice_for_chosen_customers(people, customers)
     assert notice.number.startswith("ZG-") and notice.status == NoticeStatus.DRAFT
     assert sorted(notice.recipients.values_list("customer__name", flat=True)) == sorted(c.name for c in customers)
     assert notice.recipients.filter(sent_at__isnull=False).count() == 0
-    with pytest.raises(service.NoticeRefused, match="只有管理者代表可以起草忠告性通知"):
+    with pytest.raises(Refused, match="只有管理者代表可以起草忠告性通知"):
         service.draft_notice(by=people["quality"], title="x", product="x", risk="x", actions="x", customers=customers)
-    with pytest.raises(service.NoticeRefused, match="请填写：风险说明、建议客户采取的措施"):
+    with pytest.raises(Refused, match="请填写：风险说明、建议客户采取的措施"):
         service.draft_notice(by=people["mr"], title="x", product="x", risk=" ", actions="", customers=customers)
 
 
@@ -84,7 +84,7 @@ def test_a_draft_is_edited_and_its_recipients_changed_until_issued(people, custo
     assert notice.title == "修订后的标题"
     assert sorted(notice.recipients.values_list("customer__name", flat=True)) == sorted(c.name for c in customers[1:])
     service.issue_notice(notice, by=people["mr"], password=DEMO_PASSWORD)
-    with pytest.raises(service.NoticeRefused, match="只有草稿可以修改"):
+    with pytest.raises(Refused, match="只有草稿可以修改"):
         service.update_draft(notice, by=people["mr"], customers=customers, title="再改")
 
 
@@ -128,10 +128,10 @@ def test_an_issued_notice_is_sent_signed_followed_up_and_the_owners_told(people,
 
 def test_the_authority_time_is_the_mrs_and_only_after_issue(people, customers):
     notice = drafted(people, customers)
-    with pytest.raises(service.NoticeRefused, match="通知签发后才能登记"):
+    with pytest.raises(Refused, match="通知签发后才能登记"):
         service.record_authority_notified(notice, by=people["mr"], notified_at=at(2026, 9, 30, 11, 0))
     service.issue_notice(notice, by=people["mr"], password=DEMO_PASSWORD)
-    with pytest.raises(service.NoticeRefused, match="只有管理者代表可以登记报告监管部门的时间"):
+    with pytest.raises(Refused, match="只有管理者代表可以登记报告监管部门的时间"):
         service.record_authority_notified(notice, by=people["quality"], notified_at=notice.created_at)
 
 
@@ -139,11 +139,11 @@ def test_the_authority_time_is_the_mrs_and_only_after_issue(people, customers):
 def test_acknowledgements_are_recorded_by_the_owner_and_the_last_meets_the_deadline(people, customers):
     notice = issued(people, customers)
     first = recipient(notice, customers[0])
-    with pytest.raises(service.NoticeRefused, match="只有该客户的负责人、客户服务、品质部或管理者代表可以登记确认"):
+    with pytest.raises(Refused, match="只有该客户的负责人、客户服务、品质部或管理者代表可以登记确认"):
         service.record_acknowledgement(first, by=people["sales2"], acknowledged_by="王经理")
-    with pytest.raises(service.NoticeRefused, match="请填写客户方确认人"):
+    with pytest.raises(Refused, match="请填写客户方确认人"):
         service.record_acknowledgement(first, by=people["sales"], acknowledged_by=" ")
-    with pytest.raises(service.NoticeRefused, match="确认时间不能早于通知发送时间"):
+    with pytest.raises(Refused, match="确认时间不能早于通知发送时间"):
         service.record_acknowledgement(first, by=people["sales"], acknowledged_by="王经理",
                                        acknowledged_at=at(2026, 9, 28, 9, 0))
     service.record_acknowledgement(first, by=people["sales"], acknowledged_by="采购部 王经理",
@@ -152,7 +152,7 @@ def test_acknowledgements_are_recorded_by_the_owner_and_the_last_meets_the_deadl
     assert (first.acknowledged_by, first.acknowledged_at, first.note) == ("采购部 王经理", at(2026, 9, 29, 15, 0),
                                                                           "邮件回复")
     assert follow_up(notice)  # two still to acknowledge
-    with pytest.raises(service.NoticeRefused, match="已于 2026-09-29 15:00 确认收到"):
+    with pytest.raises(Refused, match="已于 2026-09-29 15:00 确认收到"):
         service.record_acknowledgement(first, by=people["sales"], acknowledged_by="又一次")
     event = (audit.event_model(NoticeRecipient).objects.filter(pgh_obj_id=first.pk).order_by("-pgh_id").first())
     assert event.pgh_context["reason"] == "登记客户确认收到忠告性通知：北京协和医疗器械有限公司"
@@ -191,7 +191,7 @@ def test_closing_while_recipients_have_not_acknowledged_needs_a_reason(people, c
     assert Transition.objects.get(object_id=notice.pk, content_type__model="advisorynotice",
                                   to_status="closed").reason == "两家客户已停业，无法联系"
     assert follow_up(notice) == []
-    with pytest.raises(service.NoticeRefused, match="通知已关闭，不能再登记"):
+    with pytest.raises(Refused, match="通知已关闭，不能再登记"):
         service.record_acknowledgement(recipient(notice, customers[1]), by=people["sales2"], acknowledged_by="迟到")
 
 

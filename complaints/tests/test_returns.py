@@ -16,7 +16,7 @@ from complaints.models import Complaint, ReturnOrder, ReturnOutcome, ReturnStatu
 from complaints.services import returns as service
 from complaints.views.returns import render_complaint_returns_tab
 from customers.tests.factories import make_customer
-from qms import audit
+from qms import Refused, audit
 from qms.deadlines import Deadline
 from qms.demo import DEMO_PASSWORD
 from qms.signatures import Signature, SignatureRefused
@@ -174,9 +174,9 @@ def test_a_refused_return_closes_without_storage_or_hand_over(people):
 
 def test_the_hand_over_is_quality_s_is_audited_and_closes_with_the_return(people):
     ro = approved(people)
-    with pytest.raises(TransitionRefused, match="只有品质部"):
+    with pytest.raises(Refused, match="只有品质部"):
         service.hand_over_to_nonconforming(ro, "NC-1", people["sales"])
-    with pytest.raises(TransitionRefused, match="请填写不合格品处理单号"):
+    with pytest.raises(Refused, match="请填写不合格品处理单号"):
         service.hand_over_to_nonconforming(ro, " ", people["quality"])
     service.hand_over_to_nonconforming(ro, "NC-2026-0001", people["quality"])
     row = next(r for r in audit.history_for(ro) if r["reason"].startswith("移交不合格品控制"))
@@ -184,7 +184,7 @@ def test_the_hand_over_is_quality_s_is_audited_and_closes_with_the_return(people
         "陈品质", "移交不合格品控制：NC-2026-0001", "不合格品处理单号", "NC-2026-0001")
     service.record_sample_test(ro, by=people["quality"], result="不合格")
     service.close_return(ro, by=people["quality"], outcome=ReturnOutcome.REPLACE, storage_location="R-02")
-    with pytest.raises(TransitionRefused, match="只有已批准、未关闭的退货单"):
+    with pytest.raises(Refused, match="只有已批准、未关闭的退货单"):
         service.hand_over_to_nonconforming(ro, "NC-2026-0002", people["quality"])
 
 
@@ -300,7 +300,7 @@ def test_a_second_return_of_the_same_batch_for_the_same_complaint_asks_for_confi
     # another batch, or a voided earlier return, is no duplicate
     service.create_return(by=people["service"], complaint=complaint, product="一次性使用注射器", quantity=5,
                           batch="B2607-22", reason="刻度模糊")
-    with pytest.raises(service.DuplicateReturn, match="同一客户 演示医院"):
+    with pytest.raises(Refused, match="同一客户 演示医院"):
         new_return(people), new_return(people)
 
 

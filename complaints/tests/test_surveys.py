@@ -18,7 +18,7 @@ from complaints.models import (CampaignStatus, Channel, Complaint, FeedbackType,
                                SurveyResponse)
 from complaints.services import surveys
 from customers.tests.factories import make_customer
-from qms import audit
+from qms import Refused, audit
 from qms.deadlines import Deadline
 from qms.excel.models import ImportBatch
 from qms.notifications import Notification
@@ -98,9 +98,9 @@ def test_the_list_counts_surveys_per_status_not_their_respondents(people, campai
 
 
 def test_questions_may_not_repeat_or_take_an_import_header(people, accounts):
-    with pytest.raises(surveys.SurveyRefused, match="问题“价格”重复了。"):
+    with pytest.raises(Refused, match="问题“价格”重复了。"):
         new_campaign(people, questions=["价格", "服务态度", "价格"])
-    with pytest.raises(surveys.SurveyRefused, match="“客户名称”是导入模板的固定列名，不能用作问题。"):
+    with pytest.raises(Refused, match="“客户名称”是导入模板的固定列名，不能用作问题。"):
         new_campaign(people, questions=["客户名称"])
     assert not SurveyCampaign.objects.exists()
 
@@ -193,7 +193,7 @@ def test_the_draft_recipients_can_be_changed_before_opening_and_not_after(people
     assert set(c.responses.values_list("customer_id", flat=True)) == {accounts["a1"].pk, accounts["c1"].pk}
     with time_machine.travel(local(2026, 10, 9, 9, 0), tick=False):
         surveys.open_campaign(c, by=people["service"])
-    with pytest.raises(surveys.SurveyRefused, match="调查已开始，不能再修改问题、调查对象和日期。"):
+    with pytest.raises(Refused, match="调查已开始，不能再修改问题、调查对象和日期。"):
         surveys.set_recipients(c, by=people["service"], customers=[accounts["a2"]])
 
 
@@ -259,7 +259,7 @@ def test_scores_above_the_threshold_raise_no_feedback(people, campaign, accounts
 def test_a_correction_needs_a_reason_and_the_history_keeps_the_old_scores(people, campaign, accounts):
     response = response_of(campaign, accounts["a1"])
     surveys.enter_response(response, by=people["sales"], scores=scores(campaign, 4, 4, 5, 4, 4, 4))
-    with pytest.raises(surveys.SurveyRefused, match="修改已录入的调查结果需要填写修改理由。"):
+    with pytest.raises(Refused, match="修改已录入的调查结果需要填写修改理由。"):
         surveys.enter_response(response, by=people["sales"], scores=scores(campaign, 5, 4, 5, 4, 4, 4))
     assert SurveyAnswer.objects.get(response=response, question__text="产品质量").score == 4
     surveys.enter_response(response, by=people["sales"], scores=scores(campaign, 5, 4, 5, 4, 4, 4),
@@ -307,7 +307,7 @@ def test_the_entry_form_without_any_score_says_so(people, campaign, accounts, lo
 
 def test_results_cannot_be_entered_once_the_campaign_has_ended(people, campaign, accounts):
     surveys.close_campaign(campaign, by=people["service"])
-    with pytest.raises(surveys.SurveyRefused, match="已结束，不能录入结果。"):
+    with pytest.raises(Refused, match="已结束，不能录入结果。"):
         surveys.enter_response(response_of(campaign, accounts["a1"]), by=people["service"],
                                scores=scores(campaign, 5, 5, 5, 5, 5, 5))
     # the collectors' deadlines were cancelled, not met
@@ -545,7 +545,7 @@ def test_the_sales_manager_sees_the_departments_results_but_enters_only_their_ow
 
 def test_a_salesperson_may_not_create_a_campaign(people, login):
     assert login(people["sales"]).get(reverse("complaints:survey_create")).status_code == 403
-    with pytest.raises(surveys.SurveyRefused, match="只有客户服务或管理者代表可以发起满意度调查。"):
+    with pytest.raises(Refused, match="只有客户服务或管理者代表可以发起满意度调查。"):
         surveys.create_campaign(by=people["sales"], year=2026)
 
 

@@ -19,12 +19,9 @@ import tempfile
 
 import django_filters
 import django_tables2 as tables
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -36,15 +33,14 @@ from openpyxl import Workbook
 from complaints.forms_adverse import AdverseFlagForm, AdverseReportForm, FreezeForm
 from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import adverse as service
-from complaints.tables import STATUS_CSS
 from qms import company
 from qms.excel.export import INVALID_TITLE_CHARACTERS, write_rows, xlsx_response
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.signatures import SignatureRefused
+from qms.views.actions import RecordActionView
+from qms.tables import StatusColumn
 from qms.views.generic import RecordListView
 from qms.views.records import RecordPdfView
-from qms.workflow import TransitionRefused
 
 def adverse_queryset():
     return service.with_report_due(Complaint.objects.filter(is_adverse_event=True)
@@ -105,7 +101,7 @@ class AdverseTable(tables.Table):
     adverse_reported_at = tables.DateTimeColumn(verbose_name=gettext_lazy("报告时间"), format="Y-m-d H:i")
     state = tables.Column(verbose_name=gettext_lazy("报告状态"), empty_values=(),
                           order_by=("adverse_reported_at", "report_due_at"))
-    status = tables.Column(verbose_name=gettext_lazy("投诉状态"))
+    status = StatusColumn(verbose_name=gettext_lazy("投诉状态"))
     pdf = tables.Column(verbose_name=gettext_lazy("报告书"), empty_values=(), orderable=False,
                         exclude_from_export=True)
 
@@ -132,13 +128,6 @@ class AdverseTable(tables.Table):
 
     def value_state(self, record):
         return service.adverse_state(record)[0]
-
-    def render_status(self, record):
-        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(record.status, "light"),
-                           record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def render_pdf(self, record):
         label = _("打印报告 %(number)s") % {"number": record.number}
@@ -177,96 +166,84 @@ class AdverseListView(RecordListView):
 
 
 # --- flagging, reporting, freezing ---------------------------------------------------------------------------
-def _visible_complaint(request, pk) -> Complaint:
-    return get_object_or_404(visible_to(request.user, Complaint.objects.select_related(
-        "customer", "responsible_department", "received_by")), pk=pk)
+class AdverseActionView(RecordActionView):
+    """An action on a complaint's adverse event, on its own page; back to the complaint's 不良事件 tab."""
+
+    model = Complaint
+    queryset = Complaint.objects.select_related("customer", "responsible_department", "received_by")
+    tab = "adverse"
+    title_text = ""  # with %(number)s
+
+    def get_context_data(self, record, form, **kwargs):
+        context = super().get_context_data(record, form, **kwargs)
+        context.update({"complaint": record, "title": str(self.title_text) % {"number": record.number},
+                        "rule_text": service.DUE_RULE_TEXT,
+                        "report_due_at": service.report_due_at(record) if record.is_adverse_event else None})
+        return context
 
 
-def _adverse_tab_url(complaint) -> str:
-    return reverse("complaints:detail", args=[complaint.pk]) + "?tab=adverse"
-
-
-@login_required
-def adverse_flag(request, pk):
+class AdverseFlagView(AdverseActionView):
     """标记为疑似医疗器械不良事件 (or re-classify it until reported)."""
-    complaint = _visible_complaint(request, pk)
-    if not request.user.has_perm("complaints.flag_adverse_event", complaint):
-        raise PermissionDenied
-    if complaint.adverse_reported_at is not None:
-        messages.error(request, _("此不良事件已上报，不能再修改；如有新情况请提交补充报告。"))
-        return HttpResponseRedirect(_adverse_tab_url(complaint))
-    form = AdverseFlagForm(request.POST or None, complaint=complaint)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.flag_adverse_event(complaint, seriousness=form.cleaned_data["seriousness"],
-                                       description=form.cleaned_data["description"], by=request.user)
-        except TransitionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已标记为疑似医疗器械不良事件，须于 %(due)s 前向监管部门报告。") % {
-                "due": timezone.localtime(service.report_due_at(complaint)).strftime("%Y-%m-%d %H:%M")})
-            return HttpResponseRedirect(_adverse_tab_url(complaint))
-    return render(request, "complaints/adverse_flag.html", {
-        "complaint": complaint, "form": form, "rule_text": service.DUE_RULE_TEXT,
-        "report_due_at": service.report_due_at(complaint) if complaint.is_adverse_event else None,
-        "title": _("标记疑似医疗器械不良事件 · %(number)s") % {"number": complaint.number},
-    }, status=400 if request.method == "POST" else 200)
+
+    form_class = AdverseFlagForm
+    permission = "complaints.flag_adverse_event"
+    template_name = "complaints/adverse_flag.html"
+    title_text = gettext_lazy("标记疑似医疗器械不良事件 · %(number)s")
+
+    def refusal(self, record):
+        if record.adverse_reported_at is not None:
+            return _("此不良事件已上报，不能再修改；如有新情况请提交补充报告。")
+        return None
+
+    def perform(self, record, form):
+        return service.flag_adverse_event(record, seriousness=form.cleaned_data["seriousness"],
+                                          description=form.cleaned_data["description"], by=self.request.user)
+
+    def get_success_message(self, record, result):
+        return _("已标记为疑似医疗器械不良事件，须于 %(due)s 前向监管部门报告。") % {
+            "due": timezone.localtime(service.report_due_at(record)).strftime("%Y-%m-%d %H:%M")}
 
 
-@login_required
-def adverse_report(request, pk):
+class AdverseReportView(AdverseActionView):
     """登记上报: the report to the regulator, signed."""
-    complaint = _visible_complaint(request, pk)
-    why_not = service.report_refusal(complaint, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(_adverse_tab_url(complaint))
-    form = AdverseReportForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                service.record_report(complaint, reported_at=data["reported_at"], by=request.user,
-                                      password=data["password"], authority=data["authority"],
-                                      reference=data["reference"])
-            except (TransitionRefused, SignatureRefused) as refusal:
-                form.add_error(None, str(refusal))
-                status = 409
-            else:
-                messages.success(request, _("已登记向监管部门的报告。"))
-                return HttpResponseRedirect(_adverse_tab_url(complaint))
-    return render(request, "complaints/adverse_report_form.html", {
-        "complaint": complaint, "form": form, "state": service.adverse_state(complaint),
-        "report_due_at": service.report_due_at(complaint),
-        "title": _("登记不良事件上报 · %(number)s") % {"number": complaint.number},
-    }, status=status)
+
+    form_class = AdverseReportForm
+    template_name = "complaints/adverse_report_form.html"
+    title_text = gettext_lazy("登记不良事件上报 · %(number)s")
+    success_message = gettext_lazy("已登记向监管部门的报告。")
+
+    def refusal(self, record):
+        return service.report_refusal(record, self.request.user)
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "state": service.adverse_state(record)}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return service.record_report(record, reported_at=data["reported_at"], by=self.request.user,
+                                     password=data["password"], authority=data["authority"],
+                                     reference=data["reference"])
 
 
-@login_required
-def adverse_freeze(request, pk):
+class AdverseFreezeView(AdverseActionView):
     """Ask production and quality to freeze the affected batch (kept on the audit trail)."""
-    complaint = _visible_complaint(request, pk)
-    why_not = service.freeze_refusal(complaint, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(_adverse_tab_url(complaint))
-    form = FreezeForm(request.POST or None, complaint=complaint)
-    if request.method == "POST" and form.is_valid():
-        try:
-            told = service.freeze_stock(complaint, batch=form.cleaned_data["batch"], note=form.cleaned_data["note"],
-                                        by=request.user)
-        except TransitionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已通知 %(n)d 位生产/品质人员冻结批号 %(batch)s 的库存。") % {
-                "n": len(told), "batch": form.cleaned_data["batch"]})
-            return HttpResponseRedirect(_adverse_tab_url(complaint))
-    return render(request, "complaints/adverse_freeze.html", {
-        "complaint": complaint, "form": form, "freezes": service.freezes_of(complaint),
-        "title": _("冻结库存 · %(number)s") % {"number": complaint.number},
-    }, status=400 if request.method == "POST" else 200)
+
+    form_class = FreezeForm
+    template_name = "complaints/adverse_freeze.html"
+    title_text = gettext_lazy("冻结库存 · %(number)s")
+
+    def refusal(self, record):
+        return service.freeze_refusal(record, self.request.user)
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "freezes": service.freezes_of(record)}
+
+    def perform(self, record, form):
+        self.batch = form.cleaned_data["batch"]
+        return service.freeze_stock(record, batch=self.batch, note=form.cleaned_data["note"], by=self.request.user)
+
+    def get_success_message(self, record, told):
+        return _("已通知 %(n)d 位生产/品质人员冻结批号 %(batch)s 的库存。") % {"n": len(told), "batch": self.batch}
 
 
 # --- the 不良事件 tab of a complaint ------------------------------------------------------------------------
@@ -404,8 +381,8 @@ def adverse_quarterly_export(request):
 urlpatterns = [
     path("adverse/", AdverseListView.as_view(), name="adverse_list"),
     path("adverse/quarterly.xlsx", adverse_quarterly_export, name="adverse_quarterly"),
-    path("<int:pk>/adverse/", adverse_flag, name="adverse_flag"),
-    path("<int:pk>/adverse/report/", adverse_report, name="adverse_report"),
-    path("<int:pk>/adverse/freeze/", adverse_freeze, name="adverse_freeze"),
+    path("<int:pk>/adverse/", AdverseFlagView.as_view(), name="adverse_flag"),
+    path("<int:pk>/adverse/report/", AdverseReportView.as_view(), name="adverse_report"),
+    path("<int:pk>/adverse/freeze/", AdverseFreezeView.as_view(), name="adverse_freeze"),
     path("<int:pk>/adverse/report.pdf", AdversePdfView.as_view(), name="adverse_pdf"),
 ]

@@ -22,7 +22,7 @@ from django.contrib.auth.decorators import permission_required as permission_req
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -34,13 +34,13 @@ from complaints.forms import CapaFromComplaintForm, ClockActionForm, ComplaintFo
 from complaints.models import Complaint, ComplaintStatus
 from complaints.selectors import complaint_detail_queryset, complaint_list_queryset
 from complaints.services import complaints as service
-from complaints.tables import STATUS_CSS, ComplaintTable
+from complaints.tables import ComplaintTable
 from customers.models import Customer
 from customers.services.names import name_matches
-from qms import attachments, workflow
+from qms import Refused, attachments, workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.signatures import SignatureRefused
+from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 
@@ -84,7 +84,7 @@ def complaint_create(request):
                     complaint = service.receive(by=request.user, **data)
                     for uploaded in files:
                         attachments.attach(complaint, uploaded, by=request.user)
-            except (workflow.TransitionRefused, attachments.AttachmentRefused) as refusal:
+            except Refused as refusal:
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, _("已登记 %(number)s。在分派给责任部门之前，您是此投诉的责任人（首问负责制）。")
@@ -109,10 +109,6 @@ def customer_search(request):
 
 
 # --- a complaint's page --------------------------------------------------------------------------------
-def _visible_complaint(request, pk) -> Complaint:
-    return get_object_or_404(visible_to(request.user, complaint_detail_queryset()), pk=pk)
-
-
 def move_buttons(complaint, user) -> list[dict]:
     """The moves the user may make now; those that record data open their form page."""
     buttons = []
@@ -148,7 +144,6 @@ class ComplaintDetailView(RecordDetailView):
         context.update({
             "title": f"{complaint.number} · {complaint.customer_name}",
             "complaint": complaint,
-            "status_css": STATUS_CSS.get(complaint.status, "light"),
             "moves": move_buttons(complaint, user),
             "clock_actions": service.available_clock_actions(complaint, user),
             "clock_rows": clock_rows,
@@ -164,109 +159,123 @@ class ComplaintDetailView(RecordDetailView):
         return context
 
 
-def _move_page(request, complaint, form, status=200):
-    move = form.move
-    return render(request, "complaints/complaint_move.html", {
-        "complaint": complaint, "form": form, "move": move, "title": f"{move.label} · {complaint.number}",
-        "unverified_capas": list(service.unverified_capas(complaint)) if form.to == ComplaintStatus.CLOSED else [],
-        "on_site_missing": form.to == ComplaintStatus.CLOSED and service.on_site_missing(complaint),
-    }, status=status)
+class ComplaintMoveView(RecordActionView):
+    """A move of the complaint with the data it records (``service.MOVE_FIELDS``), its reason or signature, and on
+    closing the MR's override of an unverified CAPA or why nobody went on site; ``service.advance`` saves the data
+    and makes the move in one transaction."""
+
+    model = Complaint
+    queryset = complaint_detail_queryset()
+    form_class = MoveDataForm
+    template_name = "complaints/complaint_move.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.to = kwargs["to"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def refusal(self, record):
+        move = service.move_for(record, self.to)
+        if move is None:
+            return workflow.refusal(record, self.to, self.request.user) or _("不能执行此操作。")
+        if not service.may_attempt(record, self.to, self.request.user):
+            return _("您没有权限执行“%(move)s”。") % {"move": move.label}
+        return None
+
+    def get_form_kwargs(self, record):
+        kwargs = super().get_form_kwargs(record)
+        kwargs.pop("files", None)
+        return {**kwargs, "complaint": record, "to": self.to, "user": self.request.user, "prefix": "move"}
+
+    def get_context_data(self, record, form, **kwargs):
+        closing = self.to == ComplaintStatus.CLOSED
+        return {**super().get_context_data(record, form, **kwargs), "complaint": record, "move": form.move,
+                "title": f"{form.move.label} · {record.number}",
+                "unverified_capas": list(service.unverified_capas(record)) if closing else [],
+                "on_site_missing": closing and service.on_site_missing(record)}
+
+    def perform(self, record, form):
+        expected = self.request.POST.get("expected_from")
+        if expected and expected != record.status:
+            raise workflow.TransitionRefused(_("此记录已被他人更新，请刷新后重试。"))
+        data = form.cleaned_data
+        self.label = form.move.label
+        return service.advance(record, self.to, self.request.user, data=form.data_for_service(),
+                               reason=data.get("reason", ""), password=data.get("password", ""),
+                               comment=data.get("comment", ""), override_reason=data.get("override_reason", ""),
+                               on_site_waiver=data.get("on_site_waiver", ""))
+
+    def get_success_message(self, record, result):
+        return _("已完成“%(move)s”。") % {"move": self.label}
 
 
-def complaint_move(request, pk, to):
-    """GET: the move's form (its data, reason or signature); POST: record the data and make the move."""
-    complaint = _visible_complaint(request, pk)
-    if service.move_for(complaint, to) is None:
-        messages.error(request, workflow.refusal(complaint, to, request.user) or _("不能执行此操作。"))
-        return HttpResponseRedirect(complaint.get_absolute_url())
-    if not service.may_attempt(complaint, to, request.user):
-        messages.error(request, _("您没有权限执行“%(move)s”。") % {"move": service.move_for(complaint, to).label})
-        return HttpResponseRedirect(complaint.get_absolute_url())
-    prefix = "move"
-    if request.method != "POST":
-        return _move_page(request, complaint, MoveDataForm(complaint=complaint, to=to, user=request.user,
-                                                           prefix=prefix))
-    form = MoveDataForm(request.POST, complaint=complaint, to=to, user=request.user, prefix=prefix)
-    if request.POST.get("expected_from") and request.POST["expected_from"] != complaint.status:
-        form.is_valid()
-        form.add_error(None, _("此记录已被他人更新，请刷新后重试。"))
-        return _move_page(request, complaint, form, status=409)
-    if not form.is_valid():
-        return _move_page(request, complaint, form, status=400)
-    move = form.move
-    try:
-        service.advance(complaint, to, request.user, data=form.data_for_service(),
-                        reason=form.cleaned_data.get("reason", ""), password=form.cleaned_data.get("password", ""),
-                        comment=form.cleaned_data.get("comment", ""),
-                        override_reason=form.cleaned_data.get("override_reason", ""),
-                        on_site_waiver=form.cleaned_data.get("on_site_waiver", ""))
-    except (workflow.TransitionRefused, SignatureRefused) as refusal:
-        form.add_error(None, str(refusal))
-        return _move_page(request, complaint, form, status=409)
-    messages.success(request, _("已完成“%(move)s”。") % {"move": move.label})
-    return HttpResponseRedirect(complaint.get_absolute_url())
-
-
-def complaint_clock(request, pk, clock):
+class ComplaintClockView(RecordActionView):
     """Record a clock's action (首次答复, 到场处理, 客户认可的答复, 书面答复)."""
-    complaint = _visible_complaint(request, pk)
-    if clock not in service.CLOCK_ACTIONS:
-        raise Http404
-    why_not = service.clock_action_refusal(complaint, clock, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(complaint.get_absolute_url() + "?tab=clocks")
-    form = ClockActionForm(request.POST or None, clock=clock)
-    context = {"complaint": complaint, "form": form, "label": service.CLOCK_ACTIONS[clock],
-               "title": f"{service.CLOCK_ACTIONS[clock]} · {complaint.number}",
-               "row": next((r for r in service.clock_rows(complaint) if r["clock"] == clock), None)}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                service.record_clock(complaint, clock, request.user, note=form.cleaned_data["note"],
-                                     written_reply=form.cleaned_data.get("written_reply", ""))
-            except workflow.TransitionRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("已%(action)s。") % {"action": service.CLOCK_ACTIONS[clock]})
-                return HttpResponseRedirect(complaint.get_absolute_url() + "?tab=clocks")
-        return render(request, "complaints/complaint_clock.html", context, status=400)
-    return render(request, "complaints/complaint_clock.html", context)
+
+    model = Complaint
+    queryset = complaint_detail_queryset()
+    form_class = ClockActionForm
+    template_name = "complaints/complaint_clock.html"
+    tab = "clocks"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.clock = kwargs["clock"]
+        if self.clock not in service.CLOCK_ACTIONS:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def refusal(self, record):
+        return service.clock_action_refusal(record, self.clock, self.request.user)
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "clock": self.clock}
+
+    def get_context_data(self, record, form, **kwargs):
+        label = service.CLOCK_ACTIONS[self.clock]
+        return {**super().get_context_data(record, form, **kwargs), "complaint": record, "label": label,
+                "title": f"{label} · {record.number}",
+                "row": next((r for r in service.clock_rows(record) if r["clock"] == self.clock), None)}
+
+    def perform(self, record, form):
+        return service.record_clock(record, self.clock, self.request.user, note=form.cleaned_data["note"],
+                                    written_reply=form.cleaned_data.get("written_reply", ""))
+
+    def get_success_message(self, record, result):
+        return _("已%(action)s。") % {"action": service.CLOCK_ACTIONS[self.clock]}
 
 
-def complaint_capa(request, pk):
+class ComplaintCapaView(RecordActionView):
     """Raise a CAPA from the complaint (the shared CAPA service), prefilled from the investigation."""
-    complaint = _visible_complaint(request, pk)
-    why_not = service.capa_refusal(complaint, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(complaint.get_absolute_url() + "?tab=capa")
-    initial = {
-        "title": _("客户投诉 %(number)s：%(product)s") % {"number": complaint.number,
-                                                       "product": complaint.product or complaint.customer_name},
-        "nonconformity": complaint.cause or complaint.description,
-        "responsible": complaint.responsible or complaint.received_by,
-        "responsible_department": complaint.responsible_department,
-    }
-    form = CapaFromComplaintForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                capa = service.raise_capa(complaint, request.user, title=data["title"],
-                                          nonconformity=data["nonconformity"], responsible=data["responsible"],
-                                          responsible_department=data["responsible_department"], kind=data["kind"])
-            except workflow.TransitionRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("已提出 %(number)s，责任人须在 2 个工作日内提交计划。") % {"number": capa.number})
-                return HttpResponseRedirect(complaint.get_absolute_url() + "?tab=capa")
-        status = 400
-    else:
-        status = 200
-    return render(request, "complaints/complaint_capa_form.html",
-                  {"complaint": complaint, "form": form, "title": _("提出纠正和预防措施 · %(number)s")
-                   % {"number": complaint.number}}, status=status)
+
+    model = Complaint
+    queryset = complaint_detail_queryset()
+    form_class = CapaFromComplaintForm
+    template_name = "complaints/complaint_capa_form.html"
+    tab = "capa"
+
+    def refusal(self, record):
+        return service.capa_refusal(record, self.request.user)
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "initial": {
+            "title": _("客户投诉 %(number)s：%(product)s") % {"number": record.number,
+                                                           "product": record.product or record.customer_name},
+            "nonconformity": record.cause or record.description,
+            "responsible": record.responsible or record.received_by,
+            "responsible_department": record.responsible_department,
+        }}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "complaint": record,
+                "title": _("提出纠正和预防措施 · %(number)s") % {"number": record.number}}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return service.raise_capa(record, self.request.user, title=data["title"], nonconformity=data["nonconformity"],
+                                  responsible=data["responsible"], responsible_department=data["responsible_department"],
+                                  kind=data["kind"])
+
+    def get_success_message(self, record, capa):
+        return _("已提出 %(number)s，责任人须在 2 个工作日内提交计划。") % {"number": capa.number}
 
 
 # --- PDFs ----------------------------------------------------------------------------------------------
@@ -277,8 +286,8 @@ class ComplaintPdfView(RecordPdfView):
     print_form = PrintForm(code="QR-8.2-03", title=gettext_lazy("客户投诉记录表"), revision="A/0",
                            template="print/complaint_record.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, complaint_detail_queryset())
+    def base_queryset(self):
+        return complaint_detail_queryset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -299,8 +308,8 @@ class ComplaintReplyPdfView(RecordPdfView):
     print_form = PrintForm(code="QR-8.2-05", title=gettext_lazy("客户投诉处理答复函"), revision="A/0",
                            template="print/complaint_reply.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, complaint_detail_queryset())
+    def base_queryset(self):
+        return complaint_detail_queryset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -313,7 +322,7 @@ def render_complaints_tab(request, customer: Customer) -> str:
     rows = list(visible_to(request.user, complaint_list_queryset().filter(customer=customer))
                 .order_by("-received_at", "-pk")[:100])
     return render_to_string("complaints/complaint_customer_tab.html", {
-        "object": customer, "rows": rows, "status_css": STATUS_CSS,
+        "object": customer, "rows": rows,
         "create_url": reverse("complaints:create") + f"?customer={customer.pk}",
         "can_create": request.user.has_perm("complaints.add_complaint"),
     }, request=request)
@@ -324,9 +333,9 @@ urlpatterns = [
     path("new/", complaint_create, name="create"),
     path("customers/", customer_search, name="customer_search"),
     path("<int:pk>/", ComplaintDetailView.as_view(), name="detail"),
-    path("<int:pk>/move/<str:to>/", complaint_move, name="move"),
-    path("<int:pk>/clock/<str:clock>/", complaint_clock, name="clock"),
-    path("<int:pk>/capa/", complaint_capa, name="capa"),
+    path("<int:pk>/move/<str:to>/", ComplaintMoveView.as_view(), name="move"),
+    path("<int:pk>/clock/<str:clock>/", ComplaintClockView.as_view(), name="clock"),
+    path("<int:pk>/capa/", ComplaintCapaView.as_view(), name="capa"),
     path("<int:pk>/record.pdf", ComplaintPdfView.as_view(), name="pdf"),
     path("<int:pk>/reply.pdf", ComplaintReplyPdfView.as_view(), name="reply_pdf"),
 ]

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -26,16 +26,13 @@ from complaints.forms_adverse import AcknowledgementForm, AuthorityForm, IssueFo
 from complaints.models import AdvisoryNotice, Complaint, NoticeRecipient, NoticeStatus
 from complaints.services import notices as service
 from qms.filters import YesNoFilter
-from qms import workflow
+from qms import Refused, workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.signatures import SignatureRefused
+from qms.views.actions import RecordActionView
+from qms.tables import StatusColumn
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-from qms.workflow import TransitionRefused
-
-STATUS_CSS = {NoticeStatus.DRAFT: "secondary", NoticeStatus.ISSUED: "primary", NoticeStatus.CLOSED: "success"}
-
 
 def notice_queryset():
     return AdvisoryNotice.objects.select_related("drafted_by", "complaint")
@@ -71,7 +68,7 @@ class NoticeTable(tables.Table):
     title = tables.Column(verbose_name=gettext_lazy("标题"))
     product = tables.Column(verbose_name=gettext_lazy("产品"))
     batches = tables.Column(verbose_name=gettext_lazy("涉及批号"))
-    status = tables.Column(verbose_name=gettext_lazy("状态"))
+    status = StatusColumn()
     acknowledged = tables.Column(verbose_name=gettext_lazy("已确认/接收方"), empty_values=(),
                                  order_by=("acknowledged_count",))
     issued_at = tables.DateTimeColumn(verbose_name=gettext_lazy("发布时间"), format="Y-m-d H:i")
@@ -85,13 +82,6 @@ class NoticeTable(tables.Table):
         sequence = fields
         order_by = ("-created_at",)
         attrs = {"class": "table table-sm table-hover align-middle mb-0", "id": "notice-table"}
-
-    def render_status(self, record):
-        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(record.status, "light"),
-                           record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def render_acknowledged(self, record):
         css = "success" if record.acknowledged_count == record.recipient_count else "warning"
@@ -159,7 +149,7 @@ def notice_create(request):
                 notice = service.draft_notice(by=request.user, title=data["title"], product=data["product"],
                                               batches=data["batches"], risk=data["risk"], actions=data["actions"],
                                               customers=data["customers"], complaint=data["complaint_number"])
-            except TransitionRefused as refusal:
+            except Refused as refusal:
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, _("已起草 %(number)s，核对后请签发。") % {"number": notice.number})
@@ -168,33 +158,34 @@ def notice_create(request):
     return _form_page(request, form)
 
 
-def _visible_notice(request, pk) -> AdvisoryNotice:
-    return get_object_or_404(visible_to(request.user, notice_queryset()), pk=pk)
+class NoticeActionView(RecordActionView):
+    model = AdvisoryNotice
+    queryset = notice_queryset()
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "notice": record,
+                "title": str(self.title) % {"number": record.number}}
 
 
-@login_required
-def notice_edit(request, pk):
-    notice = _visible_notice(request, pk)
-    if not request.user.has_perm("complaints.change_advisorynotice"):
-        raise PermissionDenied
-    if notice.status != NoticeStatus.DRAFT:
-        messages.error(request, _("只有草稿可以修改。"))
-        return HttpResponseRedirect(notice.get_absolute_url())
-    form = NoticeForm(request.POST or None, instance=notice, complaints_queryset=_complaints_for(request))
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                service.update_draft(notice, by=request.user, customers=data["customers"], title=data["title"],
-                                     product=data["product"], batches=data["batches"], risk=data["risk"],
-                                     actions=data["actions"], complaint=data["complaint_number"])
-            except TransitionRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("草稿已保存。"))
-                return HttpResponseRedirect(notice.get_absolute_url())
-        return _form_page(request, form, notice, status=400)
-    return _form_page(request, form, notice)
+class NoticeEditView(NoticeActionView):
+    form_class = NoticeForm
+    permission = "complaints.change_advisorynotice"
+    template_name = "complaints/notice_form.html"
+    title = gettext_lazy("修改忠告性通知 · %(number)s")
+    success_message = gettext_lazy("草稿已保存。")
+
+    def refusal(self, record):
+        return _("只有草稿可以修改。") if record.status != NoticeStatus.DRAFT else None
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record,
+                "complaints_queryset": _complaints_for(self.request)}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return service.update_draft(record, by=self.request.user, customers=data["customers"], title=data["title"],
+                                    product=data["product"], batches=data["batches"], risk=data["risk"],
+                                    actions=data["actions"], complaint=data["complaint_number"])
 
 
 # --- the notice's page -------------------------------------------------------------------------------------
@@ -228,7 +219,6 @@ class NoticeDetailView(RecordDetailView):
         context.update({
             "title": f"{notice.number} · {notice.title}",
             "notice": notice,
-            "status_css": STATUS_CSS.get(notice.status, "light"),
             "rows": rows,
             "pending_count": sum(1 for r in rows if r["recipient"].acknowledged_at is None),
             "can_edit": is_mr and notice.status == NoticeStatus.DRAFT,
@@ -243,110 +233,93 @@ class NoticeDetailView(RecordDetailView):
         return context
 
 
-def _action_page(request, notice, template, form, status=200, **extra):
-    return render(request, template, {"notice": notice, "form": form, **extra}, status=status)
-
-
-@login_required
-def notice_issue(request, pk):
+class NoticeIssueView(NoticeActionView):
     """签发: the MR re-enters the password; every recipient is sent the notice now."""
-    notice = _visible_notice(request, pk)
-    why_not = workflow.refusal(notice, NoticeStatus.ISSUED, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(notice.get_absolute_url())
-    form = IssueForm(request.POST or None)
-    context = {"rows": recipient_rows(notice, request.user),
-               "title": _("签发忠告性通知 · %(number)s") % {"number": notice.number}}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                service.issue_notice(notice, by=request.user, password=form.cleaned_data["password"],
-                                     comment=form.cleaned_data["comment"])
-            except (TransitionRefused, SignatureRefused) as refusal:
-                form.add_error(None, str(refusal))
-                return _action_page(request, notice, "complaints/notice_issue.html", form, 409, **context)
-            messages.success(request, _("已签发 %(number)s，已通知各客户的负责人转达并记录确认。") % {"number": notice.number})
-            return HttpResponseRedirect(notice.get_absolute_url())
-        return _action_page(request, notice, "complaints/notice_issue.html", form, 400, **context)
-    return _action_page(request, notice, "complaints/notice_issue.html", form, **context)
+
+    form_class = IssueForm
+    template_name = "complaints/notice_issue.html"
+    title = gettext_lazy("签发忠告性通知 · %(number)s")
+
+    def refusal(self, record):
+        return workflow.refusal(record, NoticeStatus.ISSUED, self.request.user)
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "rows": recipient_rows(record, self.request.user)}
+
+    def perform(self, record, form):
+        return service.issue_notice(record, by=self.request.user, password=form.cleaned_data["password"],
+                                    comment=form.cleaned_data["comment"])
+
+    def get_success_message(self, record, result):
+        return _("已签发 %(number)s，已通知各客户的负责人转达并记录确认。") % {"number": record.number}
 
 
-@login_required
-def notice_close(request, pk):
+class NoticeCloseView(NoticeActionView):
     """关闭 an issued notice (a reason while recipients have not acknowledged), or 撤销草稿 (a reason)."""
-    notice = _visible_notice(request, pk)
-    if notice.status == NoticeStatus.DRAFT:
-        why_not = workflow.refusal(notice, NoticeStatus.CLOSED, request.user)
-    else:
-        why_not = service.close_refusal(notice, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(notice.get_absolute_url())
-    form = NoticeCloseForm(request.POST or None)
-    pending = list(service.unacknowledged(notice).select_related("customer"))
-    context = {"pending": pending, "withdraw": notice.status == NoticeStatus.DRAFT,
-               "title": (_("撤销草稿 · %(number)s") if notice.status == NoticeStatus.DRAFT
-                         else _("关闭忠告性通知 · %(number)s")) % {"number": notice.number}}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                service.close_notice(notice, by=request.user, reason=form.cleaned_data["reason"])
-            except TransitionRefused as refusal:
-                form.add_error(None, str(refusal))
-                return _action_page(request, notice, "complaints/notice_close.html", form, 409, **context)
-            messages.success(request, _("%(number)s 已关闭。") % {"number": notice.number})
-            return HttpResponseRedirect(notice.get_absolute_url())
-        return _action_page(request, notice, "complaints/notice_close.html", form, 400, **context)
-    return _action_page(request, notice, "complaints/notice_close.html", form, **context)
+
+    form_class = NoticeCloseForm
+    template_name = "complaints/notice_close.html"
+
+    def refusal(self, record):
+        if record.status == NoticeStatus.DRAFT:
+            return workflow.refusal(record, NoticeStatus.CLOSED, self.request.user)
+        return service.close_refusal(record, self.request.user)
+
+    def get_context_data(self, record, form, **kwargs):
+        withdraw = record.status == NoticeStatus.DRAFT
+        return {**super().get_context_data(record, form, **kwargs),
+                "pending": list(service.unacknowledged(record).select_related("customer")), "withdraw": withdraw,
+                "title": (_("撤销草稿 · %(number)s") if withdraw else _("关闭忠告性通知 · %(number)s"))
+                % {"number": record.number}}
+
+    def perform(self, record, form):
+        return service.close_notice(record, by=self.request.user, reason=form.cleaned_data["reason"])
+
+    def get_success_message(self, record, result):
+        return _("%(number)s 已关闭。") % {"number": record.number}
 
 
-@login_required
-def notice_acknowledge(request, pk, recipient_pk):
-    """Record one recipient's acknowledgement: who at the customer, when."""
-    notice = _visible_notice(request, pk)
-    recipient = get_object_or_404(NoticeRecipient.objects.select_related("customer__owner"), pk=recipient_pk,
-                                  notice=notice)
-    recipient.notice = notice
-    why_not = service.acknowledgement_refusal(recipient, request.user)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(notice.get_absolute_url())
-    form = AcknowledgementForm(request.POST or None)
-    context = {"recipient": recipient, "title": _("登记确认收到 · %(customer)s") % {"customer": recipient.customer.name}}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                service.record_acknowledgement(recipient, by=request.user, acknowledged_by=data["acknowledged_by"],
-                                               acknowledged_at=data["acknowledged_at"], note=data["note"])
-            except TransitionRefused as refusal:
-                form.add_error(None, str(refusal))
-                return _action_page(request, notice, "complaints/notice_acknowledge.html", form, 409, **context)
-            messages.success(request, _("已登记 %(customer)s 确认收到。") % {"customer": recipient.customer.name})
-            return HttpResponseRedirect(notice.get_absolute_url())
-        return _action_page(request, notice, "complaints/notice_acknowledge.html", form, 400, **context)
-    return _action_page(request, notice, "complaints/notice_acknowledge.html", form, **context)
-
-
-@login_required
-def notice_authority(request, pk):
+class NoticeAuthorityView(NoticeActionView):
     """Record when the authority was told of the notice."""
-    notice = _visible_notice(request, pk)
-    form = AuthorityForm(request.POST or None)
-    context = {"title": _("登记报告监管部门的时间 · %(number)s") % {"number": notice.number}}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                service.record_authority_notified(notice, by=request.user,
-                                                  notified_at=form.cleaned_data["notified_at"])
-            except TransitionRefused as refusal:
-                form.add_error(None, str(refusal))
-                return _action_page(request, notice, "complaints/notice_authority.html", form, 409, **context)
-            messages.success(request, _("已登记报告监管部门的时间。"))
-            return HttpResponseRedirect(notice.get_absolute_url())
-        return _action_page(request, notice, "complaints/notice_authority.html", form, 400, **context)
-    return _action_page(request, notice, "complaints/notice_authority.html", form, **context)
+
+    form_class = AuthorityForm
+    template_name = "complaints/notice_authority.html"
+    title = gettext_lazy("登记报告监管部门的时间 · %(number)s")
+    success_message = gettext_lazy("已登记报告监管部门的时间。")
+
+    def perform(self, record, form):
+        return service.record_authority_notified(record, by=self.request.user,
+                                                 notified_at=form.cleaned_data["notified_at"])
+
+
+class NoticeAcknowledgeView(RecordActionView):
+    """Record one recipient's acknowledgement: who at the customer, when."""
+
+    model = NoticeRecipient
+    form_class = AcknowledgementForm
+    template_name = "complaints/notice_acknowledge.html"
+    pk_url_kwarg = "recipient_pk"
+
+    def get_queryset(self):
+        return NoticeRecipient.objects.select_related("customer__owner", "notice").filter(notice_id=self.kwargs["pk"])
+
+    def back_url(self, record):
+        return record.notice.get_absolute_url()
+
+    def refusal(self, record):
+        return service.acknowledgement_refusal(record, self.request.user)
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "notice": record.notice, "recipient": record,
+                "title": _("登记确认收到 · %(customer)s") % {"customer": record.customer.name}}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return service.record_acknowledgement(record, by=self.request.user, acknowledged_by=data["acknowledged_by"],
+                                              acknowledged_at=data["acknowledged_at"], note=data["note"])
+
+    def get_success_message(self, record, result):
+        return _("已登记 %(customer)s 确认收到。") % {"customer": record.customer.name}
 
 
 class NoticePdfView(RecordPdfView):
@@ -369,11 +342,11 @@ urlpatterns = [
     path("notices/", NoticeListView.as_view(), name="notice_list"),
     path("notices/new/", notice_create, name="notice_create"),
     path("notices/<int:pk>/", NoticeDetailView.as_view(), name="notice_detail"),
-    path("notices/<int:pk>/edit/", notice_edit, name="notice_edit"),
-    path("notices/<int:pk>/issue/", notice_issue, name="notice_issue"),
-    path("notices/<int:pk>/close/", notice_close, name="notice_close"),
-    path("notices/<int:pk>/authority/", notice_authority, name="notice_authority"),
-    path("notices/<int:pk>/recipients/<int:recipient_pk>/acknowledge/", notice_acknowledge,
+    path("notices/<int:pk>/edit/", NoticeEditView.as_view(), name="notice_edit"),
+    path("notices/<int:pk>/issue/", NoticeIssueView.as_view(), name="notice_issue"),
+    path("notices/<int:pk>/close/", NoticeCloseView.as_view(), name="notice_close"),
+    path("notices/<int:pk>/authority/", NoticeAuthorityView.as_view(), name="notice_authority"),
+    path("notices/<int:pk>/recipients/<int:recipient_pk>/acknowledge/", NoticeAcknowledgeView.as_view(),
          name="notice_acknowledge"),
     path("notices/<int:pk>/notice.pdf", NoticePdfView.as_view(), name="notice_pdf"),
 ]

@@ -14,24 +14,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from complaints.forms_returns import CloseForm, HandOverForm, ReturnOrderForm, SampleTestForm
 from complaints.models import Complaint, ReturnOrder, ReturnOutcome, ReturnStatus
 from complaints.services import returns as service
-from qms import workflow
+from qms import Refused, workflow
 from qms.filters import YesNoFilter
 from qms.pdf import PrintForm
 from qms.people import visible_to
+from qms.views.actions import RecordActionView, get_visible_or_404
+from qms.tables import StatusColumn
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-from qms.workflow import TransitionRefused
 
 def return_queryset():
     return ReturnOrder.objects.select_related("customer", "created_by", "complaint")
@@ -60,10 +59,6 @@ class ReturnFilter(django_filters.FilterSet):
         return queryset.filter(Q(number__icontains=value) | Q(product__icontains=value))
 
 
-STATUS_CSS = {ReturnStatus.SUBMITTED: "warning", ReturnStatus.APPROVED: "primary", ReturnStatus.TESTED: "info",
-              ReturnStatus.CLOSED: "success", ReturnStatus.REJECTED: "danger", ReturnStatus.VOIDED: "secondary"}
-
-
 class ReturnTable(tables.Table):
     number = tables.Column(verbose_name=gettext_lazy("编号"), linkify=True)
     customer_name = tables.Column(verbose_name=gettext_lazy("客户"))
@@ -72,7 +67,7 @@ class ReturnTable(tables.Table):
     batch = tables.Column(verbose_name=gettext_lazy("批号"))
     quantity = tables.Column(verbose_name=gettext_lazy("数量"))
     is_batch_return = tables.BooleanColumn(verbose_name=gettext_lazy("整批退货"))
-    status = tables.Column(verbose_name=gettext_lazy("状态"))
+    status = StatusColumn()
     outcome = tables.Column(verbose_name=gettext_lazy("处理结果"))
     complaint = tables.Column(verbose_name=gettext_lazy("关联投诉"), order_by=("complaint__number",))
     created_by = tables.Column(verbose_name=gettext_lazy("申请人"), order_by=("created_by__full_name",))
@@ -84,13 +79,6 @@ class ReturnTable(tables.Table):
                   "status", "outcome", "complaint", "created_by", "created_at"]
         order_by = ("-created_at",)
         attrs = {"class": "table table-sm table-hover align-middle mb-0", "id": "return-table"}
-
-    def render_status(self, record):
-        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(record.status, "light"),
-                           record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def value_is_batch_return(self, record):
         return _("是") if record.is_batch_return else _("否")
@@ -134,7 +122,7 @@ def _complaint_from(request) -> Complaint | None:
         return None
     if not str(pk).isdigit():
         raise Http404
-    return get_object_or_404(visible_to(request.user, Complaint.objects.select_related("customer")), pk=pk)
+    return get_visible_or_404(request.user, Complaint.objects.select_related("customer"), pk=pk)
 
 
 @login_required
@@ -156,7 +144,7 @@ def return_create(request):
                 product=data["product"], specification=data["specification"], quantity=data["quantity"],
                 batch=data["batch"], is_batch_return=data["is_batch_return"], reason=data["reason"],
                 confirm_duplicate=data.get("confirm_duplicate", False))
-        except TransitionRefused as refusal:
+        except Refused as refusal:
             form.add_error(None, str(refusal))
         else:
             approver = (_("总经理") if return_order.is_batch_return else _("业务部经理"))
@@ -209,67 +197,57 @@ class ReturnDetailView(RecordDetailView):
         return context
 
 
-def _visible_return(request, pk) -> ReturnOrder:
-    return get_object_or_404(visible_to(request.user, return_queryset()), pk=pk)
+class ReturnStepView(RecordActionView):
+    """A step recorded from the return's page (its form inline there): an invalid form or a refusal shows the
+    page again with that form keeping what was typed (400)."""
+
+    model = ReturnOrder
+    queryset = return_queryset()
+    form_key = ""  # the form's name on the page
+
+    def refused(self, record, form, reason, status):
+        if reason:
+            form.add_error(None, reason)
+        view = ReturnDetailView(forms={self.form_key: form})
+        view.setup(self.request, pk=record.pk)
+        view.object = view.get_object()
+        return view.render_to_response(view.get_context_data(object=view.object), status=400)
 
 
-def _redisplay(request, return_order, **forms):
-    """The return's page again, with the form that failed keeping what was typed."""
-    view = ReturnDetailView(forms=forms)
-    view.setup(request, pk=return_order.pk)
-    view.object = view.get_object()
-    return view.render_to_response(view.get_context_data(object=view.object), status=400)
+class ReturnTestView(ReturnStepView):
+    form_class = SampleTestForm
+    form_key = "test"
+    success_message = gettext_lazy("已登记留样检验结果。")
+
+    def perform(self, record, form):
+        return service.record_sample_test(record, by=self.request.user,
+                                          result=form.cleaned_data["sample_test_result"])
 
 
-@require_POST
-@login_required
-def return_test(request, pk):
-    return_order = _visible_return(request, pk)
-    form = SampleTestForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, return_order, test=form)
-    try:
-        service.record_sample_test(return_order, by=request.user, result=form.cleaned_data["sample_test_result"])
-    except TransitionRefused as refusal:
-        form.add_error(None, str(refusal))
-        return _redisplay(request, return_order, test=form)
-    messages.success(request, _("已登记留样检验结果。"))
-    return HttpResponseRedirect(return_order.get_absolute_url())
+class ReturnHandOverView(ReturnStepView):
+    form_class = HandOverForm
+    form_key = "handover"
+
+    def perform(self, record, form):
+        return service.hand_over_to_nonconforming(record, form.cleaned_data["nonconforming_reference"],
+                                                  self.request.user)
+
+    def get_success_message(self, record, result):
+        return _("已移交不合格品控制：%(ref)s") % {"ref": record.nonconforming_reference}
 
 
-@require_POST
-@login_required
-def return_handover(request, pk):
-    return_order = _visible_return(request, pk)
-    form = HandOverForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, return_order, handover=form)
-    try:
-        service.hand_over_to_nonconforming(return_order, form.cleaned_data["nonconforming_reference"], request.user)
-    except TransitionRefused as refusal:
-        form.add_error(None, str(refusal))
-        return _redisplay(request, return_order, handover=form)
-    messages.success(request, _("已移交不合格品控制：%(ref)s") % {"ref": return_order.nonconforming_reference})
-    return HttpResponseRedirect(return_order.get_absolute_url())
+class ReturnCloseView(ReturnStepView):
+    form_class = CloseForm
+    form_key = "close"
 
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return service.close_return(record, by=self.request.user, outcome=data["outcome"],
+                                    storage_location=data["storage_location"],
+                                    nonconforming_reference=data["nonconforming_reference"])
 
-@require_POST
-@login_required
-def return_close(request, pk):
-    return_order = _visible_return(request, pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, return_order, close=form)
-    data = form.cleaned_data
-    try:
-        service.close_return(return_order, by=request.user, outcome=data["outcome"],
-                             storage_location=data["storage_location"],
-                             nonconforming_reference=data["nonconforming_reference"])
-    except TransitionRefused as refusal:
-        form.add_error(None, str(refusal))
-        return _redisplay(request, return_order, close=form)
-    messages.success(request, _("退货单已关闭（%(outcome)s）。") % {"outcome": return_order.get_outcome_display()})
-    return HttpResponseRedirect(return_order.get_absolute_url())
+    def get_success_message(self, record, result):
+        return _("退货单已关闭（%(outcome)s）。") % {"outcome": record.get_outcome_display()}
 
 
 class ReturnPdfView(RecordPdfView):
@@ -301,8 +279,8 @@ urlpatterns = [
     path("returns/", ReturnListView.as_view(), name="return_list"),
     path("returns/new/", return_create, name="return_create"),
     path("returns/<int:pk>/", ReturnDetailView.as_view(), name="return_detail"),
-    path("returns/<int:pk>/test/", return_test, name="return_test"),
-    path("returns/<int:pk>/hand-over/", return_handover, name="return_handover"),
-    path("returns/<int:pk>/close/", return_close, name="return_close"),
+    path("returns/<int:pk>/test/", ReturnTestView.as_view(), name="return_test"),
+    path("returns/<int:pk>/hand-over/", ReturnHandOverView.as_view(), name="return_handover"),
+    path("returns/<int:pk>/close/", ReturnCloseView.as_view(), name="return_close"),
     path("returns/<int:pk>/pdf/", ReturnPdfView.as_view(), name="return_pdf"),
 ]

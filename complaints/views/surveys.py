@@ -25,10 +25,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,13 +35,12 @@ from complaints import imports as survey_imports
 from complaints.forms_surveys import CampaignForm, RecipientsForm, ResponseForm
 from complaints.models import CampaignStatus, SurveyAnswer, SurveyCampaign, SurveyResponse
 from complaints.services import surveys
-from qms import audit, deadlines, workflow
+from qms import Refused, audit, deadlines, workflow
 from qms.excel.export import xlsx_response
 from qms.people import visible_to
+from qms.views.actions import RecordActionView, get_visible_or_404
+from qms.tables import StatusColumn
 from qms.views.generic import RecordDetailView, RecordListView
-
-STATUS_CSS = {CampaignStatus.DRAFT: "secondary", CampaignStatus.OPEN: "primary", CampaignStatus.CLOSED: "success"}
-
 
 # --- the list -------------------------------------------------------------------------------------------
 class CampaignFilter(django_filters.FilterSet):
@@ -58,7 +56,7 @@ class CampaignTable(tables.Table):
     year = tables.Column(verbose_name=gettext_lazy("年度"))
     title = tables.Column(verbose_name=gettext_lazy("标题"), linkify=True)
     period = tables.Column(verbose_name=gettext_lazy("调查期间"), empty_values=(), order_by=("opens_on", "closes_on"))
-    status = tables.Column(verbose_name=gettext_lazy("状态"))
+    status = StatusColumn()
     recipients = tables.Column(verbose_name=gettext_lazy("调查对象"))
     returned = tables.Column(verbose_name=gettext_lazy("已回收"))
     rate = tables.Column(verbose_name=gettext_lazy("回收率（%）"), empty_values=(), orderable=False)
@@ -74,13 +72,6 @@ class CampaignTable(tables.Table):
 
     def render_period(self, record):
         return self.value_period(record)
-
-    def render_status(self, record):
-        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(record.status, "light"),
-                           record.get_status_display())
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def value_rate(self, record):
         return round(100.0 * record.returned / record.recipients, 1) if record.recipients else None
@@ -139,7 +130,7 @@ def survey_create(request):
                     by=request.user, year=data["year"], title=data["title"], opens_on=data["opens_on"],
                     closes_on=data["closes_on"], low_score=data["low_score"], questions=data["questions"],
                     customers=form.recipients())
-            except surveys.SurveyRefused as refusal:
+            except Refused as refusal:
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, _("已创建满意度调查（准备中），调查对象 %(n)d 个客户。确认后请点击“开始调查”。") % {
@@ -149,64 +140,69 @@ def survey_create(request):
     return _form_page(request, form, _("发起满意度调查"), reverse("complaints:surveys"), "campaign-form")
 
 
-def _visible_campaign(request, pk) -> SurveyCampaign:
-    return get_object_or_404(visible_to(request.user, SurveyCampaign.objects.select_related("created_by")), pk=pk)
+class SurveyActionView(RecordActionView):
+    """An action on its own form page; the service's refusal is shown on the form, like a validation error (400)."""
+
+    form_id = ""  # the page's form element
+
+    def refused(self, record, form, reason, status):
+        return super().refused(record, form, reason, status=400)
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "form_id": self.form_id}
 
 
-def _refuse(request, url, text):
-    messages.error(request, text)
-    return HttpResponseRedirect(url)
+class DraftCampaignView(SurveyActionView):
+    model = SurveyCampaign
+    queryset = SurveyCampaign.objects.select_related("created_by")
+    template_name = "complaints/survey_form.html"
+
+    def refusal(self, record):
+        if not self.request.user.has_perm("complaints.change_surveycampaign"):
+            return _("只有客户服务或管理者代表可以修改满意度调查。")
+        if record.status != CampaignStatus.DRAFT:
+            return _("调查已开始，不能再修改问题、调查对象和日期。")
+        return None
 
 
-@login_required
-def survey_edit(request, pk):
-    campaign = _visible_campaign(request, pk)
-    if not request.user.has_perm("complaints.change_surveycampaign"):
-        return _refuse(request, campaign.get_absolute_url(), _("只有客户服务或管理者代表可以修改满意度调查。"))
-    if campaign.status != CampaignStatus.DRAFT:
-        return _refuse(request, campaign.get_absolute_url(), _("调查已开始，不能再修改问题、调查对象和日期。"))
-    form = CampaignForm(request.POST or None, editing=True, initial=CampaignForm.initial_for(campaign))
-    title = _("修改满意度调查：%(title)s") % {"title": campaign.title}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                surveys.update_campaign(campaign, by=request.user, title=data["title"], opens_on=data["opens_on"],
-                                        closes_on=data["closes_on"], low_score=data["low_score"],
-                                        questions=data["questions"])
-            except surveys.SurveyRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("已保存。"))
-                return HttpResponseRedirect(campaign.get_absolute_url())
-        return _form_page(request, form, title, campaign.get_absolute_url(), "campaign-form", 400)
-    return _form_page(request, form, title, campaign.get_absolute_url(), "campaign-form")
+class SurveyEditView(DraftCampaignView):
+    form_class = CampaignForm
+    form_id = "campaign-form"
+    success_message = gettext_lazy("已保存。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "editing": True, "initial": CampaignForm.initial_for(record)}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs),
+                "title": _("修改满意度调查：%(title)s") % {"title": record.title}}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return surveys.update_campaign(record, by=self.request.user, title=data["title"], opens_on=data["opens_on"],
+                                       closes_on=data["closes_on"], low_score=data["low_score"],
+                                       questions=data["questions"])
 
 
-@login_required
-def survey_recipients(request, pk):
-    campaign = _visible_campaign(request, pk)
-    back = campaign.get_absolute_url() + "?tab=responses"
-    if not request.user.has_perm("complaints.change_surveycampaign"):
-        return _refuse(request, back, _("只有客户服务或管理者代表可以修改满意度调查。"))
-    if campaign.status != CampaignStatus.DRAFT:
-        return _refuse(request, back, _("调查已开始，不能再修改问题、调查对象和日期。"))
-    current = list(campaign.responses.values_list("customer_id", flat=True))
-    form = RecipientsForm(request.POST or None, initial={"customers": current})
-    title = _("调查对象：%(title)s") % {"title": campaign.title}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                added, removed = surveys.set_recipients(campaign, by=request.user,
-                                                        customers=form.cleaned_data["customers"])
-            except surveys.SurveyRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("调查对象已更新：增加 %(added)d 个，移除 %(removed)d 个。") % {
-                    "added": added, "removed": removed})
-                return HttpResponseRedirect(back)
-        return _form_page(request, form, title, back, "recipients-form", 400)
-    return _form_page(request, form, title, back, "recipients-form")
+class SurveyRecipientsView(DraftCampaignView):
+    form_class = RecipientsForm
+    form_id = "recipients-form"
+    tab = "responses"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record),
+                "initial": {"customers": list(record.responses.values_list("customer_id", flat=True))}}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs),
+                "title": _("调查对象：%(title)s") % {"title": record.title}}
+
+    def perform(self, record, form):
+        return surveys.set_recipients(record, by=self.request.user, customers=form.cleaned_data["customers"])
+
+    def get_success_message(self, record, result):
+        added, removed = result
+        return _("调查对象已更新：增加 %(added)d 个，移除 %(removed)d 个。") % {"added": added, "removed": removed}
 
 
 # --- a campaign's page ----------------------------------------------------------------------------------
@@ -238,7 +234,6 @@ class CampaignDetailView(RecordDetailView):
         context.update({
             "title": campaign.title,
             "campaign": campaign,
-            "status_css": STATUS_CSS.get(campaign.status, "light"),
             "can_change": can_change,
             "can_analyse": user.has_perm("complaints.analyse_survey"),
             "can_import": campaign.status == CampaignStatus.OPEN and user.has_perm(survey_imports.PERMISSION),
@@ -284,7 +279,7 @@ class CampaignDetailView(RecordDetailView):
 
 @login_required
 def survey_export(request, pk):
-    campaign = _visible_campaign(request, pk)
+    campaign = get_visible_or_404(request.user, SurveyCampaign, pk=pk)
     if not request.user.has_perm("complaints.analyse_survey"):
         raise Http404
     name = f"{campaign.title}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
@@ -292,14 +287,12 @@ def survey_export(request, pk):
 
 
 # --- a response ------------------------------------------------------------------------------------------
-def _visible_response(request, pk) -> SurveyResponse:
-    queryset = SurveyResponse.objects.select_related("campaign", "customer__owner", "entered_by")
-    return get_object_or_404(visible_to(request.user, queryset), pk=pk)
+RESPONSES = SurveyResponse.objects.select_related("campaign", "customer__owner", "entered_by")
 
 
 @login_required
 def survey_response(request, pk):
-    response = _visible_response(request, pk)
+    response = get_visible_or_404(request.user, RESPONSES, pk=pk)
     campaign = response.campaign
     answers = {a.question_id: a.score for a in response.answers.all()}
     questions = [{"question": q, "score": answers.get(q.pk),
@@ -316,53 +309,60 @@ def survey_response(request, pk):
     })
 
 
-@login_required
-def survey_response_enter(request, pk):
-    response = _visible_response(request, pk)
-    campaign = response.campaign
-    url = reverse("complaints:survey_response", args=[response.pk])
-    if campaign.status != CampaignStatus.OPEN:
-        return _refuse(request, url, _("调查“%(title)s”%(status)s，不能录入结果。") % {
-            "title": campaign.title, "status": campaign.get_status_display()})
-    if not request.user.has_perm("complaints.enter_survey_response", response):
-        return _refuse(request, url, _("只有客户负责人、客户服务或管理者代表可以录入此客户的调查结果。"))
-    questions = campaign.questions.order_by("order", "pk")
-    form = ResponseForm(request.POST or None, response=response, questions=questions,
-                        initial=ResponseForm.initial_for(response))
-    title = _("录入调查结果：%(customer)s") % {"customer": response.customer.name}
-    extra = {"response": response, "campaign": campaign}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            submitted_at = data["submitted_at"]
-            if response.submitted_at and submitted_at == timezone.localtime(response.submitted_at).replace(
-                    second=0, microsecond=0):
-                submitted_at = None  # the field shows minutes: unchanged, the recorded time stays
-            try:
-                surveys.enter_response(response, by=request.user, scores=form.scores(),
-                                       respondent=data["respondent"], comment=data["comment"],
-                                       submitted_at=submitted_at, reason=data.get("reason", ""))
-            except surveys.SurveyRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                feedback = surveys.feedback_for(response)
-                if feedback is not None:
-                    messages.warning(request, _("已保存。有项目得分不高于 %(low)d 分，已登记顾客反馈 %(number)s。") % {
-                        "low": campaign.low_score, "number": feedback.number})
-                else:
-                    messages.success(request, _("已保存。"))
-                return HttpResponseRedirect(url)
-        return _form_page(request, form, title, url, "response-form", 400, extra)
-    return _form_page(request, form, title, url, "response-form", extra=extra)
+class SurveyResponseEnterView(SurveyActionView):
+    model = SurveyResponse
+    queryset = RESPONSES
+    form_class = ResponseForm
+    template_name = "complaints/survey_form.html"
+    form_id = "response-form"
+
+    def back_url(self, record):
+        return reverse("complaints:survey_response", args=[record.pk])
+
+    def refusal(self, record):
+        campaign = record.campaign
+        if campaign.status != CampaignStatus.OPEN:
+            return _("调查“%(title)s”%(status)s，不能录入结果。") % {
+                "title": campaign.title, "status": campaign.get_status_display()}
+        if not self.request.user.has_perm("complaints.enter_survey_response", record):
+            return _("只有客户负责人、客户服务或管理者代表可以录入此客户的调查结果。")
+        return None
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "response": record,
+                "questions": record.campaign.questions.order_by("order", "pk"),
+                "initial": ResponseForm.initial_for(record)}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "response": record, "campaign": record.campaign,
+                "title": _("录入调查结果：%(customer)s") % {"customer": record.customer.name}}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        submitted_at = data["submitted_at"]
+        if record.submitted_at and submitted_at == timezone.localtime(record.submitted_at).replace(
+                second=0, microsecond=0):
+            submitted_at = None  # the field shows minutes: unchanged, the recorded time stays
+        return surveys.enter_response(record, by=self.request.user, scores=form.scores(),
+                                      respondent=data["respondent"], comment=data["comment"],
+                                      submitted_at=submitted_at, reason=data.get("reason", ""))
+
+    def get_success_message(self, record, result):
+        feedback = surveys.feedback_for(record)
+        if feedback is not None:
+            messages.warning(self.request, _("已保存。有项目得分不高于 %(low)d 分，已登记顾客反馈 %(number)s。") % {
+                "low": record.campaign.low_score, "number": feedback.number})
+            return ""
+        return _("已保存。")
 
 
 urlpatterns = [
     path("surveys/", CampaignListView.as_view(), name="surveys"),
     path("surveys/new/", survey_create, name="survey_create"),
     path("surveys/<int:pk>/", CampaignDetailView.as_view(), name="survey_detail"),
-    path("surveys/<int:pk>/edit/", survey_edit, name="survey_edit"),
-    path("surveys/<int:pk>/recipients/", survey_recipients, name="survey_recipients"),
+    path("surveys/<int:pk>/edit/", SurveyEditView.as_view(), name="survey_edit"),
+    path("surveys/<int:pk>/recipients/", SurveyRecipientsView.as_view(), name="survey_recipients"),
     path("surveys/<int:pk>/export.xlsx", survey_export, name="survey_export"),
     path("surveys/responses/<int:pk>/", survey_response, name="survey_response"),
-    path("surveys/responses/<int:pk>/enter/", survey_response_enter, name="survey_response_enter"),
+    path("surveys/responses/<int:pk>/enter/", SurveyResponseEnterView.as_view(), name="survey_response_enter"),
 ]

@@ -25,6 +25,7 @@ import datetime as dt
 import itertools
 import random
 import time
+from types import SimpleNamespace
 from collections import Counter
 
 import pgtrigger
@@ -371,14 +372,13 @@ class Command(BaseCommand):
     def clock_rows(self, row: dict, content_type: int, link: str, final: bool):
         """The complaint's clocks as ``receive`` opens them and the flow closes them."""
         responsible = row["responsible_id"] or row["received_by_id"]
+        record = SimpleNamespace(type=row["type"], requires_on_site=row["requires_on_site"])
         for rule in service.CLOCKS:
-            if row["type"] != FeedbackType.COMPLAINT and not rule.all_feedback:
+            if rule.condition is not None and not rule.condition(record):
                 continue
-            if rule.on_site_only and not row["requires_on_site"]:
-                continue
-            due = rule.due(self.calendar, row["received_at"])
-            met = row[rule.met_field]
-            if met is None and rule.clock == "investigation" and row["status"] == ComplaintStatus.INVALID:
+            due = rule.due(record, row["received_at"], calendar=self.calendar)
+            met = row[service.MET_FIELDS[rule.kind]]
+            if met is None and rule.kind == "investigation" and row["status"] == ComplaintStatus.INVALID:
                 met = row["closed_at"]  # declaring a complaint invalid ends its investigation clock
             if met is not None:
                 state, closed = Deadline.State.MET, met
@@ -387,7 +387,7 @@ class Command(BaseCommand):
             else:
                 state, closed = Deadline.State.OPEN, None
             yield {
-                "content_type_id": content_type, "object_id": row["id"], "kind": rule.clock,
+                "content_type_id": content_type, "object_id": row["id"], "kind": rule.kind,
                 "title": str(rule.title).format(record=f"{row['number']} {row['customer_name']}")[:200],
                 "link": f"{link}{row['id']}/", "responsible_id": responsible, "due_at": due,
                 "remind_before": _interval(rule.remind_before), "escalate_after": _interval(rule.escalate_after),
