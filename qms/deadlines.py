@@ -185,8 +185,9 @@ class DeadlineRule:
     title: str  # may contain {record}
     due: Callable
     responsible: Callable
-    remind_before: dt.timedelta = dt.timedelta(hours=4)
-    escalate_after: dt.timedelta = dt.timedelta(days=1)
+    # a timedelta, or ``(record) -> timedelta`` when it depends on the record (a serious event is reminded sooner)
+    remind_before: dt.timedelta | Callable = dt.timedelta(hours=4)
+    escalate_after: dt.timedelta | Callable = dt.timedelta(days=1)
     condition: Callable | None = None
     start: str | None = None
     any_hour: bool = False  # the notices go out when due even outside office hours
@@ -210,9 +211,14 @@ class DeadlineRule:
         due, usage = compute_due(self.due, record, start)
         return open_deadline(record, self.kind, self.title,
                              responsible if responsible is not None else self.responsible(record), due,
-                             remind_before=self.remind_before, escalate_after=self.escalate_after,
+                             remind_before=_per_record(self.remind_before, record),
+                             escalate_after=_per_record(self.escalate_after, record),
                              computed_from=start, usage=usage, any_hour=self.any_hour,
                              title_params={"record": record})
+
+
+def _per_record(value, record):
+    return value(record) if callable(value) else value
 
 
 # kind -> due(record, start): how ``recompute`` computes a deadline of that kind again.

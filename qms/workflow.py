@@ -43,7 +43,9 @@ class Move:
     # a callable (record, user) -> bool for who may, e.g. "the responsible person"
     actor: Callable | None = None
     signature: str | None = None  # a signatures.Meaning value: the move asks for the password
-    reason: bool = False  # a written reason is required
+    # a written reason is required: True, or ``(record) -> bool`` when it depends on the record (closing a notice
+    # that some customers have not acknowledged)
+    reason: bool | Callable = False
     not_by: str | None = None  # name of a user field: that person may not make this move (separation of duties)
     guard: Callable | None = None  # (record) -> refusal text or None
     opens: tuple = ()  # deadline rules (qms.deadlines.DeadlineRule) opened when the move is made
@@ -61,6 +63,12 @@ class Move:
     # the move is made on the app's own form (an action page with checks of its own, e.g. a visit's record with
     # its contacts): the core shows no button for it and its move view refuses it
     own_form: bool = False
+    # the move's form, a subclass of qms.views.records.MoveForm, when the move asks for more than its model fields
+    # (a handler limited to the chosen department, an input its ``after`` hook reads from ``transition.inputs``)
+    form: type | None = None
+
+    def needs_reason(self, record) -> bool:
+        return bool(self.reason(record)) if callable(self.reason) else bool(self.reason)
 
 
 @dataclass
@@ -216,10 +224,13 @@ def blocked_moves(record, user) -> list[dict]:
 
 
 def perform(record, to, by, *, reason: str = "", password: str = "", comment: str = "",
-            expected_from=None, values: dict | None = None, system: bool = False) -> Transition:
+            expected_from=None, values: dict | None = None, system: bool = False,
+            inputs: dict | None = None) -> Transition:
     """Make the move, or raise ``TransitionRefused`` / ``signatures.SignatureRefused`` and change nothing.
 
     ``values``: the fields the move records (``Move.fields``), written in the same guarded UPDATE.
+    ``inputs``: what the move's form asked for besides the record's fields, for its ``after`` hook
+    (``transition.inputs``).
     ``system``: the system makes a move declared ``Move(system=True)`` on behalf of ``by`` (a tick, a task): who
     may is not asked; what holds the move back still is.
     """
@@ -251,7 +262,7 @@ def perform(record, to, by, *, reason: str = "", password: str = "", comment: st
         if why_not:
             raise TransitionRefused(why_not)
         reason = (reason or "").strip()
-        if move.reason and not reason:
+        if move.needs_reason(record) and not reason:
             raise TransitionRefused(gettext("“%(move)s”需要填写理由。") % {"move": move.label})
         if move.signature:
             signatures.check_password_or_refuse(by, password)
@@ -278,6 +289,7 @@ def perform(record, to, by, *, reason: str = "", password: str = "", comment: st
             content_type=ContentType.objects.get_for_model(record, for_concrete_model=False), object_id=record.pk,
             from_status=source, to_status=to, by=by, at=now, reason=reason, signature=signature,
         )
+        transition.inputs = dict(inputs or {})
         deadlines.apply_move(record, move, by)
         if move.after:
             move.after(record, by, transition)

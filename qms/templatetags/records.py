@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from qms import deadlines, signatures, workflow
-from qms.views.records import MoveForm
+from qms.views.records import move_form
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def record_moves(context, record):
     moves = []
     for move in workflow.available_moves(record, user):
         move["url"] = reverse("qms:move", args=[content_type.pk, record.pk, move["to"]])
-        move["form"] = MoveForm(move=move["move"], record=record, initial={"expected_from": move["from"]})
+        move["form"] = move_form(move["move"], record, user, initial={"expected_from": move["from"]})
         moves.append(move)
     return {"moves": moves, "blocked": workflow.blocked_moves(record, user), "record": record,
             "csrf_token": context.get("csrf_token"), "request": context["request"]}

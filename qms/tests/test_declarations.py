@@ -171,3 +171,46 @@ def test_review_inputs_are_collected_from_every_registered_procedure_in_order(mo
     pack = registry.review_inputs(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
     assert [(entry.label, [(f.label, f.value) for f in figures]) for entry, figures in pack] == [
         ("纠正预防", [("期间提出", 181)]), ("投诉", [("投诉数量", 3)])]
+
+
+# --- a move with a form of its own ---------------------------------------------------------------------------
+def test_a_move_with_its_own_form_checks_its_input_and_hands_the_rest_to_its_after_hook(people, login, monkeypatch):
+    from django import forms
+    from django.contrib.contenttypes.models import ContentType
+
+    from qms.views.records import MoveForm
+
+    seen = {}
+
+    class VoidForm(MoveForm):
+        duplicate_of = forms.CharField(label="重复于")
+
+        def clean_duplicate_of(self):
+            value = self.cleaned_data["duplicate_of"]
+            if not value.startswith("CAPA"):
+                raise forms.ValidationError("请填写 CAPA 编号。")
+            return value
+
+        def values(self):
+            return {"source_reference": self.cleaned_data["duplicate_of"]}
+
+        def inputs(self):
+            return {"duplicate_of": self.cleaned_data["duplicate_of"]}
+
+    move = Move("作废", roles=("品质",), form=VoidForm, fields=("source_reference",),
+                reason=lambda capa: not capa.source_reference,
+                after=lambda capa, user, transition: seen.update(transition.inputs))
+    monkeypatch.setitem(workflow._workflows, Capa, Workflow(Capa, {CapaStatus.RAISED: {CapaStatus.VOIDED: move}}))
+    capa = raised_capa(people)
+    url = reverse("qms:move", args=[ContentType.objects.get_for_model(Capa).pk, capa.pk, CapaStatus.VOIDED])
+    client = login(people["quality"])
+    refused = client.post(url, {"expected_from": "raised", "duplicate_of": "X-1", "reason": "重复"})
+    assert refused.status_code == 400 and "请填写 CAPA 编号。" in refused.content.decode()
+    assert 'value="X-1"' in refused.content.decode()
+    missing_reason = client.post(url, {"expected_from": "raised", "duplicate_of": "CAPA-2026-0001"})
+    assert missing_reason.status_code == 400 and Capa.objects.get(pk=capa.pk).status == CapaStatus.RAISED
+    done = client.post(url, {"expected_from": "raised", "duplicate_of": "CAPA-2026-0001", "reason": "重复提出"})
+    assert done.status_code == 302
+    capa.refresh_from_db()
+    assert (capa.status, capa.source_reference) == (CapaStatus.VOIDED, "CAPA-2026-0001")
+    assert seen == {"duplicate_of": "CAPA-2026-0001"}

@@ -19,16 +19,18 @@ from qms.views.generic import VisibleObjectMixin
 
 
 class MoveForm(forms.Form):
-    """The form behind a move button: a reason and/or the password, meaning and comment of a signature."""
+    """The form behind a move button: the fields the move records, a reason and/or the password, meaning and
+    comment of a signature. A move that asks for more declares a subclass (``Move(form=…)``): its own fields and
+    ``clean``, ``values()`` for what the move writes on the record and ``inputs()`` for its ``after`` hook."""
 
     expected_from = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     password = forms.CharField(label=gettext_lazy("密码（确认身份）"), widget=forms.PasswordInput, required=False)
     comment = forms.CharField(label=gettext_lazy("意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, move=None, record=None, **kwargs):
+    def __init__(self, *args, move=None, record=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.move = move
+        self.move, self.record, self.user = move, record, user
         self.recorded = []
         if move is not None and move.fields and record is not None:
             # what the move records, as the model's own form fields (widgets, choices, validation)
@@ -39,7 +41,7 @@ class MoveForm(forms.Form):
             self.recorded = list(move.fields)
             self.order_fields([*move.fields, "reason", "password", "comment"])
         if move is not None:
-            if move.reason:
+            if move.needs_reason(record) if record is not None else move.reason is True:
                 self.fields["reason"].required = True
             else:
                 del self.fields["reason"]
@@ -48,11 +50,22 @@ class MoveForm(forms.Form):
             else:
                 del self.fields["password"]
                 del self.fields["comment"]
-
+            # the fields the move's own form adds come before the reason and the signature
+            own = [name for name in self.fields if name not in ("expected_from", "reason", "password", "comment")]
+            self.order_fields([*own, "reason", "password", "comment"])
 
     def values(self) -> dict:
         """The recorded fields' cleaned values, for ``workflow.perform(values=…)``."""
         return {name: self.cleaned_data[name] for name in self.recorded}
+
+    def inputs(self) -> dict:
+        """What the move's ``after`` hook reads besides the record's fields (``transition.inputs``)."""
+        return {}
+
+
+def move_form(move, record, user, *args, **kwargs) -> MoveForm:
+    """The form of ``move`` on ``record``: the move's own (``Move(form=…)``) or the core's."""
+    return (move.form or MoveForm)(*args, move=move, record=record, user=user, **kwargs)
 
 
 def _formfield(model_field, **kwargs):
@@ -102,19 +115,19 @@ class MoveView(View):
         if why_not:
             messages.error(request, why_not)
             return HttpResponseRedirect(self.record.get_absolute_url())
-        form = MoveForm(move=self.move, record=self.record,
-                        initial={"expected_from": getattr(self.record, self.wf.status_field)})
+        form = move_form(self.move, self.record, request.user,
+                         initial={"expected_from": getattr(self.record, self.wf.status_field)})
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
-        form = MoveForm(request.POST, move=self.move, record=self.record)
+        form = move_form(self.move, self.record, request.user, request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
         data = form.cleaned_data
         try:
             workflow.perform(self.record, self.to, request.user, reason=data.get("reason", ""),
                              password=data.get("password", ""), comment=data.get("comment", ""),
-                             expected_from=data["expected_from"], values=form.values())
+                             expected_from=data["expected_from"], values=form.values(), inputs=form.inputs())
         except Refused as refusal:
             form.add_error(None, str(refusal))
             return self.render_form(form, status=409)
