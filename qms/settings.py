@@ -188,6 +188,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # Sessions and cache stay in PostgreSQL / process memory so that pages load with Redis stopped.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a list's counts (its total and the figures by grade, status, …) are kept per user and filter; a save
+# or deletion of a record of the list's model drops them at once. 0: count on every request.
+LIST_COUNTS_SECONDS = int(env("QMS_LIST_COUNTS_SECONDS", "30"))
 
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if env("EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend")

@@ -46,3 +46,6 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 AXES_ENABLED = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Lists count on every request in tests (query counts do not depend on what an earlier request left in the cache);
+# qms/tests/test_list_counts.py turns the cache on to test it.
+LIST_COUNTS_SECONDS = 0

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import audit, signatures
+from qms import audit, list_counts, signatures
 from qms.blocks import block_reasons
 from qms.refusals import Refused
 
@@ -281,6 +281,7 @@ def perform(record, to, by, *, reason: str = "", password: str = "", comment: st
             raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
         for name, value in updates.items():
             setattr(record, name, value)
+        list_counts.bump(model)
         signature = None
         if move.signature:
             signature = signatures.sign(record, by, password, move.signature, comment=comment or reason,

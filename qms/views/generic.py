@@ -6,7 +6,12 @@ with tabs. Apps subclass these with a few attributes instead of writing their ow
 """
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models.signals import post_delete, post_save
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count
@@ -15,17 +20,31 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from qms import audit
+from qms import audit, list_counts
 from qms.excel.export import stream_table
 from qms.people import visible_to
 from qms.registry import tabs_for
 from qms.signatures import signatures_for
 from qms.workflow import status_history
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told the number of rows (from the list's grouped counts) instead of counting them again."""
+
+    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self):
+        return self._known_count
 
 
 class VisibleObjectMixin:
@@ -60,6 +79,15 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
     # the key of an Excel import (qms.excel.imports) whose "导入" button the page shows to those allowed
     import_key: str | None = None
     raise_exception = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("model")
+        if model is not None:  # the list's cached counts are dropped when one of its records changes
+            post_save.connect(list_counts.bump_on_signal, sender=model,
+                              dispatch_uid=f"list-counts-save:{model._meta.label}")
+            post_delete.connect(list_counts.bump_on_signal, sender=model,
+                                dispatch_uid=f"list-counts-delete:{model._meta.label}")
 
     def get(self, request, *args, **kwargs):
         if not (self.export or (self.exportable and request.GET.get("export") == "xlsx")):
@@ -100,19 +128,61 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         requested = self.request.GET.get("scope")
         return requested if requested in self.scopes else next(iter(self.scopes))
 
+    # --- counts: one grouped query per count_by field gives the figures and the total, kept briefly ----------
+    def list_counts(self, queryset) -> tuple[int, list]:
+        """``(total, counts)`` of the filtered list: the total is the sum of the first grouping (no COUNT of its
+        own), and both are kept ``LIST_COUNTS_SECONDS`` per user, filter and language, and dropped as soon as a
+        record of the list's model is saved or deleted — so paging through a list counts it once."""
+        if hasattr(self, "_list_counts"):
+            return self._list_counts
+        key = self.counts_cache_key()
+        cached = cache.get(key) if key else None
+        if cached is None:
+            groups = self.counts(queryset)
+            total = sum(value["n"] for value in groups[0]["values"]) if groups else queryset.count()
+            cached = (total, groups)
+            if key:
+                cache.set(key, cached, settings.LIST_COUNTS_SECONDS)
+        self._list_counts = cached
+        return cached
+
+    def counts_cache_key(self) -> str | None:
+        if not settings.LIST_COUNTS_SECONDS:
+            return None
+        query = sorted((name, value) for name, values in self.request.GET.lists() for value in values
+                       if name not in ("page", "sort", "export", "per_page"))
+        digest = hashlib.sha1(repr((query, self.current_scope())).encode()).hexdigest()
+        return (f"list-counts:{type(self).__module__}.{type(self).__qualname__}:{self.request.user.pk}:"
+                f"{get_language()}:{list_counts.generation(self.model)}:{digest}")
+
+    def get_table_pagination(self, table):
+        paginate = super().get_table_pagination(table)
+        if paginate is False:
+            return paginate
+        total, _groups = self.list_counts(self.object_list)
+        return {**(paginate or {}), "paginator_class": KnownCountPaginator, "count": total}
+
     def counts(self, queryset):
-        result = []
+        """The figures above the table: per ``count_by`` field, each value's label and count — all of them from ONE
+        grouped query over the fields together (a few dozen rows), summed here; a relation is grouped by its id and
+        labelled from its (small) table, so the list's rows are never joined for it."""
+        if not self.count_by:
+            return []
+        fields = [self.model._meta.get_field(name) for name in self.count_by]
+        columns = [field.attname for field in fields]
         # A list annotated with aggregates (a survey's respondents) joins its children: count each record once.
         distinct = any(getattr(a, "contains_aggregate", False) for a in queryset.query.annotations.values())
-        for field_name in self.count_by:
-            field = self.model._meta.get_field(field_name)
-            rows = (queryset.order_by().values(field_name).annotate(n=Count("pk", distinct=distinct))
-                    .order_by(field_name))
-            choices = dict(field.flatchoices) if field.choices else {}
-            result.append({
-                "label": field.verbose_name,
-                "values": [{"value": choices.get(r[field_name], r[field_name] or _("未填")), "n": r["n"]} for r in rows],
-            })
+        combined = list(queryset.order_by().values_list(*columns).annotate(n=Count("pk", distinct=distinct)))
+        result = []
+        for index, field in enumerate(fields):
+            totals: dict = {}
+            for row in combined:
+                totals[row[index]] = totals.get(row[index], 0) + row[-1]
+            labels, order = _value_labels(field, totals)
+            keys = sorted(totals, key=lambda value: (value is None, order.get(value, 0), str(labels.get(value, value))))
+            result.append({"label": field.verbose_name, "field": field.name, "values": [
+                {"value": labels.get(value, value) if value not in (None, "") else _("未填"), "n": totals[value]}
+                for value in keys]})
         return result
 
     def get_context_data(self, **kwargs):
@@ -129,7 +199,7 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         context.update({
             "title": self.title or self.model._meta.verbose_name_plural,
             "scope_links": scope_links,
-            "counts": self.counts(filtered),
+            "counts": self.list_counts(filtered)[1],
             "create_url_name": self.create_url_name
             if self.create_url_name and (not self.create_permission or self.request.user.has_perm(self.create_permission))
             else None,
@@ -202,6 +272,19 @@ class RecordDetailView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
             current = {**current, "html": current["render"](self.request, self.object)}
         context.update({"tabs": tabs, "current_tab": current, "title": str(self.object)})
         return context
+
+
+def _value_labels(field, values) -> tuple[dict, dict]:
+    """Labels and sort positions of a grouped field's values: its choices, or the related rows' names (and their
+    ``order`` where the related table keeps one)."""
+    if field.choices:
+        choices = list(dict(field.flatchoices))
+        return dict(field.flatchoices), {value: position for position, value in enumerate(choices)}
+    if field.is_relation:
+        related = field.related_model._default_manager.in_bulk([value for value in values if value is not None])
+        return ({pk: str(obj) for pk, obj in related.items()},
+                {pk: getattr(obj, "order", 0) or 0 for pk, obj in related.items()})
+    return {}, {}
 
 
 def render_signatures_tab(request, record) -> str:
