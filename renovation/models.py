@@ -404,6 +404,9 @@ class Worker(models.Model):
     def __str__(self):
         return f"{self.name}（{self.pass_number}）"
 
+    def get_absolute_url(self):
+        return reverse("renovation:detail", args=[self.application_id]) + "?tab=workers"
+
 
 class InspectionStage(models.TextChoices):
     ACCEPTANCE = "acceptance", _("竣工验收（初验）")

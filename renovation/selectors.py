@@ -1,42 +1,7 @@
-"""Who sees renovation records, and the querysets of the renovation pages."""
-import rules
-from django.db.models import Count, Q
+"""The querysets of the renovation pages (who sees what is declared in ``renovation/rules.py``)."""
+from django.db.models import Count
 
-from qms.people import Role, has_role, register_visibility
 from renovation.models import Application, Unit, Violation
-from renovation.services.applications import DESK_ROLES, PROPERTY_ROLES
-from renovation.services.completion import CLAIM_ROLES, INSPECTOR_ROLES, PASS_ROLES
-from renovation.services.fees import CASHIER_ROLES, CHARGE_ROLES, REVERSAL_ROLES, UTILITIES_ROLES
-from renovation.services.site import INSPECTOR_ROLES as SITE_ROLES
-
-
-def renovation_visibility(user) -> Q:
-    """The property team, the developer's engineering department, finance, GM and MR see every unit and
-    renovation; nobody else sees any (404)."""
-    return Q() if user.has_role(*PROPERTY_ROLES, *CASHIER_ROLES) else Q(pk__in=[])
-
-
-register_visibility(Unit, renovation_visibility)
-register_visibility(Application, renovation_visibility)
-register_visibility(Violation, renovation_visibility)
-
-_property_team = has_role(*PROPERTY_ROLES, *CASHIER_ROLES)
-# the renovation pages and menu (object visibility answers view_unit / view_application)
-rules.set_perm("renovation.use_renovation", _property_team)
-rules.set_perm("renovation.add_application", has_role(*DESK_ROLES))
-rules.set_perm("renovation.change_application", has_role(*DESK_ROLES))
-rules.set_perm("renovation.import_unit", has_role(*DESK_ROLES))
-rules.set_perm("renovation.review_engineering", has_role(Role.ENGINEERING_SUPERVISOR))
-rules.set_perm("renovation.check_identity", has_role(Role.PROPERTY_ASSISTANT))
-rules.set_perm("renovation.record_utilities", has_role(*UTILITIES_ROLES))
-rules.set_perm("renovation.record_charge", has_role(*CHARGE_ROLES))
-rules.set_perm("renovation.record_payment", has_role(*CASHIER_ROLES))
-rules.set_perm("renovation.reverse_ledger_entry", has_role(*REVERSAL_ROLES))
-rules.set_perm("renovation.register_worker", has_role(*PASS_ROLES))
-rules.set_perm("renovation.inspect_completion", has_role(*INSPECTOR_ROLES))
-rules.set_perm("renovation.record_claim", has_role(*CLAIM_ROLES))
-rules.set_perm("renovation.pay_refund", has_role(*CASHIER_ROLES))
-rules.set_perm("renovation.inspect_site", has_role(*SITE_ROLES))
 
 
 def unit_list_queryset():
@@ -47,3 +12,7 @@ def unit_list_queryset():
 
 def application_list_queryset():
     return Application.objects.select_related("unit__building__project", "received_by")
+
+
+def violation_list_queryset():
+    return Violation.objects.select_related("application__unit__building__project", "found_by")

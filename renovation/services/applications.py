@@ -31,9 +31,6 @@ from renovation.services.roles import DESK_ROLES
 S = ApplicationStatus
 REVIEW_WORKING_DAYS = 3  # seed 5.2.2 审批工作在三个工作日内完成
 
-# The roles that see renovations: the property team, the developer's engineering dept, finance clerk, GM, MR.
-PROPERTY_ROLES = (Role.PROPERTY_MANAGER, Role.PROPERTY_ASSISTANT, Role.ENGINEERING_SUPERVISOR,
-                  Role.RESIDENT_CENTRE_HEAD, Role.SECURITY, Role.FINANCE_CLERK, Role.ENGINEERING, Role.GM, Role.MR)
 # The reviewer of each review state (the one who passes it or returns it).
 STAGE_ROLES = {
     S.ENGINEERING_REVIEW: Role.ENGINEERING_SUPERVISOR,

@@ -39,18 +39,13 @@ from qms.workdays import add_working_days
 from qms.workflow import Move, TransitionRefused
 from renovation.models import (AcceptanceInspection, Application, ApplicationStatus, ClaimSource, DepositClaim,
                                EntryKind, FeeItem, InspectionStage, LedgerEntry, PassStatus, Payer, Worker)
-from renovation.services.roles import DESK_ROLES
-from renovation.services.fees import (CASHIER_ROLES, ZERO, applicable_items, balances, check_amount,
+from renovation.services.fees import (ZERO, applicable_items, balances, check_amount,
                                       deposit_items_held, item_totals, yuan)
+from renovation.services.roles import (ACCEPTANCE_INSPECTOR_ROLES, CASHIER_ROLES, CLAIM_ROLES, DESK_ROLES,
+                                       PASS_ROLES)
 
 S = ApplicationStatus
 REINSPECTION_MONTHS = 3  # seed: 复验 three months after 初验合格
-# register workers and issue, take back or cancel their passes (the resident centre; security at the gate)
-PASS_ROLES = (Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.SECURITY, Role.PROPERTY_MANAGER)
-# the joint inspection at completion and three months later
-INSPECTOR_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.PROPERTY_ASSISTANT, Role.PROPERTY_MANAGER)
-# who records an amount owed out of the deposits
-CLAIM_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.PROPERTY_MANAGER)
 WORKER_STATES = (S.APPROVED, S.PERMITTED, S.ACCEPTANCE_RECTIFYING)
 CLAIM_STATES = (S.PERMITTED, S.ACCEPTANCE, S.ACCEPTANCE_RECTIFYING, S.REINSPECTION, S.REINSPECTION_RECTIFYING,
                 S.REFUND_APPROVAL)
@@ -176,21 +171,36 @@ def pass_cards_refusal(application: Application) -> str | None:
     return None
 
 
-def _close_pass(worker: Worker, by: User, status: str, reason: str) -> int:
-    now = timezone.now()
-    updated = Worker.objects.filter(pk=worker.pk, pass_status=PassStatus.ISSUED).update(
-        pass_status=status, pass_closed_at=now, pass_closed_by=by, lost_reason=reason)
-    if not updated:
+def _pass_closed(worker, user, transition):
+    Worker.objects.filter(pk=worker.pk).update(pass_closed_at=transition.at, pass_closed_by=user,
+                                               lost_reason=transition.reason)
+    worker.pass_closed_at, worker.pass_closed_by, worker.lost_reason = transition.at, user, transition.reason
+
+
+# A pass is in use until it is handed back or declared lost (seed 5.4: every pass is returned at acceptance; a lost
+# one forfeits its deposit).
+PASS_PIPELINE = {
+    PassStatus.ISSUED: {
+        PassStatus.RETURNED: Move(_("交回出入证"), roles=PASS_ROLES, after=_pass_closed),
+        PassStatus.LOST: Move(_("挂失"), roles=PASS_ROLES, reason=True, after=_pass_closed, style="outline-danger"),
+    },
+}
+PASS_WORKFLOW = workflow.register(workflow.Workflow(Worker, PASS_PIPELINE, status_field="pass_status"))
+
+
+def _close_pass(worker: Worker, by: User, status: str, reason: str = "") -> None:
+    current = Worker.objects.filter(pk=worker.pk).values_list("pass_status", flat=True).first()
+    if current != PassStatus.ISSUED:
         raise TransitionRefused(gettext("出入证 %(number)s 已交回或挂失。") % {"number": worker.pass_number})
-    worker.pass_status, worker.pass_closed_at, worker.pass_closed_by, worker.lost_reason = status, now, by, reason
-    return updated
+    worker.pass_status = current
+    workflow.perform(worker, status, by, reason=reason)
 
 
 def return_pass(worker: Worker, by: User) -> Worker:
     _refuse_unless(by, PASS_ROLES, gettext("只有物业助理、住户中心主任、保安或物业经理可以收回出入证。"))
     with transaction.atomic(), audit.context(user=by, reason=gettext("收回施工出入证 %(number)s") % {
             "number": worker.pass_number}):
-        _close_pass(worker, by, PassStatus.RETURNED, "")
+        _close_pass(worker, by, PassStatus.RETURNED)
     return worker
 
 
@@ -403,7 +413,7 @@ def record_inspection(application: Application, by: User, *, passed: bool, parti
     stage = STAGE_OF_STATE.get(application.status)
     if stage is None:
         raise TransitionRefused(gettext("只有“待竣工验收”或“待复验”的装修可以登记验收。"))
-    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有工程主管、物业助理或物业经理可以登记验收。"))
+    _refuse_unless(by, ACCEPTANCE_INSPECTOR_ROLES, gettext("只有工程主管、物业助理或物业经理可以登记验收。"))
     if stage == InspectionStage.REINSPECTION and application.accepted_at:
         earliest = timezone.localdate(application.accepted_at + relativedelta(months=REINSPECTION_MONTHS))
         if timezone.localdate() < earliest:
@@ -482,10 +492,10 @@ PIPELINE = {
                            after=_completion_reported, style="success"),
     },
     S.ACCEPTANCE: {
-        S.REINSPECTION: Move(_("初验合格"), roles=INSPECTOR_ROLES, signature=Meaning.REVIEW, guard=_acceptance_guard,
+        S.REINSPECTION: Move(_("初验合格"), roles=ACCEPTANCE_INSPECTOR_ROLES, signature=Meaning.REVIEW, guard=_acceptance_guard,
                              closes=("rectification",), opens=(REINSPECTION_DEADLINE,), after=_accepted,
                              style="success"),
-        S.ACCEPTANCE_RECTIFYING: Move(_("验收不合格，发整改通知"), roles=INSPECTOR_ROLES,
+        S.ACCEPTANCE_RECTIFYING: Move(_("验收不合格，发整改通知"), roles=ACCEPTANCE_INSPECTOR_ROLES,
                                       guard=lambda a: _inspection_since_state(a, InspectionStage.ACCEPTANCE, False),
                                       opens=(RECTIFICATION_DEADLINE,), style="outline-warning"),
     },
@@ -494,10 +504,10 @@ PIPELINE = {
                            closes=("rectification",)),
     },
     S.REINSPECTION: {
-        S.REFUND_APPROVAL: Move(_("复验合格"), roles=INSPECTOR_ROLES, signature=Meaning.REVIEW,
+        S.REFUND_APPROVAL: Move(_("复验合格"), roles=ACCEPTANCE_INSPECTOR_ROLES, signature=Meaning.REVIEW,
                                 guard=lambda a: _inspection_since_state(a, InspectionStage.REINSPECTION, True),
                                 closes=("reinspection", "rectification"), after=_reinspected, style="success"),
-        S.REINSPECTION_RECTIFYING: Move(_("复验不合格，发整改通知"), roles=INSPECTOR_ROLES,
+        S.REINSPECTION_RECTIFYING: Move(_("复验不合格，发整改通知"), roles=ACCEPTANCE_INSPECTOR_ROLES,
                                         guard=lambda a: _inspection_since_state(a, InspectionStage.REINSPECTION, False),
                                         closes=("reinspection",), opens=(RECTIFICATION_DEADLINE,),
                                         style="outline-warning"),
@@ -523,7 +533,7 @@ def awaiting(user) -> list[str]:
     states = []
     if user.is_superuser or user.has_role(*DESK_ROLES):
         states += [S.ACCEPTANCE_RECTIFYING, S.REINSPECTION_RECTIFYING]
-    if user.is_superuser or user.has_role(*INSPECTOR_ROLES):
+    if user.is_superuser or user.has_role(*ACCEPTANCE_INSPECTOR_ROLES):
         states += [S.ACCEPTANCE, S.REINSPECTION]
     if user.is_superuser or user.has_role(Role.PROPERTY_MANAGER):
         states.append(S.REFUND_APPROVAL)

@@ -22,21 +22,16 @@ from django.utils.translation import gettext_lazy as _
 
 from qms import audit
 from qms.texts import portal_text
-from qms.people import Role, User
+from qms.people import User
 from qms.signatures import Meaning, check_password_or_refuse, sign
 from qms.workflow import TransitionRefused
 from renovation.models import (Application, ApplicationStatus, ContractorKind, EntryKind, FeeItem, LedgerEntry,
                                Payer)
+from renovation.services.roles import CASHIER_ROLES, CHARGE_ROLES, REVERSAL_ROLES, UTILITIES_ROLES
 
 S = ApplicationStatus
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-CASHIER_ROLES = (Role.FINANCE_CLERK, Role.FINANCE)  # seed 4.6 物业财务部负责装修相关费用的收取
-CHARGE_ROLES = (Role.FINANCE_CLERK, Role.FINANCE, Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD)
-UTILITIES_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.RESIDENT_CENTRE_HEAD)
-# who checks the ledger and reverses a mistyped entry (the finance clerk records, finance or the manager check);
-# nobody reverses an entry they recorded themselves
-REVERSAL_ROLES = (Role.FINANCE, Role.PROPERTY_MANAGER)
 REVERSIBLE_KINDS = (EntryKind.CHARGE, EntryKind.PAYMENT)
 # from approval to the refund: fees, pass fees for workers registered later, the owner's compensation
 LEDGER_STATES = (S.APPROVED, S.PERMITTED, S.ACCEPTANCE, S.ACCEPTANCE_RECTIFYING, S.REINSPECTION,

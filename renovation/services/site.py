@@ -13,23 +13,22 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from qms import audit, deadlines
+from qms import audit, deadlines, workflow
 from qms.attachments import AttachmentRefused, attach, validate_upload
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User
 from qms.signatures import Meaning, check_password_or_refuse, sign
 from qms.workdays import is_working_day
-from qms.workflow import TransitionRefused
+from qms.workflow import Move, TransitionRefused
 from renovation.models import (SITE_STATES, ActionKind, Application, ApplicationStatus, BaselinePhoto, ClaimSource,
                                InspectionReminder, SiteInspection, Violation, ViolationAction, ViolationStatus)
 from renovation.services import completion
 from renovation.services.fees import check_amount
+from renovation.services.roles import SITE_PATROL_ROLES
 
-# the daily round (seed 5.3.1: the property assistant; security and the engineering supervisor patrol too)
-INSPECTOR_ROLES = (Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.ENGINEERING_SUPERVISOR, Role.SECURITY,
-                   Role.PROPERTY_MANAGER)
 SIGNED_ACTIONS = (ActionKind.STOP_UTILITIES, ActionKind.COMPENSATION)  # seed 5.5.1.4–5: 须报物业经理批准
 REMINDER_TIME = dt.time(16, 0)  # the day's reminder, early enough to go round before the end of work
 PHOTO_TYPES = completion.PHOTO_TYPES
@@ -77,7 +76,7 @@ def _check_photos(photos) -> None:
 def record_inspection(application: Application, by: User, *, checks: dict[str, bool], findings: str = "",
                       photos=(), violation_kind: str = "", violation_description: str = "") -> SiteInspection:
     """A round of the site; a violation found on it is recorded with it."""
-    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以登记巡查。"))
+    _refuse_unless(by, SITE_PATROL_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以登记巡查。"))
     if application.status not in SITE_STATES:
         raise TransitionRefused(gettext("只有施工中的装修可以登记巡查。"))
     unknown = set(checks) - set(SiteInspection.CHECK_FIELDS)
@@ -109,7 +108,7 @@ def _create_violation(application, by, *, kind, description, inspection=None) ->
 
 
 def report_violation(application: Application, by: User, *, kind: str, description: str) -> Violation:
-    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以登记违章。"))
+    _refuse_unless(by, SITE_PATROL_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以登记违章。"))
     if application.status not in SITE_STATES:
         raise TransitionRefused(gettext("只有施工中的装修可以登记违章。"))
     if not description.strip():
@@ -135,7 +134,7 @@ def take_action(violation: Violation, by: User, *, kind: str, note: str, rectify
     if kind in SIGNED_ACTIONS:
         _refuse_unless(by, (Role.PROPERTY_MANAGER,), gettext("停水停电、要求赔偿须由物业经理批准并签名。"))
     else:
-        _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以处理违章。"))
+        _refuse_unless(by, SITE_PATROL_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以处理违章。"))
     if kind == ActionKind.NOTICE and (rectify_by is None or rectify_by < timezone.localdate()):
         raise TransitionRefused(gettext("请填写不早于今天的整改期限。"))
     if kind == ActionKind.COMPENSATION:
@@ -168,10 +167,34 @@ def take_action(violation: Violation, by: User, *, kind: str, note: str, rectify
     return action
 
 
+def _rectification_verified(violation: Violation) -> str | None:
+    """The move to 已整改关闭 is made by ``close_violation``, once the photo of the rectified site is stored."""
+    if violation.close_photo_id is None or not violation.close_note:
+        return gettext("请上传整改后的现场照片，作为整改验证的证据。")
+    return None
+
+
+def _violation_closed(violation, user, transition):
+    Violation.objects.filter(pk=violation.pk).update(close_signature=transition.signature)
+    violation.close_signature = transition.signature
+
+
+# An open violation waits for its rectification to be verified on site (seed 5.5); closing it is signed by the
+# verifier and meets its rectification deadline.
+VIOLATION_PIPELINE = {
+    ViolationStatus.OPEN: {
+        ViolationStatus.CLOSED: Move(_("整改验证"), roles=SITE_PATROL_ROLES, signature=Meaning.VERIFICATION,
+                                     guard=_rectification_verified, closes=("*",), after=_violation_closed,
+                                     style="success"),
+    },
+}
+VIOLATION_WORKFLOW = workflow.register(workflow.Workflow(Violation, VIOLATION_PIPELINE))
+
+
 def close_violation(violation: Violation, by: User, *, note: str, photo=None, password: str = "") -> Violation:
     """The rectification is verified on site: with a photo of the rectified site (an image) and the verifier's
     signature (password re-entry) the violation is closed and its deadline met."""
-    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以关闭违章。"))
+    _refuse_unless(by, SITE_PATROL_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以关闭违章。"))
     note = (note or "").strip()
     if not note:
         raise TransitionRefused(gettext("请填写整改验证情况。"))
@@ -182,19 +205,16 @@ def close_violation(violation: Violation, by: User, *, note: str, photo=None, pa
     _check_photos([photo])
     check_password_or_refuse(by, password)  # before the photo is stored
     with transaction.atomic(), audit.context(user=by, reason=gettext("违章整改验证关闭：%(note)s") % {"note": note}):
+        # what the verifier's signature binds is written first, then the move signs it (one transaction)
         now = timezone.now()
         updated = Violation.objects.filter(pk=violation.pk, status=ViolationStatus.OPEN).update(
-            status=ViolationStatus.CLOSED, closed_at=now, closed_by=by, close_note=note)
+            closed_at=now, closed_by=by, close_note=note)
         if not updated:
             raise TransitionRefused(gettext("违章 %(number)s 已关闭。") % {"number": violation.number})
         evidence = attach(violation, photo, by=by, description=gettext("整改后照片"))
-        violation.status, violation.closed_at, violation.closed_by, violation.close_note, violation.close_photo = (
-            ViolationStatus.CLOSED, now, by, note, evidence)
-        violation.close_signature = sign(violation, by, password, Meaning.VERIFICATION, comment=note,
-                                         step=gettext("整改验证"))
-        Violation.objects.filter(pk=violation.pk).update(close_photo=evidence,
-                                                         close_signature=violation.close_signature)
-        deadlines.close_deadlines(violation)
+        Violation.objects.filter(pk=violation.pk).update(close_photo=evidence)
+        violation.closed_at, violation.closed_by, violation.close_note, violation.close_photo = now, by, note, evidence
+        workflow.perform(violation, ViolationStatus.CLOSED, by, password=password, comment=note)
     return violation
 
 
@@ -235,7 +255,7 @@ BASELINE_STATES = (ApplicationStatus.APPROVED, ApplicationStatus.PERMITTED)
 def add_baseline_photos(application: Application, by: User, *, photos, caption: str) -> list[BaselinePhoto]:
     """Photos of the unit before the works start (after approval, before completion is reported), compared with the
     finished unit at acceptance."""
-    _refuse_unless(by, INSPECTOR_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以上传现场照片。"))
+    _refuse_unless(by, SITE_PATROL_ROLES, gettext("只有物业助理、住户中心主任、工程主管、保安或物业经理可以上传现场照片。"))
     if application.status not in BASELINE_STATES:
         raise TransitionRefused(gettext("开工前照片须在申请批准后、申报竣工前上传。"))
     photos = list(photos)

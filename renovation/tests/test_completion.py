@@ -117,6 +117,27 @@ def test_a_lost_pass_forfeits_its_deposit_and_a_pass_cannot_be_closed_twice(peop
         completion.return_pass(lost, people["security"])
 
 
+def test_a_pass_is_returned_or_declared_lost_through_the_workflow_with_a_status_change_row(people):
+    from qms.workflow import status_history
+
+    application = permitted(people)
+    returned = worker(people, application)
+    lost = worker(people, application, name="王师傅", id_number="440524188001010014")
+    completion.return_pass(returned, people["security"])
+    completion.report_lost_pass(lost, people["security"], reason="工人称在工地丢失")
+    returned.refresh_from_db()
+    lost.refresh_from_db()
+    assert (returned.pass_status, returned.pass_closed_by, returned.lost_reason) == (
+        PassStatus.RETURNED, people["security"], "")
+    assert (lost.pass_status, lost.pass_closed_by, lost.lost_reason) == (
+        PassStatus.LOST, people["security"], "工人称在工地丢失")
+    [row] = status_history(returned)
+    assert (row.from_status, row.to_status, row.by) == (PassStatus.ISSUED, PassStatus.RETURNED, people["security"])
+    [row] = status_history(lost)
+    assert (row.to_status, row.reason, row.to_label) == (PassStatus.LOST, "工人称在工地丢失", "已挂失")
+    assert lost.pass_closed_at == row.at
+
+
 def test_pass_cards_are_not_printed_while_the_pass_fees_are_unpaid_and_the_refusal_names_them(people, login):
     from qms.tests.test_pdf import pdf_text
 

@@ -17,7 +17,7 @@ from qms.models import Notification
 from qms.signatures import SignatureRefused
 from qms.tests.cases import assert_num_queries, count_queries
 from qms.tests.test_pdf import pdf_text
-from qms.workflow import TransitionRefused, perform
+from qms.workflow import TransitionRefused, perform, status_history
 from renovation.models import ActionKind, ApplicationStatus as S, ClaimSource, InspectionReminder, ViolationKind
 from renovation.services import site
 from renovation.tests import factories
@@ -162,6 +162,8 @@ def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_sig
     engineer = people["engsupervisor"]
     with pytest.raises(TransitionRefused, match="请上传整改后的现场照片，作为整改验证的证据"):
         site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD)
+    with pytest.raises(TransitionRefused, match="请上传整改后的现场照片，作为整改验证的证据"):  # nor by the bare move
+        perform(violation, ViolationStatus.CLOSED, engineer, password=DEMO_PASSWORD)
     with pytest.raises(TransitionRefused, match="现场照片须为图片文件（JPG、PNG 或 WEBP）：after.pdf"):
         site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD,
                              photo=SimpleUploadedFile("after.pdf", factories.PDF_BYTES))
@@ -189,6 +191,9 @@ def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_sig
     signature = violation.close_signature
     assert (signature.signer, signature.meaning, signature.step) == (engineer, "verification", "整改验证")
     assert signature.is_valid_for(violation)
+    [transition] = status_history(violation)  # the move is made by the workflow: a status-change row, signed
+    assert (transition.from_status, transition.to_status, transition.by, transition.signature) == (
+        ViolationStatus.OPEN, ViolationStatus.CLOSED, engineer, signature)
     page = client.get(violation.get_absolute_url()).content.decode()
     assert "验证人 朱主管 已于" in page and f"/attachments/{violation.close_photo_id}/download/" in page
     text = "".join(pdf_text(client.get(reverse("renovation:dossier_pdf", args=[application.pk])).content).split())
@@ -207,7 +212,7 @@ def test_the_violation_pages_keep_what_was_typed_and_hide_other_teams_records(pe
     assert "恢复阳台栏杆原状" in response.content.decode()
     listing = client.get(reverse("renovation:violation_list")).content.decode()
     assert violation.number in listing and "擅自拆除阳台栏杆" in listing
-    assert login(people["sales"]).get(violation.get_absolute_url()).status_code in (403, 404)
+    assert login(people["sales"]).get(violation.get_absolute_url()).status_code == 404
 
 
 def test_baseline_photos_are_shown_on_the_site_tab_and_at_acceptance(people, login):
