@@ -8,7 +8,27 @@ class RenovationConfig(AppConfig):
     verbose_name = _("装修管理")
 
     def ready(self):
-        from renovation import parts  # noqa: F401  (each part registers its pages, menu, work and demo data)
+        from qms.excel.imports import register_import
+        from qms.registry import (DetailTab, register_demo_seeder, register_detail_tab, register_menu,
+                                  register_work_provider)
+        from renovation import demo, imports, menus, work
+        from renovation.models import Application, Unit
+        from renovation.services import applications, completion, site  # noqa: F401  (the workflows)
         from renovation.services.fees import ensure_fee_items
+        from renovation.tasks import schedule_daily_reminder
+        from renovation.views import completion as completion_views
+        from renovation.views import site as site_views
 
+        register_menu(menus.RENOVATION_MENU)
+        register_work_provider(work.renovation_work)
+        register_demo_seeder(demo.seed)
+        register_import(imports.UNIT_IMPORT)
+        register_detail_tab(DetailTab("workers", _("施工人员及出入证"), Application, completion_views.render_workers_tab,
+                                      order=20))
+        register_detail_tab(DetailTab("site", _("巡查及违章"), Application, site_views.render_site_tab, order=22))
+        register_detail_tab(DetailTab("completion", _("验收及退款"), Application,
+                                      completion_views.render_completion_tab, order=25))
+        register_detail_tab(DetailTab("violations", _("违章记录"), Unit, site_views.render_unit_violations_tab,
+                                      order=30))
         post_migrate.connect(ensure_fee_items, sender=self, dispatch_uid="renovation_fee_items")
+        post_migrate.connect(schedule_daily_reminder, sender=self, dispatch_uid="renovation_inspection_reminder_schedule")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit
-from qms.excel.imports import Column, ImportDefinition, register_import
+from qms.excel.imports import Column, ImportDefinition
 from renovation.models import Building, Project, Unit
 
 
@@ -53,7 +53,8 @@ def save_imported_unit(form: UnitImportForm, batch, user) -> Unit:
     return unit
 
 
-UNIT_IMPORT = register_import(ImportDefinition(
+# registered by ``RenovationConfig.ready()``
+UNIT_IMPORT = ImportDefinition(
     key="renovation_units",
     title=_("房号及业主"),
     form_class=UnitImportForm,
@@ -76,4 +77,4 @@ UNIT_IMPORT = register_import(ImportDefinition(
     unique=(("项目", "楼栋", "房号"),),
     save_row=save_imported_unit,
     list_url_name="renovation:units",
-))
+)

@@ -1,9 +1,5 @@
-"""URLs of the renovation app: each part lists its own."""
-import importlib
-
-from renovation.parts import PARTS
+"""URLs of the renovation app."""
+from renovation.views import applications, completion, site, units
 
 app_name = "renovation"
-urlpatterns = []
-for _name in PARTS:
-    urlpatterns += importlib.import_module(_name).urlpatterns
+urlpatterns = [*applications.urlpatterns, *completion.urlpatterns, *site.urlpatterns, *units.urlpatterns]

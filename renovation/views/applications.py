@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from qms.attachments import AttachmentRefused
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import MenuEntry, WorkItem, register_demo_seeder, register_menu, register_work_provider
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
@@ -54,7 +53,7 @@ class ApplicationListView(RecordListView):
 
 class ApplicationDetailView(RecordDetailView):
     model = Application
-    permission_required = "renovation.use_renovation"
+    permission_required = "renovation.view_application"  # anyone signed in; an application they may not see: 404
     template_name = "renovation/application_detail.html"
     attachments = True
     tabs = [
@@ -273,8 +272,8 @@ class ApplicationPdfView(RecordPdfView):
     print_form = PrintForm(code="QR-ZX-01", title=gettext_lazy("装修申请表"), revision="A/0",
                            template="print/renovation_application.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, application_list_queryset().select_related("checklist_by", "checked_by"))
+    def base_queryset(self):
+        return application_list_queryset().select_related("checklist_by", "checked_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -292,8 +291,8 @@ class PermitPdfView(RecordPdfView):
     print_form = PrintForm(code="QR-ZX-02", title=gettext_lazy("施工许可证"), revision="A/0",
                            template="print/renovation_permit.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, application_list_queryset())
+    def base_queryset(self):
+        return application_list_queryset()
 
     def document_number(self, obj) -> str:
         return obj.permit_number
@@ -318,45 +317,13 @@ class DossierPdfView(RecordPdfView):
     print_form = PrintForm(code="QR-ZX-00", title=gettext_lazy("装修档案"), revision="A/0",
                            template="print/renovation_dossier.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, application_list_queryset().select_related("checklist_by", "checked_by"))
+    def base_queryset(self):
+        return application_list_queryset().select_related("checklist_by", "checked_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(dossier_context(self.object))
         return context
-
-
-# --- registrations --------------------------------------------------------------------------------------
-register_menu(MenuEntry(label=gettext_lazy("装修管理"), icon="bi-hammer", order=40, children=[
-    (gettext_lazy("装修申请"), "renovation:list", "renovation.use_renovation"),
-]))
-
-
-@register_work_provider
-def renovation_work(user) -> list[WorkItem]:
-    if not user.has_perm("renovation.use_renovation"):
-        return []
-    items = []
-    for application in service.awaiting(user).order_by("review_due_at", "pk")[:100]:
-        unit = application.unit
-        items.append(WorkItem(
-            title=_("%(status)s：%(number)s %(unit)s") % {
-                "status": application.get_status_display(), "number": application.number,
-                "unit": f"{unit.building.project.name} {unit.building.name} {unit.number}"},
-            url=application.get_absolute_url(), category=_("装修管理"),
-            due=(application.review_due_at if application.status in REVIEW_STATES else
-                 application.reinspection_due_at if application.status == S.REINSPECTION else None),
-            detail=(_("退回原因：%(reason)s") % {"reason": application.return_reason}
-                    if application.status == S.RETURNED else "")))
-    return items
-
-
-@register_demo_seeder
-def seed_renovations(users, stdout):
-    from renovation.demo import seed
-
-    seed(users, stdout)
 
 
 urlpatterns = [

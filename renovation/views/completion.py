@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import DetailTab, register_detail_tab
 from qms.signatures import SignatureRefused
 from qms.views.records import RecordPdfView
 from qms.workflow import TransitionRefused
@@ -136,8 +135,8 @@ class PassCardsPdfView(RecordPdfView):
                            template="print/renovation_passes.html")
     with_signatures = False  # cards handed out to the workers
 
-    def get_queryset(self):
-        return visible_to(self.request.user, application_list_queryset())
+    def base_queryset(self):
+        return application_list_queryset()
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -274,9 +273,6 @@ def refund(request, pk):
                       status=400 if request.method == "POST" else 200,
                       intro=_("按物业经理批准的结算退还各缴费方的押金余额；业主须补缴的款项收清后才能结案。"))
 
-
-register_detail_tab(DetailTab("workers", gettext_lazy("施工人员及出入证"), Application, render_workers_tab, order=20))
-register_detail_tab(DetailTab("completion", gettext_lazy("验收及退款"), Application, render_completion_tab, order=25))
 
 urlpatterns = [
     path("<int:pk>/workers/new/", worker_create, name="worker_create"),

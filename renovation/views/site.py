@@ -2,13 +2,11 @@
 their measures and notices, and the 装修管理看板 (the rules are in ``renovation.services.site``)."""
 import datetime as dt
 
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.db.models.signals import post_migrate
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -21,7 +19,6 @@ from django.views.generic import TemplateView
 
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.registry import DetailTab, MenuEntry, register_detail_tab, register_menu
 from qms.signatures import SignatureRefused
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
@@ -31,9 +28,9 @@ from renovation.forms import BaselinePhotoForm, CloseViolationForm, SiteInspecti
 from renovation.models import (ActionKind, Application, SiteInspection, Unit, Violation, ViolationAction,
                                ViolationStatus)
 from renovation.services import site
+from renovation.selectors import violation_list_queryset
 from renovation.services.dashboard import renovation_dashboard
 from renovation.tables import ViolationTable
-from renovation.tasks import schedule_daily_reminder
 from renovation.views.completion import _back, _form_page, _visible
 
 
@@ -122,10 +119,6 @@ def baseline_photos_add(request, pk):
 
 
 # --- violations ------------------------------------------------------------------------------------------
-def violation_list_queryset():
-    return Violation.objects.select_related("application__unit__building__project", "found_by")
-
-
 class ViolationListView(RecordListView):
     model = Violation
     table_class = ViolationTable
@@ -144,7 +137,7 @@ class ViolationListView(RecordListView):
 
 class ViolationDetailView(RecordDetailView):
     model = Violation
-    permission_required = "renovation.use_renovation"
+    permission_required = "renovation.view_violation"  # anyone signed in; a violation they may not see: 404
     template_name = "renovation/violation_detail.html"
     attachments = False
     tabs = [("overview", gettext_lazy("违章及处理"), "renovation/violation_tab_overview.html")]
@@ -254,16 +247,6 @@ class RenovationDashboardView(PermissionRequiredMixin, TemplateView):
                         "list_url": reverse("renovation:list")})
         return context
 
-
-post_migrate.connect(schedule_daily_reminder, sender=django_apps.get_app_config("renovation"),
-                     dispatch_uid="renovation_inspection_reminder_schedule")
-register_detail_tab(DetailTab("site", gettext_lazy("巡查及违章"), Application, render_site_tab, order=22))
-register_detail_tab(DetailTab("violations", gettext_lazy("违章记录"), Unit, render_unit_violations_tab, order=30))
-register_menu(MenuEntry(label=gettext_lazy("装修管理"), icon="bi-hammer", order=40, children=[
-    (gettext_lazy("今日巡查"), "renovation:site_inspections", "renovation.use_renovation"),
-    (gettext_lazy("装修违章"), "renovation:violation_list", "renovation.use_renovation"),
-    (gettext_lazy("装修管理看板"), "renovation:dashboard", "renovation.use_renovation"),
-]))
 
 urlpatterns = [
     path("inspections/", SiteInspectionsView.as_view(), name="site_inspections"),

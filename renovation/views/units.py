@@ -2,7 +2,6 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy
 
-from qms.registry import MenuEntry, register_menu
 from qms.views.generic import RecordDetailView, RecordListView
 from renovation.filtersets import UnitFilter
 from renovation.models import Unit
@@ -25,7 +24,7 @@ class UnitListView(RecordListView):
 
 class UnitDetailView(RecordDetailView):
     model = Unit
-    permission_required = "renovation.use_renovation"
+    permission_required = "renovation.view_unit"  # anyone signed in; a unit they may not see: 404
     template_name = "renovation/unit_detail.html"
     tabs = [
         ("overview", gettext_lazy("房号信息"), "renovation/unit_tab_overview.html"),
@@ -41,10 +40,6 @@ class UnitDetailView(RecordDetailView):
         context["may_apply"] = self.request.user.has_perm("renovation.add_application")
         return context
 
-
-register_menu(MenuEntry(label=gettext_lazy("装修管理"), icon="bi-hammer", order=40, children=[
-    (gettext_lazy("房号及业主"), "renovation:units", "renovation.use_renovation"),
-]))
 
 urlpatterns = [
     path("units/", UnitListView.as_view(), name="units"),
