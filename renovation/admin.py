@@ -53,8 +53,7 @@ class LedgerInline(ReadOnlyInline):
 
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyRecordAdmin):
-    list_display = ["number", "unit", "applicant_name", "contractor_name", "status", "submitted_at", "review_due_at",
-                    "permit_number"]
+    list_display = ["number", "unit", "applicant_name", "contractor_name", "status", "submitted_at", "permit_number"]
     list_filter = ["status", "contractor_kind", "applicant_kind"]
     search_fields = ["number", "applicant_name", "contractor_name", "unit__number", "permit_number"]
     date_hierarchy = "submitted_at"

@@ -8,14 +8,15 @@ class RenovationConfig(AppConfig):
     verbose_name = _("装修管理")
 
     def ready(self):
+        from qms.blocks import register_block
         from qms.excel.imports import register_import
         from qms.registry import (DetailTab, register_demo_seeder, register_detail_tab, register_menu,
-                                  register_work_provider)
-        from renovation import demo, imports, menus, work
+                                  register_review_input, register_work_provider)
+        from qms.taskqueue import periodic
+        from renovation import demo, imports, menus, review, tasks, work
         from renovation.models import Application, Unit
         from renovation.services import applications, completion, site  # noqa: F401  (the workflows)
         from renovation.services.fees import ensure_fee_items
-        from renovation.tasks import schedule_daily_reminder
         from renovation.views import completion as completion_views
         from renovation.views import site as site_views
 
@@ -30,5 +31,9 @@ class RenovationConfig(AppConfig):
                                       completion_views.render_completion_tab, order=25))
         register_detail_tab(DetailTab("violations", _("违章记录"), Unit, site_views.render_unit_violations_tab,
                                       order=30))
+        # an open violation holds completion, acceptance and the refund back (seed 5.4.2)
+        register_block(blocked=Application, reason=site.open_violations_refusal, targets=site.VIOLATIONS_HOLD)
+        register_review_input("renovation", review.LABEL, review.figures, order=40)
+        periodic(tasks.SCHEDULE_NAME, tasks.TASK, tasks.DESCRIPTION, minute=str(site.REMINDER_TIME.minute),
+                 hour=str(site.REMINDER_TIME.hour))
         post_migrate.connect(ensure_fee_items, sender=self, dispatch_uid="renovation_fee_items")
-        post_migrate.connect(schedule_daily_reminder, sender=self, dispatch_uid="renovation_inspection_reminder_schedule")

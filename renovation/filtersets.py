@@ -5,10 +5,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qms.deadlines import overdue_q
 from qms.filters import YesNoFilter
 from qms.widgets import MonthInput
 from renovation.models import (REVIEW_STATES, Application, ApplicationStatus, Building, Project, Unit, UnitUsage,
                                Violation, ViolationKind, ViolationStatus)
+from renovation.services.applications import REVIEW_DEADLINE
 
 
 class ApplicationFilter(django_filters.FilterSet):
@@ -31,7 +33,7 @@ class ApplicationFilter(django_filters.FilterSet):
                                | Q(applicant_name__icontains=value) | Q(contractor_name__icontains=value))
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=REVIEW_STATES, review_due_at__lt=timezone.now())
+        overdue = Q(status__in=REVIEW_STATES) & Q(overdue_q(Application, REVIEW_DEADLINE.kind))
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

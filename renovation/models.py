@@ -185,7 +185,6 @@ class Application(models.Model):
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("受理人"))
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
-    review_due_at = models.DateTimeField(_("审批期限"), null=True, blank=True)
     return_reason = models.TextField(_("退回原因"), blank=True)
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     utilities_on_at = models.DateTimeField(_("开通水电时间"), null=True, blank=True)
@@ -196,7 +195,6 @@ class Application(models.Model):
     permit_issued_at = models.DateTimeField(_("许可证发放时间"), null=True, blank=True)
     completion_reported_at = models.DateTimeField(_("申报竣工时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("初验合格时间"), null=True, blank=True)
-    reinspection_due_at = models.DateTimeField(_("复验日期"), null=True, blank=True)
     reinspected_at = models.DateTimeField(_("复验合格时间"), null=True, blank=True)
     refund_approved_at = models.DateTimeField(_("退款批准时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
@@ -221,7 +219,6 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-submitted_at"], name="renovation_app_status"),
-            models.Index(fields=["review_due_at"], name="renovation_app_review_due"),
             models.Index(fields=["-submitted_at"], name="renovation_app_submitted"),
         ]
         permissions = [("record_payment", _("可登记装修收费"))]
@@ -235,10 +232,6 @@ class Application(models.Model):
     @property
     def needs_fire_approval(self) -> bool:
         return self.unit.is_large_commercial
-
-    @property
-    def is_review_overdue(self) -> bool:
-        return self.status in REVIEW_STATES and self.review_due_at is not None and self.review_due_at < timezone.now()
 
     @property
     def checklist(self) -> list[tuple[str, bool | None]]:

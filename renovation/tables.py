@@ -35,9 +35,6 @@ class ApplicationTable(tables.Table):
     def value_contractor(self, record):
         return self.render_contractor(record)
 
-    def value_status(self, record):
-        return record.get_status_display()
-
 
 class UnitTable(tables.Table):
     project = tables.Column(verbose_name=_("项目"), accessor="building__project__name")
@@ -82,9 +79,6 @@ class ViolationTable(tables.Table):
 
     def value_kind(self, record):
         return record.get_kind_display()
-
-    def value_status(self, record):
-        return record.get_status_display()
 
     def render_found_by(self, record):
         return record.found_by.display_name

@@ -1,17 +1,23 @@
 """我的待办 of renovation: the applications waiting for the user's step (registered by
 ``RenovationConfig.ready()``)."""
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from qms.deadlines import with_open_due
 from qms.registry import WorkItem
 from renovation.models import REVIEW_STATES, ApplicationStatus
 from renovation.services import applications as service
+from renovation.services.completion import REINSPECTION_DEADLINE
 
 
 def renovation_work(user) -> list[WorkItem]:
     if not user.has_perm("renovation.use_renovation"):
         return []
     items = []
-    for application in service.awaiting(user).order_by("review_due_at", "pk")[:100]:
+    # the due times read from the deadline rows of the review and the re-inspection
+    awaiting = with_open_due(with_open_due(service.awaiting(user), service.REVIEW_DEADLINE.kind, name="review_due_at"),
+                             REINSPECTION_DEADLINE.kind, name="reinspection_due_at")
+    for application in awaiting.order_by(F("review_due_at").asc(nulls_last=True), "pk")[:100]:
         unit = application.unit
         items.append(WorkItem(
             title=_("%(status)s：%(number)s %(unit)s") % {

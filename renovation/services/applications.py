@@ -22,11 +22,12 @@ from qms.numbering import next_number
 from qms.people import Role, User
 from qms.signatures import Meaning
 from qms.workdays import add_working_days
-from qms.workflow import Move, TransitionRefused
+from qms.refusals import Refused
+from qms.workflow import Move
 from renovation.models import (CHECKLIST_FIELDS, CLOSED_STATES, Application, ApplicantKind, ApplicationDocument,
                                ApplicationStatus, ContractorKind, DocumentKind, REVIEW_STATES)
 from renovation.services import completion
-from renovation.services.roles import DESK_ROLES
+from renovation.services.roles import DESK_ROLES, require
 
 S = ApplicationStatus
 REVIEW_WORKING_DAYS = 3  # seed 5.2.2 审批工作在三个工作日内完成
@@ -48,8 +49,6 @@ def property_manager(_application=None):
 REVIEW_DEADLINE = DeadlineRule("review", _("装修申请审批（3 个工作日内）：{record}"),
                                due=lambda application, now: add_working_days(now, REVIEW_WORKING_DAYS),
                                responsible=property_manager)
-# A change of the working-day calendar re-dates the review and the application's copy of its due time.
-deadlines.register_due_rule(REVIEW_DEADLINE.kind, REVIEW_DEADLINE.due, model=Application, mirror="review_due_at")
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -107,13 +106,13 @@ def _attach_documents(application, documents: dict, by) -> None:
 # --- registering and editing ---------------------------------------------------------------------------
 def _check_content(application: Application) -> None:
     if application.planned_end < application.planned_start:
-        raise TransitionRefused(gettext("计划完工日期不能早于开工日期。"))
+        raise Refused(gettext("计划完工日期不能早于开工日期。"))
     if application.work_hours_end <= application.work_hours_start:
-        raise TransitionRefused(gettext("每日施工结束时间应晚于开始时间。"))
+        raise Refused(gettext("每日施工结束时间应晚于开始时间。"))
     if application.contractor_kind == ContractorKind.COMPANY and not application.contractor_name.strip():
-        raise TransitionRefused(gettext("委托施工单位装修须填写施工单位名称。"))
+        raise Refused(gettext("委托施工单位装修须填写施工单位名称。"))
     if application.unit.is_large_commercial and not application.fire_approval_number.strip():
-        raise TransitionRefused(gettext("大型商铺/娱乐场所装修须填写消防部门审批文号。"))
+        raise Refused(gettext("大型商铺/娱乐场所装修须填写消防部门审批文号。"))
 
 
 def open_application_of(unit):
@@ -122,22 +121,20 @@ def open_application_of(unit):
 
 def submit_application(*, by: User, unit, documents: dict | None = None, **fields) -> Application:
     """Register an application with its documents; the review is due within 3 working days."""
-    if not (by.is_superuser or by.has_role(*DESK_ROLES)):
-        raise TransitionRefused(gettext("只有物业助理、住户中心主任或物业经理可以受理装修申请。"))
+    require(by, "renovation.add_application")
     documents = documents or {}
     application = Application(unit=unit, received_by=by, **fields)
     _check_content(application)
     missing = [kind for kind in required_for(application) if documents.get(kind) is None]
     if missing:
-        raise TransitionRefused(gettext("缺少申请资料：%(kinds)s。") % {"kinds": _missing_text(missing)})
+        raise Refused(gettext("缺少申请资料：%(kinds)s。") % {"kinds": _missing_text(missing)})
     existing = open_application_of(unit)
     if existing is not None:
-        raise TransitionRefused(_one_open_message(unit, existing))
+        raise Refused(_one_open_message(unit, existing))
     now = timezone.now()
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("受理装修申请")):
             application.submitted_at = now
-            application.review_due_at = REVIEW_DEADLINE.due(application, now)
             application.number = next_number("renovation", prefix_default="ZX", name_default="装修申请")
             application.save()
             _attach_documents(application, documents, by)
@@ -146,7 +143,7 @@ def submit_application(*, by: User, unit, documents: dict | None = None, **field
                                          by=by, done=_("受理装修申请"), at=now)
     except IntegrityError as error:
         if "renovation_one_open_per_unit" in str(error):
-            raise TransitionRefused(_one_open_message(unit, open_application_of(unit))) from error
+            raise Refused(_one_open_message(unit, open_application_of(unit))) from error
         raise
     return application
 
@@ -162,6 +159,12 @@ def _open_review_deadline(application: Application) -> None:
         REVIEW_DEADLINE.open(application, start=application.submitted_at, responsible=manager)
 
 
+def review_due_at(application: Application):
+    """When the review of the current round is due (the open review deadline), None when none runs."""
+    return (deadlines.deadlines_for(application).filter(kind=REVIEW_DEADLINE.kind, state=deadlines.Deadline.State.OPEN)
+            .values_list("due_at", flat=True).first())
+
+
 EDITABLE_FIELDS = ("applicant_kind", "applicant_name", "applicant_phone", "applicant_id_number", "contractor_kind",
                    "contractor_name", "contractor_licence", "contractor_manager", "contractor_phone", "scope",
                    "works_air_conditioning", "works_electrical", "works_plumbing", "planned_start", "planned_end",
@@ -171,9 +174,8 @@ EDITABLE_FIELDS = ("applicant_kind", "applicant_name", "applicant_phone", "appli
 def update_application(application: Application, by: User, *, documents: dict | None = None, **fields) -> Application:
     """Change a returned application (the applicant's corrections) before it is resubmitted."""
     if application.status != S.RETURNED:
-        raise TransitionRefused(gettext("只有“退回修改”的申请可以修改。"))
-    if not (by.is_superuser or by.has_role(*DESK_ROLES)):
-        raise TransitionRefused(gettext("只有物业助理、住户中心主任或物业经理可以修改装修申请。"))
+        raise Refused(gettext("只有“退回修改”的申请可以修改。"))
+    require(by, "renovation.change_application")
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"{name} is not editable")
@@ -189,9 +191,8 @@ def update_application(application: Application, by: User, *, documents: dict | 
 def record_checklist(application: Application, by: User, *, opinion: str, **points) -> Application:
     """The engineering initial review's findings (seed 5.2.1): each point 符合 or not, and the opinion."""
     if application.status != S.ENGINEERING_REVIEW:
-        raise TransitionRefused(gettext("只有“待工程初审”的申请可以填写初审意见。"))
-    if not (by.is_superuser or by.has_role(Role.ENGINEERING_SUPERVISOR)):
-        raise TransitionRefused(gettext("只有工程主管可以填写工程初审意见。"))
+        raise Refused(gettext("只有“待工程初审”的申请可以填写初审意见。"))
+    require(by, "renovation.review_engineering")
     if set(points) != set(CHECKLIST_FIELDS):
         raise ValueError("every checklist point is needed")
     with transaction.atomic(), audit.context(user=by, reason=gettext("填写工程初审意见")):
@@ -208,9 +209,8 @@ def record_checklist(application: Application, by: User, *, opinion: str, **poin
 def record_identity_check(application: Application, by: User, *, identity_verified: bool,
                           regulations_handed_over: bool, contractor_checked: bool, note: str = "") -> Application:
     if application.status != S.ASSISTANT_CHECK:
-        raise TransitionRefused(gettext("只有“待物业助理核验”的申请可以登记核验结果。"))
-    if not (by.is_superuser or by.has_role(Role.PROPERTY_ASSISTANT)):
-        raise TransitionRefused(gettext("只有物业助理可以登记身份和施工单位核验。"))
+        raise Refused(gettext("只有“待物业助理核验”的申请可以登记核验结果。"))
+    require(by, "renovation.check_identity")
     with transaction.atomic(), audit.context(user=by, reason=gettext("登记身份及施工单位核验")):
         application.identity_verified = identity_verified
         application.regulations_handed_over = regulations_handed_over
@@ -251,15 +251,14 @@ def _documents_complete(application) -> str | None:
         return gettext("缺少申请资料：%(kinds)s。") % {"kinds": _missing_text(missing)}
     try:
         _check_content(application)
-    except TransitionRefused as refusal:
+    except Refused as refusal:
         return str(refusal)
     return None
 
 
 def _returned(application, user, transition):
-    Application.objects.filter(pk=application.pk).update(return_reason=transition.reason,
-                                                         review_due_at=None)
-    application.return_reason, application.review_due_at = transition.reason, None
+    Application.objects.filter(pk=application.pk).update(return_reason=transition.reason)
+    application.return_reason = transition.reason
     notify(application.received_by, lambda: gettext("装修申请被退回：%(number)s") % {"number": application.number},
            lambda: gettext("退回原因：%(reason)s。请通知申请人按意见修改后重新提交。") % {"reason": transition.reason},
            link=application.get_absolute_url())
@@ -272,8 +271,7 @@ def _resubmitted(application, user, transition):
     changes = {name: None for name in CHECKLIST_FIELDS}
     changes.update(engineering_opinion="", checklist_by=None, checklist_at=None, identity_verified=False,
                    regulations_handed_over=False, contractor_checked=False, check_note="", checked_by=None,
-                   checked_at=None, round=application.round + 1, submitted_at=now,
-                   review_due_at=REVIEW_DEADLINE.due(application, now))
+                   checked_at=None, round=application.round + 1, submitted_at=now)
     Application.objects.filter(pk=application.pk).update(**changes)
     for name, value in changes.items():
         setattr(application, name, value)
@@ -287,11 +285,6 @@ def _approved(application, user, transition):
     fees.charge_defaults(application, user)
     notify(application.received_by, lambda: gettext("装修申请已批准：%(number)s") % {"number": application.number},
            lambda: gettext("请通知业户带领施工单位到住户中心办理手续、缴纳费用。"), link=application.get_absolute_url())
-
-
-def _closed(application, user, transition):
-    Application.objects.filter(pk=application.pk).update(review_due_at=None)
-    application.review_due_at = None
 
 
 def _permit_issued(application, user, transition):
@@ -312,7 +305,7 @@ def _return_move(role):
 
 
 CANCEL = Move(_("撤销申请"), roles=(Role.PROPERTY_ASSISTANT, Role.PROPERTY_MANAGER), reason=True, closes=("*",),
-              after=_closed, style="outline-danger")
+              style="outline-danger")
 
 PIPELINE = {
     S.ENGINEERING_REVIEW: {
@@ -343,7 +336,7 @@ PIPELINE = {
                          closes=("review",), after=_approved, style="success"),
         S.RETURNED: _return_move(Role.PROPERTY_MANAGER),
         S.REJECTED: Move(_("不予批准"), roles=(Role.PROPERTY_MANAGER,), signature=Meaning.REVIEW, reason=True,
-                         closes=("*",), after=_closed, style="outline-danger"),
+                         closes=("*",), style="outline-danger"),
         S.CANCELLED: CANCEL,
     },
     S.RETURNED: {
@@ -362,7 +355,8 @@ PIPELINE = {
 # each reviewer, then the desk, finance and the inspectors are told when the application reaches their step
 WORKFLOW = workflow.register(workflow.Workflow(
     Application, PIPELINE, hand_over=workflow.role_holders_of_next_moves,
-    badges={S.CLOSED: "success", S.REJECTED: "secondary", S.CANCELLED: "secondary", S.RETURNED: "warning"}))
+    badges={S.PERMITTED: "success", S.CLOSED: "success", S.RETURNED: "warning", S.ACCEPTANCE_RECTIFYING: "warning",
+            S.REINSPECTION_RECTIFYING: "warning", S.REJECTED: "secondary", S.CANCELLED: "secondary"}))
 
 
 def awaiting(user):

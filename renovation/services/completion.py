@@ -9,9 +9,9 @@ manager approves the refund (signature) with the settlement shown: the claims ar
 deposit first, then the owner's deposit, and what remains is billed to the owner; the finance clerk pays the
 deposits back (receipt numbers) → 已结案, which frees the unit for a new renovation.
 
-Steps that block the way to the refund (an unresolved violation, a pass still out) are ``blockers``: functions
-``(application) -> refusal text | None`` checked by the guards of 申报竣工, 初验合格 and 批准退款; another part of
-the app appends its own with ``register_blocker``.
+A pass still out holds 初验合格 and 批准退款 back (the guards below); an open violation holds 申报竣工, 初验合格 and
+批准退款 back through a block declared with ``qms.blocks.register_block`` (``site.VIOLATIONS_HOLD``); the move
+refuses with every reason at once.
 """
 from __future__ import annotations
 
@@ -27,22 +27,22 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import audit, workflow
-from qms.attachments import AttachmentRefused, attach, validate_upload
-from qms.deadlines import DeadlineRule
+from qms import audit, blocks, workflow
+from qms.attachments import attach, validate_upload
+from qms.deadlines import DeadlineRule, deadlines_for
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User
 from qms.signatures import Meaning
 from qms.texts import portal_text
 from qms.workdays import add_working_days
-from qms.workflow import Move, TransitionRefused
+from qms.refusals import Refused
+from qms.workflow import Move
 from renovation.models import (AcceptanceInspection, Application, ApplicationStatus, ClaimSource, DepositClaim,
                                EntryKind, FeeItem, InspectionStage, LedgerEntry, PassStatus, Payer, Worker)
 from renovation.services.fees import (ZERO, applicable_items, balances, check_amount,
                                       deposit_items_held, item_totals, yuan)
-from renovation.services.roles import (ACCEPTANCE_INSPECTOR_ROLES, CASHIER_ROLES, CLAIM_ROLES, DESK_ROLES,
-                                       PASS_ROLES)
+from renovation.services.roles import ACCEPTANCE_INSPECTOR_ROLES, CASHIER_ROLES, DESK_ROLES, PASS_ROLES, require
 
 S = ApplicationStatus
 REINSPECTION_MONTHS = 3  # seed: 复验 three months after 初验合格
@@ -60,27 +60,13 @@ def _first_with_role(role):
     return User.objects.filter(groups__name=role, is_active=True).order_by("pk").first()
 
 
-def _refuse_unless(by: User, roles, message: str) -> None:
-    if not (by.is_superuser or by.has_role(*roles)):
-        raise TransitionRefused(message)
-
-
-# --- what blocks the way to the refund -------------------------------------------------------------------
-_blockers: list = []
-
-
-def register_blocker(check) -> None:
-    """``check(application) -> refusal text | None``: one more reason to hold acceptance and refund."""
-    if check not in _blockers:
-        _blockers.append(check)
-
-
-def blocking_refusal(application: Application) -> str | None:
-    for check in _blockers:
-        refusal = check(application)
-        if refusal:
-            return str(refusal)
-    return None
+# --- what holds the way to the refund back -------------------------------------------------------------
+def holding_back(application: Application, to, *own) -> str | None:
+    """Every reason the move of ``application`` to ``to`` waits for, joined: ``own`` (this part's checks) and
+    those declared with ``qms.blocks.register_block`` (an open violation, ``site.VIOLATIONS_HOLD``)."""
+    reasons = [str(reason) for reason in own if reason]
+    reasons += [reason for reason in blocks.block_reasons(application, to) if reason not in reasons]
+    return "；".join(reasons) or None
 
 
 # --- workers and passes ----------------------------------------------------------------------------------
@@ -92,24 +78,21 @@ def pass_fee_items(application: Application):
 def register_worker(application: Application, by: User, *, name: str, id_number: str, phone: str, photo,
                     trade: str = "") -> Worker:
     """《施工人员登记表》: the worker with an ID photo gets a numbered pass; the per-worker fees are charged."""
-    _refuse_unless(by, PASS_ROLES, gettext("只有物业助理、住户中心主任、保安或物业经理可以登记施工人员。"))
+    require(by, "renovation.register_worker")
     if application.status not in WORKER_STATES:
-        raise TransitionRefused(gettext("申请批准后、竣工验收前才能登记施工人员。"))
+        raise Refused(gettext("申请批准后、竣工验收前才能登记施工人员。"))
     if photo is None:
-        raise TransitionRefused(gettext("请上传施工人员的照片。"))
-    try:
-        ext = validate_upload(photo)
-    except AttachmentRefused as error:
-        raise TransitionRefused(str(error)) from error
+        raise Refused(gettext("请上传施工人员的照片。"))
+    ext = validate_upload(photo)
     if ext not in PHOTO_TYPES:
-        raise TransitionRefused(gettext("照片须为图片文件（JPG、PNG 或 WEBP）。"))
+        raise Refused(gettext("照片须为图片文件（JPG、PNG 或 WEBP）。"))
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("登记施工人员")):
             return _issue_pass(application, by, name=name, id_number=id_number.upper(), phone=phone, trade=trade,
                                photo=photo)
     except IntegrityError as error:
         if "renovation_worker_once_per_application" in str(error):
-            raise TransitionRefused(gettext("身份证号 %(id)s 的施工人员已登记。") % {"id": id_number}) from error
+            raise Refused(gettext("身份证号 %(id)s 的施工人员已登记。") % {"id": id_number}) from error
         raise
 
 
@@ -136,16 +119,16 @@ def _issue_pass(application: Application, by: User, *, name, id_number, phone, t
 def replace_lost_pass(worker: Worker, by: User) -> Worker:
     """补办出入证: a new pass number for the same worker (the same registration and photo), the pass fee and deposit
     charged again as the fee schedule says; the lost pass stays recorded as lost (its deposit forfeited)."""
-    _refuse_unless(by, PASS_ROLES, gettext("只有物业助理、住户中心主任、保安或物业经理可以补办出入证。"))
+    require(by, "renovation.register_worker")
     application = worker.application
     if application.status not in WORKER_STATES:
-        raise TransitionRefused(gettext("申请批准后、竣工验收前才能补办出入证。"))
+        raise Refused(gettext("申请批准后、竣工验收前才能补办出入证。"))
     if worker.pass_status != PassStatus.LOST:
-        raise TransitionRefused(gettext("出入证 %(number)s 未挂失，挂失后才能补办。") % {"number": worker.pass_number})
+        raise Refused(gettext("出入证 %(number)s 未挂失，挂失后才能补办。") % {"number": worker.pass_number})
     already = gettext("出入证 %(number)s 已补办，新证编号 %(new)s。")
     replacement = Worker.objects.filter(replaces=worker).first()
     if replacement is not None:
-        raise TransitionRefused(already % {"number": worker.pass_number, "new": replacement.pass_number})
+        raise Refused(already % {"number": worker.pass_number, "new": replacement.pass_number})
     with worker.photo.file.open("rb") as stored:
         photo = ContentFile(stored.read(), name=worker.photo.original_name)
     try:
@@ -156,7 +139,7 @@ def replace_lost_pass(worker: Worker, by: User) -> Worker:
     except IntegrityError as error:
         if "replaces_id" in str(error):  # two clicks at once: the one-to-one keeps the second out
             replacement = Worker.objects.get(replaces=worker)
-            raise TransitionRefused(already % {"number": worker.pass_number, "new": replacement.pass_number}) from error
+            raise Refused(already % {"number": worker.pass_number, "new": replacement.pass_number}) from error
         raise
 
 
@@ -185,19 +168,21 @@ PASS_PIPELINE = {
         PassStatus.LOST: Move(_("挂失"), roles=PASS_ROLES, reason=True, after=_pass_closed, style="outline-danger"),
     },
 }
-PASS_WORKFLOW = workflow.register(workflow.Workflow(Worker, PASS_PIPELINE, status_field="pass_status"))
+PASS_WORKFLOW = workflow.register(workflow.Workflow(
+    Worker, PASS_PIPELINE, status_field="pass_status",
+    badges={PassStatus.ISSUED: "success", PassStatus.RETURNED: "secondary", PassStatus.LOST: "secondary"}))
 
 
 def _close_pass(worker: Worker, by: User, status: str, reason: str = "") -> None:
     current = Worker.objects.filter(pk=worker.pk).values_list("pass_status", flat=True).first()
     if current != PassStatus.ISSUED:
-        raise TransitionRefused(gettext("出入证 %(number)s 已交回或挂失。") % {"number": worker.pass_number})
+        raise Refused(gettext("出入证 %(number)s 已交回或挂失。") % {"number": worker.pass_number})
     worker.pass_status = current
     workflow.perform(worker, status, by, reason=reason)
 
 
 def return_pass(worker: Worker, by: User) -> Worker:
-    _refuse_unless(by, PASS_ROLES, gettext("只有物业助理、住户中心主任、保安或物业经理可以收回出入证。"))
+    require(by, "renovation.register_worker")
     with transaction.atomic(), audit.context(user=by, reason=gettext("收回施工出入证 %(number)s") % {
             "number": worker.pass_number}):
         _close_pass(worker, by, PassStatus.RETURNED)
@@ -206,10 +191,10 @@ def return_pass(worker: Worker, by: User) -> Worker:
 
 def report_lost_pass(worker: Worker, by: User, *, reason: str) -> Worker:
     """A lost pass is cancelled and forfeits its deposit: a claim against the deposits."""
-    _refuse_unless(by, PASS_ROLES, gettext("只有物业助理、住户中心主任、保安或物业经理可以挂失出入证。"))
+    require(by, "renovation.register_worker")
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionRefused(gettext("请填写挂失说明。"))
+        raise Refused(gettext("请填写挂失说明。"))
     with transaction.atomic(), audit.context(user=by, reason=gettext("挂失施工出入证 %(number)s：%(reason)s") % {
             "number": worker.pass_number, "reason": reason}):
         _close_pass(worker, by, PassStatus.LOST, reason)
@@ -233,13 +218,13 @@ def passes_refusal(application: Application) -> str | None:
 def add_claim(application: Application, by: User, *, source: str, amount: Decimal, reason: str,
               worker: Worker | None = None) -> DepositClaim:
     """An amount owed out of the deposits (damage found at acceptance, a violation's compensation, ...)."""
-    _refuse_unless(by, CLAIM_ROLES, gettext("只有工程主管、物业助理、住户中心主任或物业经理可以登记扣款。"))
+    require(by, "renovation.record_claim")
     if application.status not in CLAIM_STATES:
-        raise TransitionRefused(gettext("发放施工许可证后、批准退款前才能登记扣款。"))
+        raise Refused(gettext("发放施工许可证后、批准退款前才能登记扣款。"))
     amount = check_amount(amount)
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionRefused(gettext("请填写扣款说明。"))
+        raise Refused(gettext("请填写扣款说明。"))
     with transaction.atomic(), audit.context(user=by, reason=gettext("登记应扣款项：%(reason)s") % {"reason": reason}):
         return DepositClaim.objects.create(application=application, source=source, amount=amount, reason=reason,
                                            worker=worker, recorded_by=by)
@@ -324,8 +309,8 @@ def _refund_approved(application, user, transition):
 
 
 def refund_refusal(application: Application) -> str | None:
-    """Why the refund cannot be approved yet (None when it can)."""
-    return passes_refusal(application) or blocking_refusal(application)
+    """Why the refund cannot be approved yet, besides the declared blocks (None when it can)."""
+    return passes_refusal(application)
 
 
 def closing_refusal(application: Application) -> str | None:
@@ -342,20 +327,20 @@ def closing_refusal(application: Application) -> str | None:
 def pay_refunds(application: Application, by: User, *, receipts: dict[str, str]) -> Application:
     """The finance clerk pays back what each payer's deposits still hold (a receipt number per payer) and the
     renovation is closed."""
-    _refuse_unless(by, CASHIER_ROLES, gettext("只有财务人员可以办理退款。"))
+    require(by, "renovation.pay_refund")
     if application.status != S.REFUND_PAYMENT:
-        raise TransitionRefused(gettext("退款经物业经理批准后才能办理。"))
+        raise Refused(gettext("退款经物业经理批准后才能办理。"))
     entries = []
     for balance in balances(application):
         if balance.outstanding > 0:
-            raise TransitionRefused(gettext("%(payer)s尚欠 %(owed)s，收清后才能退款结案。") % {
+            raise Refused(gettext("%(payer)s尚欠 %(owed)s，收清后才能退款结案。") % {
                 "payer": balance.label, "owed": yuan(balance.outstanding)})
         held = deposits_held_by_item(application, balance.payer)
         if not held:
             continue
         receipt = (receipts.get(balance.payer) or "").strip()
         if not receipt:
-            raise TransitionRefused(gettext("请填写退给%(payer)s的退款凭证号。") % {"payer": balance.label})
+            raise Refused(gettext("请填写退给%(payer)s的退款凭证号。") % {"payer": balance.label})
         for index, (item, amount) in enumerate(held, 1):
             entries.append(LedgerEntry(application=application, payer=balance.payer, kind=EntryKind.REFUND,
                                        fee_item=item, amount=amount, recorded_by=by, note=portal_text(_("退还押金")),
@@ -366,7 +351,7 @@ def pay_refunds(application: Application, by: User, *, receipts: dict[str, str])
             workflow.perform(application, S.CLOSED, by)
     except IntegrityError as error:
         if "renovation_ledger_receipt_unique" in str(error):
-            raise TransitionRefused(gettext("退款凭证号已被使用，请核对。")) from error
+            raise Refused(gettext("退款凭证号已被使用，请核对。")) from error
         raise
     return application
 
@@ -391,6 +376,12 @@ RECTIFICATION_DEADLINE = DeadlineRule("rectification", _("装修验收整改期�
                                       remind_before=dt.timedelta(days=1))
 
 
+def reinspection_due_at(application: Application):
+    """When the re-inspection is (or was) due: the latest re-inspection deadline's due time, None before acceptance."""
+    return (deadlines_for(application).filter(kind=REINSPECTION_DEADLINE.kind).order_by("-opened_at", "-pk")
+            .values_list("due_at", flat=True).first())
+
+
 def latest_inspection(application: Application, stage: str | None = None) -> AcceptanceInspection | None:
     qs = application.acceptance_inspections.all()
     if stage:
@@ -412,23 +403,23 @@ def record_inspection(application: Application, by: User, *, passed: bool, parti
     signed with the password; failed — a numbered 《装修验收整改通知书》 with its items and deadline."""
     stage = STAGE_OF_STATE.get(application.status)
     if stage is None:
-        raise TransitionRefused(gettext("只有“待竣工验收”或“待复验”的装修可以登记验收。"))
-    _refuse_unless(by, ACCEPTANCE_INSPECTOR_ROLES, gettext("只有工程主管、物业助理或物业经理可以登记验收。"))
+        raise Refused(gettext("只有“待竣工验收”或“待复验”的装修可以登记验收。"))
+    require(by, "renovation.inspect_completion")
     if stage == InspectionStage.REINSPECTION and application.accepted_at:
         earliest = timezone.localdate(application.accepted_at + relativedelta(months=REINSPECTION_MONTHS))
         if timezone.localdate() < earliest:
-            raise TransitionRefused(gettext("复验须在初验合格三个月后进行（%(date)s 起）。") % {"date": earliest})
+            raise Refused(gettext("复验须在初验合格三个月后进行（%(date)s 起）。") % {"date": earliest})
     if not participants.strip() or not findings.strip():
-        raise TransitionRefused(gettext("请填写参加验收人员和验收情况。"))
+        raise Refused(gettext("请填写参加验收人员和验收情况。"))
     if not passed:
         if not rectification_items.strip():
-            raise TransitionRefused(gettext("验收不合格须列明整改项目。"))
+            raise Refused(gettext("验收不合格须列明整改项目。"))
         if rectification_due is None or rectification_due < timezone.localdate():
-            raise TransitionRefused(gettext("请填写不早于今天的整改期限。"))
+            raise Refused(gettext("请填写不早于今天的整改期限。"))
     if damage_amount:
         check_amount(damage_amount)
         if not damage_note.strip():
-            raise TransitionRefused(gettext("请说明损坏情况。"))
+            raise Refused(gettext("请说明损坏情况。"))
     target = PASSED_STATE[stage] if passed else RECTIFYING_STATE[stage]
     with transaction.atomic(), audit.context(user=by, reason=gettext("登记%(stage)s") % {
             "stage": InspectionStage(stage).label}):
@@ -451,9 +442,8 @@ def _completion_reported(application, user, transition):
 
 
 def _accepted(application, user, transition):
-    due = transition.at + relativedelta(months=REINSPECTION_MONTHS)
-    Application.objects.filter(pk=application.pk).update(accepted_at=transition.at, reinspection_due_at=due)
-    application.accepted_at, application.reinspection_due_at = transition.at, due
+    Application.objects.filter(pk=application.pk).update(accepted_at=transition.at)
+    application.accepted_at = transition.at
 
 
 def _reinspected(application, user, transition):
@@ -473,13 +463,8 @@ def _closed(application, user, transition):
     application.closed_at = transition.at
 
 
-def _completion_guard(application) -> str | None:
-    return blocking_refusal(application)
-
-
 def _acceptance_guard(application) -> str | None:
-    return (_inspection_since_state(application, InspectionStage.ACCEPTANCE, True) or passes_refusal(application)
-            or blocking_refusal(application))
+    return _inspection_since_state(application, InspectionStage.ACCEPTANCE, True) or passes_refusal(application)
 
 
 def _closing_guard(application) -> str | None:
@@ -488,8 +473,7 @@ def _closing_guard(application) -> str | None:
 
 PIPELINE = {
     S.PERMITTED: {
-        S.ACCEPTANCE: Move(_("申报竣工，申请验收"), roles=DESK_ROLES, guard=_completion_guard,
-                           after=_completion_reported, style="success"),
+        S.ACCEPTANCE: Move(_("申报竣工，申请验收"), roles=DESK_ROLES, after=_completion_reported, style="success"),
     },
     S.ACCEPTANCE: {
         S.REINSPECTION: Move(_("初验合格"), roles=ACCEPTANCE_INSPECTOR_ROLES, signature=Meaning.REVIEW, guard=_acceptance_guard,

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from renovation.models import (REVIEW_STATES, Application, ApplicationStatus, EntryKind, LedgerEntry, Payer,
                                Violation, ViolationKind, ViolationStatus)
+from qms.deadlines import overdue_q
+from renovation.services.applications import REVIEW_DEADLINE
 from renovation.services.fees import ZERO, of_kind
 from renovation.services.site import active_sites, inspected_on
 
@@ -54,7 +56,9 @@ def renovation_dashboard(now: dt.datetime | None = None) -> RenovationDashboard:
     counts = dict(Application.objects.order_by().values_list("status").annotate(n=Count("pk")))
     board.by_state = [{"status": value, "label": label, "count": counts.get(value, 0)}
                       for value, label in ApplicationStatus.choices]
-    board.reviews_overdue = Application.objects.filter(status__in=REVIEW_STATES, review_due_at__lt=now).count()
+    # overdue from the review deadlines themselves (one EXISTS on the deadline rows)
+    board.reviews_overdue = Application.objects.filter(
+        overdue_q(Application, REVIEW_DEADLINE.kind, now=now), status__in=REVIEW_STATES).count()
     board.active_sites = active_sites().count()
     board.inspected_today = active_sites().filter(Exists(inspected_on(today))).count()
     board.open_violations = Violation.objects.filter(status=ViolationStatus.OPEN).count()

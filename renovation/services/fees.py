@@ -22,12 +22,12 @@ from django.utils.translation import gettext_lazy as _
 
 from qms import audit
 from qms.texts import portal_text
-from qms.people import User
+from qms.people import User, refusal_for
 from qms.signatures import Meaning, check_password_or_refuse, sign
-from qms.workflow import TransitionRefused
+from qms.refusals import Refused
 from renovation.models import (Application, ApplicationStatus, ContractorKind, EntryKind, FeeItem, LedgerEntry,
                                Payer)
-from renovation.services.roles import CASHIER_ROLES, CHARGE_ROLES, REVERSAL_ROLES, UTILITIES_ROLES
+from renovation.services.roles import require
 
 S = ApplicationStatus
 ZERO = Decimal("0.00")
@@ -67,9 +67,9 @@ def check_amount(amount) -> Decimal:
     if not isinstance(amount, Decimal):
         raise TypeError("amounts are Decimal")
     if amount <= 0:
-        raise TransitionRefused(gettext("金额必须大于 0。"))
+        raise Refused(gettext("金额必须大于 0。"))
     if amount != amount.quantize(CENT):
-        raise TransitionRefused(gettext("金额最多两位小数（精确到分）。"))
+        raise Refused(gettext("金额最多两位小数（精确到分）。"))
     return amount
 
 
@@ -79,23 +79,21 @@ def post_entry(application: Application, by: User, *, kind: str, fee_item: FeeIt
     amount = check_amount(amount)
     receipt_number = (receipt_number or "").strip()
     if application.status not in LEDGER_STATES:
-        raise TransitionRefused(gettext("申请批准后才能登记收费。"))
+        raise Refused(gettext("申请批准后才能登记收费。"))
     if kind == EntryKind.PAYMENT:
-        if not (by.is_superuser or by.has_role(*CASHIER_ROLES)):
-            raise TransitionRefused(gettext("只有财务人员可以登记收款。"))
+        require(by, "renovation.record_payment")
         if not receipt_number:
-            raise TransitionRefused(gettext("收款须填写收据号。"))
+            raise Refused(gettext("收款须填写收据号。"))
         owed = item_totals(application).get(fee_item.pk, {}).get("outstanding", ZERO)
         if amount > owed:
-            raise TransitionRefused(gettext("收款 %(amount)s 超过“%(item)s”的欠缴金额 %(owed)s。") % {
+            raise Refused(gettext("收款 %(amount)s 超过“%(item)s”的欠缴金额 %(owed)s。") % {
                 "amount": yuan(amount), "item": fee_item.name, "owed": yuan(owed)})
     elif kind == EntryKind.CHARGE:
-        if not (by.is_superuser or by.has_role(*CHARGE_ROLES)):
-            raise TransitionRefused(gettext("只有物业助理、住户中心或财务人员可以登记应收费用。"))
+        require(by, "renovation.record_charge")
         if fee_item.payer == Payer.CONTRACTOR and application.contractor_kind != ContractorKind.COMPANY:
-            raise TransitionRefused(gettext("自行装修不收取施工单位的费用。"))
+            raise Refused(gettext("自行装修不收取施工单位的费用。"))
     else:
-        raise TransitionRefused(gettext("扣款和退款在验收、退押金时办理。"))
+        raise Refused(gettext("扣款和退款在验收、退押金时办理。"))
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("登记装修收费")):
             return LedgerEntry.objects.create(application=application, payer=fee_item.payer, kind=kind,
@@ -103,15 +101,15 @@ def post_entry(application: Application, by: User, *, kind: str, fee_item: FeeIt
                                               receipt_number=receipt_number, note=note, recorded_by=by)
     except IntegrityError as error:
         if "renovation_ledger_receipt_unique" in str(error):
-            raise TransitionRefused(gettext("收据号 %(number)s 已被使用。") % {"number": receipt_number}) from error
+            raise Refused(gettext("收据号 %(number)s 已被使用。") % {"number": receipt_number}) from error
         raise
 
 
 def reversal_refusal(entry: LedgerEntry, by: User) -> str | None:
     """Why ``by`` may not reverse ``entry`` (None when they may); the password is checked by ``reverse_entry``."""
     application = entry.application
-    if not (by.is_superuser or by.has_role(*REVERSAL_ROLES)):
-        return gettext("只有财务或物业经理可以冲销台账记录。")
+    if not by.has_perm("renovation.reverse_ledger_entry"):
+        return refusal_for("renovation.reverse_ledger_entry")
     if entry.recorded_by_id == by.pk:
         return gettext("不能冲销自己登记的记录：请由财务或物业经理复核后冲销。")
     if entry.kind not in REVERSIBLE_KINDS:
@@ -142,10 +140,10 @@ def reverse_entry(entry: LedgerEntry, by: User, *, reason: str, password: str) -
     signature (password re-entry) of the checker; ``entry`` itself is never changed."""
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionRefused(gettext("请填写冲销原因。"))
+        raise Refused(gettext("请填写冲销原因。"))
     refusal = reversal_refusal(entry, by)
     if refusal:
-        raise TransitionRefused(refusal)
+        raise Refused(refusal)
     check_password_or_refuse(by, password)
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("冲销%(kind)s %(item)s %(amount)s：%(reason)s") % {
@@ -159,7 +157,7 @@ def reverse_entry(entry: LedgerEntry, by: User, *, reason: str, password: str) -
             reversal.save(update_fields=["signature"])
     except IntegrityError as error:
         if "reverses_id" in str(error):  # two checkers at once: the one-to-one keeps the second out
-            raise TransitionRefused(gettext("该记录已被冲销，不能再次冲销。")) from error
+            raise Refused(gettext("该记录已被冲销，不能再次冲销。")) from error
         raise
     return reversal
 
@@ -251,23 +249,22 @@ def permit_refusal(application: Application) -> str | None:
 
 def record_utilities_on(application: Application, by: User, *, note: str = "") -> Application:
     """Seed 5.2.4.6: once the formalities are done, water and power are switched on."""
-    if not (by.is_superuser or by.has_role(*UTILITIES_ROLES)):
-        raise TransitionRefused(gettext("只有工程主管或住户中心主任可以登记开通水电。"))
+    require(by, "renovation.record_utilities")
     if application.status not in LEDGER_STATES:
-        raise TransitionRefused(gettext("申请批准后才能开通水电。"))
+        raise Refused(gettext("申请批准后才能开通水电。"))
     if application.utilities_on_at is not None:
-        raise TransitionRefused(gettext("水电已于 %(when)s 开通。") % {
+        raise Refused(gettext("水电已于 %(when)s 开通。") % {
             "when": timezone.localtime(application.utilities_on_at).strftime("%Y-%m-%d %H:%M")})
     unpaid = unpaid_required(application)
     if unpaid:
-        raise TransitionRefused(gettext("费用未缴清，不能开通水电：%(items)s。") % {
+        raise Refused(gettext("费用未缴清，不能开通水电：%(items)s。") % {
             "items": "、".join(str(item) for item, _owed in unpaid)})
     with transaction.atomic(), audit.context(user=by, reason=gettext("开通水电")):
         now = timezone.now()
         updated = Application.objects.filter(pk=application.pk, utilities_on_at__isnull=True).update(
             utilities_on_at=now, utilities_on_by=by, utilities_note=note)
         if not updated:
-            raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         application.utilities_on_at, application.utilities_on_by, application.utilities_note = now, by, note
     return application
 

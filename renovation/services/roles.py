@@ -1,6 +1,7 @@
 """Who does what in renovation: every role tuple of the app, declared once (``renovation/rules.py`` turns them into
 permissions; the services and the workflows use the same tuples)."""
-from qms.people import Role
+from qms.people import Role, refusal_for
+from qms.refusals import Refused
 
 # Who registers, edits, resubmits and withdraws applications and reports completion (seed 4.2 物业助理 受理; the
 # resident centre).
@@ -33,3 +34,10 @@ PASS_ROLES = (Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.SECURITY,
 ACCEPTANCE_INSPECTOR_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.PROPERTY_ASSISTANT, Role.PROPERTY_MANAGER)
 # who records an amount owed out of the deposits
 CLAIM_ROLES = (Role.ENGINEERING_SUPERVISOR, Role.PROPERTY_ASSISTANT, Role.RESIDENT_CENTRE_HEAD, Role.PROPERTY_MANAGER)
+
+
+def require(user, perm: str, obj=None) -> None:
+    """A service's "who may" check: refused (``qms.Refused``, naming the roles of ``perm``'s rules declaration)
+    unless ``user`` holds ``perm``."""
+    if not user.has_perm(perm, obj):
+        raise Refused(refusal_for(perm))

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from qms import Refused
 from qms.deadlines import Deadline, deadlines_for
 from qms.demo import DEMO_PASSWORD
 from qms.models import Notification
@@ -62,13 +63,13 @@ def inspection_photos(inspection):
 
 def test_an_inspection_refuses_a_non_image_photo_and_a_closed_site(people):
     application = permitted(people)
-    with pytest.raises(TransitionRefused, match="现场照片须为图片文件"):
+    with pytest.raises(Refused, match="现场照片须为图片文件"):
         site.record_inspection(application, people["propassistant"], checks=all_fine(),
                                photos=[SimpleUploadedFile("a.pdf", factories.PDF_BYTES)])
-    with pytest.raises(TransitionRefused, match="只有物业助理、住户中心主任、工程主管、保安或物业经理"):
+    with pytest.raises(Refused, match="只有物业助理、住户中心主任、工程主管、保安、物业经理可以执行此操作"):
         site.record_inspection(application, people["sales"], checks=all_fine())
     review = factories.submit(people, factories.unit("102"))
-    with pytest.raises(TransitionRefused, match="只有施工中的装修可以登记巡查"):
+    with pytest.raises(Refused, match="只有施工中的装修可以登记巡查"):
         site.record_inspection(review, people["propassistant"], checks=all_fine())
 
 
@@ -116,7 +117,7 @@ def test_an_open_violation_holds_completion_until_it_is_rectified_and_closed(peo
         perform(application, S.ACCEPTANCE, people["propassistant"])
     # the notice with its deadline and PDF
     due = timezone.localdate() + dt.timedelta(days=3)
-    with pytest.raises(TransitionRefused, match="请填写不早于今天的整改期限"):
+    with pytest.raises(Refused, match="请填写不早于今天的整改期限"):
         site.take_action(violation, people["propassistant"], kind=ActionKind.NOTICE, note="限期整改")
     notice = site.take_action(violation, people["propassistant"], kind=ActionKind.NOTICE,
                               note="严格按 8:00–12:00、14:00–18:00 施工", rectify_by=due)
@@ -126,7 +127,7 @@ def test_an_open_violation_holds_completion_until_it_is_rectified_and_closed(peo
         reverse("renovation:violation_notice_pdf", args=[violation.pk, notice.pk])).content)
     assert "违反装修规定整改通知书" in text and notice.notice_number in text and "中午 12:30 电钻施工" in text
     # stopping water and power, and compensation: the property manager's signature
-    with pytest.raises(TransitionRefused, match="须由物业经理批准并签名"):
+    with pytest.raises(Refused, match="须由物业经理批准并签名"):
         site.take_action(violation, people["propassistant"], kind=ActionKind.STOP_UTILITIES, note="停水停电",
                          password=DEMO_PASSWORD)
     with pytest.raises(SignatureRefused):
@@ -143,11 +144,30 @@ def test_an_open_violation_holds_completion_until_it_is_rectified_and_closed(peo
     site.close_violation(violation, people["propassistant"], note="已按规定时间施工，复查无误", photo=photo("after.png"),
                          password=DEMO_PASSWORD)
     assert not deadlines_for(violation).filter(state=Deadline.State.OPEN).exists()
-    with pytest.raises(TransitionRefused, match="已关闭"):
+    with pytest.raises(Refused, match="已关闭"):
         site.take_action(violation, people["propassistant"], kind=ActionKind.CRITICISM, note="再次批评")
     perform(application, S.ACCEPTANCE, people["propassistant"])
     unit_tab = login(people["propassistant"]).get(application.unit.get_absolute_url() + "?tab=violations")
     assert violation.number in unit_tab.content.decode()
+
+
+def test_acceptance_is_refused_with_every_reason_that_holds_it_back(people, login):
+    from renovation.tests.test_completion import worker
+
+    application = permitted(people)
+    out = worker(people, application)
+    perform(application, S.ACCEPTANCE, people["propassistant"])
+    violation = site.report_violation(application, people["propassistant"], kind=ViolationKind.BEYOND_SCOPE,
+                                      description="擅自拆除阳台栏杆")
+    # the pass still out (the move's own guard) and the open violation (a declared block), both at once
+    with pytest.raises(TransitionRefused) as refused:
+        site.completion.record_inspection(application, people["engsupervisor"], passed=True, participants="工程主管",
+                                          findings="合格", password=DEMO_PASSWORD)
+    assert str(refused.value) == (f"尚有 1 张施工出入证未交回或挂失：李师傅（{out.pass_number}）。；"
+                                  f"尚有 1 项违章未整改关闭：{violation.number}。")
+    assert not application.acceptance_inspections.exists()
+    tab = login(people["engsupervisor"]).get(application.get_absolute_url() + "?tab=completion").content.decode()
+    assert out.pass_number in tab and violation.number in tab
 
 
 @time_machine.travel(dt.datetime(2026, 12, 4, 10, 0, tzinfo=SH), tick=False)  # a Friday: the dossier shows the date
@@ -160,14 +180,14 @@ def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_sig
     violation = site.report_violation(application, people["propassistant"], kind=ViolationKind.OUTSIDE_HOURS,
                                       description="中午 12:30 电钻施工")
     engineer = people["engsupervisor"]
-    with pytest.raises(TransitionRefused, match="请上传整改后的现场照片，作为整改验证的证据"):
+    with pytest.raises(Refused, match="请上传整改后的现场照片，作为整改验证的证据"):
         site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD)
     with pytest.raises(TransitionRefused, match="请上传整改后的现场照片，作为整改验证的证据"):  # nor by the bare move
         perform(violation, ViolationStatus.CLOSED, engineer, password=DEMO_PASSWORD)
-    with pytest.raises(TransitionRefused, match="现场照片须为图片文件（JPG、PNG 或 WEBP）：after.pdf"):
+    with pytest.raises(Refused, match="现场照片须为图片文件（JPG、PNG 或 WEBP）：after.pdf"):
         site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD,
                              photo=SimpleUploadedFile("after.pdf", factories.PDF_BYTES))
-    with pytest.raises(TransitionRefused, match="文件内容与类型不符"):  # a PDF renamed .png
+    with pytest.raises(Refused, match="文件内容与类型不符"):  # a PDF renamed .png
         site.close_violation(violation, engineer, note="已整改", password=DEMO_PASSWORD,
                              photo=SimpleUploadedFile("after.png", factories.PDF_BYTES))
     with pytest.raises(SignatureRefused, match="密码错误，未签名"):
@@ -180,7 +200,7 @@ def test_closing_a_violation_needs_the_rectification_photo_and_the_verifiers_sig
     client = login(engineer)
     url = reverse("renovation:violation_close", args=[violation.pk])
     response = client.post(url, {"note": "已改为 14:00 后施工", "password": "wrong", "photo": photo("after.png")})
-    assert response.status_code == 400 and "密码错误，未签名" in response.content.decode()
+    assert response.status_code == 409 and "密码错误，未签名" in response.content.decode()
     assert "已改为 14:00 后施工" in response.content.decode()
     response = client.post(url, {"note": "已改为 14:00 后施工", "password": DEMO_PASSWORD, "photo": photo("after.png")})
     assert response.status_code == 302
@@ -208,7 +228,7 @@ def test_the_violation_pages_keep_what_was_typed_and_hide_other_teams_records(pe
     client = login(people["propassistant"])
     response = client.post(reverse("renovation:violation_action", args=[violation.pk]),
                            {"kind": ActionKind.NOTICE, "note": "恢复阳台栏杆原状"})
-    assert response.status_code == 400 and "请填写不早于今天的整改期限" in response.content.decode()
+    assert response.status_code == 409 and "请填写不早于今天的整改期限" in response.content.decode()
     assert "恢复阳台栏杆原状" in response.content.decode()
     listing = client.get(reverse("renovation:violation_list")).content.decode()
     assert violation.number in listing and "擅自拆除阳台栏杆" in listing
@@ -220,7 +240,7 @@ def test_baseline_photos_are_shown_on_the_site_tab_and_at_acceptance(people, log
     client = login(people["propassistant"])
     url = reverse("renovation:baseline_photos_add", args=[application.pk])
     response = client.post(url, {"caption": "卫生间", "photos": [SimpleUploadedFile("a.pdf", factories.PDF_BYTES)]})
-    assert response.status_code == 400 and "现场照片须为图片文件" in response.content.decode()
+    assert response.status_code == 409 and "现场照片须为图片文件" in response.content.decode()
     response = client.post(url, {"caption": "卫生间", "photos": [photo("a.png"), photo("b.png", PNG)]})
     assert response.status_code == 302 and application.baseline_photos.count() == 2
     assert "卫生间" in client.get(application.get_absolute_url() + "?tab=site").content.decode()
@@ -246,6 +266,26 @@ def test_the_dashboard_figures_and_a_constant_query_count(people, login):
     assert len(few) > 0
     with assert_num_queries(len(few)):
         client.get(url)
+
+
+def test_the_dashboard_and_the_list_count_overdue_reviews_from_the_review_deadlines(people, login):
+    from renovation.services.dashboard import renovation_dashboard
+
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False):  # a Monday: due Thursday
+        late = factories.submit(people, factories.unit("101"))
+        returned = factories.submit(people, factories.unit("102"))
+        perform(returned, S.RETURNED, people["engsupervisor"], reason="缺少图纸")  # its review clock stops
+    assert renovation_dashboard(dt.datetime(2026, 11, 26, 8, 0, tzinfo=SH)).reviews_overdue == 0
+    assert renovation_dashboard(dt.datetime(2026, 11, 26, 10, 0, tzinfo=SH)).reviews_overdue == 1
+    with time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, tzinfo=SH), tick=False):  # the list's filter, the same
+        client = login(people["propmanager"])
+        listing = client.get(reverse("renovation:list"), {"scope": "all", "overdue": "true"}).content.decode()
+        assert late.number in listing and returned.number not in listing
+        listing = client.get(reverse("renovation:list"), {"scope": "all", "overdue": "false"}).content.decode()
+        assert returned.number in listing and late.number not in listing
+        assert "2026-11-26 09:00" in client.get(late.get_absolute_url()).content.decode()  # 审批期限, from the deadline
+    perform(late, S.CANCELLED, people["propassistant"], reason="业主暂缓")
+    assert renovation_dashboard(dt.datetime(2026, 11, 26, 10, 0, tzinfo=SH)).reviews_overdue == 0
 
 
 @pytest.mark.parametrize("model", ["worker", "acceptanceinspection", "depositclaim", "siteinspection", "violation",

@@ -9,16 +9,15 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from qms.attachments import AttachmentRefused
+from qms import Refused
 from qms.pdf import PrintForm
+from qms.deadlines import with_open_due
 from qms.people import visible_to
+from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-from qms.workflow import TransitionRefused
 from renovation.filtersets import ApplicationFilter
-from qms.signatures import SignatureRefused
 from renovation.forms import (ApplicationForm, ChecklistForm, IdentityCheckForm, LedgerEntryForm, ReverseEntryForm,
                               UtilitiesForm)
 from renovation.models import (CLOSED_STATES, REVIEW_STATES, Application, ApplicationStatus, DocumentKind,
@@ -48,7 +47,8 @@ class ApplicationListView(RecordListView):
     }
 
     def base_queryset(self):
-        return application_list_queryset()
+        # the review's due time read from its deadline row (the 审批期限 column)
+        return with_open_due(application_list_queryset(), service.REVIEW_DEADLINE.kind, name="review_due_at")
 
 
 class ApplicationDetailView(RecordDetailView):
@@ -70,7 +70,10 @@ class ApplicationDetailView(RecordDetailView):
         user = self.request.user
         documents = application.documents.select_related("attachment").filter(attachment__voided_at__isnull=True)
         present = {d.kind for d in documents}
+        review_due_at = service.review_due_at(application) if application.status in REVIEW_STATES else None
         context.update({
+            "review_due_at": review_due_at,
+            "review_overdue": review_due_at is not None and review_due_at < timezone.now(),
             "documents": documents,
             "required_documents": [(DocumentKind(k).label, k in present) for k in service.required_for(application)],
             "may_edit": application.status == S.RETURNED and user.has_perm("renovation.change_application"),
@@ -104,10 +107,6 @@ def _fees_context(application, user) -> dict:
     }
 
 
-def _visible(request, pk) -> Application:
-    return get_object_or_404(visible_to(request.user, application_list_queryset()), pk=pk)
-
-
 @login_required
 def application_create(request):
     if not request.user.has_perm("renovation.add_application"):
@@ -124,147 +123,138 @@ def application_create(request):
         try:
             application = service.submit_application(by=request.user, unit=form.cleaned_data["unit"],
                                                      documents=form.documents(), **form.fields_for_service())
-        except (TransitionRefused, AttachmentRefused) as refusal:
+        except Refused as refusal:  # no record yet: RecordActionView does not apply
             form.add_error(None, str(refusal))
         else:
+            due = service.review_due_at(application)
             messages.success(request, _("已受理装修申请 %(number)s，审批须在 %(due)s 前完成。") % {
-                "number": application.number, "due": timezone.localtime(application.review_due_at).strftime("%Y-%m-%d %H:%M")})
+                "number": application.number, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"})
             return HttpResponseRedirect(application.get_absolute_url())
     return render(request, "renovation/application_form.html", {"form": form, "title": _("受理装修申请")},
                   status=400 if request.method == "POST" else 200)
 
 
-@login_required
-def application_edit(request, pk):
-    application = _visible(request, pk)
-    if not request.user.has_perm("renovation.change_application"):
-        raise PermissionDenied
-    if application.status != S.RETURNED:
-        messages.error(request, _("只有“退回修改”的申请可以修改。"))
-        return HttpResponseRedirect(application.get_absolute_url())
-    form = ApplicationForm(request.POST or None, request.FILES or None, instance=application)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service.update_application(application, request.user, documents=form.documents(),
-                                       **form.fields_for_service())
-        except (TransitionRefused, AttachmentRefused) as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("申请已修改，请核对后“重新提交”。"))
-            return HttpResponseRedirect(application.get_absolute_url())
-    return render(request, "renovation/application_form.html",
-                  {"form": form, "application": application, "title": _("修改装修申请 %(number)s") % {
-                      "number": application.number}}, status=400 if request.method == "POST" else 200)
+class ApplicationEditView(RecordActionView):
+    """Change a returned application before it is resubmitted."""
+
+    queryset = application_list_queryset()
+    form_class = ApplicationForm
+    permission = "renovation.change_application"
+    template_name = "renovation/application_form.html"
+    success_message = gettext_lazy("申请已修改，请核对后“重新提交”。")
+
+    def refusal(self, record):
+        return None if record.status == S.RETURNED else _("只有“退回修改”的申请可以修改。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record}
+
+    def get_context_data(self, record, form, **kwargs):
+        return super().get_context_data(record, form, application=record, title=_("修改装修申请 %(number)s") % {
+            "number": record.number}, **kwargs)
+
+    def perform(self, record, form):
+        return service.update_application(record, self.request.user, documents=form.documents(),
+                                          **form.fields_for_service())
 
 
-@require_POST
-@login_required
-def application_checklist(request, pk):
-    application = _visible(request, pk)
-    form = ChecklistForm(request.POST, application=application)
-    if not form.is_valid():
-        messages.error(request, _("请填写工程初审意见。"))
-    else:
-        try:
-            service.record_checklist(application, request.user, opinion=form.cleaned_data["opinion"], **form.points())
-        except TransitionRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, _("工程初审检查表已保存。"))
-    return HttpResponseRedirect(application.get_absolute_url())
+class ChecklistView(RecordActionView):
+    """The engineering initial review's checklist (seed 5.2.1), on the application's overview."""
+
+    model = Application
+    form_class = ChecklistForm
+    permission = "renovation.review_engineering"
+    success_message = gettext_lazy("工程初审检查表已保存。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "application": record}
+
+    def perform(self, record, form):
+        return service.record_checklist(record, self.request.user, opinion=form.cleaned_data["opinion"],
+                                        **form.points())
 
 
-@require_POST
-@login_required
-def application_identity(request, pk):
-    application = _visible(request, pk)
-    form = IdentityCheckForm(request.POST)
-    form.is_valid()
-    try:
-        service.record_identity_check(application, request.user,
-                                      identity_verified=form.cleaned_data.get("identity_verified", False),
-                                      regulations_handed_over=form.cleaned_data.get("regulations_handed_over", False),
-                                      contractor_checked=form.cleaned_data.get("contractor_checked", False),
-                                      note=form.cleaned_data.get("note", ""))
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("核验结果已保存。"))
-    return HttpResponseRedirect(application.get_absolute_url())
+class IdentityCheckView(RecordActionView):
+    """The property assistant's check of identity, regulations handed over and the contractor's qualification."""
+
+    model = Application
+    form_class = IdentityCheckForm
+    permission = "renovation.check_identity"
+    success_message = gettext_lazy("核验结果已保存。")
+
+    def perform(self, record, form):
+        return service.record_identity_check(record, self.request.user, **form.cleaned_data)
 
 
-@require_POST
-@login_required
-def ledger_add(request, pk):
-    application = _visible(request, pk)
-    form = LedgerEntryForm(request.POST, application=application)
-    back = HttpResponseRedirect(application.get_absolute_url() + "?tab=fees")
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
-        return back
-    data = form.cleaned_data
-    try:
-        entry = fees.post_entry(application, request.user, kind=data["kind"], fee_item=data["fee_item"],
-                                amount=data["amount"], quantity=data["quantity"],
-                                receipt_number=data["receipt_number"], note=data["note"])
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("已登记%(kind)s：%(item)s %(amount)s。") % {
-            "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": fees.yuan(entry.amount)})
-    return back
+class LedgerAddView(RecordActionView):
+    """A charge or a payment on the fees tab (who may record which is the service's rule)."""
+
+    model = Application
+    form_class = LedgerEntryForm
+    tab = "fees"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "application": record}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return fees.post_entry(record, self.request.user, kind=data["kind"], fee_item=data["fee_item"],
+                               amount=data["amount"], quantity=data["quantity"],
+                               receipt_number=data["receipt_number"], note=data["note"])
+
+    def get_success_message(self, record, entry):
+        return _("已登记%(kind)s：%(item)s %(amount)s。") % {
+            "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": fees.yuan(entry.amount)}
 
 
-@login_required
-def ledger_reverse(request, pk, entry_pk):
-    """冲销 one ledger entry: GET the form (with why not, when not), POST the reversal."""
-    application = _visible(request, pk)
-    if not request.user.has_perm("renovation.reverse_ledger_entry"):
-        raise PermissionDenied
-    entry = get_object_or_404(LedgerEntry.objects.select_related("fee_item", "recorded_by"), pk=entry_pk,
-                              application=application)
-    back = HttpResponseRedirect(application.get_absolute_url() + "?tab=fees")
-    refusal = fees.reversal_refusal(entry, request.user)
-    if refusal and request.method != "POST":
-        messages.error(request, refusal)
-        return back
-    form = ReverseEntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reversal = fees.reverse_entry(entry, request.user, reason=form.cleaned_data["reason"],
-                                          password=form.cleaned_data["password"])
-        except (TransitionRefused, SignatureRefused) as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已冲销%(kind)s：%(item)s %(amount)s。") % {
-                "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": fees.yuan(-reversal.amount)})
-            return back
-    return render(request, "renovation/completion_form.html", {
-        "application": application, "form": form,
-        "title": _("冲销台账记录 · %(number)s") % {"number": application.number},
-        "intro": _("冲销：%(when)s %(kind)s %(item)s %(amount)s（收据号 %(receipt)s，经办人 %(who)s）。原记录保留并划线显示，"
-                   "冲销记录金额相反，须填写原因并电子签名；如需更正，冲销后重新登记。") % {
-            "when": timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"), "kind": entry.get_kind_display(),
-            "item": entry.fee_item.name, "amount": fees.yuan(entry.amount), "receipt": entry.receipt_number or "—",
-            "who": entry.recorded_by}}, status=400 if request.method == "POST" else 200)
+class LedgerReverseView(RecordActionView):
+    """冲销 one ledger entry of the application: the form with the entry described, then the signed reversal."""
+
+    queryset = application_list_queryset()
+    form_class = ReverseEntryForm
+    permission = "renovation.reverse_ledger_entry"
+    template_name = "renovation/completion_form.html"
+    tab = "fees"
+
+    def entry(self, record) -> LedgerEntry:
+        if not hasattr(self, "_entry"):
+            self._entry = get_object_or_404(LedgerEntry.objects.select_related("fee_item", "recorded_by"),
+                                            pk=self.kwargs["entry_pk"], application=record)
+        return self._entry
+
+    def refusal(self, record):
+        return fees.reversal_refusal(self.entry(record), self.request.user)
+
+    def get_context_data(self, record, form, **kwargs):
+        entry = self.entry(record)
+        return super().get_context_data(
+            record, form, application=record, title=_("冲销台账记录 · %(number)s") % {"number": record.number},
+            intro=_("冲销：%(when)s %(kind)s %(item)s %(amount)s（收据号 %(receipt)s，经办人 %(who)s）。原记录保留并划线显示，"
+                    "冲销记录金额相反，须填写原因并电子签名；如需更正，冲销后重新登记。") % {
+                "when": timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
+                "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": fees.yuan(entry.amount),
+                "receipt": entry.receipt_number or "—", "who": entry.recorded_by}, **kwargs)
+
+    def perform(self, record, form):
+        return fees.reverse_entry(self.entry(record), self.request.user, reason=form.cleaned_data["reason"],
+                                  password=form.cleaned_data["password"])
+
+    def get_success_message(self, record, reversal):
+        entry = self.entry(record)
+        return _("已冲销%(kind)s：%(item)s %(amount)s。") % {
+            "kind": entry.get_kind_display(), "item": entry.fee_item.name, "amount": fees.yuan(-reversal.amount)}
 
 
-@require_POST
-@login_required
-def utilities_on(request, pk):
-    application = _visible(request, pk)
-    form = UtilitiesForm(request.POST)
-    form.is_valid()
-    try:
-        fees.record_utilities_on(application, request.user, note=form.cleaned_data.get("note", ""))
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("已登记开通水电。"))
-    return HttpResponseRedirect(application.get_absolute_url() + "?tab=fees")
+class UtilitiesOnView(RecordActionView):
+    """Water and power switched on (seed 5.2.4.6), on the fees tab."""
+
+    model = Application
+    form_class = UtilitiesForm
+    tab = "fees"
+    success_message = gettext_lazy("已登记开通水电。")
+
+    def perform(self, record, form):
+        return fees.record_utilities_on(record, self.request.user, note=form.cleaned_data["note"])
 
 
 class ApplicationPdfView(RecordPdfView):
@@ -330,12 +320,12 @@ urlpatterns = [
     path("", ApplicationListView.as_view(), name="list"),
     path("new/", application_create, name="create"),
     path("<int:pk>/", ApplicationDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", application_edit, name="edit"),
-    path("<int:pk>/checklist/", application_checklist, name="checklist"),
-    path("<int:pk>/identity/", application_identity, name="identity"),
-    path("<int:pk>/ledger/", ledger_add, name="ledger_add"),
-    path("<int:pk>/ledger/<int:entry_pk>/reverse/", ledger_reverse, name="ledger_reverse"),
-    path("<int:pk>/utilities/", utilities_on, name="utilities_on"),
+    path("<int:pk>/edit/", ApplicationEditView.as_view(), name="edit"),
+    path("<int:pk>/checklist/", ChecklistView.as_view(), name="checklist"),
+    path("<int:pk>/identity/", IdentityCheckView.as_view(), name="identity"),
+    path("<int:pk>/ledger/", LedgerAddView.as_view(), name="ledger_add"),
+    path("<int:pk>/ledger/<int:entry_pk>/reverse/", LedgerReverseView.as_view(), name="ledger_reverse"),
+    path("<int:pk>/utilities/", UtilitiesOnView.as_view(), name="utilities_on"),
     path("<int:pk>/pdf/", ApplicationPdfView.as_view(), name="pdf"),
     path("<int:pk>/permit/", PermitPdfView.as_view(), name="permit_pdf"),
     path("<int:pk>/dossier/", DossierPdfView.as_view(), name="dossier_pdf"),

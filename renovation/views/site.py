@@ -3,26 +3,22 @@ their measures and notices, and the 装修管理看板 (the rules are in ``renov
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from qms.pdf import PrintForm
-from qms.people import visible_to
-from qms.signatures import SignatureRefused
+from qms.views.actions import get_visible_or_404
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-from qms.workflow import TransitionRefused
 from renovation.filtersets import ViolationFilter
 from renovation.forms import BaselinePhotoForm, CloseViolationForm, SiteInspectionForm, ViolationActionForm
 from renovation.models import (ActionKind, Application, SiteInspection, Unit, Violation, ViolationAction,
@@ -31,7 +27,7 @@ from renovation.services import site
 from renovation.selectors import violation_list_queryset
 from renovation.services.dashboard import renovation_dashboard
 from renovation.tables import ViolationTable
-from renovation.views.completion import _back, _form_page, _visible
+from renovation.views.completion import FormPageAction
 
 
 # --- today's round ---------------------------------------------------------------------------------------
@@ -58,32 +54,41 @@ class SiteInspectionsView(PermissionRequiredMixin, TemplateView):
         return context
 
 
-@login_required
-def site_inspection_create(request, pk):
-    application = _visible(request, pk)
-    if application.status not in site.SITE_STATES or not request.user.has_perm("renovation.inspect_site"):
-        raise PermissionDenied
-    initial = {name: True for name in SiteInspection.CHECK_FIELDS}
-    form = SiteInspectionForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+class SiteInspectionCreateView(FormPageAction):
+    """A line of 《装修巡视检查记录表》, with a violation found on the round."""
+
+    form_class = SiteInspectionForm
+    permission = "renovation.inspect_site"
+    tab = "site"
+    intro = gettext_lazy("《装修巡视检查记录表》：施工期间每个工作日至少巡查一次；不符合的项目请取消勾选并填写巡查情况，发现违章一并登记。")
+
+    def refusal(self, record):
+        return None if record.status in site.SITE_STATES else _("只有施工中的装修可以登记巡查。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "initial": {name: True for name in SiteInspection.CHECK_FIELDS}}
+
+    def get_title(self, record):
+        return _("装修巡视检查 · %(unit)s") % {"unit": record.unit}
+
+    def perform(self, record, form):
         data = form.cleaned_data
-        try:
-            inspection = site.record_inspection(
-                application, request.user, checks={name: data[name] for name in SiteInspection.CHECK_FIELDS},
-                findings=data["findings"], photos=data["photos"], violation_kind=data["violation_kind"],
-                violation_description=data["violation_description"])
-        except TransitionRefused as refusal:
-            form.add_error(None, str(refusal))
+        return site.record_inspection(
+            record, self.request.user, checks={name: data[name] for name in SiteInspection.CHECK_FIELDS},
+            findings=data["findings"], photos=data["photos"], violation_kind=data["violation_kind"],
+            violation_description=data["violation_description"])
+
+    def get_success_url(self, record, inspection):
+        found = list(inspection.violations.all())
+        if found:
+            messages.warning(self.request, _("巡查记录已保存，已登记违章 %(number)s。") % {"number": found[0].number})
         else:
-            found = list(inspection.violations.all())
-            if found:
-                messages.warning(request, _("巡查记录已保存，已登记违章 %(number)s。") % {"number": found[0].number})
-            else:
-                messages.success(request, _("巡查记录已保存。"))
-            return HttpResponseRedirect(request.GET.get("next") or f"{application.get_absolute_url()}?tab=site")
-    return _form_page(request, application, form, _("装修巡视检查 · %(unit)s") % {"unit": application.unit},
-                      status=400 if request.method == "POST" else 200,
-                      intro=_("《装修巡视检查记录表》：施工期间每个工作日至少巡查一次；不符合的项目请取消勾选并填写巡查情况，发现违章一并登记。"))
+            messages.success(self.request, _("巡查记录已保存。"))
+        # back to today's round when the round was started there (a path of this site only)
+        back = self.request.GET.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={self.request.get_host()}):
+            return back
+        return super().get_success_url(record, inspection)
 
 
 # --- the application's site tab, baseline photos -----------------------------------------------------------
@@ -98,24 +103,26 @@ def render_site_tab(request, application: Application) -> str:
     }, request=request)
 
 
-@login_required
-def baseline_photos_add(request, pk):
-    application = _visible(request, pk)
-    if application.status not in site.BASELINE_STATES or not request.user.has_perm("renovation.inspect_site"):
-        raise PermissionDenied
-    form = BaselinePhotoForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            added = site.add_baseline_photos(application, request.user, photos=form.cleaned_data["photos"],
-                                             caption=form.cleaned_data["caption"])
-        except TransitionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已上传 %(n)d 张开工前照片。") % {"n": len(added)})
-            return _back(application, "site")
-    return _form_page(request, application, form, _("开工前现场照片 · %(unit)s") % {"unit": application.unit},
-                      status=400 if request.method == "POST" else 200,
-                      intro=_("开工前拍摄房屋现状，竣工验收时对照检查。"))
+class BaselinePhotosView(FormPageAction):
+    """Photos of the unit before the works start, compared at acceptance."""
+
+    form_class = BaselinePhotoForm
+    permission = "renovation.inspect_site"
+    tab = "site"
+    intro = gettext_lazy("开工前拍摄房屋现状，竣工验收时对照检查。")
+
+    def refusal(self, record):
+        return None if record.status in site.BASELINE_STATES else _("开工前照片须在申请批准后、申报竣工前上传。")
+
+    def get_title(self, record):
+        return _("开工前现场照片 · %(unit)s") % {"unit": record.unit}
+
+    def perform(self, record, form):
+        return site.add_baseline_photos(record, self.request.user, photos=form.cleaned_data["photos"],
+                                        caption=form.cleaned_data["caption"])
+
+    def get_success_message(self, record, added):
+        return _("已上传 %(n)d 张开工前照片。") % {"n": len(added)}
 
 
 # --- violations ------------------------------------------------------------------------------------------
@@ -155,49 +162,51 @@ class ViolationDetailView(RecordDetailView):
         return context
 
 
-def _visible_violation(request, pk) -> Violation:
-    return get_object_or_404(visible_to(request.user, violation_list_queryset()), pk=pk)
+class OpenViolationAction(FormPageAction):
+    """An action on an open violation, on its own form page (back to the violation)."""
+
+    queryset = violation_list_queryset()
+    permission = "renovation.inspect_site"
+
+    def refusal(self, record):
+        if record.status != ViolationStatus.OPEN:
+            return _("违章 %(number)s 已关闭。") % {"number": record.number}
+        return None
 
 
-@login_required
-def violation_action(request, pk):
-    violation = _visible_violation(request, pk)
-    if violation.status != ViolationStatus.OPEN or not request.user.has_perm("renovation.inspect_site"):
-        raise PermissionDenied
-    form = ViolationActionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+class ViolationActionView(OpenViolationAction):
+    """A measure taken on the violation (seed 5.5.1)."""
+
+    form_class = ViolationActionForm
+    intro = gettext_lazy("物业助理应立即要求业户停止违章装修，并视情况批评教育、发出整改通知书限期整改；停水停电、要求赔偿须物业经理批准并签名，赔偿金额在退押金时扣除。")
+
+    def get_title(self, record):
+        return _("处理违章 · %(number)s") % {"number": record.number}
+
+    def perform(self, record, form):
         data = form.cleaned_data
-        try:
-            action = site.take_action(violation, request.user, kind=data["kind"], note=data["note"],
-                                      rectify_by=data["rectify_by"], amount=data["amount"], password=data["password"])
-        except (TransitionRefused, SignatureRefused) as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已登记处理：%(kind)s。") % {"kind": action.get_kind_display()})
-            return HttpResponseRedirect(violation.get_absolute_url())
-    return _form_page(request, violation.application, form, _("处理违章 · %(number)s") % {"number": violation.number},
-                      status=400 if request.method == "POST" else 200,
-                      intro=_("物业助理应立即要求业户停止违章装修，并视情况批评教育、发出整改通知书限期整改；停水停电、要求赔偿须物业经理批准并签名，赔偿金额在退押金时扣除。"))
+        return site.take_action(record, self.request.user, kind=data["kind"], note=data["note"],
+                                rectify_by=data["rectify_by"], amount=data["amount"], password=data["password"])
+
+    def get_success_message(self, record, action):
+        return _("已登记处理：%(kind)s。") % {"kind": action.get_kind_display()}
 
 
-@login_required
-def violation_close(request, pk):
-    violation = _visible_violation(request, pk)
-    if violation.status != ViolationStatus.OPEN or not request.user.has_perm("renovation.inspect_site"):
-        raise PermissionDenied
-    form = CloseViolationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            site.close_violation(violation, request.user, note=form.cleaned_data["note"],
-                                 photo=form.cleaned_data["photo"], password=form.cleaned_data["password"])
-        except (TransitionRefused, SignatureRefused) as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("违章 %(number)s 已整改关闭。") % {"number": violation.number})
-            return HttpResponseRedirect(violation.get_absolute_url())
-    return _form_page(request, violation.application, form, _("整改验证 · %(number)s") % {"number": violation.number},
-                      status=400 if request.method == "POST" else 200,
-                      intro=_("到现场核实整改完成，拍摄整改后的现场照片，验证人电子签名后关闭违章；未关闭的违章会阻止申报竣工、验收和退款。"))
+class ViolationCloseView(OpenViolationAction):
+    """The rectification verified on site: the photo and the verifier's signature close the violation."""
+
+    form_class = CloseViolationForm
+    intro = gettext_lazy("到现场核实整改完成，拍摄整改后的现场照片，验证人电子签名后关闭违章；未关闭的违章会阻止申报竣工、验收和退款。")
+
+    def get_title(self, record):
+        return _("整改验证 · %(number)s") % {"number": record.number}
+
+    def perform(self, record, form):
+        return site.close_violation(record, self.request.user, note=form.cleaned_data["note"],
+                                    photo=form.cleaned_data["photo"], password=form.cleaned_data["password"])
+
+    def get_success_message(self, record, result):
+        return _("违章 %(number)s 已整改关闭。") % {"number": record.number}
 
 
 class ViolationNoticePdfView(RecordPdfView):
@@ -215,7 +224,7 @@ class ViolationNoticePdfView(RecordPdfView):
         return ["renovation.view_violation"]
 
     def get_object(self, queryset=None):
-        violation = _visible_violation(self.request, self.kwargs["pk"])
+        violation = get_visible_or_404(self.request.user, violation_list_queryset(), pk=self.kwargs["pk"])
         return get_object_or_404(ViolationAction.objects.select_related("by"), pk=self.kwargs["action_pk"],
                                  violation=violation, kind=ActionKind.NOTICE)
 
@@ -250,12 +259,12 @@ class RenovationDashboardView(PermissionRequiredMixin, TemplateView):
 
 urlpatterns = [
     path("inspections/", SiteInspectionsView.as_view(), name="site_inspections"),
-    path("<int:pk>/inspections/new/", site_inspection_create, name="site_inspection_create"),
-    path("<int:pk>/baseline-photos/new/", baseline_photos_add, name="baseline_photos_add"),
+    path("<int:pk>/inspections/new/", SiteInspectionCreateView.as_view(), name="site_inspection_create"),
+    path("<int:pk>/baseline-photos/new/", BaselinePhotosView.as_view(), name="baseline_photos_add"),
     path("violations/", ViolationListView.as_view(), name="violation_list"),
     path("violations/<int:pk>/", ViolationDetailView.as_view(), name="violation_detail"),
-    path("violations/<int:pk>/action/", violation_action, name="violation_action"),
-    path("violations/<int:pk>/close/", violation_close, name="violation_close"),
+    path("violations/<int:pk>/action/", ViolationActionView.as_view(), name="violation_action"),
+    path("violations/<int:pk>/close/", ViolationCloseView.as_view(), name="violation_close"),
     path("violations/<int:pk>/notice/<int:action_pk>/", ViolationNoticePdfView.as_view(), name="violation_notice_pdf"),
     path("dashboard/", RenovationDashboardView.as_view(), name="dashboard"),
 ]
