@@ -12,7 +12,7 @@ from renovation.models import ActionKind, ApplicationStatus as S, ViolationKind
 from renovation.services import completion, site
 from renovation.tests import factories
 from qms.workflow import perform
-from qms.tests.cases import FORBIDDEN_BEFORE_VISIBILITY, RecordUrls, UrlWalk
+from qms.tests.cases import RecordUrls, UrlWalk
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
 
@@ -81,7 +81,7 @@ WALK = UrlWalk(
     pages=("list", "create", "site_inspections", "violation_list", "dashboard", "units"),
     records=[
         RecordUrls(make=submitted, insider=INSIDER, outsider=OUTSIDER, pages=("detail", "pdf"),
-                   actions=("checklist", "identity"), xfail={"detail": FORBIDDEN_BEFORE_VISIBILITY}),
+                   actions=("checklist", "identity")),
         RecordUrls(make=returned, insider=INSIDER, outsider=OUTSIDER, pages=("edit",)),
         RecordUrls(make=accepting, insider=INSIDER, outsider=OUTSIDER, actions=("inspection_create",)),
         RecordUrls(make=refunding, insider="financeclerk", outsider=OUTSIDER, actions=("refund",)),
@@ -98,13 +98,12 @@ WALK = UrlWalk(
                    kwargs=lambda i: {"pk": i.application_id, "inspection_pk": i.pk},
                    pages=("rectification_notice_pdf",)),
         RecordUrls(make=violation, insider=INSIDER, outsider=OUTSIDER, pages=("violation_detail",),
-                   actions=("violation_action", "violation_close"),
-                   xfail={"violation_detail": FORBIDDEN_BEFORE_VISIBILITY}),
+                   actions=("violation_action", "violation_close")),
         RecordUrls(make=violation_notice, insider=INSIDER, outsider=OUTSIDER,
                    kwargs=lambda action: {"pk": action.violation_id, "action_pk": action.pk},
                    pages=("violation_notice_pdf",)),
         RecordUrls(make=lambda people: factories.unit("102"), insider=INSIDER, outsider=OUTSIDER,
-                   pages=("unit_detail",), xfail={"unit_detail": FORBIDDEN_BEFORE_VISIBILITY}),
+                   pages=("unit_detail",)),
     ],
 )
 
