@@ -25,8 +25,8 @@ Provisional due times and re-computation (``recompute``)
   (``computed_from``), the calendar years the computation consulted and whether any of them was unconfirmed
   (``provisional``: the page says "（暂定：2027 年节假日未确认）"). When an administrator confirms a year or
   changes a day, the open deadlines computed across that year are re-computed after the change commits; each
-  move is written to the record's audit trail (or its stored copy of the due time is updated, which the trail
-  records) and each responsible person gets one notification listing the records whose due time moved.
+  move is written to the record's audit trail and each responsible person gets one notification listing the
+  records whose due time moved.
 """
 from __future__ import annotations
 
@@ -223,20 +223,16 @@ def _per_record(value, record):
 
 # kind -> due(record, start): how ``recompute`` computes a deadline of that kind again.
 _due_rules: dict[str, Callable] = {}
-# (model, kind) -> the record's field that keeps a copy of the due time (e.g. an application's review_due_at).
-_mirrors: dict[tuple[type, str], str] = {}
 
 
-def register_due_rule(kind: str, due: Callable, *, model: type | None = None, mirror: str = "") -> None:
+def register_due_rule(kind: str, due: Callable) -> None:
     """Declare how deadlines of ``kind`` are computed, ``due(record, start) -> aware datetime``, so that a change
-    of the calendar re-computes them; ``mirror`` names a field of ``model`` holding a copy of the due time, which
-    the re-computation updates too. A ``DeadlineRule`` registers itself."""
+    of the calendar re-computes them. A ``DeadlineRule`` registers itself. A due time lives only in its deadline
+    row: records keep no copy of it (lists read it with ``with_open_due``)."""
     existing = _due_rules.get(kind)
     if existing is not None and existing is not due:
         raise ImproperlyConfigured(f"Two deadline rules compute the kind {kind!r}; give one another kind.")
     _due_rules[kind] = due
-    if mirror:
-        _mirrors[(model, kind)] = mirror
 
 
 def compute_due(due: Callable, record, start: dt.datetime) -> tuple[dt.datetime, workdays.CalendarUsage]:
@@ -398,12 +394,7 @@ def _recompute_one(deadline: Deadline, by) -> Moved | None:
         fields += ["due_at", "next_action_at"]
         reason = gettext("工作日历调整：期限“%(title)s”由 %(old)s 改为 %(new)s") % {
             "title": deadline.title, "old": _when(old_due), "new": _when(new_due)}
-        model = type(record)._meta.concrete_model
-        mirror = _mirrors.get((model, deadline.kind))
-        if mirror and getattr(record, mirror) is not None:
-            with audit.context(user=by, reason=reason):  # the trail records the stored copy's change
-                model._default_manager.filter(pk=record.pk).update(**{mirror: new_due})
-        elif audit.is_tracked(model):
+        if audit.is_tracked(type(record)._meta.concrete_model):
             audit.note(record, user=by, reason=reason)
         moved = Moved(deadline, old_due, new_due)
     deadline.save(update_fields=fields)
