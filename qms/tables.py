@@ -117,9 +117,12 @@ class _Cell:
         if self.choices_display is not None:
             value = getattr(record, self.choices_display)()
         elif self.simple:
-            value = getattr(record, str(self.accessor), None)
-            if callable(value) and not hasattr(value, "all"):
-                value = value()
+            if isinstance(record, dict):
+                value = record.get(str(self.accessor))
+            else:
+                value = getattr(record, str(self.accessor), None)
+                if callable(value) and not hasattr(value, "all"):
+                    value = value()
         else:
             try:
                 value = self.accessor.resolve(record)

@@ -25,7 +25,6 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from django_tables2 import Column, DateColumn, DateTimeColumn
 from django_tables2.rows import BoundRow
-from django_tables2.utils import signature
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
@@ -85,17 +84,21 @@ class CellStyles:
     def cell(self, value, style=None) -> Cell:
         return Cell(self.sheet, row=1, column=1, value=value, style_array=style)
 
-    def data_cell(self, value) -> Cell:
+    def data_cell(self, value):
+        """A value as the write-only sheet takes it: a styled cell for a date, a date-time and formula-like text,
+        the plain value otherwise (most cells: openpyxl writes them without building a cell object)."""
         value = cell_value(value)
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-            cell = self.cell(value, self.formula_text)
-            cell.data_type = "s"  # a string starting with "=" is text, never a formula
-            return cell
+        if isinstance(value, str):
+            if value.startswith(FORMULA_PREFIXES):
+                cell = self.cell(value, self.formula_text)
+                cell.data_type = "s"  # a string starting with "=" is text, never a formula
+                return cell
+            return value
         if isinstance(value, dt.datetime):
             return self.cell(value, self.datetime)
         if isinstance(value, dt.date):
             return self.cell(value, self.date)
-        return self.cell(value)
+        return value
 
 
 def write_rows(sheet, headers: Sequence[str], rows: Iterable[Sequence]) -> int:
@@ -137,32 +140,37 @@ def xlsx_response(handle, filename: str) -> FileResponse:
     return response
 
 
-def _value_getter(bound_column):
-    """``row -> value`` equal to ``BoundRow.get_cell_value(name)``, with the value function's signature read
-    once per column rather than once per cell (django-tables2 inspects it per call: most of an export's time)."""
+def _value_getter(table, bound_column):
+    """``record -> value`` equal to ``BoundRow.get_cell_value(name)``, with everything that does not change from
+    row to row worked out once per column (the value function's arguments, whether the value is a choice's label,
+    the accessor): django-tables2 works them out again for every cell, most of an export's time."""
+    from qms.tables import _Cell, _takes
+
     column = bound_column.column
+    cell = _Cell(table, bound_column)
     function = bound_column.value  # the table's value_FOO, else its render_FOO, else the column's value()
     own_value = getattr(function, "__func__", None)
     # Date and date-time columns export the value itself (a date cell, in local time), not their text:
     # django-tables2 gives value.isoformat(), in UTC with microseconds.
     raw = own_value in (DateTimeColumn.value, DateColumn.value) or (
         own_value is Column.value and type(column).render is Column.render)
-    if raw:
-        def call(kwargs):
-            return kwargs["value"]
-    else:
-        names, catch_all = signature(function)
+    names = _takes(function)
+    empty = column.empty_values
 
-        def call(kwargs):
-            if catch_all:
-                return function(**kwargs)
-            if any(name not in kwargs for name in names):
-                return None
-            return function(**{name: kwargs[name] for name in names})
+    if cell.special:  # a link or many-to-many column: django-tables2's own way, cell by cell
+        def get(record):
+            return BoundRow(record, table=table).get_cell_value(bound_column.name)
+        return get
 
-    def get(row):
-        return row._get_and_render_with(
-            bound_column, lambda bc, value=None: call(row._optional_cell_arguments(bc, value)), None)
+    def get(record):
+        value = cell.value_of(record)
+        if value in empty:
+            return None
+        if raw:
+            return value
+        arguments = {"value": value, "record": record, "column": column, "bound_column": bound_column,
+                     "bound_row": None, "table": table}
+        return function(**{name: arguments[name] for name in names})
 
     return get
 
@@ -173,12 +181,11 @@ def table_headers_and_rows(table, records: Iterable, exclude: Sequence[str] = ()
     columns = [column for column in table.columns
                if not column.column.exclude_from_export and column.name not in exclude]
     headers = [force_str(column.header) for column in columns]
-    getters = [_value_getter(column) for column in columns]
+    getters = [_value_getter(table, column) for column in columns]
 
     def rows():
         for record in records:
-            row = BoundRow(record, table=table)
-            yield [get(row) for get in getters]
+            yield [get(record) for get in getters]
 
     return headers, rows()
 
