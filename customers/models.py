@@ -309,7 +309,6 @@ class Visit(models.Model):
     content = models.TextField(_("内容"), blank=True)
     outcome = models.TextField(_("结果"), blank=True)
     next_step = models.CharField(_("下一步"), max_length=200, blank=True)
-    record_due_at = models.DateTimeField(_("记录提交期限"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("记录提交时间"), null=True, blank=True)
     follow_up = models.OneToOneField(FollowUp, null=True, blank=True, on_delete=models.PROTECT, related_name="visit",
                                      verbose_name=_("跟进记录"))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, Grade, OwnershipChange, OwnershipKind, Visit, VisitStatus
+from customers.services import visits as visit_service
 from qms.registry import ReviewFigure
 
 OPEN = (VisitStatus.PLANNED, VisitStatus.ARRANGED)
@@ -31,9 +32,7 @@ def key_account_figures(start: dt.date, end: dt.date) -> list[ReviewFigure]:
     figures = [ReviewFigure(_("%(grade)s客户") % {"grade": label}, by_grade.get(grade, 0), _("评审时的数量"))
                for grade, label in Grade.choices]
 
-    late = (Q(status=VisitStatus.RECORDED, recorded_at__gt=F("record_due_at"))
-            | Q(status__in=OPEN, period_end__lt=today)
-            | Q(status=VisitStatus.ARRANGED, record_due_at__lt=now))
+    late = visit_service.late_q(now) | Q(status__in=OPEN, period_end__lt=today)
     visits = Visit.objects.filter(period_end__gte=start, period_end__lte=end).aggregate(
         planned=Count("pk", filter=~Q(status=VisitStatus.CANCELLED)),
         cancelled=Count("pk", filter=Q(status=VisitStatus.CANCELLED)),

@@ -12,7 +12,7 @@ from qms.registry import DetailTab
 
 
 def render_visits_tab(request, customer: Customer) -> str:
-    rows = list(visible_to(request.user, Visit.objects.filter(customer=customer))
+    rows = list(visit_service.with_record_due(visible_to(request.user, Visit.objects.filter(customer=customer)))
                 .select_related("owner").order_by("-period_start", "kind", "pk")[:100])
     return render_to_string("customers/tab_visits.html", {
         "object": customer,

@@ -23,14 +23,11 @@ from django.utils.translation import gettext
 
 from customers.models import BusinessRecord, Customer, CustomerPolicy, Grade
 from qms import audit
+from qms.refusals import Refused
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
-
-
-class GradingRefused(Exception):
-    """Grades not confirmed; ``str(error)`` is the translated reason."""
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -149,23 +146,23 @@ def confirm_grades(changes: dict, *, by, reason: str) -> int:
     a whole if the reason is missing or ``by`` may not confirm one of them. Returns how many changed."""
     reason = (reason or "").strip()
     if not by.has_perm("customers.confirm_grade"):
-        raise GradingRefused(gettext("您没有确认客户等级的权限。"))
+        raise Refused(gettext("您没有确认客户等级的权限。"))
     if not reason:
-        raise GradingRefused(gettext("请填写确认理由。"))
+        raise Refused(gettext("请填写确认理由。"))
     if not changes:
-        raise GradingRefused(gettext("请至少勾选一个客户。"))
+        raise Refused(gettext("请至少勾选一个客户。"))
     wanted = {getattr(customer, "pk", customer): grade for customer, grade in changes.items()}
     if any(grade not in Grade.values for grade in wanted.values()):
-        raise GradingRefused(gettext("客户等级只能是 A、B 或 C。"))
+        raise Refused(gettext("客户等级只能是 A、B 或 C。"))
     now = timezone.now()
     with transaction.atomic():
         customers = list(Customer.objects.select_for_update(of=("self",)).select_related("owner__department")
                          .filter(pk__in=list(wanted)).order_by("pk"))
         refused = [c.name for c in customers if not by.has_perm("customers.confirm_grade", c)]
         if refused:
-            raise GradingRefused(gettext("您没有确认以下客户等级的权限：%(names)s。") % {"names": "、".join(refused[:20])})
+            raise Refused(gettext("您没有确认以下客户等级的权限：%(names)s。") % {"names": "、".join(refused[:20])})
         if len(customers) != len(wanted):
-            raise GradingRefused(gettext("有客户已被删除，请刷新页面后重试。"))
+            raise Refused(gettext("有客户已被删除，请刷新页面后重试。"))
         by_grade: dict[str, list[int]] = {}
         for customer in customers:
             if customer.grade != wanted[customer.pk]:

@@ -50,13 +50,10 @@ from customers.services.visits import hand_over_open_visits
 from qms import audit
 from qms.notifications import Notification, notify
 from qms.people import User
+from qms.refusals import Refused
 
 # pg_advisory_xact_lock key of warn_before_return ("pool" in ASCII)
 WARNING_LOCK = 0x706F6F6C
-
-
-class PoolRefused(Exception):
-    """A pool action refused; the message says why (translated)."""
 
 
 # --- who may do what (the predicates are declared in customers.rules) ------------------------------------
@@ -138,12 +135,12 @@ def reclaim_block(customer, user, *, now=None, policy=None) -> OwnershipChange |
 
 
 def claim(customer: Customer, user, *, now=None) -> OwnershipChange:
-    """``user`` takes ``customer`` from the pool. Raises ``PoolRefused`` with the reason."""
+    """``user`` takes ``customer`` from the pool. Raises ``Refused`` with the reason."""
     now = now or timezone.now()
     if customer.owner_id is not None:
-        raise PoolRefused(gettext("该客户已有负责人"))
+        raise Refused(gettext("该客户已有负责人"))
     if not is_salesperson(user):
-        raise PoolRefused(gettext("只有销售人员可以领取客户池中的客户。"))
+        raise Refused(gettext("只有销售人员可以领取客户池中的客户。"))
     policy = CustomerPolicy.current()
     with transaction.atomic():
         # One claim at a time per person (the limits are counted under this lock) …
@@ -151,23 +148,23 @@ def claim(customer: Customer, user, *, now=None) -> OwnershipChange:
         # … and per customer: a second claimer waits here and then finds the owner set.
         locked = Customer.objects.select_for_update(of=("self",)).filter(pk=customer.pk).first()
         if locked is None:
-            raise PoolRefused(gettext("该客户已被删除，不能领取。"))
+            raise Refused(gettext("该客户已被删除，不能领取。"))
         if locked.owner_id is not None:
             if locked.owner_id == user.pk:
-                raise PoolRefused(gettext("该客户已在您名下。"))
-            raise PoolRefused(gettext("该客户已被他人领取"))
+                raise Refused(gettext("该客户已在您名下。"))
+            raise Refused(gettext("该客户已被他人领取"))
         block = reclaim_block(locked, user, now=now, policy=policy)
         if block is not None:
-            raise PoolRefused(gettext("该客户于 %(date)s 从您名下回收，%(days)d 天内不能再次领取") % {
+            raise Refused(gettext("该客户于 %(date)s 从您名下回收，%(days)d 天内不能再次领取") % {
                 "date": date_format(timezone.localtime(block.at), "Y-m-d"), "days": policy.reclaim_block_days})
         held = Customer.objects.filter(owner=user).count()
         if held >= policy.claim_limit:
-            raise PoolRefused(gettext("您名下已有 %(held)d 个客户，已达到持有上限 %(limit)d 个，不能再领取。") % {
+            raise Refused(gettext("您名下已有 %(held)d 个客户，已达到持有上限 %(limit)d 个，不能再领取。") % {
                 "held": held, "limit": policy.claim_limit})
         today = OwnershipChange.objects.filter(kind=OwnershipKind.CLAIMED, to_owner=user,
                                                at__gte=local_midnight(now)).count()
         if today >= policy.daily_claim_limit:
-            raise PoolRefused(gettext("您今天已领取 %(count)d 个客户，已达到每日领取上限 %(limit)d 个。") % {
+            raise Refused(gettext("您今天已领取 %(count)d 个客户，已达到每日领取上限 %(limit)d 个。") % {
                 "count": today, "limit": policy.daily_claim_limit})
         reason = gettext("从客户池领取")
         with audit.context(user=user, reason=reason):
@@ -188,7 +185,7 @@ def claim_many(customers, user, *, now=None) -> ClaimResult:
     for customer in customers:
         try:
             claim(customer, user, now=now)
-        except PoolRefused as refusal:
+        except Refused as refusal:
             result.refused.append((customer, str(refusal)))
         else:
             result.claimed.append(customer)
@@ -200,17 +197,17 @@ def release(customer: Customer, user, reason: str, *, now=None) -> OwnershipChan
     """Put an owned customer into the pool, with a reason (the owner, their manager, GM or MR)."""
     reason = (reason or "").strip()
     if customer.owner_id is None:
-        raise PoolRefused(gettext("该客户已在客户池中。"))
+        raise Refused(gettext("该客户已在客户池中。"))
     if not may_manage(user, customer):
-        raise PoolRefused(gettext("只有负责人、其部门经理、总经理或管理者代表可以把客户放入客户池。"))
+        raise Refused(gettext("只有负责人、其部门经理、总经理或管理者代表可以把客户放入客户池。"))
     if not reason:
-        raise PoolRefused(gettext("请填写放入客户池的原因。"))
+        raise Refused(gettext("请填写放入客户池的原因。"))
     now = now or timezone.now()
     with transaction.atomic():
         locked = Customer.objects.select_for_update(of=("self",)).select_related("owner").filter(
             pk=customer.pk).first()
         if locked is None or locked.owner_id != customer.owner_id:
-            raise PoolRefused(gettext("该客户的负责人已变更，请刷新页面后重试。"))
+            raise Refused(gettext("该客户的负责人已变更，请刷新页面后重试。"))
         former = locked.owner
         with audit.context(user=user, reason=reason):
             change = change_owner(locked, None, kind=OwnershipKind.RELEASED, by=user, reason=reason, now=now)
@@ -228,17 +225,17 @@ def transfer(customers, to_owner, *, by, reason: str, now=None) -> list[Customer
     moved (those already with ``to_owner`` are left as they are)."""
     reason = (reason or "").strip()
     if not may_transfer(by):
-        raise PoolRefused(gettext("您没有批量转移客户的权限。"))
+        raise Refused(gettext("您没有批量转移客户的权限。"))
     pks = sorted({customer.pk for customer in customers})
     if not pks:
-        raise PoolRefused(gettext("请选择要转移的客户。"))
+        raise Refused(gettext("请选择要转移的客户。"))
     if not reason:
-        raise PoolRefused(gettext("请填写转移原因。"))
+        raise Refused(gettext("请填写转移原因。"))
     if to_owner is not None:
         if not to_owner.is_active:
-            raise PoolRefused(gettext("%(name)s 已停用，不能接收客户。") % {"name": to_owner.display_name})
+            raise Refused(gettext("%(name)s 已停用，不能接收客户。") % {"name": to_owner.display_name})
         if not transfer_targets(by).filter(pk=to_owner.pk).exists():
-            raise PoolRefused(gettext("您只能把客户转给本部门的人员或放入客户池。"))
+            raise Refused(gettext("您只能把客户转给本部门的人员或放入客户池。"))
     now = now or timezone.now()
     policy = CustomerPolicy.current()
     target = to_owner.display_name if to_owner else gettext("客户池")
@@ -248,18 +245,18 @@ def transfer(customers, to_owner, *, by, reason: str, now=None) -> list[Customer
         locked = list(Customer.objects.select_for_update(of=("self",)).select_related("owner__department")
                       .filter(pk__in=pks).order_by("pk"))
         if len(locked) != len(pks):
-            raise PoolRefused(gettext("所选客户中有 %(n)d 个已被删除，请刷新页面后重新选择。") % {
+            raise Refused(gettext("所选客户中有 %(n)d 个已被删除，请刷新页面后重新选择。") % {
                 "n": len(pks) - len(locked)})
         forbidden = [c.name for c in locked if not may_transfer(by, c)]
         if forbidden:
-            raise PoolRefused(gettext("您无权转移以下客户：%(names)s。") % {"names": "、".join(forbidden[:10])})
+            raise Refused(gettext("您无权转移以下客户：%(names)s。") % {"names": "、".join(forbidden[:10])})
         moving = [c for c in locked if c.owner_id != (to_owner.pk if to_owner else None)]
         if not moving:
-            raise PoolRefused(gettext("所选客户已全部属于%(target)s，无需转移。") % {"target": target})
+            raise Refused(gettext("所选客户已全部属于%(target)s，无需转移。") % {"target": target})
         if to_owner is not None:
             held = Customer.objects.filter(owner=to_owner).count()
             if held + len(moving) > policy.claim_limit:
-                raise PoolRefused(gettext(
+                raise Refused(gettext(
                     "%(name)s 名下已有 %(held)d 个客户，再转入 %(n)d 个将超过持有上限 %(limit)d 个，未转移任何客户。") % {
                     "name": to_owner.display_name, "held": held, "n": len(moving), "limit": policy.claim_limit})
         former_owners: dict = {}

@@ -12,6 +12,7 @@ from customers.models import (BusinessRecord, Contact, Customer, CustomerOption,
                               OwnershipKind)
 from customers.services.names import fill_name_keys, name_key, normalised_name
 from qms import audit
+from qms.refusals import Refused
 
 
 def near_duplicates(name: str, *, exclude_pk=None):
@@ -177,10 +178,6 @@ def deactivate_contact(contact: Contact, *, by) -> None:
         Contact.objects.filter(pk=contact.pk).update(is_active=False, is_primary=False)
 
 
-class StatusChanged(Exception):
-    """Someone else changed the status since the page was shown."""
-
-
 def change_status(customer: Customer, status: CustomerOption | None, *, expected, by, reason: str = "") -> None:
     """Quick status change: one guarded update (the status the user saw), audited with the reason."""
     old = customer.status
@@ -191,7 +188,7 @@ def change_status(customer: Customer, status: CustomerOption | None, *, expected
         updated = Customer.objects.filter(pk=customer.pk, status_id=expected).update(
             status=status, updated_at=timezone.now())
     if not updated:
-        raise StatusChanged(gettext("客户状态已被他人修改，请刷新页面后重试。"))
+        raise Refused(gettext("客户状态已被他人修改，请刷新页面后重试。"))
     customer.status = status
 
 

@@ -38,16 +38,13 @@ from customers.models import (BusinessRecord, Contact, Customer, CustomerPolicy,
 from customers.services.names import fill_name_keys
 from qms import audit
 from qms.deadlines import Deadline
+from qms.refusals import Refused
 
 PURGED_MARK = "[已清除]"
 ARCHIVE_FIELDS = ("organisation", "business_situation", "major_events", "competition", "needs", "shareholders",
                   "stock_info", "bank_accounts", "service_notes", "other_info")
 IDENTIFYING_FIELDS = ("postcode", "address", "phone", "website") + ARCHIVE_FIELDS
 PURGE_PERMISSION = customer_rules.PURGE_PERMISSION
-
-
-class BinRefused(Exception):
-    """A recycle-bin action refused; the message says why (translated)."""
 
 
 def may_bin(user, customer) -> bool:
@@ -79,25 +76,25 @@ def bin_customer(customer: Customer, *, by, reason: str, now=None) -> None:
     """Soft delete: the customer moves to the recycle bin with the reason."""
     reason = (reason or "").strip()
     if not may_bin(by, customer):
-        raise BinRefused(gettext("只有负责人、其部门经理、总经理或管理者代表可以删除此客户。"))
+        raise Refused(gettext("只有负责人、其部门经理、总经理或管理者代表可以删除此客户。"))
     if not reason:
-        raise BinRefused(gettext("请填写删除原因。"))
+        raise Refused(gettext("请填写删除原因。"))
     now = now or timezone.now()
     with transaction.atomic(), audit.context(user=by, reason=gettext("删除客户（放入回收站）：%(reason)s") % {
             "reason": reason}):
         moved = Customer.all_objects.filter(pk=customer.pk, deleted_at__isnull=True).update(
             deleted_at=now, deleted_by=by, delete_reason=reason[:200], updated_at=now)
     if not moved:
-        raise BinRefused(gettext("该客户已在回收站中。"))
+        raise Refused(gettext("该客户已在回收站中。"))
     customer.deleted_at, customer.deleted_by, customer.delete_reason = now, by, reason[:200]
 
 
 def restore_customer(customer: Customer, *, by, now=None) -> None:
     """Take the customer out of the recycle bin, back into the lists (owner and pool as they were)."""
     if not may_bin(by, customer):
-        raise BinRefused(gettext("只有负责人、其部门经理、总经理或管理者代表可以恢复此客户。"))
+        raise Refused(gettext("只有负责人、其部门经理、总经理或管理者代表可以恢复此客户。"))
     if customer.deleted_at is not None and is_purged(customer):
-        raise BinRefused(gettext("已清除的客户不能恢复。"))
+        raise Refused(gettext("已清除的客户不能恢复。"))
     now = now or timezone.now()
     try:
         with transaction.atomic(), audit.context(user=by, reason=gettext("从回收站恢复客户")):
@@ -105,10 +102,10 @@ def restore_customer(customer: Customer, *, by, now=None) -> None:
                 delete_reason__startswith=PURGED_MARK).update(deleted_at=None, deleted_by=None, delete_reason="",
                                                              updated_at=now)
     except IntegrityError:  # §1 the name is unique: a live customer took it while this one was in the bin
-        raise BinRefused(gettext("已有同名客户“%(name)s”，不能恢复；请先修改或删除现有的同名客户。") % {
+        raise Refused(gettext("已有同名客户“%(name)s”，不能恢复；请先修改或删除现有的同名客户。") % {
             "name": customer.name}) from None
     if not restored:
-        raise BinRefused(gettext("该客户不在回收站中。"))
+        raise Refused(gettext("该客户不在回收站中。"))
     customer.deleted_at, customer.deleted_by, customer.delete_reason = None, None, ""
 
 
@@ -116,24 +113,24 @@ def purge_customer(customer: Customer, *, by, reason: str, now=None) -> str:
     """Purge a customer from the bin (see the module's docstring). Returns "deleted" or "anonymised"."""
     reason = (reason or "").strip()
     if not may_purge(by):
-        raise BinRefused(gettext("只有系统管理员可以彻底删除回收站中的客户。"))
+        raise Refused(gettext("只有系统管理员可以彻底删除回收站中的客户。"))
     if customer.deleted_at is None:
-        raise BinRefused(gettext("只能彻底删除回收站中的客户。"))
+        raise Refused(gettext("只能彻底删除回收站中的客户。"))
     if is_purged(customer):
-        raise BinRefused(gettext("该客户已清除。"))
+        raise Refused(gettext("该客户已清除。"))
     if not reason:
-        raise BinRefused(gettext("请填写彻底删除的原因。"))
+        raise Refused(gettext("请填写彻底删除的原因。"))
     now = now or timezone.now()
     policy = CustomerPolicy.current()
     allowed_from = purge_allowed_from(customer, policy)
     if allowed_from > now:
-        raise BinRefused(gettext("客户在回收站中保留满 %(days)d 天后才能彻底删除，请于 %(date)s 之后再操作。") % {
+        raise Refused(gettext("客户在回收站中保留满 %(days)d 天后才能彻底删除，请于 %(date)s 之后再操作。") % {
             "days": policy.recycle_retention_days, "date": date_format(timezone.localtime(allowed_from), "Y-m-d")})
     text = gettext("彻底删除回收站中的客户“%(name)s”：%(reason)s") % {"name": customer.name, "reason": reason}
     with transaction.atomic(), audit.context(user=by, reason=text):
         locked = Customer.all_objects.select_for_update().filter(pk=customer.pk, deleted_at__isnull=False).first()
         if locked is None or is_purged(locked):
-            raise BinRefused(gettext("该客户已不在回收站中，请刷新页面。"))
+            raise Refused(gettext("该客户已不在回收站中，请刷新页面。"))
         if not OwnershipChange.objects.filter(customer=locked).exists():
             try:
                 with transaction.atomic():

@@ -29,8 +29,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,7 @@ from customers.services.records import record_follow_up
 from qms import audit, deadlines, workflow
 from qms.workflow import Move
 from qms.workdays import WorkingCalendar
+from qms.refusals import Refused
 
 PLAN_DEADLINE = "visit_plan"
 RECORD_DEADLINE = "visit_record"
@@ -51,10 +53,6 @@ RECORD_DUE_TIME = dt.time(12, 0)
 PLAN_DUE_TIME = dt.time(17, 30)
 
 OPEN_STATUSES = (VisitStatus.PLANNED, VisitStatus.ARRANGED)
-
-
-class VisitRefused(Exception):
-    """An action that was not taken; ``str(error)`` is the translated reason shown to the user."""
 
 
 def _local(day: dt.date, time: dt.time) -> dt.datetime:
@@ -120,13 +118,40 @@ def plan_due(visit: Visit, working_calendar: WorkingCalendar | None = None) -> d
     return _local(day, PLAN_DUE_TIME)
 
 
+# --- the record's due time and lateness, read from the "visit_record" deadline row ----------------------
+# The row keeps the due time and, once closed, when it was met: nothing is copied onto the visit.
+def _record_rows(visit_pk=None):
+    rows = deadlines.Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(Visit), kind=RECORD_DEADLINE,
+        object_id=OuterRef("pk") if visit_pk is None else visit_pk)
+    return rows.order_by("-pk")
+
+
+def late_q(now: dt.datetime | None = None):
+    """Visits whose record was handed in after its due time, or is still not handed in past it (one EXISTS)."""
+    State = deadlines.Deadline.State
+    return Exists(_record_rows().filter(Q(state=State.MET, closed_at__gt=F("due_at"))
+                                        | Q(state=State.OPEN, due_at__lt=now or timezone.now())))
+
+
+def with_record_due(queryset, now: dt.datetime | None = None):
+    """``queryset`` annotated with ``record_due_at`` (when the record is or was due; None before an arrangement)
+    and ``record_late`` (``is_late``), from the deadline rows: what lists and pages show."""
+    return queryset.annotate(record_due_at=Subquery(_record_rows().values("due_at")[:1]), record_late=late_q(now))
+
+
+def record_due_at(visit: Visit) -> dt.datetime | None:
+    """When the visit's record is (or was) due; None when no time was agreed and nothing is recorded yet."""
+    if "record_due_at" in visit.__dict__:
+        return visit.record_due_at
+    return _record_rows(visit.pk).values_list("due_at", flat=True).first()
+
+
 def is_late(visit: Visit) -> bool:
     """Recorded after its due time, or still unrecorded past it."""
-    if visit.record_due_at is None:
-        return False
-    if visit.recorded_at is not None:
-        return visit.recorded_at > visit.record_due_at
-    return visit.status == VisitStatus.ARRANGED and visit.record_due_at < timezone.now()
+    if "record_late" in visit.__dict__:
+        return visit.record_late
+    return Visit.objects.filter(pk=visit.pk).filter(late_q()).exists()
 
 
 def is_overdue(visit: Visit, today: dt.date | None = None) -> bool:
@@ -150,11 +175,11 @@ def _open_plan_deadline(visit: Visit, working_calendar: WorkingCalendar | None =
     return _open(visit, PLAN_DEADLINE, title, plan_due(visit, working_calendar), remind)
 
 
-def _open_record_deadline(visit: Visit):
+def _open_record_deadline(visit: Visit, due_at: dt.datetime):
     title = gettext("提交回访记录：%(customer)s（%(kind)s，约定 %(at)s）") % {
         "customer": visit.customer.name, "kind": visit.get_kind_display(),
         "at": timezone.localtime(visit.arranged_at).strftime("%m-%d %H:%M")}
-    return _open(visit, RECORD_DEADLINE, title, visit.record_due_at, dt.timedelta(hours=4))
+    return _open(visit, RECORD_DEADLINE, title, due_at, dt.timedelta(hours=4))
 
 
 # --- the monthly plan -----------------------------------------------------------------------------------
@@ -255,26 +280,30 @@ def may_cancel(user, visit: Visit | None = None) -> bool:
 def _arranged(visit: Visit, by, transition) -> None:
     """The agreed time sets when the record is due and (re-)opens its deadline; a further note leaves both."""
     due = record_due(visit.arranged_at)
-    if due == visit.record_due_at and deadlines.deadlines_for(visit).filter(
-            kind=RECORD_DEADLINE, state=deadlines.Deadline.State.OPEN).exists():
+    if _record_rows(visit.pk).filter(state=deadlines.Deadline.State.OPEN, due_at=due).exists():
         return
-    Visit.objects.filter(pk=visit.pk).update(record_due_at=due)
-    visit.record_due_at = due
-    _open_record_deadline(visit)
+    _open_record_deadline(visit, due)
 
 
 def _recorded(visit: Visit, by, transition) -> None:
-    """The record creates the customer's follow-up (which resets the pool clock); not arranged beforehand (e.g. a
-    phone contact made straight away), it is due from the visit itself."""
-    due = visit.record_due_at or record_due(visit.visited_at)
+    """The record creates the customer's follow-up (which resets the pool clock). Not arranged beforehand (e.g. a
+    phone contact made straight away), it was due from the visit itself: that deadline is written as met now, so
+    that every recorded visit's lateness is read from its deadline row."""
+    if not _record_rows(visit.pk).exists():
+        title = gettext("提交回访记录：%(customer)s（%(kind)s，回访于 %(at)s）") % {
+            "customer": visit.customer.name, "kind": visit.get_kind_display(),
+            "at": timezone.localtime(visit.visited_at).strftime("%m-%d %H:%M")}
+        deadline = _open(visit, RECORD_DEADLINE, title, record_due(visit.visited_at), dt.timedelta(hours=4))
+        deadlines.Deadline.objects.filter(pk=deadline.pk).update(
+            state=deadlines.Deadline.State.MET, closed_at=transition.at, next_action_at=None)
     kind = FollowUpKind.CALL if visit.kind == VisitKind.PHONE else FollowUpKind.VISIT
     text = "\n".join(part for part in (
         gettext("【%(kind)s】%(purpose)s") % {"kind": visit.get_kind_display(), "purpose": visit.purpose},
         visit.content, gettext("结果：%(outcome)s") % {"outcome": visit.outcome} if visit.outcome else "") if part)
     follow_up = record_follow_up(visit.customer, by=by, kind=kind, content=text, occurred_at=visit.visited_at,
                                  contact=visit.contact, next_step=visit.next_step)
-    Visit.objects.filter(pk=visit.pk).update(follow_up=follow_up, record_due_at=due, recorded_at=transition.at)
-    visit.follow_up, visit.record_due_at, visit.recorded_at = follow_up, due, transition.at
+    Visit.objects.filter(pk=visit.pk).update(follow_up=follow_up, recorded_at=transition.at)
+    visit.follow_up, visit.recorded_at = follow_up, transition.at
 
 
 def _cancelled(visit: Visit, by, transition) -> None:
@@ -315,18 +344,18 @@ WORKFLOW = workflow.register(workflow.Workflow(Visit, PIPELINE, badges={
 # --- actions ---------------------------------------------------------------------------------------------
 def _check_open(visit: Visit) -> None:
     if visit.status not in OPEN_STATUSES:
-        raise VisitRefused(gettext("此回访已%(status)s，不能再修改。") % {"status": visit.get_status_display()})
+        raise Refused(gettext("此回访已%(status)s，不能再修改。") % {"status": visit.get_status_display()})
 
 
 def arrange_visit(visit: Visit, *, by, arranged_at: dt.datetime | None = None, note: str = "") -> Visit:
     """The result of the owner's phone call: the agreed time (→ 已约定, record deadline opened), or a note that
     the customer could not talk (stays as it is)."""
     if not may_work_on(by, visit):
-        raise VisitRefused(gettext("只有负责人可以预约和登记此回访。"))
+        raise Refused(gettext("只有负责人可以预约和登记此回访。"))
     _check_open(visit)
     note = (note or "").strip()
     if arranged_at is None and not note:
-        raise VisitRefused(gettext("请填写与客户约定的时间，或说明客户不便沟通的情况。"))
+        raise Refused(gettext("请填写与客户约定的时间，或说明客户不便沟通的情况。"))
     if arranged_at is None:
         workflow.perform(visit, visit.status, by, reason=gettext("客户不便沟通：%(note)s") % {"note": note},
                          values={"arrangement_note": note[:200]})
@@ -343,12 +372,12 @@ def record_visit(visit: Visit, *, by, visited_at: dt.datetime, content: str, con
     """The visit record (回访记录): closes the plan and record deadlines, creates the customer's follow-up
     (which resets the pool clock). A record after its due time is accepted and flagged late."""
     if not may_work_on(by, visit):
-        raise VisitRefused(gettext("只有负责人可以预约和登记此回访。"))
+        raise Refused(gettext("只有负责人可以预约和登记此回访。"))
     _check_open(visit)
     if not (content or "").strip():
-        raise VisitRefused(gettext("请填写回访内容。"))
+        raise Refused(gettext("请填写回访内容。"))
     if contact is not None and contact.customer_id != visit.customer_id:
-        raise VisitRefused(gettext("联系人不属于此客户。"))
+        raise Refused(gettext("联系人不属于此客户。"))
     workflow.perform(visit, VisitStatus.RECORDED, by, reason=gettext("登记回访记录"), values={
         "visited_at": visited_at, "contact": contact, "purpose": purpose, "content": content, "outcome": outcome,
         "next_step": next_step})
@@ -358,11 +387,11 @@ def record_visit(visit: Visit, *, by, visited_at: dt.datetime, content: str, con
 def cancel_visit(visit: Visit, *, by, reason: str) -> Visit:
     """Cancel a plan with a reason: the owner's manager, the GM or the MR only."""
     if not may_cancel(by, visit):
-        raise VisitRefused(gettext("只有负责人的部门经理、总经理或管理者代表可以取消回访计划。"))
+        raise Refused(gettext("只有负责人的部门经理、总经理或管理者代表可以取消回访计划。"))
     _check_open(visit)
     reason = (reason or "").strip()
     if not reason:
-        raise VisitRefused(gettext("请填写取消原因。"))
+        raise Refused(gettext("请填写取消原因。"))
     workflow.perform(visit, VisitStatus.CANCELLED, by, reason=gettext("取消回访计划：%(reason)s") % {"reason": reason},
                      values={"outcome": gettext("取消原因：%(reason)s") % {"reason": reason}})
     return visit

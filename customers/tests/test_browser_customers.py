@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from customers.models import Customer, FollowUp, Grade, Visit, VisitStatus
 from customers.services.records import create_customer
+from customers.services import visits as visit_service
 from customers.services.visits import generate_visit_plans
 from qms.demo import DEMO_PASSWORD
 from qms.tests.browser import log_in
@@ -36,7 +37,7 @@ def test_claim_from_the_pool_then_arrange_and_record_a_visit(browser_page, live_
     page.fill("input[name=arranged_at]", agreed.strftime("%Y-%m-%dT%H:%M"))
     page.click("#arrange-form button[type=submit]")
     visit.refresh_from_db()
-    assert visit.status == VisitStatus.ARRANGED and visit.record_due_at is not None
+    assert visit.status == VisitStatus.ARRANGED and visit_service.record_due_at(visit) is not None
 
     # The visit record: an empty content is refused and what was typed is kept.
     page.click("#record-visit")

@@ -7,9 +7,10 @@ import time_machine
 from django.urls import reverse
 
 from customers.models import BusinessRecord, Customer, CustomerPolicy
-from customers.services.grading import GradingRefused, confirm_grades, suggest_grades
+from customers.services.grading import confirm_grades, suggest_grades
 from customers.services.records import create_customer
 from qms import audit
+from qms.refusals import Refused
 from qms.tests.cases import assert_queries_at_most
 
 pytestmark = pytest.mark.django_db
@@ -87,23 +88,23 @@ def test_the_suggestion_covers_only_the_customers_given(people, ranked):
 
 # --- confirm ------------------------------------------------------------------------------------------
 def test_confirming_is_refused_without_the_permission(people, ranked):
-    with pytest.raises(GradingRefused, match="您没有确认客户等级的权限。"):
+    with pytest.raises(Refused, match="您没有确认客户等级的权限。"):
         confirm_grades({ranked["甲"]: "A"}, by=people["sales2"], reason="年度评定")
-    with pytest.raises(GradingRefused, match="您没有确认客户等级的权限。"):
+    with pytest.raises(Refused, match="您没有确认客户等级的权限。"):
         confirm_grades({ranked["甲"]: "A"}, by=people["service"], reason="年度评定")
     assert Customer.objects.get(pk=ranked["甲"].pk).grade == "C"
 
 
 def test_a_sales_manager_confirms_only_their_departments_customers(people, ranked):
     pool = customer(people, "池中公司", owner=None)
-    with pytest.raises(GradingRefused, match="您没有确认以下客户等级的权限：池中公司。"):
+    with pytest.raises(Refused, match="您没有确认以下客户等级的权限：池中公司。"):
         confirm_grades({ranked["甲"]: "A", pool: "B"}, by=people["sales"], reason="年度评定")
     assert Customer.objects.get(pk=ranked["甲"].pk).grade == "C"  # all or nothing
     assert confirm_grades({ranked["甲"]: "A"}, by=people["sales"], reason="年度评定") == 1
 
 
 def test_confirming_needs_a_reason(people, ranked):
-    with pytest.raises(GradingRefused, match="请填写确认理由。"):
+    with pytest.raises(Refused, match="请填写确认理由。"):
         confirm_grades({ranked["甲"]: "A"}, by=people["gm"], reason="  ")
 
 

@@ -17,6 +17,7 @@ from customers.services.records import create_customer, record_follow_up
 from qms import audit
 from qms.notifications import Notification
 from qms.people import Department, Role, User, role_group
+from qms.refusals import Refused
 from qms.registry import my_work
 from qms.tests.cases import assert_queries_at_most, count_queries
 
@@ -48,7 +49,7 @@ def set_policy(**values):
 
 
 def refusal(fn, *args, **kwargs) -> str:
-    with pytest.raises(pool.PoolRefused) as caught:
+    with pytest.raises(Refused) as caught:
         fn(*args, **kwargs)
     return str(caught.value)
 
@@ -140,7 +141,7 @@ def test_two_salespeople_claiming_the_same_customer_at_once_one_wins(people):
             barrier.wait()
             pool.claim(mine, user)
             outcomes[user.username] = "won"
-        except pool.PoolRefused as refused:
+        except Refused as refused:
             outcomes[user.username] = str(refused)
         finally:
             connection.close()

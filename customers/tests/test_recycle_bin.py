@@ -12,6 +12,7 @@ from customers.services import recycle_bin as bin_service
 from customers.services.names import fill_name_keys
 from customers.services.records import create_customer, record_follow_up
 from qms import audit
+from qms.refusals import Refused
 from qms.tests.cases import assert_num_queries, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def make(owner, name=None, **fields):
 
 
 def refusal(fn, *args, **kwargs) -> str:
-    with pytest.raises(bin_service.BinRefused) as caught:
+    with pytest.raises(Refused) as caught:
         fn(*args, **kwargs)
     return str(caught.value)
 

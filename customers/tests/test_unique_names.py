@@ -11,10 +11,11 @@ from django.urls import reverse
 from customers.forms import CustomerForm
 from customers.models import Customer
 from customers.services.records import create_customer, duplicate_name_message, save_customer
-from customers.services.recycle_bin import BinRefused, bin_customer, restore_customer
+from customers.services.recycle_bin import bin_customer, restore_customer
 from customers.tests.factories import make_customer
 from customers.tests.test_customers import create, page
 from customers.tests.test_imports import errors_of, latest_batch, row, upload, xlsx
+from qms.refusals import Refused
 
 NAME = "华东精工机械有限公司"
 
@@ -135,7 +136,7 @@ def test_a_binned_customers_name_may_be_used_again_and_its_restore_is_then_refus
     bin_customer(binned, by=people["sales"], reason="录入错误")
     again = create_customer(by=people["sales"], name=NAME)
     assert Customer.objects.get().pk == again.pk
-    with pytest.raises(BinRefused, match="已有同名客户“华东精工机械有限公司”，不能恢复"):
+    with pytest.raises(Refused, match="已有同名客户“华东精工机械有限公司”，不能恢复"):
         restore_customer(binned, by=people["sales"])
     assert Customer.all_objects.get(pk=binned.pk).deleted_at is not None
 

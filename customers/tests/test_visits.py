@@ -14,7 +14,8 @@ from customers.services import visits as service
 from customers.services.records import create_customer
 from customers.tests.factories import make_contact
 from qms import audit
-from qms.deadlines import Deadline, DeadlineNotice, Stage, tick
+from qms.deadlines import Deadline, DeadlineNotice, Stage, overdue_q, tick
+from qms.refusals import Refused
 from qms.tests.cases import assert_queries_at_most, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +199,7 @@ def test_arranging_on_30_september_makes_the_record_due_after_the_national_day_h
 
     visit.refresh_from_db()
     assert visit.status == VisitStatus.ARRANGED
-    assert visit.record_due_at == local(2026, 10, 8, 12, 0)
+    assert service.record_due_at(visit) == local(2026, 10, 8, 12, 0)
     deadline = deadline_of(visit, service.RECORD_DEADLINE)
     assert (deadline.state, deadline.responsible, deadline.due_at) == (
         Deadline.State.OPEN, people["sales2"], local(2026, 10, 8, 12, 0))
@@ -259,7 +260,7 @@ def test_a_customer_who_cannot_talk_leaves_the_visit_planned_with_the_note(peopl
     response = client.post(url, {"arranged_at": "", "arrangement_note": "客户在外地开会，下周再约"})
     assert response.status_code == 302
     visit.refresh_from_db()
-    assert (visit.status, visit.arrangement_note, visit.record_due_at) == (
+    assert (visit.status, visit.arrangement_note, service.record_due_at(visit)) == (
         VisitStatus.PLANNED, "客户在外地开会，下周再约", None)
     assert not Deadline.objects.filter(object_id=visit.pk, kind=service.RECORD_DEADLINE).exists()
 
@@ -273,7 +274,7 @@ def test_arranging_through_the_page_sets_the_due_time_and_audits_it(people, logi
     visit.refresh_from_db()
     assert visit.status == VisitStatus.ARRANGED
     assert visit.arranged_at == local(2026, 5, 15, 14, 30)
-    assert visit.record_due_at == local(2026, 5, 18, 12, 0)  # Friday → Monday noon
+    assert service.record_due_at(visit) == local(2026, 5, 18, 12, 0)  # Friday → Monday noon
     rows = audit.history_for(visit)
     assert any(row["user"] == people["sales2"].display_name and "约定" in (row.get("reason") or "") for row in rows)
 
@@ -293,7 +294,7 @@ def test_recording_creates_the_follow_up_and_resets_the_pool_clock(people):
     assert "客户对交期满意。" in follow_up.content
     assert Customer.objects.get(pk=visit.customer_id).last_follow_up_at == local(2026, 5, 20, 10, 0)
     # not arranged beforehand: due from the visit itself, and handed in the same day
-    assert visit.record_due_at == local(2026, 5, 21, 12, 0) and not service.is_late(visit)
+    assert service.record_due_at(visit) == local(2026, 5, 21, 12, 0) and not service.is_late(visit)
 
 
 def test_a_phone_contact_is_recorded_as_a_call(people):
@@ -341,7 +342,7 @@ def test_the_record_form_keeps_what_was_typed_on_error(people, login):
 def test_a_recorded_visit_cannot_be_recorded_again(people):
     visit = planned_visit(people["sales2"])
     service.record_visit(visit, by=people["sales2"], visited_at=timezone.now(), content="已拜访。")
-    with pytest.raises(service.VisitRefused, match="不能再修改"):
+    with pytest.raises(Refused, match="不能再修改"):
         service.record_visit(visit, by=people["sales2"], visited_at=timezone.now(), content="再次登记。")
     assert FollowUp.objects.filter(customer=visit.customer).count() == 1
 
@@ -373,7 +374,7 @@ def test_a_salesperson_may_not_cancel_a_plan(people, login):
     assert CANCEL_REFUSED in response.content.decode()
     visit.refresh_from_db()
     assert visit.status == VisitStatus.PLANNED
-    with pytest.raises(service.VisitRefused, match=CANCEL_REFUSED):
+    with pytest.raises(Refused, match=CANCEL_REFUSED):
         service.cancel_visit(visit, by=people["sales2"], reason="不想去")
 
 
@@ -483,7 +484,7 @@ def test_the_demo_seeder_is_idempotent_and_shows_an_escalated_overdue_record(peo
     assert Visit.objects.count() == count > 0
     assert Visit.objects.filter(status=VisitStatus.RECORDED).count() == 1
     assert not Visit.objects.filter(status=VisitStatus.PLANNED, period_end__lt=timezone.localdate()).exists()
-    overdue = Visit.objects.get(status=VisitStatus.ARRANGED, record_due_at__lt=timezone.now())
+    overdue = Visit.objects.get(overdue_q(Visit, service.RECORD_DEADLINE), status=VisitStatus.ARRANGED)
     assert DeadlineNotice.objects.filter(deadline__object_id=overdue.pk, deadline__kind=service.RECORD_DEADLINE,
                                          stage=Stage.ESCALATION_1, recipient=people["sales"]).exists()
 

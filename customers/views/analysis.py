@@ -9,7 +9,6 @@ from django.views.generic import TemplateView
 from customers.models import BusinessRecord, Customer
 from customers.services.analysis import PERIODS, add_months, customer_analysis
 from qms.pdf import PrintForm
-from qms.people import visible_to
 from qms.views.records import RecordPdfView
 
 ARCHIVE_RECORDS_SHOWN = 100
@@ -42,10 +41,10 @@ class CustomerArchivePdfView(RecordPdfView):
     print_form = PrintForm(code="QR-8.2-01", title=_("大客户档案"), revision="A/0",
                            template="print/customer_archive.html")
 
-    def get_queryset(self):
-        return visible_to(self.request.user, Customer.objects.select_related(
+    def base_queryset(self):
+        return Customer.objects.select_related(
             "owner", "created_by", "industry", "source", "nature", "revenue_band", "employees_band", "status",
-            "province", "city"))
+            "province", "city")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

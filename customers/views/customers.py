@@ -18,21 +18,22 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Sum
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from customers.filtersets import CustomerFilter
 from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, StatusForm)
 from customers.models import Contact, Customer, CustomerPolicy, Region
 from customers.selectors import customer_list_queryset
-from customers.services.records import (StatusChanged, change_status, create_customer, deactivate_contact,
-                                        record_business, record_follow_up, save_contact, save_customer)
+from customers.services.records import (change_status, create_customer, deactivate_contact, record_business,
+                                        record_follow_up, save_contact, save_customer)
 from customers.tables import CustomerTable
-from qms.people import visible_to
+from qms.refusals import Refused
+from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 
 
@@ -164,17 +165,31 @@ def _render_detail(request, customer: Customer, tab: str, **bound_forms):
     return view.render_to_response(view.get_context_data(object=view.object), status=400)
 
 
-def _visible_customer(request, pk) -> Customer:
-    return get_object_or_404(visible_to(request.user, _customer_queryset()), pk=pk)
+class CustomerActionView(RecordActionView):
+    """An action on a customer's file, for whoever keeps the customer (``customers.change_customer``); anyone
+    else who sees the customer is sent back to its page with who may."""
+
+    model = Customer
+
+    def get_queryset(self):
+        return _customer_queryset()
+
+    def refusal(self, record):
+        if not self.request.user.has_perm("customers.change_customer", record):
+            return _("只有负责人、其部门经理、总经理、管理者代表和客户服务部可以修改此客户。")
+        return None
 
 
-def _editable_customer(request, pk) -> Customer | HttpResponseRedirect:
-    """The customer if the user may edit it; else a redirect to its page with the reason (404 if unseen)."""
-    customer = _visible_customer(request, pk)
-    if not request.user.has_perm("customers.change_customer", customer):
-        messages.error(request, _("只有负责人、其部门经理、总经理、管理者代表和客户服务部可以修改此客户。"))
-        return HttpResponseRedirect(customer.get_absolute_url())
-    return customer
+class CustomerTabActionView(CustomerActionView):
+    """An action whose form is on a tab of the customer's page: an invalid form shows that tab again with the
+    form keeping what was typed (400); a refusal is a message on the customer's page."""
+
+    form_key = ""  # the form's name in the detail page's context
+
+    def refused(self, record, form, reason, status):
+        if reason is None:
+            return _render_detail(self.request, record, self.tab, **{self.form_key: form})
+        return super().refused(record, None, reason, status)
 
 
 # --- create and edit ------------------------------------------------------------------------------------
@@ -214,39 +229,48 @@ def customer_create(request):
     }, status=400 if post is not None else 200)
 
 
-def customer_edit(request, pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    post = request.POST if request.method == "POST" else None
-    form = CustomerForm(post, instance=customer, user=request.user)
-    if post is not None and form.is_valid():
+class CustomerEditView(CustomerActionView):
+    form_class = CustomerForm
+    template_name = "customers/form.html"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record, "user": self.request.user}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "creating": False,
+                "title": _("修改客户：%(name)s") % {"name": record.name}}
+
+    def perform(self, record, form):
         try:
-            save_customer(form.save(commit=False), by=request.user)
+            return save_customer(form.save(commit=False), by=self.request.user)
         except ValidationError as error:  # the same name saved a moment ago by someone else
             form.refuse_duplicate_name(form.cleaned_data["name"], error=error)
-        else:
-            messages.success(request, _("已保存客户“%(name)s”。") % {"name": customer.name})
-            return HttpResponseRedirect(customer.get_absolute_url())
-    return render(request, "customers/form.html", {
-        "form": form, "object": customer, "title": _("修改客户：%(name)s") % {"name": customer.name},
-        "creating": False, "back_url": customer.get_absolute_url(),
-    }, status=400 if post is not None else 200)
+            raise Refused(form.errors["name"][0]) from error
+
+    def refused(self, record, form, reason, status):
+        if form is not None and getattr(form, "exact_duplicate", False):
+            reason = None  # shown at the name, with the customers that have it
+        return super().refused(record, form, reason, status)
+
+    def get_success_message(self, record, result):
+        return _("已保存客户“%(name)s”。") % {"name": record.name}
 
 
-def archive_edit(request, pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    form = ArchiveForm(request.POST or None, instance=customer)
-    if request.method == "POST" and form.is_valid():
-        save_customer(form.save(commit=False), by=request.user, reason=_("修改客户档案"))
-        messages.success(request, _("客户档案已保存。"))
-        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=archive")
-    return render(request, "customers/contact_form.html", {
-        "form": form, "object": customer, "title": _("编辑客户档案"), "form_id": "archive-form",
-        "back_url": f"{customer.get_absolute_url()}?tab=archive",
-    }, status=400 if request.method == "POST" else 200)
+class ArchiveEditView(CustomerActionView):
+    form_class = ArchiveForm
+    template_name = "customers/contact_form.html"
+    title = gettext_lazy("编辑客户档案")
+    success_message = gettext_lazy("客户档案已保存。")
+    tab = "archive"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "form_id": "archive-form"}
+
+    def perform(self, record, form):
+        return save_customer(form.save(commit=False), by=self.request.user, reason=_("修改客户档案"))
 
 
 @require_GET
@@ -258,112 +282,128 @@ def cities(request):
 
 
 # --- overview: quick status change ----------------------------------------------------------------------
-@require_POST
-def set_status(request, pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    form = StatusForm(request.POST, customer=customer)
-    if not form.is_valid():
-        return _render_detail(request, customer, "overview", status_form=form)
-    data = form.cleaned_data
-    if data["status"] == customer.status:
-        messages.info(request, _("客户状态没有变化。"))
-        return HttpResponseRedirect(customer.get_absolute_url())
-    try:
-        change_status(customer, data["status"], expected=data["expected"] or None, by=request.user,
+class SetStatusView(CustomerTabActionView):
+    form_class = StatusForm
+    form_key = "status_form"
+    tab = "overview"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "customer": record}
+
+    def back_url(self, record):
+        return record.get_absolute_url()
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        if data["status"] == record.status:
+            messages.info(self.request, _("客户状态没有变化。"))
+            return False
+        change_status(record, data["status"], expected=data["expected"] or None, by=self.request.user,
                       reason=data["reason"])
-    except StatusChanged as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("客户状态已改为“%(status)s”。") % {"status": data["status"] or _("未设置")})
-    return HttpResponseRedirect(customer.get_absolute_url())
+        return True
+
+    def get_success_message(self, record, changed):
+        if not changed:
+            return ""
+        return _("客户状态已改为“%(status)s”。") % {"status": record.status or _("未设置")}
 
 
 # --- contacts -------------------------------------------------------------------------------------------
-def _contact_page(request, customer, form, contact=None):
-    return render(request, "customers/contact_form.html", {
-        "form": form, "object": customer, "contact": contact, "form_id": "contact-form",
-        "title": _("修改联系人") if contact else _("新增联系人"),
-        "back_url": f"{customer.get_absolute_url()}?tab=contacts",
-    }, status=400 if request.method == "POST" else 200)
+class ContactAddView(CustomerActionView):
+    form_class = ContactForm
+    template_name = "customers/contact_form.html"
+    title = gettext_lazy("新增联系人")
+    tab = "contacts"
 
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "initial": {"is_primary": record.primary_contact is None}}
 
-def contact_add(request, pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    form = ContactForm(request.POST or None, initial={"is_primary": customer.primary_contact is None})
-    if request.method == "POST" and form.is_valid():
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "form_id": "contact-form"}
+
+    def perform(self, record, form):
         contact = form.save(commit=False)
-        contact.customer = customer
-        save_contact(contact, by=request.user, reason=_("新增联系人"))
-        messages.success(request, _("已添加联系人“%(name)s”。") % {"name": contact.name})
-        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
-    return _contact_page(request, customer, form)
+        contact.customer = record
+        return save_contact(contact, by=self.request.user, reason=_("新增联系人"))
+
+    def get_success_message(self, record, contact):
+        return _("已添加联系人“%(name)s”。") % {"name": contact.name}
 
 
-def _contact_of(customer, contact_pk) -> Contact:
-    contact = next((c for c in customer.contacts.all() if c.pk == contact_pk), None)
-    if contact is None:
-        raise Http404
-    return contact
+class ContactActionView(CustomerActionView):
+    """An action on one of the customer's contacts (``contact_pk``: another customer's contact is a 404)."""
+
+    tab = "contacts"
+
+    def contact(self, record) -> Contact:
+        if not hasattr(self, "_contact"):
+            contact_pk = self.kwargs["contact_pk"]
+            self._contact = next((c for c in record.contacts.all() if c.pk == contact_pk), None)
+            if self._contact is None:
+                raise Http404
+        return self._contact
 
 
-def contact_edit(request, pk, contact_pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    contact = _contact_of(customer, contact_pk)
-    if not contact.is_active:
-        messages.error(request, _("联系人已停用，不能修改。"))
-        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
-    form = ContactForm(request.POST or None, instance=contact)
-    if request.method == "POST" and form.is_valid():
-        save_contact(form.save(commit=False), by=request.user, reason=_("修改联系人"))
-        messages.success(request, _("已保存联系人“%(name)s”。") % {"name": contact.name})
-        return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
-    return _contact_page(request, customer, form, contact)
+class ContactEditView(ContactActionView):
+    form_class = ContactForm
+    template_name = "customers/contact_form.html"
+    title = gettext_lazy("修改联系人")
+
+    def refusal(self, record):
+        why_not = super().refusal(record)
+        if why_not is None and not self.contact(record).is_active:
+            return _("联系人已停用，不能修改。")
+        return why_not
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": self.contact(record)}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "form_id": "contact-form",
+                "contact": self.contact(record)}
+
+    def perform(self, record, form):
+        return save_contact(form.save(commit=False), by=self.request.user, reason=_("修改联系人"))
+
+    def get_success_message(self, record, contact):
+        return _("已保存联系人“%(name)s”。") % {"name": contact.name}
 
 
-@require_POST
-def contact_deactivate(request, pk, contact_pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    contact = _contact_of(customer, contact_pk)
-    deactivate_contact(contact, by=request.user)
-    messages.success(request, _("已停用联系人“%(name)s”。") % {"name": contact.name})
-    return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=contacts")
+class ContactDeactivateView(ContactActionView):
+    def perform(self, record, form):
+        contact = self.contact(record)
+        deactivate_contact(contact, by=self.request.user)
+        return contact
+
+    def get_success_message(self, record, contact):
+        return _("已停用联系人“%(name)s”。") % {"name": contact.name}
 
 
 # --- follow-ups and business records --------------------------------------------------------------------
-@require_POST
-def follow_up_add(request, pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    form = FollowUpForm(request.POST, customer=customer)
-    if not form.is_valid():
-        return _render_detail(request, customer, "follow_ups", follow_up_form=form)
-    data = form.cleaned_data
-    record_follow_up(customer, by=request.user, kind=data["kind"], content=data["content"],
-                     occurred_at=data["occurred_at"], contact=data["contact"], next_step=data["next_step"])
-    messages.success(request, _("已登记跟进记录。"))
-    return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=follow_ups")
+class FollowUpAddView(CustomerTabActionView):
+    form_class = FollowUpForm
+    form_key = "follow_up_form"
+    tab = "follow_ups"
+    success_message = gettext_lazy("已登记跟进记录。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "customer": record}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return record_follow_up(record, by=self.request.user, kind=data["kind"], content=data["content"],
+                                occurred_at=data["occurred_at"], contact=data["contact"],
+                                next_step=data["next_step"])
 
 
-@require_POST
-def business_add(request, pk):
-    customer = _editable_customer(request, pk)
-    if isinstance(customer, HttpResponseRedirect):
-        return customer
-    form = BusinessRecordForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, customer, "business", business_form=form)
-    record_business(customer, by=request.user, **form.cleaned_data)
-    messages.success(request, _("已登记业务记录。"))
-    return HttpResponseRedirect(f"{customer.get_absolute_url()}?tab=business")
+class BusinessAddView(CustomerTabActionView):
+    form_class = BusinessRecordForm
+    form_key = "business_form"
+    tab = "business"
+    success_message = gettext_lazy("已登记业务记录。")
+
+    def perform(self, record, form):
+        return record_business(record, by=self.request.user, **form.cleaned_data)
 
 
 urlpatterns = [
@@ -371,12 +411,12 @@ urlpatterns = [
     path("new/", customer_create, name="create"),
     path("cities/", cities, name="cities"),
     path("<int:pk>/", CustomerDetailView.as_view(), name="detail"),
-    path("<int:pk>/edit/", customer_edit, name="edit"),
-    path("<int:pk>/archive/", archive_edit, name="archive_edit"),
-    path("<int:pk>/status/", set_status, name="set_status"),
-    path("<int:pk>/contacts/new/", contact_add, name="contact_add"),
-    path("<int:pk>/contacts/<int:contact_pk>/", contact_edit, name="contact_edit"),
-    path("<int:pk>/contacts/<int:contact_pk>/deactivate/", contact_deactivate, name="contact_deactivate"),
-    path("<int:pk>/follow-ups/new/", follow_up_add, name="follow_up_add"),
-    path("<int:pk>/business/new/", business_add, name="business_add"),
+    path("<int:pk>/edit/", CustomerEditView.as_view(), name="edit"),
+    path("<int:pk>/archive/", ArchiveEditView.as_view(), name="archive_edit"),
+    path("<int:pk>/status/", SetStatusView.as_view(), name="set_status"),
+    path("<int:pk>/contacts/new/", ContactAddView.as_view(), name="contact_add"),
+    path("<int:pk>/contacts/<int:contact_pk>/", ContactEditView.as_view(), name="contact_edit"),
+    path("<int:pk>/contacts/<int:contact_pk>/deactivate/", ContactDeactivateView.as_view(), name="contact_deactivate"),
+    path("<int:pk>/follow-ups/new/", FollowUpAddView.as_view(), name="follow_up_add"),
+    path("<int:pk>/business/new/", BusinessAddView.as_view(), name="business_add"),
 ]

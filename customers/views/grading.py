@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
-from customers.services.grading import GradingRefused, confirm_grades, default_period, suggest_grades
+from customers.services.grading import confirm_grades, default_period, suggest_grades
 from qms.people import visible_to
+from qms.refusals import Refused
 from qms.widgets import DateInput
 
 
@@ -62,7 +63,7 @@ def grading_page(request):
         changes = {item["row"].customer: item["row"].suggested for item in rows if item["row"].customer.pk in checked}
         try:
             changed = confirm_grades(changes, by=user, reason=reason)
-        except GradingRefused as refusal:
+        except Refused as refusal:
             messages.error(request, str(refusal))
             for item in rows:
                 item["checked"] = item["row"].customer.pk in checked

@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -33,6 +33,8 @@ from customers.models import Customer, CustomerPolicy, OwnershipChange, Ownershi
 from customers.services import pool as pool_service
 from customers.services import recycle_bin
 from qms.people import User, visible_to
+from qms.refusals import Refused
+from qms.views.actions import RecordActionView
 from qms.views.generic import RecordListView
 
 
@@ -177,24 +179,30 @@ def claim_view(request):
     return HttpResponseRedirect(back)
 
 
-def _visible_customer(request, pk) -> Customer:
+class ReasonForm(forms.Form):
+    """The reason of a pool or recycle-bin action (the service says when it is missing)."""
+
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class ReleaseView(RecordActionView):
+    """放入客户池 from the customer's page; who may and the reason are the service's to refuse."""
+
+    model = Customer
     queryset = Customer.objects.select_related("owner__department")
-    return get_object_or_404(visible_to(request.user, queryset), pk=pk)
+    form_class = ReasonForm
 
+    def perform(self, record, form):
+        return pool_service.release(record, self.request.user, form.cleaned_data["reason"])
 
-@require_POST
-def release_view(request, pk):
-    customer = _visible_customer(request, pk)
-    try:
-        pool_service.release(customer, request.user, request.POST.get("reason", ""))
-    except pool_service.PoolRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("已把客户“%(name)s”放入客户池。") % {"name": customer.name})
-        if not request.user.has_perm("customers.view_customer", customer):
-            return HttpResponseRedirect(reverse(
-                "customers:pool" if request.user.has_perm("customers.view_pool") else "customers:list"))
-    return HttpResponseRedirect(customer.get_absolute_url())
+    def get_success_message(self, record, result):
+        return _("已把客户“%(name)s”放入客户池。") % {"name": record.name}
+
+    def get_success_url(self, record, result):
+        user = self.request.user
+        if not user.has_perm("customers.view_customer", record):
+            return reverse("customers:pool" if user.has_perm("customers.view_pool") else "customers:list")
+        return record.get_absolute_url()
 
 
 # --- bulk transfer --------------------------------------------------------------------------------------
@@ -250,7 +258,7 @@ def transfer_view(request):
             try:
                 moved = pool_service.transfer(list(data["customers"]), data["to_owner"], by=user,
                                               reason=data["reason"])
-            except pool_service.PoolRefused as refusal:
+            except Refused as refusal:
                 form.add_error(None, str(refusal))
             else:
                 target = data["to_owner"].display_name if data["to_owner"] else _("客户池")
@@ -373,50 +381,57 @@ class BinListView(RecordListView):
         return context
 
 
-def _binned_customer(request, pk) -> Customer:
-    queryset = recycle_bin.binned_customers().select_related("owner__department")
-    return get_object_or_404(visible_to(request.user, queryset), pk=pk)
+class BinCustomerView(RecordActionView):
+    """删除: the customer goes to the recycle bin, with a reason."""
+
+    model = Customer
+    queryset = Customer.objects.select_related("owner__department")
+    form_class = ReasonForm
+
+    def perform(self, record, form):
+        return recycle_bin.bin_customer(record, by=self.request.user, reason=form.cleaned_data["reason"])
+
+    def get_success_message(self, record, result):
+        return _("已删除客户“%(name)s”，可在回收站中恢复。") % {"name": record.name}
+
+    def get_success_url(self, record, result):
+        return reverse("customers:list")
 
 
-@require_POST
-def delete_view(request, pk):
-    customer = _visible_customer(request, pk)
-    try:
-        recycle_bin.bin_customer(customer, by=request.user, reason=request.POST.get("reason", ""))
-    except recycle_bin.BinRefused as refusal:
-        messages.error(request, str(refusal))
-        return HttpResponseRedirect(customer.get_absolute_url())
-    messages.success(request, _("已删除客户“%(name)s”，可在回收站中恢复。") % {"name": customer.name})
-    return HttpResponseRedirect(reverse("customers:list"))
+class BinActionView(RecordActionView):
+    """An action on a customer in the recycle bin; a refusal returns to the bin."""
+
+    model = Customer
+
+    def get_queryset(self):
+        return recycle_bin.binned_customers().select_related("owner__department")
+
+    def back_url(self, record):
+        return reverse("customers:bin")
 
 
-@require_POST
-def restore_view(request, pk):
-    customer = _binned_customer(request, pk)
-    try:
-        recycle_bin.restore_customer(customer, by=request.user)
-    except recycle_bin.BinRefused as refusal:
-        messages.error(request, str(refusal))
-        return HttpResponseRedirect(reverse("customers:bin"))
-    messages.success(request, _("已恢复客户“%(name)s”。") % {"name": customer.name})
-    return HttpResponseRedirect(customer.get_absolute_url())
+class RestoreView(BinActionView):
+    def perform(self, record, form):
+        return recycle_bin.restore_customer(record, by=self.request.user)
+
+    def get_success_message(self, record, result):
+        return _("已恢复客户“%(name)s”。") % {"name": record.name}
+
+    def get_success_url(self, record, result):
+        return record.get_absolute_url()
 
 
-@require_POST
-def purge_view(request, pk):
-    customer = _binned_customer(request, pk)
-    name = customer.name
-    try:
-        outcome = recycle_bin.purge_customer(customer, by=request.user, reason=request.POST.get("reason", ""))
-    except recycle_bin.BinRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
+class PurgeView(BinActionView):
+    form_class = ReasonForm
+
+    def perform(self, record, form):
+        self.name = record.name  # a customer wiped instead of deleted loses its name
+        return recycle_bin.purge_customer(record, by=self.request.user, reason=form.cleaned_data["reason"])
+
+    def get_success_message(self, record, outcome):
         if outcome == "deleted":
-            messages.success(request, _("已彻底删除客户“%(name)s”。") % {"name": name})
-        else:
-            messages.success(request, _("客户“%(name)s”已清除：名称和联系方式已抹去，归属记录和审计记录保留。") % {
-                "name": name})
-    return HttpResponseRedirect(reverse("customers:bin"))
+            return _("已彻底删除客户“%(name)s”。") % {"name": self.name}
+        return _("客户“%(name)s”已清除：名称和联系方式已抹去，归属记录和审计记录保留。") % {"name": self.name}
 
 
 urlpatterns = [
@@ -424,8 +439,8 @@ urlpatterns = [
     path("pool/claim/", claim_view, name="claim"),
     path("transfer/", transfer_view, name="transfer"),
     path("bin/", BinListView.as_view(), name="bin"),
-    path("<int:pk>/release/", release_view, name="release"),
-    path("<int:pk>/delete/", delete_view, name="delete"),
-    path("<int:pk>/restore/", restore_view, name="restore"),
-    path("<int:pk>/purge/", purge_view, name="purge"),
+    path("<int:pk>/release/", ReleaseView.as_view(), name="release"),
+    path("<int:pk>/delete/", BinCustomerView.as_view(), name="delete"),
+    path("<int:pk>/restore/", RestoreView.as_view(), name="restore"),
+    path("<int:pk>/purge/", PurgeView.as_view(), name="purge"),
 ]

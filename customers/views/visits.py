@@ -13,21 +13,17 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from customers.models import Visit, VisitKind, VisitStatus
 from customers.services import visits as visit_service
 from qms import deadlines
-from qms.workflow import TransitionRefused
-from qms.people import visible_to
 from qms.tables import StatusColumn
+from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.widgets import DateTimeInput
 
@@ -40,7 +36,7 @@ def _this_month(qs, user):
 
 def _overdue(qs, user):
     open_ = Q(status__in=visit_service.OPEN_STATUSES)
-    late_record = Q(status=VisitStatus.ARRANGED, record_due_at__lt=timezone.now())
+    late_record = deadlines.overdue_q(Visit, visit_service.RECORD_DEADLINE)
     return qs.filter(open_ & (Q(period_end__lt=timezone.localdate()) | late_record)).order_by("period_end", "pk")
 
 
@@ -142,7 +138,7 @@ class VisitListView(RecordListView):
     }
 
     def base_queryset(self):
-        return Visit.objects.select_related("customer", "owner")
+        return visit_service.with_record_due(Visit.objects.select_related("customer", "owner"))
 
 
 # --- a visit's page -------------------------------------------------------------------------------------
@@ -162,7 +158,7 @@ class VisitDetailView(RecordDetailView):
     cancel_form = None
 
     def base_queryset(self):
-        return _visit_queryset()
+        return visit_service.with_record_due(_visit_queryset())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -180,10 +176,6 @@ class VisitDetailView(RecordDetailView):
             "can_see_customer": user.has_perm("customers.view_customer", visit.customer),
         })
         return context
-
-
-def _visible_visit(request, pk) -> Visit:
-    return get_object_or_404(visible_to(request.user, _visit_queryset()), pk=pk)
 
 
 # --- arrange and record ---------------------------------------------------------------------------------
@@ -235,105 +227,121 @@ class RecordForm(forms.Form):
         return visited_at
 
 
-def _form_page(request, visit, form, title, form_id, status=200):
-    return render(request, "customers/visit_form.html", {
-        "form": form, "visit": visit, "title": title, "form_id": form_id,
-        "back_url": visit.get_absolute_url(),
-        "record_due_hint": visit.record_due_at,
-    }, status=status)
+class VisitActionView(RecordActionView):
+    """An action on an open visit, for whoever works on it (its owner, or the customer's owner now); anyone else
+    who sees the visit is sent back to it with who may."""
+
+    model = Visit
+    permission_needed = "customers.record_visit"
+    refused_text = gettext_lazy("只有负责人可以预约和登记此回访。")
+
+    def get_queryset(self):
+        return _visit_queryset()
+
+    def refusal(self, record):
+        if not self.request.user.has_perm(self.permission_needed, record):
+            return str(self.refused_text)
+        if record.status not in visit_service.OPEN_STATUSES:
+            return _("此回访已%(status)s，不能再修改。") % {"status": record.get_status_display()}
+        return None
 
 
-def _refuse(request, visit, text):
-    messages.error(request, text)
-    return HttpResponseRedirect(visit.get_absolute_url())
+class VisitFormView(VisitActionView):
+    """The arrangement and the record, each on its own page (an invalid form keeps what was typed)."""
+
+    template_name = "customers/visit_form.html"
+    form_id = ""
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "visit": record, "form_id": self.form_id,
+                "record_due_hint": visit_service.record_due_at(record)}
 
 
-def visit_arrange(request, pk):
-    visit = _visible_visit(request, pk)
-    if not request.user.has_perm("customers.record_visit", visit):
-        return _refuse(request, visit, _("只有负责人可以预约和登记此回访。"))
-    if visit.status not in visit_service.OPEN_STATUSES:
-        return _refuse(request, visit, _("此回访已%(status)s，不能再修改。") % {"status": visit.get_status_display()})
-    initial = {"arranged_at": timezone.localtime(visit.arranged_at) if visit.arranged_at else None,
-               "arrangement_note": visit.arrangement_note}
-    form = ArrangeForm(request.POST or None, initial=initial)
-    title = _("预约%(kind)s：%(customer)s") % {"kind": visit.get_kind_display(), "customer": visit.customer.name}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                visit_service.arrange_visit(visit, by=request.user, arranged_at=data["arranged_at"],
-                                            note=data["arrangement_note"])
-            except (visit_service.VisitRefused, TransitionRefused) as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                if visit.status == VisitStatus.ARRANGED and data["arranged_at"]:
-                    messages.success(request, _("已约定回访时间，回访记录请于 %(due)s 前提交。") % {
-                        "due": timezone.localtime(visit.record_due_at).strftime("%Y-%m-%d %H:%M")})
-                else:
-                    messages.info(request, _("已记录预约说明，回访仍待安排。"))
-                return HttpResponseRedirect(visit.get_absolute_url())
-        return _form_page(request, visit, form, title, "arrange-form", status=400)
-    return _form_page(request, visit, form, title, "arrange-form")
+def _due_text(visit) -> str:
+    return timezone.localtime(visit_service.record_due_at(visit)).strftime("%Y-%m-%d %H:%M")
 
 
-def visit_record(request, pk):
-    visit = _visible_visit(request, pk)
-    if not request.user.has_perm("customers.record_visit", visit):
-        return _refuse(request, visit, _("只有负责人可以预约和登记此回访。"))
-    if visit.status not in visit_service.OPEN_STATUSES:
-        return _refuse(request, visit, _("此回访已%(status)s，不能再修改。") % {"status": visit.get_status_display()})
-    default_time = visit.arranged_at if visit.arranged_at and visit.arranged_at <= timezone.now() else timezone.now()
-    initial = {"visited_at": timezone.localtime(default_time).replace(second=0, microsecond=0),
-               "contact": visit.customer.primary_contact}
-    form = RecordForm(request.POST or None, visit=visit, initial=initial)
-    title = _("登记回访记录：%(customer)s（%(kind)s）") % {"customer": visit.customer.name,
-                                                      "kind": visit.get_kind_display()}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                visit_service.record_visit(visit, by=request.user, visited_at=data["visited_at"],
-                                           contact=data["contact"], purpose=data["purpose"], content=data["content"],
-                                           outcome=data["outcome"], next_step=data["next_step"])
-            except (visit_service.VisitRefused, TransitionRefused) as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                if visit_service.is_late(visit):
-                    messages.warning(request, _("回访记录已保存，但已超过提交期限 %(due)s，记为迟交。") % {
-                        "due": timezone.localtime(visit.record_due_at).strftime("%Y-%m-%d %H:%M")})
-                else:
-                    messages.success(request, _("回访记录已保存。"))
-                return HttpResponseRedirect(visit.get_absolute_url())
-        return _form_page(request, visit, form, title, "record-form", status=400)
-    return _form_page(request, visit, form, title, "record-form")
+class VisitArrangeView(VisitFormView):
+    form_class = ArrangeForm
+    form_id = "arrange-form"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "initial": {
+            "arranged_at": timezone.localtime(record.arranged_at) if record.arranged_at else None,
+            "arrangement_note": record.arrangement_note}}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs), "title": _("预约%(kind)s：%(customer)s") % {
+            "kind": record.get_kind_display(), "customer": record.customer.name}}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        self.agreed = data["arranged_at"] is not None
+        return visit_service.arrange_visit(record, by=self.request.user, arranged_at=data["arranged_at"],
+                                           note=data["arrangement_note"])
+
+    def get_success_message(self, record, result):
+        if record.status == VisitStatus.ARRANGED and self.agreed:
+            return _("已约定回访时间，回访记录请于 %(due)s 前提交。") % {"due": _due_text(record)}
+        messages.info(self.request, _("已记录预约说明，回访仍待安排。"))
+        return ""
 
 
-@require_POST
-def visit_cancel(request, pk):
-    visit = _visible_visit(request, pk)
-    form = CancelForm(request.POST)
-    if not request.user.has_perm("customers.cancel_visit", visit):
-        return _refuse(request, visit, _("只有负责人的部门经理、总经理或管理者代表可以取消回访计划。"))
-    if not form.is_valid():
+class VisitRecordView(VisitFormView):
+    form_class = RecordForm
+    form_id = "record-form"
+
+    def get_form_kwargs(self, record):
+        now = timezone.now()
+        default_time = record.arranged_at if record.arranged_at and record.arranged_at <= now else now
+        return {**super().get_form_kwargs(record), "visit": record, "initial": {
+            "visited_at": timezone.localtime(default_time).replace(second=0, microsecond=0),
+            "contact": record.customer.primary_contact}}
+
+    def get_context_data(self, record, form, **kwargs):
+        return {**super().get_context_data(record, form, **kwargs),
+                "title": _("登记回访记录：%(customer)s（%(kind)s）") % {"customer": record.customer.name,
+                                                                  "kind": record.get_kind_display()}}
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return visit_service.record_visit(record, by=self.request.user, visited_at=data["visited_at"],
+                                          contact=data["contact"], purpose=data["purpose"], content=data["content"],
+                                          outcome=data["outcome"], next_step=data["next_step"])
+
+    def get_success_message(self, record, result):
+        if visit_service.is_late(record):
+            messages.warning(self.request, _("回访记录已保存，但已超过提交期限 %(due)s，记为迟交。") % {
+                "due": _due_text(record)})
+            return ""
+        return _("回访记录已保存。")
+
+
+class VisitCancelView(VisitActionView):
+    """取消 a plan from the visit's page (its form there): an invalid form shows the page again (400)."""
+
+    form_class = CancelForm
+    permission_needed = "customers.cancel_visit"
+    refused_text = gettext_lazy("只有负责人的部门经理、总经理或管理者代表可以取消回访计划。")
+    success_message = gettext_lazy("回访计划已取消。")
+
+    def perform(self, record, form):
+        return visit_service.cancel_visit(record, by=self.request.user, reason=form.cleaned_data["reason"])
+
+    def refused(self, record, form, reason, status):
+        if reason is not None:
+            return super().refused(record, None, reason, status)
         view = VisitDetailView(cancel_form=form)
-        view.setup(request, pk=visit.pk)
+        view.setup(self.request, pk=record.pk)
         view.object = view.get_object()
         return view.render_to_response(view.get_context_data(object=view.object), status=400)
-    try:
-        visit_service.cancel_visit(visit, by=request.user, reason=form.cleaned_data["reason"])
-    except (visit_service.VisitRefused, TransitionRefused) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("回访计划已取消。"))
-    return HttpResponseRedirect(visit.get_absolute_url())
 
 
 urlpatterns = [
     path("visits/", VisitListView.as_view(), name="visits"),
     path("visits/<int:pk>/", VisitDetailView.as_view(), name="visit_detail"),
-    path("visits/<int:pk>/arrange/", visit_arrange, name="visit_arrange"),
-    path("visits/<int:pk>/record/", visit_record, name="visit_record"),
-    path("visits/<int:pk>/cancel/", visit_cancel, name="visit_cancel"),
+    path("visits/<int:pk>/arrange/", VisitArrangeView.as_view(), name="visit_arrange"),
+    path("visits/<int:pk>/record/", VisitRecordView.as_view(), name="visit_record"),
+    path("visits/<int:pk>/cancel/", VisitCancelView.as_view(), name="visit_cancel"),
 ]
 
