@@ -1,22 +1,20 @@
-"""Forms of the complaint pages: intake, the data each move records, the clock actions, raising a CAPA."""
+"""Forms of the complaint pages: intake, the clock actions, raising a CAPA (the moves' forms: ``forms_moves``)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.models import Clock, Complaint, ComplaintStatus
-from complaints.services import complaints as service
+from complaints.forms_moves import StaffChoiceField, staff
+from complaints.models import Clock, Complaint
 from customers.models import Customer
 from qms.attachments import ACCEPT, AttachmentRefused, validate_upload
 from qms.capa.models import CapaKind
-from qms.people import Department, User, department_chain, visible_to, works_in
+from qms.people import Department, User, visible_to
 from qms.widgets import DateTimeInput
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -26,26 +24,6 @@ def _helper():
     helper = FormHelper()
     helper.form_tag = False
     return helper
-
-
-def staff():
-    return (User.objects.filter(is_active=True).select_related("department__parent__parent")
-            .prefetch_related(Prefetch("managed_departments", to_attr="managed_departments_list"))
-            .order_by("department__code", "username"))
-
-
-def departments_of_staff(people) -> str:
-    """{person's id: the departments he works in (his own and its parents, and those he manages)} as JSON, for
-    the page to list only the people of the department chosen beside the list (``data-department-from``,
-    static/js/portal.js; crispy renders the options itself, so the map sits on the select)."""
-    return json.dumps({str(user.pk): sorted({d.pk for d in department_chain(user.department)}
-                                            | {d.pk for d in user.managed_departments_list}) for user in people},
-                      separators=(",", ":"))
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.display_name}（{obj.department or '—'}）"
 
 
 class CustomerChoiceField(forms.ModelChoiceField):
@@ -127,98 +105,6 @@ class ComplaintForm(forms.ModelForm):
         if not cleaned.get("customer") and not (cleaned.get("customer_name") or "").strip():
             self.add_error("customer_name", _("请选择客户档案或填写客户名称。"))
         return cleaned
-
-
-IS_VALID_CHOICES = [("", "---------"), ("true", gettext_lazy("成立")), ("false", gettext_lazy("不成立"))]
-
-
-class MoveDataForm(forms.ModelForm):
-    """The data a move records (``service.MOVE_FIELDS``), with its reason or signature fields."""
-
-    class Meta:
-        model = Complaint
-        fields = sorted({name for names in service.MOVE_FIELDS.values() for name in names})
-
-    def __init__(self, *args, complaint, to, user, **kwargs):
-        self.complaint, self.to, self.user = complaint, to, user
-        self.move = service.move_for(complaint, to)
-        names = service.fields_for_move(complaint, to)
-        super().__init__(*args, instance=complaint, **kwargs)
-        for name in list(self.fields):
-            if name not in names:
-                del self.fields[name]
-        for name in names:
-            self.fields[name].required = True
-        if "is_valid" in self.fields:
-            self.fields["is_valid"] = forms.TypedChoiceField(
-                label=_("投诉是否成立"), choices=IS_VALID_CHOICES, coerce=lambda v: v == "true",
-                help_text=_("不成立时请使用“判定为无效投诉”，并填写对客户的解释。"))
-            self.initial["is_valid"] = "" if complaint.is_valid is None else ("true" if complaint.is_valid else "false")
-        if "responsible" in self.fields:
-            self.fields["responsible"] = StaffChoiceField(label=_("处理人"), queryset=staff(), required=False,
-                                                          help_text=self._handler_help())
-            self.fields["responsible_department"].queryset = Department.objects.filter(is_active=True)
-            self.fields["responsible"].widget.attrs.update({
-                "data-department-from": self["responsible_department"].auto_id,
-                "data-departments": departments_of_staff(self.fields["responsible"].queryset)})
-        for name in ("cause", "correction", "invalid_explanation", "customer_confirmation", "return_visit_opinion"):
-            if name in self.fields:
-                self.fields[name].widget = forms.Textarea(attrs={"rows": 3})
-        if self.move is not None and self.move.reason:
-            self.fields["reason"] = forms.CharField(
-                label=_("理由") if to == ComplaintStatus.CORRECTING else _("答复内容"),
-                widget=forms.Textarea(attrs={"rows": 3}))
-        if self.override_allowed():
-            self.fields["override_reason"] = forms.CharField(
-                label=_("未验证纠正措施下关闭的理由（管理者代表）"), required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
-                help_text=_("关联的纠正和预防措施尚未验证关闭；只有管理者代表可填写理由并签字关闭。"))
-        if self.on_site_waiver_needed():
-            self.fields["on_site_waiver"] = forms.CharField(
-                label=_("未到场处理的原因"), widget=forms.Textarea(attrs={"rows": 2}),
-                help_text=_("此投诉要求到场处理，但没有登记到场时间。"))
-        if self.move is not None and self.move.signature:
-            self.fields["password"] = forms.CharField(label=_("密码（确认身份）"), widget=forms.PasswordInput)
-            self.fields["comment"] = forms.CharField(label=_("意见"), required=False,
-                                                     widget=forms.Textarea(attrs={"rows": 2}))
-        self.order_fields([*names, "reason", "override_reason", "on_site_waiver", "password", "comment"])
-        self.helper = _helper()
-
-    def _handler_help(self) -> str:
-        if self.complaint.is_key_account:
-            return _("大客户投诉须由部门经理处理：不选则为责任部门的经理。")
-        return _("不选则为责任部门的经理。")
-
-    def on_site_waiver_needed(self) -> bool:
-        return (self.to == ComplaintStatus.CLOSED and self.complaint.status == ComplaintStatus.RETURN_VISIT
-                and service.on_site_missing(self.complaint))
-
-    def override_allowed(self) -> bool:
-        return (self.to == ComplaintStatus.CLOSED and self.complaint.status == ComplaintStatus.RETURN_VISIT
-                and self.user.has_perm("complaints.override_capa_close")
-                and service.close_override_needed(self.complaint))
-
-    def clean(self):
-        cleaned = super().clean()
-        if "responsible" in self.fields and not cleaned.get("responsible"):
-            department = cleaned.get("responsible_department")
-            handler = service.default_handler(department)
-            if department is not None and handler is None:
-                self.add_error("responsible", _("%(department)s 没有部门经理，请选择处理人。") % {"department": department})
-            cleaned["responsible"] = handler
-        department, handler = cleaned.get("responsible_department"), cleaned.get("responsible")
-        if "responsible" in self.fields and department is not None and handler is not None \
-                and not works_in(handler, department):
-            self.add_error("responsible", _("%(name)s 不属于%(department)s，请选择该部门的人员。") % {
-                "name": handler.display_name, "department": department})
-        return cleaned
-
-    def data_for_service(self) -> dict:
-        return {name: self.cleaned_data[name] for name in service.fields_for_move(self.complaint, self.to)}
-
-    def _post_clean(self):
-        # The service saves the data together with the move; nothing is written to the instance here.
-        pass
 
 
 class ClockActionForm(forms.Form):

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from complaints import forms_moves
 from complaints.models import Channel, Clock, Complaint, ComplaintStatus, FeedbackType
 from qms import Refused, audit, deadlines, workflow
 from qms.notifications import notify
@@ -305,7 +306,9 @@ def _capa_services():
     return capa_services
 
 
-def _assignment_ready(complaint) -> str | None:
+# What a move records is checked once it is written, in the move's own transaction (its ``after`` hook): the
+# button is offered whatever the record holds now, and a move refused here is undone as a whole.
+def _assignment_ready(complaint, by, transition) -> str | None:
     if not complaint.responsible_department_id:
         return gettext("请选择责任部门。")
     if not complaint.responsible_id:
@@ -320,7 +323,7 @@ def _assignment_ready(complaint) -> str | None:
     return None
 
 
-def _investigation_ready(complaint) -> str | None:
+def _investigation_ready(complaint, by, transition) -> str | None:
     if complaint.is_valid is None:
         return gettext("请填写投诉是否成立。")
     if complaint.is_valid is False:
@@ -333,13 +336,13 @@ def _investigation_ready(complaint) -> str | None:
     return None
 
 
-def _invalid_ready(complaint) -> str | None:
+def _invalid_ready(complaint, by, transition) -> str | None:
     if not (complaint.invalid_explanation or "").strip():
         return gettext("判定为无效投诉须填写对客户的解释。")
     return None
 
 
-def _correction_ready(complaint) -> str | None:
+def _correction_ready(complaint, by, transition) -> str | None:
     if not complaint.correction_kind:
         return gettext("请选择处理方式。")
     if not (complaint.correction or "").strip():
@@ -347,7 +350,7 @@ def _correction_ready(complaint) -> str | None:
     return None
 
 
-def _confirmation_ready(complaint) -> str | None:
+def _confirmation_ready(complaint, by, transition) -> str | None:
     if not (complaint.customer_confirmation or "").strip():
         return gettext("请记录客户的确认（签字确认或电话确认的记录）。")
     return None
@@ -362,17 +365,38 @@ def on_site_missing(complaint) -> bool:
     return complaint.requires_on_site and complaint.on_site_at is None
 
 
-def _close_ready(complaint) -> str | None:
+def close_override_needed(complaint) -> bool:
+    return complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists()
+
+
+def _close_ready(complaint, by, transition) -> str | None:
+    """The closing's checks; the move's form hands over why nobody went on site (``on_site_waiver``) and the MR's
+    reason to close over an unverified CAPA (``capa_override``) as ``transition.inputs``."""
+    inputs = getattr(transition, "inputs", {}) or {}
     if not (complaint.return_visit_opinion or "").strip():
         return gettext("请填写回访意见。")
-    if on_site_missing(complaint) and not getattr(complaint, "_on_site_waiver", ""):
+    if on_site_missing(complaint) and not (inputs.get("on_site_waiver") or "").strip():
         return gettext("此投诉要求到场处理，但没有登记到场时间；如确未到场，请填写未到场的原因后再关闭。")
-    if getattr(complaint, "_capa_override_by", None) is None:
-        pending = list(unverified_capas(complaint).values_list("number", flat=True))
-        if pending:
+    pending = list(unverified_capas(complaint).values_list("number", flat=True))
+    if pending:
+        if not (inputs.get("capa_override") or "").strip():
             return gettext("关联的纠正和预防措施 %(numbers)s 尚未验证关闭，投诉不能关闭；如确需关闭，"
                            "须由管理者代表填写理由并签字。") % {"numbers": "、".join(pending)}
+        if not by.has_perm("complaints.override_capa_close"):
+            return gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。")
     return None
+
+
+def closing_reason(complaint, *, reason: str = "", override_reason: str = "", on_site_waiver: str = "") -> str:
+    """The closing's recorded reason: the MR's override of an unverified CAPA and why nobody went on site, in the
+    words the audit trail shows."""
+    override_reason, on_site_waiver = (override_reason or "").strip(), (on_site_waiver or "").strip()
+    if override_reason and close_override_needed(complaint):
+        reason = gettext("纠正措施未验证，管理者代表签字关闭：%(reason)s") % {"reason": override_reason}
+    if on_site_waiver and on_site_missing(complaint):
+        waiver = gettext("未到场处理：%(reason)s") % {"reason": on_site_waiver}
+        reason = f"{reason}；{waiver}" if reason else waiver
+    return reason
 
 
 def _feedback_close_ready(complaint) -> str | None:
@@ -390,6 +414,19 @@ def _set(complaint, **values) -> None:
 def _cancel_open_clocks(complaint) -> None:
     """The handling clocks stop with the complaint; an adverse-event report still due keeps running."""
     deadlines.close_deadlines(complaint, tuple(Clock.values), state=deadlines.Deadline.State.CANCELLED)
+
+
+def _checked(check: Callable, then: Callable | None = None) -> Callable:
+    """An ``after`` hook that first checks what the move recorded (``check(complaint, by, transition)`` → refusal
+    text or None): refused, the move's transaction is undone and the record is left in its state."""
+    def after(complaint, by, transition) -> None:
+        why_not = check(complaint, by, transition)
+        if why_not:
+            complaint.status = transition.from_status
+            raise TransitionRefused(why_not)
+        if then is not None:
+            then(complaint, by, transition)
+    return after
 
 
 def _after_assignment(complaint, by, transition) -> None:
@@ -429,15 +466,20 @@ def _after_feedback_answered(complaint, by, transition) -> None:
     _after_closed(complaint, by, transition)
 
 
-INVALID = Move(_("判定为无效投诉"), actor=may_handle, signature=Meaning.CONFIRMATION, guard=_invalid_ready,
-               closes=(Clock.INVESTIGATION,), after=_after_invalid, style="outline-danger")
+# The fields each move records: its form asks for them and ``workflow.perform(values=…)`` writes them in the move's
+# own guarded UPDATE. Declaring a complaint invalid records is_valid = False before the signature, which binds it.
+INVALID = Move(_("判定为无效投诉"), actor=may_handle, signature=Meaning.CONFIRMATION,
+               fields=("invalid_explanation", "is_valid"), form=forms_moves.InvalidForm,
+               closes=(Clock.INVESTIGATION,), after=_checked(_invalid_ready, _after_invalid), style="outline-danger")
 FEEDBACK_CLOSE = Move(_("答复并关闭"), actor=may_handle, reason=True, guard=_feedback_close_ready,
-                      closes=(Clock.FIRST_REPLY,), after=_after_feedback_answered, style="outline-success")
+                      form=forms_moves.FeedbackCloseForm, closes=(Clock.FIRST_REPLY,), after=_after_feedback_answered,
+                      style="outline-success")
 
 PIPELINE = {
     ComplaintStatus.RECEIVED: {
-        ComplaintStatus.ASSIGNED: Move(_("受理分派"), actor=may_assign, guard=_assignment_ready,
-                                       after=_after_assignment),
+        ComplaintStatus.ASSIGNED: Move(_("受理分派"), actor=may_assign,
+                                       fields=("responsible_department", "responsible"), form=forms_moves.AssignForm,
+                                       after=_checked(_assignment_ready, _after_assignment)),
         ComplaintStatus.CLOSED: FEEDBACK_CLOSE,
     },
     ComplaintStatus.ASSIGNED: {
@@ -447,21 +489,26 @@ PIPELINE = {
         ComplaintStatus.CLOSED: FEEDBACK_CLOSE,
     },
     ComplaintStatus.INVESTIGATING: {
-        ComplaintStatus.CORRECTING: Move(_("提交调查结论"), actor=may_handle, guard=_investigation_ready),
+        ComplaintStatus.CORRECTING: Move(_("提交调查结论"), actor=may_handle,
+                                         fields=("is_valid", "responsibility", "severity", "cause"),
+                                         form=forms_moves.InvestigationForm, after=_checked(_investigation_ready)),
         ComplaintStatus.INVALID: INVALID,
     },
     ComplaintStatus.CORRECTING: {
-        ComplaintStatus.CONFIRMING: Move(_("登记处理措施"), actor=may_handle, guard=_correction_ready),
+        ComplaintStatus.CONFIRMING: Move(_("登记处理措施"), actor=may_handle, fields=("correction_kind", "correction"),
+                                         form=forms_moves.ComplaintMoveForm, after=_checked(_correction_ready)),
     },
     ComplaintStatus.CONFIRMING: {
-        ComplaintStatus.RETURN_VISIT: Move(_("记录客户确认"), actor=may_handle, guard=_confirmation_ready,
-                                           after=_after_confirmed, style="success"),
+        ComplaintStatus.RETURN_VISIT: Move(_("记录客户确认"), actor=may_handle, fields=("customer_confirmation",),
+                                           form=forms_moves.ComplaintMoveForm,
+                                           after=_checked(_confirmation_ready, _after_confirmed), style="success"),
         ComplaintStatus.CORRECTING: Move(_("客户不认可，重新处理"), actor=may_handle, reason=True,
                                          style="outline-warning"),
     },
     ComplaintStatus.RETURN_VISIT: {
         ComplaintStatus.CLOSED: Move(_("回访并关闭"), actor=may_close, signature=Meaning.APPROVAL,
-                                     guard=_close_ready, after=_after_closed, style="success"),
+                                     fields=("return_visit_opinion",), form=forms_moves.CloseForm,
+                                     after=_checked(_close_ready, _after_closed), style="success"),
     },
 }
 
@@ -471,92 +518,45 @@ WORKFLOW = workflow.register(workflow.Workflow(Complaint, PIPELINE, badges={
     ComplaintStatus.RETURN_VISIT: "warning", ComplaintStatus.CLOSED: "success", ComplaintStatus.INVALID: "dark",
 }))
 
-# The form fields each move records (the view shows them, ``advance`` saves only these).
-MOVE_FIELDS = {
-    ComplaintStatus.ASSIGNED: ("responsible_department", "responsible"),
-    ComplaintStatus.INVESTIGATING: (),
-    ComplaintStatus.CORRECTING: ("is_valid", "responsibility", "severity", "cause"),
-    ComplaintStatus.INVALID: ("invalid_explanation",),
-    ComplaintStatus.CONFIRMING: ("correction_kind", "correction"),
-    ComplaintStatus.RETURN_VISIT: ("customer_confirmation",),
-    ComplaintStatus.CLOSED: ("return_visit_opinion",),
-}
-
-
-def fields_for_move(complaint, to) -> tuple[str, ...]:
-    if to == ComplaintStatus.CORRECTING and complaint.status == ComplaintStatus.CONFIRMING:
-        return ()  # back to correction: the reason is the customer's objection
-    if to == ComplaintStatus.CLOSED and complaint.status != ComplaintStatus.RETURN_VISIT:
-        return ()  # feedback answered and closed: the reason holds the answer
-    return MOVE_FIELDS.get(to, ())
-
 
 def move_for(complaint, to) -> Move | None:
     return WORKFLOW.move(complaint.status, to)
 
 
-def may_attempt(complaint, to, user) -> bool:
-    """Whether ``user`` may make the move (its data aside): decides which buttons the page shows."""
-    move = move_for(complaint, to)
-    if move is None:
-        return False
-    if move is FEEDBACK_CLOSE and complaint.type == FeedbackType.COMPLAINT:
-        return False
-    return workflow.may_act(move, complaint, user)
-
-
-def close_override_needed(complaint) -> bool:
-    return complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists()
-
-
 def advance(complaint, to, by, *, data: dict | None = None, reason: str = "", password: str = "",
             comment: str = "", override_reason: str = "", on_site_waiver: str = ""):
-    """Record the move's data (``MOVE_FIELDS``) and make the move, in one transaction; refused → nothing saved.
+    """Make the move with the data it records (its ``Move.fields``), as the core move view does with the move's
+    form; refused → nothing saved and the record reloaded.
 
     Closing while a linked CAPA is unverified needs ``override_reason`` from a user holding
     ``complaints.override_capa_close`` (the MR); the override is the move's reason and is signed.
     Closing a complaint that required an on-site visit nobody recorded needs ``on_site_waiver``, why nobody went;
     it becomes part of the move's reason, in the audit trail.
     """
-    data = dict(data or {})
-    allowed = fields_for_move(complaint, to)
-    unexpected = set(data) - set(allowed)
-    if unexpected:
-        raise TypeError(f"fields not recorded by this move: {', '.join(sorted(unexpected))}")
-    override_reason = (override_reason or "").strip()
-    if to == ComplaintStatus.CLOSED and override_reason:
-        if not by.has_perm("complaints.override_capa_close"):
-            raise TransitionRefused(gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。"))
-        if complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists():
-            complaint._capa_override_by = by
-            reason = gettext("纠正措施未验证，管理者代表签字关闭：%(reason)s") % {"reason": override_reason}
-    on_site_waiver = (on_site_waiver or "").strip()
-    if to == ComplaintStatus.CLOSED and on_site_waiver and on_site_missing(complaint):
-        complaint._on_site_waiver = on_site_waiver
-        waiver = gettext("未到场处理：%(reason)s") % {"reason": on_site_waiver}
-        reason = f"{reason}；{waiver}" if reason else waiver
     move = move_for(complaint, to)
+    values = dict(data or {})
+    if move is not None:
+        unexpected = set(values) - set(move.fields)
+        if unexpected:
+            raise TypeError(f"fields not recorded by this move: {', '.join(sorted(unexpected))}")
+        if to == ComplaintStatus.INVALID:
+            values["is_valid"] = False
+        elif values and "is_valid" in move.fields:
+            values.setdefault("is_valid", True)
+    inputs = {}
+    if to == ComplaintStatus.CLOSED and complaint.status == ComplaintStatus.RETURN_VISIT:
+        override_reason, on_site_waiver = (override_reason or "").strip(), (on_site_waiver or "").strip()
+        if override_reason and not by.has_perm("complaints.override_capa_close"):
+            raise TransitionRefused(gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。"))
+        inputs = {"capa_override": override_reason, "on_site_waiver": on_site_waiver}
+        reason = closing_reason(complaint, reason=reason, override_reason=override_reason,
+                                on_site_waiver=on_site_waiver)
     try:
-        with transaction.atomic(), audit.context(user=by, reason=reason or (str(move.label) if move else "")):
-            locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-            if locked.status != complaint.status:
-                raise TransitionRefused(gettext("此记录已被他人更新，请刷新后重试。"))
-            if to == ComplaintStatus.CORRECTING and allowed:
-                data.setdefault("is_valid", True)
-            if to == ComplaintStatus.INVALID:
-                data["is_valid"] = False  # recorded before the signature, which binds it
-            for name, value in data.items():
-                setattr(complaint, name, value)
-            if data:
-                complaint.save(update_fields=[*data, "updated_at"])
-            transition = workflow.perform(complaint, to, by, reason=reason, password=password, comment=comment)
+        return workflow.perform(complaint, to, by, reason=reason, password=password, comment=comment,
+                                values=values, inputs=inputs)
     except Exception:
         complaint.refresh_from_db()
         raise
-    finally:
-        complaint.__dict__.pop("_capa_override_by", None)
-        complaint.__dict__.pop("_on_site_waiver", None)
-    return transition
 
 
 # --- the clock actions ---------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ Permissions:
   department (or a department they manage) and of the customers they own. Another's complaint answers 404.
 - ``complaints.add_complaint`` — anyone signed in (首问负责制: whoever receives a complaint records it).
 - each move: the actor of its ``Move`` (receiver or coordinator assigns; the handler, their department manager
-  or a coordinator handles; a coordinator or the department manager signs the closing).
+  or a coordinator handles; a coordinator or the department manager signs the closing). The moves are made on the
+  core move view (``{% record_moves %}``), with the forms of ``complaints.forms_moves``.
 - ``complaints.override_capa_close`` — the MR signs a closing while a linked CAPA is unverified.
 
 "我的待办": ``complaints.services.complaints.complaint_work`` lists each open complaint to the person responsible
@@ -30,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.filtersets import ComplaintFilter
-from complaints.forms import CapaFromComplaintForm, ClockActionForm, ComplaintForm, MoveDataForm
-from complaints.models import Complaint, ComplaintStatus
+from complaints.forms import CapaFromComplaintForm, ClockActionForm, ComplaintForm
+from complaints.models import Complaint
 from complaints.selectors import complaint_detail_queryset, complaint_list_queryset
 from complaints.services import complaints as service
 from complaints.tables import ComplaintTable
@@ -109,18 +110,6 @@ def customer_search(request):
 
 
 # --- a complaint's page --------------------------------------------------------------------------------
-def move_buttons(complaint, user) -> list[dict]:
-    """The moves the user may make now; those that record data open their form page."""
-    buttons = []
-    for to, move in service.WORKFLOW.pipeline.get(complaint.status, {}).items():
-        if not service.may_attempt(complaint, to, user):
-            continue
-        needs_page = bool(service.fields_for_move(complaint, to) or move.reason or move.signature)
-        buttons.append({"to": to, "label": move.label, "style": move.style, "signature": bool(move.signature),
-                        "needs_page": needs_page, "url": reverse("complaints:move", args=[complaint.pk, to])})
-    return buttons
-
-
 class ComplaintDetailView(RecordDetailView):
     model = Complaint
     permission_required = "complaints.view_complaint"
@@ -144,7 +133,6 @@ class ComplaintDetailView(RecordDetailView):
         context.update({
             "title": f"{complaint.number} · {complaint.customer_name}",
             "complaint": complaint,
-            "moves": move_buttons(complaint, user),
             "clock_actions": service.available_clock_actions(complaint, user),
             "clock_rows": clock_rows,
             "has_overdue": any(row["overdue"] for row in clock_rows),
@@ -157,55 +145,6 @@ class ComplaintDetailView(RecordDetailView):
             "can_see_customer": complaint.customer_id and user.has_perm("customers.view_customer", complaint.customer),
         })
         return context
-
-
-class ComplaintMoveView(RecordActionView):
-    """A move of the complaint with the data it records (``service.MOVE_FIELDS``), its reason or signature, and on
-    closing the MR's override of an unverified CAPA or why nobody went on site; ``service.advance`` saves the data
-    and makes the move in one transaction."""
-
-    model = Complaint
-    queryset = complaint_detail_queryset()
-    form_class = MoveDataForm
-    template_name = "complaints/complaint_move.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.to = kwargs["to"]
-        return super().dispatch(request, *args, **kwargs)
-
-    def refusal(self, record):
-        move = service.move_for(record, self.to)
-        if move is None:
-            return workflow.refusal(record, self.to, self.request.user) or _("不能执行此操作。")
-        if not service.may_attempt(record, self.to, self.request.user):
-            return _("您没有权限执行“%(move)s”。") % {"move": move.label}
-        return None
-
-    def get_form_kwargs(self, record):
-        kwargs = super().get_form_kwargs(record)
-        kwargs.pop("files", None)
-        return {**kwargs, "complaint": record, "to": self.to, "user": self.request.user, "prefix": "move"}
-
-    def get_context_data(self, record, form, **kwargs):
-        closing = self.to == ComplaintStatus.CLOSED
-        return {**super().get_context_data(record, form, **kwargs), "complaint": record, "move": form.move,
-                "title": f"{form.move.label} · {record.number}",
-                "unverified_capas": list(service.unverified_capas(record)) if closing else [],
-                "on_site_missing": closing and service.on_site_missing(record)}
-
-    def perform(self, record, form):
-        expected = self.request.POST.get("expected_from")
-        if expected and expected != record.status:
-            raise workflow.TransitionRefused(_("此记录已被他人更新，请刷新后重试。"))
-        data = form.cleaned_data
-        self.label = form.move.label
-        return service.advance(record, self.to, self.request.user, data=form.data_for_service(),
-                               reason=data.get("reason", ""), password=data.get("password", ""),
-                               comment=data.get("comment", ""), override_reason=data.get("override_reason", ""),
-                               on_site_waiver=data.get("on_site_waiver", ""))
-
-    def get_success_message(self, record, result):
-        return _("已完成“%(move)s”。") % {"move": self.label}
 
 
 class ComplaintClockView(RecordActionView):
@@ -333,7 +272,6 @@ urlpatterns = [
     path("new/", complaint_create, name="create"),
     path("customers/", customer_search, name="customer_search"),
     path("<int:pk>/", ComplaintDetailView.as_view(), name="detail"),
-    path("<int:pk>/move/<str:to>/", ComplaintMoveView.as_view(), name="move"),
     path("<int:pk>/clock/<str:clock>/", ComplaintClockView.as_view(), name="clock"),
     path("<int:pk>/capa/", ComplaintCapaView.as_view(), name="capa"),
     path("<int:pk>/record.pdf", ComplaintPdfView.as_view(), name="pdf"),
