@@ -139,24 +139,6 @@ class NoticeForm(forms.ModelForm):
         return complaint
 
 
-class IssueForm(forms.Form):
-    comment = forms.CharField(label=gettext_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    password = PasswordField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
-
-
-class NoticeCloseForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("理由"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("仍有客户未确认收到时必填"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
-
-
 class AcknowledgementForm(forms.Form):
     acknowledged_by = forms.CharField(label=gettext_lazy("客户方确认人"), max_length=50,
                                       error_messages={"required": gettext_lazy("请填写客户方确认人。")})

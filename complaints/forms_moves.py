@@ -140,7 +140,7 @@ class CloseForm(ComplaintMoveForm):
                 label=_("未到场处理的原因"), widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=format_html('<span class="text-warning-emphasis" id="on-site-missing">{}</span>', _(
                     "此投诉要求到场处理（8 小时内），但没有登记到场时间。如已到场，请先在“时限”中登记到场处理；"
-                    "如确未到场，请在此填写原因。")))
+                    "如确未到场，请在下方填写原因。")))
         pending = list(service.unverified_capas(complaint)) if complaint.status == "return_visit" else []
         if pending:
             listed = format_html_join("、", '<a href="{}">{}</a>（{}）',
@@ -165,3 +165,46 @@ class CloseForm(ComplaintMoveForm):
     def inputs(self) -> dict:
         return {"capa_override": self.cleaned_data.get("override_reason", ""),
                 "on_site_waiver": self.cleaned_data.get("on_site_waiver", "")}
+
+
+# --- advisory notices ------------------------------------------------------------------------------------------
+class NoticeIssueForm(MoveForm):
+    """签发: the MR signs; the form shows who the notice goes to (read only: the recipients are chosen on the
+    draft)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        notice = self.record
+        names = [r.customer.name for r in notice.recipients.select_related("customer").order_by("pk")] \
+            if notice is not None else []
+        self.fields["recipients"] = forms.CharField(
+            label=_("接收方"), required=False, disabled=True, initial="、".join(names),
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("签发即以管理者代表身份电子签名（批准）。签发后通知即发送给以上客户，各客户负责人将收到转达通知，"
+                        "须在 5 个工作日内登记全部客户的确认。"))
+        self.order_fields(["recipients", "password", "comment"])
+
+
+class NoticeCloseForm(MoveForm):
+    """关闭 an issued notice: a reason while some customers have not acknowledged (``Move(reason=…)``), with the
+    customers still outstanding named."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reason" not in self.fields or self.record is None:
+            return
+        pending = [r.customer.name for r in self.record.recipients.filter(acknowledged_at__isnull=True)
+                   .select_related("customer").order_by("pk")]
+        field = self.fields["reason"]
+        field.help_text = format_html('<span class="text-warning-emphasis" id="pending-recipients">{}{}</span>',
+                                      _("以下客户尚未确认收到，关闭须填写理由："), "、".join(pending))
+        field.error_messages["required"] = _("尚有 %(n)d 个客户未确认收到，关闭须填写理由。") % {"n": len(pending)}
+
+
+class NoticeWithdrawForm(MoveForm):
+    """撤销草稿: the reason; the draft is never sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reason" in self.fields:
+            self.fields["reason"].help_text = _("撤销的草稿不会发送给客户，记录保留。请填写撤销理由。")

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from complaints import forms_moves
 from complaints.models import AdvisoryNotice, NoticeRecipient, NoticeStatus
 from qms import Refused, audit, deadlines, workflow
 from qms.notifications import notify
@@ -31,7 +32,8 @@ from qms.numbering import next_number
 from qms.people import Role, User
 from qms.registry import WorkItem
 from qms.signatures import Meaning
-from qms.workdays import WorkingCalendar, add_working_days
+from qms.deadlines import DeadlineRule
+from qms.workdays import WorkingCalendar
 from qms.workflow import Move
 
 FOLLOW_UP_KIND = "notice_acknowledgement"
@@ -128,11 +130,9 @@ def unacknowledged(notice):
     return notice.recipients.filter(acknowledged_at__isnull=True)
 
 
-def _close_ready(notice) -> str | None:
+def _pending_message(notice) -> str | None:
     pending = unacknowledged(notice).count()
-    if pending and not (getattr(notice, "_close_reason", "") or "").strip():
-        return gettext("尚有 %(n)d 个客户未确认收到，关闭须填写理由。") % {"n": pending}
-    return None
+    return gettext("尚有 %(n)d 个客户未确认收到，关闭须填写理由。") % {"n": pending} if pending else None
 
 
 def _recipient_owners(notice) -> dict:
@@ -146,15 +146,22 @@ def _recipient_owners(notice) -> dict:
     return result
 
 
+def _follow_up_due(notice, start, calendar: WorkingCalendar | None = None):
+    return (calendar or WorkingCalendar()).add_working_days(start, FOLLOW_UP_WORKING_DAYS)
+
+
+# Every recipient acknowledged within 5 working days of the issue, followed up by the issuer.
+FOLLOW_UP = DeadlineRule(FOLLOW_UP_KIND, _("跟进忠告性通知的客户确认：{record}"), due=_follow_up_due,
+                         responsible=lambda notice: _issuer(notice), remind_before=dt.timedelta(days=1),
+                         escalate_after=dt.timedelta(days=1), start="issued_at")
+
+
 def _after_issue(notice, by, transition) -> None:
     at = transition.at
     AdvisoryNotice.objects.filter(pk=notice.pk).update(issued_at=at)
     notice.issued_at = at
     notice.recipients.filter(sent_at__isnull=True).update(sent_at=at)
-    due = add_working_days(at, FOLLOW_UP_WORKING_DAYS)
-    deadlines.open_deadline(notice, FOLLOW_UP_KIND,
-                            gettext("跟进忠告性通知的客户确认：%(number)s") % {"number": notice.number}, by, due,
-                            remind_before=dt.timedelta(days=1), escalate_after=dt.timedelta(days=1))
+    due = FOLLOW_UP.open(notice, responsible=by).due_at
     link = notice.get_absolute_url()
     for person, names in _recipient_owners(notice).items():
         if person.pk == by.pk:
@@ -168,12 +175,14 @@ def _after_issue(notice, by, transition) -> None:
 PIPELINE = {
     NoticeStatus.DRAFT: {
         NoticeStatus.ISSUED: Move(_("签发"), roles=(Role.MR,), signature=Meaning.APPROVAL, guard=_issue_ready,
-                                  after=_after_issue, style="success"),
+                                  form=forms_moves.NoticeIssueForm, after=_after_issue, style="success"),
         NoticeStatus.CLOSED: Move(_("撤销草稿"), roles=(Role.MR,), reason=True, closes=("*",),
-                                  style="outline-danger"),
+                                  form=forms_moves.NoticeWithdrawForm, style="outline-danger"),
     },
     NoticeStatus.ISSUED: {
-        NoticeStatus.CLOSED: Move(_("关闭"), roles=(Role.MR,), guard=_close_ready, closes=("*",)),
+        # closing early, while some customers have not acknowledged, needs a written reason
+        NoticeStatus.CLOSED: Move(_("关闭"), roles=(Role.MR,), reason=lambda notice: unacknowledged(notice).exists(),
+                                  form=forms_moves.NoticeCloseForm, closes=("*",), style="outline-success"),
     },
 }
 
@@ -187,23 +196,14 @@ def issue_notice(notice: AdvisoryNotice, *, by, password: str, comment: str = ""
 
 
 def close_notice(notice: AdvisoryNotice, *, by, reason: str = ""):
-    """Close an issued notice: once all recipients acknowledged, or earlier with a reason."""
-    if notice.status == NoticeStatus.DRAFT:
-        return workflow.perform(notice, NoticeStatus.CLOSED, by, reason=reason)
-    notice._close_reason = reason
-    try:
-        return workflow.perform(notice, NoticeStatus.CLOSED, by, reason=reason)
-    finally:
-        notice.__dict__.pop("_close_reason", None)
-
-
-def close_refusal(notice, user) -> str | None:
-    """Why ``user`` may not close ``notice`` now, leaving aside the reason (the form asks for it)."""
-    if notice.status != NoticeStatus.ISSUED:
-        return gettext("只有已发布的通知可以关闭。")
-    if not _is_mr(user):
-        return gettext("只有管理者代表可以关闭忠告性通知。")
-    return None
+    """Close an issued notice: once all recipients acknowledged, or earlier with a reason; or withdraw a draft
+    (a reason)."""
+    if notice.status == NoticeStatus.ISSUED and not (reason or "").strip() and workflow.may_act(
+            WORKFLOW.move(NoticeStatus.ISSUED, NoticeStatus.CLOSED), notice, by):
+        why_not = _pending_message(notice)
+        if why_not:
+            raise workflow.TransitionRefused(why_not)
+    return workflow.perform(notice, NoticeStatus.CLOSED, by, reason=reason)
 
 
 # --- acknowledgements and the authority ---------------------------------------------------------------

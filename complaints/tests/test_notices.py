@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from complaints.models import AdvisoryNotice, NoticeRecipient, NoticeStatus
@@ -60,6 +61,10 @@ def follow_up(notice, state=Deadline.State.OPEN):
     return list(Deadline.objects.filter(content_type__model="advisorynotice", object_id=notice.pk,
                                         kind=service.FOLLOW_UP_KIND, state=state)
                 .values_list("responsible__username", "due_at"))
+
+
+def move_url(notice, to):
+    return reverse("qms:move", args=[ContentType.objects.get_for_model(AdvisoryNotice).pk, notice.pk, to])
 
 
 def titles(user):
@@ -179,7 +184,7 @@ def test_closing_while_recipients_have_not_acknowledged_needs_a_reason(people, c
     with pytest.raises(TransitionRefused, match="尚有 2 个客户未确认收到，关闭须填写理由"):
         service.close_notice(notice, by=people["mr"])
     # the shared move page cannot skip the rule either
-    with pytest.raises(TransitionRefused, match="尚有 2 个客户未确认收到"):
+    with pytest.raises(TransitionRefused, match="“关闭”需要填写理由"):
         perform(notice, NoticeStatus.CLOSED, people["mr"])
     with pytest.raises(TransitionRefused, match="您没有权限执行“关闭”"):
         service.close_notice(notice, by=people["quality"], reason="客户已停业")
@@ -237,21 +242,22 @@ def test_the_mr_drafts_issues_and_records_in_the_browser_pages(people, customers
     assert bad.status_code == 400
     assert "找不到编号为 TS-0000-9999 的投诉。" in bad.content.decode()
     assert "请至少选择一个接收通知的客户。" in bad.content.decode()
-    issue_url = reverse("complaints:notice_issue", args=[notice.pk])
-    wrong = client.post(issue_url, {"password": "nope"})
+    issue_url = move_url(notice, NoticeStatus.ISSUED)
+    wrong = client.post(issue_url, {"expected_from": "draft", "password": "nope"})
     assert wrong.status_code == 409 and "密码错误，未签名。" in wrong.content.decode()
-    assert client.post(issue_url, {"password": DEMO_PASSWORD, "comment": "同意"}).status_code == 302
+    assert client.post(issue_url, {"expected_from": "draft", "password": DEMO_PASSWORD,
+                                   "comment": "同意"}).status_code == 302
     page = client.get(notice.get_absolute_url()).content.decode()
-    assert page.count("登记确认") == 3 and 'id="notice-close"' in page
+    assert page.count("登记确认") == 3 and 'data-move="closed"' in page
     target = recipient(notice, customers[2])
     ack_url = reverse("complaints:notice_acknowledge", args=[notice.pk, target.pk])
     assert client.post(ack_url, {"acknowledged_by": ""}).status_code == 400
     assert client.post(ack_url, {"acknowledged_by": "设备科 陈科长", "note": "传真回执"}).status_code == 302
-    close = client.post(reverse("complaints:notice_close", args=[notice.pk]), {"reason": ""})
-    assert close.status_code == 409 and "尚有 2 个客户未确认收到，关闭须填写理由。" in close.content.decode()
-    # a salesperson cannot issue or close: the page explains why
-    refused = login(people["sales"]).get(reverse("complaints:notice_close", args=[notice.pk]), follow=True)
-    assert "只有管理者代表可以关闭忠告性通知。" in refused.content.decode()
+    close = client.post(move_url(notice, NoticeStatus.CLOSED), {"expected_from": "issued", "reason": ""})
+    assert close.status_code == 400 and "尚有 2 个客户未确认收到，关闭须填写理由。" in close.content.decode()
+    # a salesperson cannot issue or close: the page explains why (the core move view words who may)
+    refused = login(people["sales"]).get(move_url(notice, NoticeStatus.CLOSED), follow=True)
+    assert "您没有权限执行“关闭”。" in refused.content.decode()
 
 
 def test_the_notice_prints_with_its_recipients_and_signature(people, customers, login):

@@ -1,6 +1,7 @@
 """Advisory-notice pages 《忠告性通知》 (PROCEDURES.md §3): list, drafting and editing (the MR), the notice's page with
-its recipients and their acknowledgements, issuing (the MR's signature), recording the authority's notification,
-closing, and the printed notice. Business rules live in ``complaints.services.notices``.
+its recipients and their acknowledgements, recording the authority's notification, and the printed notice. Issuing
+(the MR's signature), closing and withdrawing a draft are the workflow's moves, made on the core move view
+(``{% record_moves %}``, the forms of ``complaints.forms_moves``). Business rules live in ``complaints.services.notices``.
 
 Permissions: ``complaints.view_advisorynotice`` (visibility: the MR, GM, quality and customer service see every
 notice; a customer's owner the issued notices sent to that customer — anything else is a 404);
@@ -22,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.forms_adverse import AcknowledgementForm, AuthorityForm, IssueForm, NoticeCloseForm, NoticeForm
+from complaints.forms_adverse import AcknowledgementForm, AuthorityForm, NoticeForm
 from complaints.models import AdvisoryNotice, Complaint, NoticeRecipient, NoticeStatus
 from complaints.services import notices as service
 from qms.filters import YesNoFilter
@@ -222,61 +223,12 @@ class NoticeDetailView(RecordDetailView):
             "rows": rows,
             "pending_count": sum(1 for r in rows if r["recipient"].acknowledged_at is None),
             "can_edit": is_mr and notice.status == NoticeStatus.DRAFT,
-            "can_issue": workflow.refusal(notice, NoticeStatus.ISSUED, user) is None,
-            "can_withdraw": is_mr and notice.status == NoticeStatus.DRAFT,
-            "can_close": service.close_refusal(notice, user) is None,
             "authority_form": AuthorityForm() if (is_mr and notice.status != NoticeStatus.DRAFT
                                                   and notice.authority_notified_at is None) else None,
             "can_see_complaint": bool(notice.complaint_id and user.has_perm("complaints.view_complaint",
                                                                             notice.complaint)),
         })
         return context
-
-
-class NoticeIssueView(NoticeActionView):
-    """签发: the MR re-enters the password; every recipient is sent the notice now."""
-
-    form_class = IssueForm
-    template_name = "complaints/notice_issue.html"
-    title = gettext_lazy("签发忠告性通知 · %(number)s")
-
-    def refusal(self, record):
-        return workflow.refusal(record, NoticeStatus.ISSUED, self.request.user)
-
-    def get_context_data(self, record, form, **kwargs):
-        return {**super().get_context_data(record, form, **kwargs), "rows": recipient_rows(record, self.request.user)}
-
-    def perform(self, record, form):
-        return service.issue_notice(record, by=self.request.user, password=form.cleaned_data["password"],
-                                    comment=form.cleaned_data["comment"])
-
-    def get_success_message(self, record, result):
-        return _("已签发 %(number)s，已通知各客户的负责人转达并记录确认。") % {"number": record.number}
-
-
-class NoticeCloseView(NoticeActionView):
-    """关闭 an issued notice (a reason while recipients have not acknowledged), or 撤销草稿 (a reason)."""
-
-    form_class = NoticeCloseForm
-    template_name = "complaints/notice_close.html"
-
-    def refusal(self, record):
-        if record.status == NoticeStatus.DRAFT:
-            return workflow.refusal(record, NoticeStatus.CLOSED, self.request.user)
-        return service.close_refusal(record, self.request.user)
-
-    def get_context_data(self, record, form, **kwargs):
-        withdraw = record.status == NoticeStatus.DRAFT
-        return {**super().get_context_data(record, form, **kwargs),
-                "pending": list(service.unacknowledged(record).select_related("customer")), "withdraw": withdraw,
-                "title": (_("撤销草稿 · %(number)s") if withdraw else _("关闭忠告性通知 · %(number)s"))
-                % {"number": record.number}}
-
-    def perform(self, record, form):
-        return service.close_notice(record, by=self.request.user, reason=form.cleaned_data["reason"])
-
-    def get_success_message(self, record, result):
-        return _("%(number)s 已关闭。") % {"number": record.number}
 
 
 class NoticeAuthorityView(NoticeActionView):
@@ -343,8 +295,6 @@ urlpatterns = [
     path("notices/new/", notice_create, name="notice_create"),
     path("notices/<int:pk>/", NoticeDetailView.as_view(), name="notice_detail"),
     path("notices/<int:pk>/edit/", NoticeEditView.as_view(), name="notice_edit"),
-    path("notices/<int:pk>/issue/", NoticeIssueView.as_view(), name="notice_issue"),
-    path("notices/<int:pk>/close/", NoticeCloseView.as_view(), name="notice_close"),
     path("notices/<int:pk>/authority/", NoticeAuthorityView.as_view(), name="notice_authority"),
     path("notices/<int:pk>/recipients/<int:recipient_pk>/acknowledge/", NoticeAcknowledgeView.as_view(),
          name="notice_acknowledge"),
