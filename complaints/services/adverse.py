@@ -31,7 +31,9 @@ from django.utils.translation import gettext_noop
 
 from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import complaints as complaint_service
+from complaints.services import worded
 from qms import Refused, audit, deadlines, signatures
+from qms.deadlines import DeadlineRule
 from qms.notifications import Notification, notify
 from qms.people import Department, Role, User
 
@@ -118,6 +120,20 @@ def report_due(seriousness: str, learned_at: dt.datetime) -> dt.datetime:
     raise ValueError(f"unknown seriousness {seriousness!r}")
 
 
+def _report_due(complaint, start) -> dt.datetime:
+    return report_due(complaint.adverse_seriousness, start)
+
+
+# The report to the regulator, counted from the time of receipt; reminded and escalated sooner the graver the
+# consequence. §3.5 the 12 h / 72 h report runs round the clock: its reminders and escalations are not held to
+# office hours.
+REPORT_DEADLINE = DeadlineRule(DEADLINE_KIND, _("上报医疗器械不良事件：{record}"), due=_report_due,
+                               responsible=lambda complaint: quality_lead(),
+                               remind_before=lambda complaint: REMINDERS[complaint.adverse_seriousness][0],
+                               escalate_after=lambda complaint: REMINDERS[complaint.adverse_seriousness][1],
+                               start="received_at", any_hour=True)
+
+
 # --- people and permissions ----------------------------------------------------------------------------
 def quality_lead() -> User | None:
     """The quality department's manager (质管部), else any quality user, else the MR."""
@@ -178,10 +194,7 @@ def flag_adverse_event(complaint: Complaint, *, seriousness: str, description: s
             raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
         complaint.is_adverse_event, complaint.adverse_seriousness = True, seriousness
         complaint.adverse_description, complaint.report_due_at = description, due
-        remind_before, escalate_after = REMINDERS[seriousness]
-        # §3.5 the 12 h / 72 h report runs round the clock: its reminders and escalations are not held to office hours
-        deadlines.open_deadline(complaint, DEADLINE_KIND, _deadline_title(complaint, seriousness), responsible, due,
-                                remind_before=remind_before, escalate_after=escalate_after, any_hour=True)
+        worded(REPORT_DEADLINE, _deadline_title(complaint, seriousness)).open(complaint, responsible=responsible)
         _announce(complaint, by, responsible, due)
     return complaint
 

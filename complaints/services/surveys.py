@@ -41,9 +41,10 @@ from openpyxl import Workbook
 
 from complaints.models import (CampaignStatus, Channel, Complaint, FeedbackType, SurveyAnswer, SurveyCampaign,
                                SurveyQuestion, SurveyResponse)
+from complaints.services import worded
 from customers.models import Customer, Grade
 from qms import Refused, audit, deadlines, workflow
-from qms.deadlines import Deadline
+from qms.deadlines import Deadline, DeadlineRule
 from qms.excel.export import write_rows
 from qms.notifications import notify
 from qms.people import Role, User
@@ -257,6 +258,16 @@ def _collect_kind(user_id: int) -> str:
     return f"{COLLECT}:{user_id}"
 
 
+def _collect_due(campaign: SurveyCampaign, start) -> dt.datetime:
+    return collect_due(campaign)
+
+
+# Each collector's deadline (one per collector: kind ``survey_collect:<user id>``, see ``worded``): the results
+# of their customers collected and entered by the campaign's closing day.
+COLLECT_DEADLINE = DeadlineRule(COLLECT, _("收集满意度调查结果：{record}"), due=_collect_due,
+                                responsible=lambda campaign: campaign.created_by, remind_before=COLLECT_REMIND_BEFORE)
+
+
 def sync_collect_deadlines(campaign: SurveyCampaign) -> None:
     """Each collector with unanswered customers has an open deadline while the campaign is open; a collector
     with none left has theirs met. Open deadlines are left as they are (their reminders already sent)."""
@@ -269,13 +280,12 @@ def sync_collect_deadlines(campaign: SurveyCampaign) -> None:
         deadlines.close_deadlines(campaign, done)
     if campaign.status != CampaignStatus.OPEN:
         return
-    due = collect_due(campaign)
     for kind, responses in wanted.items():
         if kind in open_kinds:
             continue
         collector = _collector(responses[0], campaign)
         title = gettext("收集满意度调查结果：%(title)s（%(n)d 个客户）") % {"title": campaign.title, "n": len(responses)}
-        deadlines.open_deadline(campaign, kind, title, collector, due, remind_before=COLLECT_REMIND_BEFORE)
+        worded(COLLECT_DEADLINE, title, kind=kind).open(campaign, responsible=collector)
 
 
 def _after_open(campaign: SurveyCampaign, user, transition) -> None:

@@ -7,7 +7,7 @@ import zoneinfo
 import pytest
 import time_machine
 
-from complaints.models import AdverseSeriousness, Clock, ComplaintStatus, SurveyResponse
+from complaints.models import AdverseSeriousness, Clock, SurveyResponse
 from complaints.services import adverse, notices, returns, surveys
 from complaints.tests.factories import received
 from customers.tests.factories import make_customer
@@ -60,14 +60,14 @@ WALK = UrlWalk(
            "notice_list", "notice_create", "surveys", "survey_create", "dashboard"),
     records=[
         RecordUrls(make=received, insider="service", outsider=OUTSIDER,
-                   kwargs=lambda c: {"pk": c.pk, "to": ComplaintStatus.ASSIGNED, "clock": Clock.FIRST_REPLY},
-                   pages=("detail", "pdf", "reply_pdf"), actions=("move", "clock", "capa", "adverse_flag")),
+                   kwargs=lambda c: {"pk": c.pk, "clock": Clock.FIRST_REPLY},
+                   pages=("detail", "pdf", "reply_pdf"), actions=("clock", "capa", "adverse_flag")),
         RecordUrls(make=flagged, insider="quality", outsider=OUTSIDER,
                    pages=("adverse_pdf",), actions=("adverse_report", "adverse_freeze")),
         RecordUrls(make=return_order, insider="quality", outsider=OUTSIDER,
                    pages=("return_detail", "return_pdf"), actions=("return_test", "return_handover", "return_close")),
         RecordUrls(make=notice, insider="mr", outsider=OUTSIDER, pages=("notice_detail", "notice_edit", "notice_pdf"),
-                   actions=("notice_issue", "notice_close", "notice_authority")),
+                   actions=("notice_authority",)),
         RecordUrls(make=lambda people: notice(people).recipients.get(), insider="mr", outsider=OUTSIDER,
                    kwargs=lambda r: {"pk": r.notice_id, "recipient_pk": r.pk}, actions=("notice_acknowledge",)),
         RecordUrls(make=campaign, insider="service", outsider=OUTSIDER,
