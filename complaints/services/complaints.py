@@ -19,10 +19,11 @@ clock escalates to the responsible department's manager, then to the management 
 (``escalation_target``, registered with ``qms.deadlines`` in ``ComplaintsConfig.ready``).
 
 The flow (``PIPELINE``): 已登记 → 已分派 → 调查中 → 处理中 → 待客户确认 → 待回访 → 已关闭, and 无效投诉 from
-已分派 or 调查中 with the explanation given to the customer. Each move that needs data takes it through
-``advance`` (the fields are saved and the move made in one transaction); the guards say in Chinese what is
-missing, so that a move attempted without its data is refused with the reason. Closing (and declaring a
-complaint invalid) is signed. A complaint does not close while a CAPA raised from it is not verified, unless
+已分派 or 调查中 with the explanation given to the customer. Each move that needs data declares the fields it
+records (``Move.fields``) and its form (``complaints.forms_moves``, shown by the core move view); they are
+written in the move's own guarded UPDATE, and the move's ``after`` hook checks them (``_checked``: a move
+attempted without its data is refused with the reason, in Chinese, and undone). ``advance`` makes a move with
+its data from code (tests, the demo). Closing (and declaring a complaint invalid) is signed. A complaint does not close while a CAPA raised from it is not verified, unless
 the management representative (``complaints.override_capa_close``) signs an override with a reason.
 """
 from __future__ import annotations

@@ -44,44 +44,44 @@ def test_a_complaint_from_intake_to_closure(browser_page, live_server, people):
     assert "按时完成" in page.locator("#complaint-clocks tr[data-clock=first_reply]").inner_text()
 
     # Hand-over: customer service's own department; its manager (a senior handler) is the default.
-    page.click("a[data-move=assigned]")
-    page.select_option("select[name='move-responsible_department']",
+    page.click("button[data-move=assigned]")
+    page.select_option("#move-assigned select[name='responsible_department']",
                        str(Department.objects.get(code="service").pk))
-    page.click("#move-submit")
+    page.click("#move-assigned button[type=submit]")
     assert page.locator("#record-status").inner_text() == "已分派"
     page.click("button[data-move=investigating]")
     assert page.locator("#record-status").inner_text() == "调查中"
 
-    page.click("a[data-move=correcting]")
-    page.select_option("select[name='move-is_valid']", "true")
-    page.select_option("select[name='move-responsibility']", "ours")
-    page.select_option("select[name='move-severity']", "major")
-    page.fill("textarea[name='move-cause']", "注塑模具温度偏高导致滴斗应力开裂")
-    page.click("#move-submit")
+    page.click("button[data-move=correcting]")
+    page.select_option("#move-correcting select[name='is_valid']", "true")
+    page.select_option("#move-correcting select[name='responsibility']", "ours")
+    page.select_option("#move-correcting select[name='severity']", "major")
+    page.fill("#move-correcting textarea[name='cause']", "注塑模具温度偏高导致滴斗应力开裂")
+    page.click("#move-correcting button[type=submit]")
     assert page.locator("#record-status").inner_text() == "处理中"
 
-    page.click("a[data-move=confirming]")
-    page.select_option("select[name='move-correction_kind']", "replacement")
-    page.fill("textarea[name='move-correction']", "整批 200 支换货")
-    page.click("#move-submit")
+    page.click("button[data-move=confirming]")
+    page.select_option("#move-confirming select[name='correction_kind']", "replacement")
+    page.fill("#move-confirming textarea[name='correction']", "整批 200 支换货")
+    page.click("#move-confirming button[type=submit]")
     page.click("a[data-clock=written_reply]")
     page.fill("#id_written_reply", "经调查为模具温度偏高所致，已整批换货并调整工艺。")
     page.click("#clock-submit")
 
-    page.click("a[data-move=return_visit]")
-    page.fill("textarea[name='move-customer_confirmation']", "电话确认：王护士长认可换货方案")
-    page.click("#move-submit")
+    page.click("button[data-move=return_visit]")
+    page.fill("#move-return_visit textarea[name='customer_confirmation']", "电话确认：王护士长认可换货方案")
+    page.click("#move-return_visit button[type=submit]")
     assert page.locator("#record-status").inner_text() == "待回访"
 
     # Closing is signed: a wrong password is refused with its reason and the input kept.
-    page.click("a[data-move=closed]")
-    page.fill("textarea[name='move-return_visit_opinion']", "客户满意")
-    page.fill("input[name='move-password']", "wrong-password")
-    page.click("#move-submit")
-    assert "密码错误，未签名。" in page.locator("#move-form .form-errors").inner_text()
-    assert page.input_value("textarea[name='move-return_visit_opinion']") == "客户满意"
-    page.fill("input[name='move-password']", DEMO_PASSWORD)
-    page.click("#move-submit")
+    page.click("button[data-move=closed]")
+    page.fill("#move-closed textarea[name='return_visit_opinion']", "客户满意")
+    page.fill("#move-closed input[name='password']", "wrong-password")
+    page.click("#move-closed button[type=submit]")
+    assert "密码错误，未签名。" in page.locator("#move-page").inner_text()
+    assert page.input_value("#move-page textarea[name='return_visit_opinion']") == "客户满意"
+    page.fill("#move-page input[name='password']", DEMO_PASSWORD)
+    page.click("#move-page button[type=submit]")
     assert page.locator("#record-status").inner_text() == "已关闭"
     assert "赵客服" in page.locator("#signatures").inner_text()
     assert Complaint.objects.get(pk=complaint.pk).status == ComplaintStatus.CLOSED
