@@ -2,6 +2,7 @@
 group: a record that says something false, input lost, people not told, error pages and language, a procedure
 gap."""
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from complaints.models import ComplaintStatus
@@ -81,8 +82,9 @@ def test_the_handler_list_follows_the_chosen_department(browser_page, live_serve
     quality = people["quality"].department
     page, base = browser_page, live_server.url
     log_in(page, base, "service", DEMO_PASSWORD)
-    page.goto(f"{base}{reverse('complaints:move', args=[complaint.pk, ComplaintStatus.ASSIGNED])}")
-    page.select_option("select[name='move-responsible_department']", str(quality.pk))
-    shown = page.eval_on_selector_all("select[name='move-responsible'] option",
+    content_type = ContentType.objects.get_for_model(complaint)
+    page.goto(f"{base}{reverse('qms:move', args=[content_type.pk, complaint.pk, ComplaintStatus.ASSIGNED])}")
+    page.select_option("select[name='responsible_department']", str(quality.pk))
+    shown = page.eval_on_selector_all("select[name='responsible'] option",
                                       "options => options.filter(o => !o.hidden && o.value).map(o => o.value)")
     assert str(people["quality"].pk) in shown and str(people["production"].pk) not in shown
