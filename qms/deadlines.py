@@ -375,7 +375,8 @@ def _when(value: dt.datetime) -> str:
 def _recompute_one(deadline: Deadline, by) -> Moved | None:
     from qms import audit
 
-    due_rule = _due_rules.get(deadline.kind)
+    # a kind per person ("survey_collect:<user id>") is computed by its family's rule ("survey_collect")
+    due_rule = _due_rules.get(deadline.kind) or _due_rules.get(deadline.kind.split(":", 1)[0])
     record = deadline.record
     if due_rule is None or record is None:
         logger.warning("Deadline %s (%s) depends on the calendar but has no registered rule; not re-computed",
