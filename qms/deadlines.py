@@ -191,6 +191,9 @@ class DeadlineRule:
     condition: Callable | None = None
     start: str | None = None
     any_hour: bool = False  # the notices go out when due even outside office hours
+    # ``(record) -> dict``: more values for the title's template than ``{record}`` (a customer's name, a time),
+    # kept with the deadline so that every reader sees the title in his own language
+    title_params: Callable | None = None
 
     def __post_init__(self):
         register_due_rule(self.kind, self.due)
@@ -214,7 +217,7 @@ class DeadlineRule:
                              remind_before=_per_record(self.remind_before, record),
                              escalate_after=_per_record(self.escalate_after, record),
                              computed_from=start, usage=usage, any_hour=self.any_hour,
-                             title_params={"record": record})
+                             title_params={"record": record, **(self.title_params(record) if self.title_params else {})})
 
 
 def _per_record(value, record):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import dataclasses
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -162,24 +163,30 @@ def is_overdue(visit: Visit, today: dt.date | None = None) -> bool:
     return visit.period_end < today or is_late(visit)
 
 
-# --- deadlines ------------------------------------------------------------------------------------------
-def _open(visit: Visit, kind: str, title: str, due_at: dt.datetime, remind_before: dt.timedelta):
-    return deadlines.open_deadline(visit, kind, title, visit.owner, due_at, remind_before=remind_before)
+# --- deadlines: declared once, re-computed when the working-day calendar changes --------------------------
+def _visit_title_values(visit: Visit) -> dict:
+    return {"kind": visit.get_kind_display(), "customer": visit.customer.name,
+            "start": visit.period_start.strftime("%m-%d"), "end": visit.period_end.strftime("%m-%d"),
+            "at": timezone.localtime(visit.arranged_at or visit.visited_at).strftime("%m-%d %H:%M")
+            if (visit.arranged_at or visit.visited_at) else ""}
+
+
+# the visit or call of the period is made by 17:30 of its last working day
+PLAN_RULE = deadlines.DeadlineRule(
+    PLAN_DEADLINE, _("{kind}计划：{customer}（{start} 至 {end}）"), due=lambda visit, start: plan_due(visit),
+    responsible=lambda visit: visit.owner, title_params=_visit_title_values, start="created_at",
+    remind_before=lambda visit: dt.timedelta(days=1) if visit.kind == VisitKind.PHONE else dt.timedelta(days=3))
+# its record is handed in by 12:00 of the next working day after the agreed time
+RECORD_RULE = deadlines.DeadlineRule(
+    RECORD_DEADLINE, _("提交回访记录：{customer}（{kind}，约定 {at}）"), due=lambda visit, start: record_due(start),
+    responsible=lambda visit: visit.owner, title_params=_visit_title_values, start="arranged_at")
+# recorded without an agreed time (a call made straight away): due from the visit itself, written as met
+RECORDED_RULE = dataclasses.replace(RECORD_RULE, title=_("提交回访记录：{customer}（{kind}，回访于 {at}）"),
+                                    start="visited_at")
 
 
 def _open_plan_deadline(visit: Visit, working_calendar: WorkingCalendar | None = None):
-    title = gettext("%(kind)s计划：%(customer)s（%(start)s 至 %(end)s）") % {
-        "kind": visit.get_kind_display(), "customer": visit.customer.name,
-        "start": visit.period_start.strftime("%m-%d"), "end": visit.period_end.strftime("%m-%d")}
-    remind = dt.timedelta(days=1) if visit.kind == VisitKind.PHONE else dt.timedelta(days=3)
-    return _open(visit, PLAN_DEADLINE, title, plan_due(visit, working_calendar), remind)
-
-
-def _open_record_deadline(visit: Visit, due_at: dt.datetime):
-    title = gettext("提交回访记录：%(customer)s（%(kind)s，约定 %(at)s）") % {
-        "customer": visit.customer.name, "kind": visit.get_kind_display(),
-        "at": timezone.localtime(visit.arranged_at).strftime("%m-%d %H:%M")}
-    return _open(visit, RECORD_DEADLINE, title, due_at, dt.timedelta(hours=4))
+    return PLAN_RULE.open(visit)
 
 
 # --- the monthly plan -----------------------------------------------------------------------------------
@@ -282,7 +289,7 @@ def _arranged(visit: Visit, by, transition) -> None:
     due = record_due(visit.arranged_at)
     if _record_rows(visit.pk).filter(state=deadlines.Deadline.State.OPEN, due_at=due).exists():
         return
-    _open_record_deadline(visit, due)
+    RECORD_RULE.open(visit)
 
 
 def _recorded(visit: Visit, by, transition) -> None:
@@ -290,10 +297,7 @@ def _recorded(visit: Visit, by, transition) -> None:
     phone contact made straight away), it was due from the visit itself: that deadline is written as met now, so
     that every recorded visit's lateness is read from its deadline row."""
     if not _record_rows(visit.pk).exists():
-        title = gettext("提交回访记录：%(customer)s（%(kind)s，回访于 %(at)s）") % {
-            "customer": visit.customer.name, "kind": visit.get_kind_display(),
-            "at": timezone.localtime(visit.visited_at).strftime("%m-%d %H:%M")}
-        deadline = _open(visit, RECORD_DEADLINE, title, record_due(visit.visited_at), dt.timedelta(hours=4))
+        deadline = RECORDED_RULE.open(visit)
         deadlines.Deadline.objects.filter(pk=deadline.pk).update(
             state=deadlines.Deadline.State.MET, closed_at=transition.at, next_action_at=None)
     kind = FollowUpKind.CALL if visit.kind == VisitKind.PHONE else FollowUpKind.VISIT

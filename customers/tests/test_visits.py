@@ -513,3 +513,21 @@ def test_open_visits_follow_a_transferred_customer_and_are_cancelled_when_it_goe
     assert visit.status == VisitStatus.CANCELLED
     assert [(row.to_status, row.by) for row in status_history(visit)] == [(VisitStatus.CANCELLED, people["sales"])]
     assert deadline_of(visit, service.PLAN_DEADLINE).state == Deadline.State.CANCELLED
+
+
+def test_a_day_off_entered_after_the_arrangement_re_dates_the_record_deadline(people, django_capture_on_commit_callbacks,
+                                                                              monkeypatch):
+    from qms import workdays
+
+    monkeypatch.setattr("qms.taskqueue.send_now", lambda task, *args, **kwargs: True)
+    visit = planned_visit(people["sales2"])
+    with time_machine.travel(local(2026, 5, 12, 9, 0), tick=False):
+        service.arrange_visit(visit, by=people["sales2"], arranged_at=local(2026, 5, 14, 10, 0))
+    assert deadline_of(visit, service.RECORD_DEADLINE).due_at == local(2026, 5, 15, 12, 0)
+    with time_machine.travel(local(2026, 5, 13, 9, 0), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):  # the company closes on Friday 15 May
+            workdays.save_day(workdays.CalendarDay(date=dt.date(2026, 5, 15), kind="holiday", name="公司活动日"),
+                              people["doccontrol"])
+    deadline = deadline_of(visit, service.RECORD_DEADLINE)
+    assert deadline.due_at == local(2026, 5, 18, 12, 0)
+    assert deadline.shown_title == f"提交回访记录：{visit.customer.name}（走访，约定 05-14 10:00）"
