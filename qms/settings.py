@@ -5,6 +5,7 @@ Every variable is documented in README.md (section "Production"). DATABASE_URL i
 nothing.
 """
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -187,7 +188,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 
 # Sessions and cache stay in PostgreSQL / process memory so that pages load with Redis stopped.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache for every worker: Redis (its own database, CACHE_URL, by default database 1 of REDIS_URL's server), so that
+# what one worker caches and drops is seen by the others; a Redis that does not answer is a miss (qms.cache).
+CACHE_URL = env("CACHE_URL", re.sub(r"/\d*$", "", REDIS_URL) + "/1")
+CACHES = {"default": {"BACKEND": "qms.cache.PortalRedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "qms",
+                      "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 # How long a list's counts (its total and the figures by grade, status, …) are kept per user and filter; a save
 # or deletion of a record of the list's model drops them at once. 0: count on every request.
 LIST_COUNTS_SECONDS = int(env("QMS_LIST_COUNTS_SECONDS", "30"))
