@@ -150,7 +150,7 @@ class _Cell:
                 if self.linkify_url:
                     url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
                     if url:
-                        content = f'<a href="{conditional_escape(url)}">{conditional_escape(content)}</a>'
+                        content = format_html('<a href="{}">{}</a>', url, content)
                 else:
                     arguments = {"value": value, "record": record, "column": self.column,
                                  "bound_column": self.bound_column, "bound_row": bound_row, "table": table}

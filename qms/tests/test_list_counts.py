@@ -58,3 +58,11 @@ def test_each_user_and_filter_has_its_own_counts(people, login, counts_kept):
     assert "共 2 条" in client.get(reverse("qms:capa_list"), {"scope": "all"}).content.decode()
     assert "共 1 条" in client.get(reverse("qms:capa_list"), {"scope": "mine"}).content.decode()
     assert "共 1 条" in client.get(reverse("qms:capa_list"), {"scope": "all", "q": "来料"}).content.decode()
+
+
+def test_a_lists_rows_link_to_their_records_and_escape_what_users_typed(people, login):
+    capa = raised_capa(people, title="<b>毛刺</b> & 飞边")
+    page = login(people["quality"]).get(reverse("qms:capa_list"), {"scope": "all"}).content.decode()
+    assert f'<a href="{capa.get_absolute_url()}">{capa.number}</a>' in page
+    assert "&lt;b&gt;毛刺&lt;/b&gt; &amp; 飞边" in page and "<b>毛刺</b>" not in page
+    assert 'class="badge status-raised text-bg-warning">待制定计划</span>' in page
