@@ -61,14 +61,6 @@ class StaffListView(RecordListView):
     def base_queryset(self):
         return staff_directory()
 
-    def counts(self, queryset):
-        rows = super().counts(queryset)
-        departments = dict(Department.objects.values_list("pk", "name"))
-        for row in rows:
-            for value in row["values"]:
-                value["value"] = departments.get(value["value"], value["value"])
-        return rows
-
 
 class StaffDetailView(RecordDetailView):
     model = User

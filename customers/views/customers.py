@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Prefetch, Sum
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -75,22 +75,6 @@ class CustomerListView(RecordListView):
         if not hasattr(self, "policy"):
             self.policy = CustomerPolicy.current()  # read once: 距到期天数 of every row is computed from it
         return {**super().get_table_kwargs(), "policy": self.policy, "user": self.request.user}
-
-    def counts(self, queryset):
-        """Counts per grade and per status (the status is a list entry: its label, in the list's order)."""
-        result = []
-        for field_name in self.count_by:
-            field = Customer._meta.get_field(field_name)
-            if field.is_relation:
-                rows = (queryset.order_by().values(f"{field_name}__label", f"{field_name}__order")
-                        .annotate(n=Count("pk")).order_by(f"{field_name}__order", f"{field_name}__label"))
-                values = [{"value": r[f"{field_name}__label"] or _("未填"), "n": r["n"]} for r in rows]
-            else:
-                choices = dict(field.flatchoices)
-                rows = queryset.order_by().values(field_name).annotate(n=Count("pk")).order_by(field_name)
-                values = [{"value": choices.get(r[field_name], r[field_name]), "n": r["n"]} for r in rows]
-            result.append({"label": field.verbose_name, "field": field_name, "values": values})
-        return result
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
