@@ -69,7 +69,11 @@ class CustomerListView(RecordListView):
     }
 
     def base_queryset(self):
-        return customer_list_queryset().select_related("owner__department")
+        # The page's labels (owner, creator, industry, status, province, city) come from small look-ups of the 50
+        # rows' ids instead of joins: PostgreSQL spent 35 ms and more planning the eight-table join the rows query
+        # was (executing it took 1.6 ms at 100,000 customers).
+        return Customer.objects.prefetch_related("owner__department", "created_by", "industry", "status", "province",
+                                                 "city")
 
     def get_table_kwargs(self):
         if not hasattr(self, "policy"):
