@@ -30,7 +30,7 @@ from customers.models import (BusinessRecord, Contact, Customer, CustomerOption,
 from customers.services.names import name_key
 from customers.services.records import create_customer, create_customers, near_duplicates
 from qms import audit
-from qms.excel.imports import Column, ImportDefinition, ImportRefused
+from qms.excel.imports import Column, ImportDefinition, ImportRefused, bind_row
 
 # The recycle-bin reason of a reverted import. It is data (like the file's Chinese headers), the same in every
 # interface language, so that a later import does not take these customers for existing ones.
@@ -197,7 +197,13 @@ class CustomerImportForm(CustomerForm):
 
     def _clean_contact(self):
         data = {target: self.cleaned_data.get(source, "").strip() for source, target in CONTACT_FIELDS.items()}
-        contact_form = (_RowContactForm if self.import_run is not None else ContactForm)(data=data, optional=True)
+        if self.import_run is not None:  # one contact form per run, copied for each row (see form_per_run)
+            prototype = self.import_run.cache.get("contact_form")
+            if prototype is None:
+                prototype = self.import_run.cache["contact_form"] = _RowContactForm(data={}, optional=True)
+            contact_form = bind_row(prototype, data)
+        else:
+            contact_form = ContactForm(data=data, optional=True)
         if contact_form.is_empty():
             return
         if not contact_form.is_valid():
@@ -343,6 +349,7 @@ CUSTOMER_IMPORT = ImportDefinition(
     save_row=save_imported_customer,
     save_rows=save_imported_customers,
     prepare_run=prepare_customer_import,
+    form_per_run=True,
     revert_objects=bin_imported_customers,
     list_url_name="customers:list",
 )

@@ -25,6 +25,7 @@ inserts, which the audit triggers record row by row like any insert).
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import decimal
 import hashlib
@@ -32,12 +33,15 @@ import json
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
@@ -50,7 +54,8 @@ from openpyxl.utils.datetime import from_excel
 from qms.refusals import Refused
 from qms import taskqueue
 from qms.excel.models import ImportBatch
-from qms.excel.reading import ERROR_COLUMN, ImportFileError, Row, count_rows, iter_rows, open_sheet, read_header
+from qms.excel.reading import (ERROR_COLUMN, ROW_STORE_SUFFIX, ImportFileError, Row, StaleRowStore, file_digest,
+                               iter_rows, open_sheet, read_header, read_row_store, write_row_store)
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
@@ -103,6 +108,11 @@ class ImportDefinition:
     # ``save_row``), so that the refused row is the one reported. Rows wait to be saved while the next ones are
     # validated: a form whose check must see the rows before it saved calls ``import_run.flush()`` first.
     save_rows: Callable | None = None
+    # The form is built once per pass (its fields, querysets, the importer's permissions) and each row is checked
+    # by a shallow copy of it bound to the row's data (``bind_row``), instead of a new form per row. Only for a
+    # form whose ``__init__`` does not depend on the row's data and whose checks keep nothing of one row on the
+    # form but what ``bind_row`` renews (data, errors, cleaned_data, instance) or what the form renews itself.
+    form_per_run: bool = False
 
     def __post_init__(self):
         known = set(self.form_class.base_fields)
@@ -197,6 +207,21 @@ def is_choice(field: forms.Field) -> bool:
 
 
 # --- one row ----------------------------------------------------------------------------------------
+def bind_row(prototype: forms.BaseForm, data: dict) -> forms.BaseForm:
+    """A copy of ``prototype`` (a bound form never checked) bound to ``data``, as if built anew: it shares the
+    prototype's fields (built once per pass, never changed by a check) and has its own data, errors and, for a
+    model form, a new instance. What a Django form's ``__init__`` copies per form (the fields, with their
+    querysets and widgets) is most of the cost of checking an import row."""
+    form = copy.copy(prototype)
+    form.data = data
+    form._errors = None
+    form._bound_fields_cache = {}
+    form.__dict__.pop("cleaned_data", None)
+    if isinstance(form, forms.BaseModelForm):
+        form.instance = form._meta.model()
+    return form
+
+
 class _CellError(Exception):
     pass
 
@@ -264,6 +289,7 @@ class RowChecker:
         self.unique_groups = [(group,) if isinstance(group, str) else tuple(group) for group in definition.unique]
         self.present_unique = [g for g in self.unique_groups if all(h in seen for h in g)]
         self.first_seen: dict[tuple, int] = {}
+        self.prototype: forms.BaseForm | None = None  # see ImportDefinition.form_per_run
 
     def check(self, row: Row) -> tuple[forms.ModelForm | None, list[tuple[str, str]]]:
         """(the bound, valid form or None, [(column header, reason)])."""
@@ -297,10 +323,7 @@ class RowChecker:
             first = self.first_seen.setdefault((group, values), row.number)
             if first != row.number:
                 errors.append((group[0], _("与第 %(row)d 行重复") % {"row": first}))
-        kwargs = self.definition.form_kwargs(self.user) if self.definition.form_kwargs else {}
-        if self.run is not None:
-            kwargs["import_run"] = self.run
-        form = self.definition.form_class(data=data, **kwargs)
+        form = self._form(data)
         if not form.is_valid():
             for field_name, messages in form.errors.items():
                 if field_name in failed_fields:
@@ -311,6 +334,18 @@ class RowChecker:
                     header = self.header_of_field.get(field_name) or force_str(form.fields[field_name].label or field_name)
                 errors.extend((header, force_str(message)) for message in messages)
         return (form if not errors else None), errors
+
+    def _form(self, data: dict) -> forms.BaseForm:
+        if self.prototype is not None:
+            return bind_row(self.prototype, data)
+        kwargs = self.definition.form_kwargs(self.user) if self.definition.form_kwargs else {}
+        if self.run is not None:
+            kwargs["import_run"] = self.run
+        if self.definition.form_per_run:
+            # built at the first row (after prepare_run), bound but never checked: every row gets a copy
+            self.prototype = self.definition.form_class(data={}, **kwargs)
+            return bind_row(self.prototype, data)
+        return self.definition.form_class(data=data, **kwargs)
 
     def _value(self, column: Column, cell):
         if cell.is_formula:
@@ -446,20 +481,28 @@ def start_import(definition: ImportDefinition, uploaded_file, user) -> ImportBat
     """
     if not definition.allowed(user):
         raise PermissionDenied(_("您没有导入“%(title)s”的权限。") % {"title": definition.title})
-    with open_sheet(uploaded_file, definition.sheet_title) as sheet:
-        headers = read_header(sheet)
-        if not headers:
-            raise ImportFileError(_("第一行应为列名，请使用导入模板。"))
-        RowChecker(definition, headers)
-        total = count_rows(sheet, len(headers))
-    if total == 0:
-        raise ImportFileError(_("文件中没有数据行。"))
-    name = os.path.basename(uploaded_file.name or "")[:255] or "import.xlsx"
-    batch = ImportBatch(definition_key=definition.key, file_name=name, created_by=user, total_rows=total,
-                        status=Status.VALIDATING, queued_at=timezone.now())
-    uploaded_file.seek(0)
-    batch.file.save(f"{definition.key}.xlsx", uploaded_file, save=False)  # never the user's file name on disk
-    batch.save()
+    with tempfile.TemporaryFile() as store:
+        source = file_digest(uploaded_file)
+        with open_sheet(uploaded_file, definition.sheet_title) as sheet:
+            headers = read_header(sheet)
+            if not headers:
+                raise ImportFileError(_("第一行应为列名，请使用导入模板。"))
+            RowChecker(definition, headers)
+            # the one reading of the workbook: its rows are counted and kept for the validation and the commit
+            total, complete = write_row_store(headers, iter_rows(sheet, len(headers)), store, source)
+        if total == 0:
+            raise ImportFileError(_("文件中没有数据行。"))
+        name = os.path.basename(uploaded_file.name or "")[:255] or "import.xlsx"
+        batch = ImportBatch(definition_key=definition.key, file_name=name, created_by=user, total_rows=total,
+                            status=Status.VALIDATING, queued_at=timezone.now())
+        uploaded_file.seek(0)
+        batch.file.save(f"{definition.key}.xlsx", uploaded_file, save=False)  # never the user's file name on disk
+        if complete:
+            store.seek(0)
+            wanted = _row_store_name(batch)
+            if batch.file.storage.save(wanted, File(store)) != wanted:  # taken: read the workbook instead
+                logger.warning("Import row store %s exists already; not used", wanted)
+        batch.save()
     if total > settings.QMS_IMPORT_ASYNC_ROWS:
         _send(batch)
     else:
@@ -532,10 +575,40 @@ def resend_stalled_batches(now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user, run: ImportRun | None = None):
-    """Yield (row, form or None, errors) for every data row of the batch's stored file."""
+def _row_store_name(batch: ImportBatch) -> str:
+    return batch.file.name + ROW_STORE_SUFFIX
+
+
+def _drop_row_store(batch: ImportBatch) -> None:
+    """The rows are not read again once the batch is imported (or failed): the workbook stays, the store goes."""
+    try:
+        batch.file.storage.delete(_row_store_name(batch))
+    except OSError:
+        logger.warning("Could not delete the row store of import batch %s", batch.pk, exc_info=True)
+
+
+@contextmanager
+def _batch_rows(batch: ImportBatch, definition: ImportDefinition):
+    """(headers, rows) of the batch's file: from the row store the upload wrote, else (a batch uploaded before
+    there were stores, or a file whose values could not be stored) from the workbook."""
+    storage, name = batch.file.storage, _row_store_name(batch)
+    if storage.exists(name):
+        with batch.file.open("rb") as workbook:
+            source = file_digest(workbook)
+        try:
+            with storage.open(name, "rb") as handle, read_row_store(handle, source) as (headers, rows):
+                yield headers, rows
+            return
+        except StaleRowStore:  # the workbook has changed since the upload: it is read (and checked) again
+            logger.warning("Import batch %s: the stored workbook differs from its row store", batch.pk)
     with batch.file.open("rb") as handle, open_sheet(handle, definition.sheet_title) as sheet:
         headers = read_header(sheet)
+        yield headers, iter_rows(sheet, len(headers))
+
+
+def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user, run: ImportRun | None = None):
+    """Yield (row, form or None, errors) for every data row of the batch's stored file."""
+    with _batch_rows(batch, definition) as (headers, rows):
         if definition.prepare_run:
             run = run or ImportRun(definition, user)
         else:
@@ -543,7 +616,7 @@ def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user, run: I
         checker = RowChecker(definition, headers, user=user, run=run)
         if run is not None:
             definition.prepare_run(run)  # after the header check: a refused file loads nothing
-        for row in iter_rows(sheet, checker.width):
+        for row in rows:
             form, errors = checker.check(row)
             yield row, form, errors
 
@@ -563,10 +636,12 @@ def validate_batch(batch: ImportBatch) -> None:
                 progress.tick(total)
     except ImportFileError as error:
         _move(batch, Status.VALIDATING, Status.FAILED, message=str(error))
+        _drop_row_store(batch)
         return
     except Exception as error:  # noqa: BLE001 - the batch says what went wrong; the log has the trace
         logger.exception("Validating import batch %s failed", batch.pk)
         _move(batch, Status.VALIDATING, Status.FAILED, message=_("校验失败：%(error)s") % {"error": error})
+        _drop_row_store(batch)
         return
     finally:
         progress.close()
@@ -704,6 +779,7 @@ def commit_batch(batch: ImportBatch) -> None:
                           total_rows=total, progress_done=total, committed_at=timezone.now())
             if not moved:
                 raise ImportRefused(_("此批次已被他人处理。"))
+        _drop_row_store(batch)
     except _NothingSaved as nothing:
         with translation.override(_language(user)):
             message = _("导入前重新校验时发现错误，未导入任何行。请查看错误后修改文件重新上传，或只导入无误的行。")
@@ -716,6 +792,7 @@ def commit_batch(batch: ImportBatch) -> None:
         with translation.override(_language(user)):
             message = _("导入失败，未导入任何行：%(error)s") % {"error": error}
         _move(batch, Status.IMPORTING, Status.FAILED, message=message)
+        _drop_row_store(batch)
     finally:
         progress.close()
 
@@ -724,14 +801,31 @@ def commit_batch(batch: ImportBatch) -> None:
 def fingerprints(model, pks) -> dict[str, str]:
     """{str(pk): digest of the record's field values and many-to-many links} for records that exist."""
     m2m = [f for f in model._meta.many_to_many]
-    queryset = model._default_manager.filter(pk__in=list(pks)).prefetch_related(*(f.name for f in m2m))
+    fields = model._meta.concrete_fields
+    pks = list(pks)
+    links: dict[str, dict] = {}
+    for f in m2m:  # {field: {pk: sorted linked pks}}, one query per link table
+        through = f.remote_field.through
+        source, target = f.m2m_field_name(), f.m2m_reverse_field_name()
+        linked: dict = {}
+        for chunk_start in range(0, len(pks), 10_000):
+            for owner, other in through._default_manager.filter(
+                    **{f"{source}__in": pks[chunk_start:chunk_start + 10_000]}).values_list(source, target):
+                linked.setdefault(owner, []).append(force_str(other))
+        links[f.name] = linked
     result = {}
-    for obj in queryset.iterator(chunk_size=2000):
-        values = {f.attname: f.value_from_object(obj) for f in model._meta.concrete_fields}
-        for f in m2m:
-            values[f.name] = sorted(force_str(o.pk) for o in getattr(obj, f.name).all())
-        text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-        result[force_str(obj.pk)] = hashlib.sha256(text.encode()).hexdigest()
+    encode = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False).encode
+    for chunk_start in range(0, len(pks), 10_000):
+        # the field values as the model instance would hold them (values_list converts them alike), read without
+        # building an instance per record
+        rows = model._default_manager.filter(pk__in=pks[chunk_start:chunk_start + 10_000]).values_list(
+            *(f.attname for f in fields))
+        for row in rows.iterator(chunk_size=2000):
+            values = {f.attname: value for f, value in zip(fields, row)}
+            pk = values[model._meta.pk.attname]
+            for f in m2m:
+                values[f.name] = sorted(links[f.name].get(pk, ()))
+            result[force_str(pk)] = hashlib.sha256(encode(values).encode()).hexdigest()
     return result
 
 

@@ -6,16 +6,25 @@ An uploaded file is hostile until proven otherwise. Before openpyxl sees it: its
 then parses the XML through defusedxml (installed from requirements.txt), in read-only mode, with the
 sheet's declared dimensions reset because writers get them wrong. Formulas are read as text and never
 evaluated.
+
+The upload reads the sheet once: its rows go, as they are read, to a row store next to the stored file (gzipped
+JSON lines, ``write_row_store``), which the validation and the commit read back (``read_row_store``) instead of
+parsing the workbook again.
 """
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import hashlib
+import json
 import logging
+import math
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -37,17 +46,18 @@ class ImportFileError(Exception):
     """The file is refused as a whole; ``str(error)`` is the translated reason shown to the user."""
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple: tens of thousands are made per file
     value: object
     is_formula: bool = False
     is_error: bool = False  # Excel error values (#N/A, #VALUE!) and dates outside Excel's range
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     number: int  # the row number Excel shows (the header is row 1)
     cells: tuple[Cell, ...]
+
+
+EMPTY = Cell(None)
 
 
 def check_xlsx(fileobj, size: int | None = None) -> None:
@@ -131,6 +141,8 @@ def open_sheet(fileobj, sheet_title: str = ""):
 
 def _cell(cell) -> Cell:
     value = getattr(cell, "value", None)
+    if value is None:
+        return EMPTY
     data_type = getattr(cell, "data_type", None)
     if data_type == "f" or isinstance(value, (ArrayFormula, DataTableFormula)):
         text = value.text if isinstance(value, ArrayFormula) else str(value)
@@ -140,7 +152,7 @@ def _cell(cell) -> Cell:
     if isinstance(value, str):
         value = value.strip()
         if value == "":
-            value = None
+            return EMPTY
     return Cell(value)
 
 
@@ -159,8 +171,8 @@ def iter_rows(sheet, width: int) -> Iterator[Row]:
     for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
         row = tuple(_cell(cell) for cell in cells)
         if len(row) < width:
-            row += (Cell(None),) * (width - len(row))
-        if all(cell.value is None for cell in row):
+            row += (EMPTY,) * (width - len(row))
+        if all(cell is EMPTY for cell in row):
             continue
         yield Row(number, row)
 
@@ -172,3 +184,112 @@ def count_rows(sheet, width: int) -> int:
         if any(value is not None and not (isinstance(value, str) and not value.strip()) for value in values):
             count += 1
     return count
+
+
+# --- the row store ------------------------------------------------------------------------------------------
+# One line per row: [number, [cell, …]]. A cell is its value when JSON keeps it as it is (text, integer, finite
+# number, true/false, empty); anything else is an object naming its kind. A value of another type (none that
+# openpyxl gives is known) makes the file go without a store: it is then read from the workbook each time.
+ROW_STORE_SUFFIX = ".rows.gz"
+
+
+class _NotStorable(Exception):
+    pass
+
+
+def _encode(cell: Cell):
+    value = cell.value
+    if cell.is_formula or cell.is_error:
+        if not isinstance(value, str):
+            raise _NotStorable(value)
+        return {"f" if cell.is_formula else "e": value}
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        if not math.isfinite(value):
+            raise _NotStorable(value)
+        return value
+    if kind is dt.datetime:
+        return {"dt": value.isoformat()}
+    if kind is dt.date:
+        return {"d": value.isoformat()}
+    if kind is dt.time:
+        return {"t": value.isoformat()}
+    if kind is dt.timedelta:
+        return {"td": [value.days, value.seconds, value.microseconds]}
+    raise _NotStorable(value)
+
+
+def _decode(value) -> Cell:
+    if value is None:
+        return EMPTY
+    if type(value) is not dict:
+        return Cell(value)
+    (kind, data), = value.items()
+    if kind == "f":
+        return Cell(data, is_formula=True)
+    if kind == "e":
+        return Cell(data, is_error=True)
+    if kind == "dt":
+        return Cell(dt.datetime.fromisoformat(data))
+    if kind == "d":
+        return Cell(dt.date.fromisoformat(data))
+    if kind == "t":
+        return Cell(dt.time.fromisoformat(data))
+    return Cell(dt.timedelta(days=data[0], seconds=data[1], microseconds=data[2]))
+
+
+def file_digest(fileobj) -> str:
+    """The SHA-256 of a file's content (read from the start; left rewound): a row store is used only with the
+    workbook it was read from."""
+    fileobj.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def write_row_store(headers: list[str], rows: Iterable[Row], handle, source: str) -> tuple[int, bool]:
+    """Write ``rows`` to ``handle`` (a binary file) as a row store of the workbook whose ``file_digest`` is
+    ``source``; (the number of rows, whether the store is complete). Every row is counted even when a value cannot
+    be stored (the store is then incomplete: unusable)."""
+    count = 0
+    complete = True
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as archive:
+        archive.write(dumps({"headers": headers, "source": source}).encode() + b"\n")
+        for row in rows:
+            count += 1
+            if complete:
+                try:
+                    line = dumps([row.number, [_encode(cell) for cell in row.cells]])
+                except _NotStorable as error:
+                    logger.info("Import row store not kept: %r in row %d", error.args[0], row.number)
+                    complete = False
+                    continue
+                archive.write(line.encode() + b"\n")
+    return count, complete
+
+
+class StaleRowStore(Exception):
+    """The row store was not read from the workbook it is asked for (the stored file has changed since)."""
+
+
+@contextmanager
+def read_row_store(handle, source: str):
+    """(headers, the rows) of a row store written by ``write_row_store`` from the workbook ``source``."""
+    with gzip.GzipFile(fileobj=handle, mode="rb") as archive:
+        head = json.loads(archive.readline())
+        if head.get("source") != source:
+            raise StaleRowStore()
+        headers = head["headers"]
+
+        def rows() -> Iterator[Row]:
+            loads = json.loads
+            for line in archive:
+                number, cells = loads(line)
+                yield Row(number, tuple(map(_decode, cells)))
+
+        yield headers, rows()
