@@ -13,15 +13,13 @@ owned by 20 extra salespeople and the demo ones, then drops the database at the 
   queries of the customer list in each scope tab (全部 / 我的客户 / 今日创建 / 本周新建 / 本月新建 / 最近更新,
   the ``?scope=`` keys of the list view), a quick search (``?q=bjxx``), the detail page of the customer with
   the most follow-ups, the analysis page and the printed archive;
-- the import of a 10,000-row customer workbook (when ``customers/imports.py`` declares one): validation +
-  preview, then the commit;
+- the import of a 10,000-row customer workbook with its contacts (``bench_import.py``): the raw openpyxl read,
+  upload + validation + preview, the commit, end-to-end rows/s and the ratio to the raw read, the revert;
 - the export of every customer (``?export=xlsx&scope=all`` as the GM): rows/s, the peak of Python memory
   (tracemalloc, measured in a second run because tracing slows Python down) and the process's peak RSS.
 """
 import argparse
-import io
 import os
-import random
 import resource
 import statistics
 import sys
@@ -38,9 +36,7 @@ import django  # noqa: E402
 
 django.setup()
 
-import openpyxl  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -120,99 +116,13 @@ def bench_pages(people, runs: int) -> None:
 
 
 # --- import -------------------------------------------------------------------------------------------------
-def _cell(column, field, index: int, name: str, rng: random.Random):
-    from qms.excel.imports import choice_options, is_choice
-
-    target = column.field
-    if target == "name":
-        return name
-    if is_choice(field):
-        options = choice_options(field)
-        wanted = field.required or target in {"industry", "source", "nature", "revenue_band", "employees_band",
-                                              "status", "grade", "rating"}
-        return options[index % len(options)][0] if options and wanted else None
-    lowered = target.lower()
-    if "mobile" in lowered:
-        return f"138{index:08d}"
-    if "email" in lowered:
-        return f"import{index}@example.com"
-    if "postcode" in lowered:
-        return f"{100000 + index % 800000}"
-    if "qq" in lowered:
-        return str(10000 + index)
-    if "phone" in lowered:
-        return f"010-{6000000 + index}"
-    if "address" in lowered:
-        return f"人民路 {index % 999 + 1} 号"
-    if "contact" in lowered and "name" in lowered:
-        return rng.choice("王李张刘陈杨黄赵吴周") + rng.choice("伟芳娜敏静丽强磊军洋")
-    return "导入测试" if field.required else None
-
-
-def customer_workbook(definition, rows: int) -> bytes:
-    from customers.management.commands.generate_customers import BRAND_CHARS, CITIES, LEGAL_FORMS, TRADES
-    from customers.services.names import name_key
-
-    rng = random.Random(7)
-    taken = set(Customer.all_objects.values_list("name_key", flat=True))
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(definition.sheet_title)
-    sheet.append([column.header for column in definition.columns])
-    for i in range(rows):
-        while True:
-            name = (rng.choice(CITIES) + rng.choice(BRAND_CHARS) + rng.choice(BRAND_CHARS) + rng.choice(BRAND_CHARS)
-                    + rng.choice(TRADES) + rng.choice(LEGAL_FORMS))
-            if name_key(name) not in taken:
-                taken.add(name_key(name))
-                break
-        sheet.append([_cell(column, definition.form_field(column), i, name, rng) for column in definition.columns])
-    handle = io.BytesIO()
-    workbook.save(handle)
-    return handle.getvalue()
-
-
 def bench_import(people, rows: int) -> None:
-    try:
-        import customers.imports  # noqa: F401
-    except ModuleNotFoundError as error:
-        if error.name != "customers.imports":
-            raise
-        print("import: skipped — customers/imports.py does not exist (no customer import is declared)\n")
-        return
-    from qms.excel import imports
+    """The customer import of ``bench_import.py`` (raw read, upload -> validation -> preview -> commit, revert),
+    as the GM, into the customers loaded here."""
+    from bench_import import bench_customer_import
 
-    for role in ("sales", "gm", "admin"):
-        user = people[role]
-        definitions = [d for d in imports.definitions_for(user) if d.model is Customer]
-        if definitions:
-            break
-    else:
-        print("import: skipped — no import of Customer is declared or allowed\n")
-        return
-    definition = definitions[0]
-    content = customer_workbook(definition, rows)
-    settings.QMS_IMPORT_ASYNC_ROWS = rows + 1  # measure the work itself, here, not a worker's queue
-    client = Client()
-    client.force_login(user)
-    start = time.perf_counter()
-    batch = imports.start_import(definition, SimpleUploadedFile("customers.xlsx", content), user)
-    page = client.get(batch.get_absolute_url())
-    validate = time.perf_counter() - start
-    batch.refresh_from_db()
-    print(f"import of {rows:,} customer rows ({definition.key!r}, as {user}, {len(content) / 1024:.0f} KiB .xlsx)")
-    print(f"  upload checks + validation + preview: {validate:7.2f} s  ({rows / validate:,.0f} rows/s)  "
-          f"status {batch.status}, valid {batch.valid_rows}, page HTTP {page.status_code}")
-    if batch.valid_rows != rows:
-        print(f"  first errors: {(batch.errors or [])[:3]}")
-    if not batch.valid_rows:
-        print()
-        return
-    start = time.perf_counter()
-    imports.request_commit(batch, user, good_rows_only=True)
-    commit = time.perf_counter() - start
-    batch.refresh_from_db()
-    print(f"  commit: {commit:7.2f} s  ({batch.created_count:,} created, {batch.created_count / commit:,.0f} rows/s)"
-          f"  status {batch.status}\n")
+    bench_customer_import(people["gm"], rows)
+    print()
 
 
 # --- export -------------------------------------------------------------------------------------------------

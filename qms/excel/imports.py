@@ -25,7 +25,6 @@ inserts, which the audit triggers record row by row like any insert).
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import decimal
 import hashlib
@@ -43,7 +42,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, UniqueConstraint
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -212,14 +211,31 @@ def bind_row(prototype: forms.BaseForm, data: dict) -> forms.BaseForm:
     prototype's fields (built once per pass, never changed by a check) and has its own data, errors and, for a
     model form, a new instance. What a Django form's ``__init__`` copies per form (the fields, with their
     querysets and widgets) is most of the cost of checking an import row."""
-    form = copy.copy(prototype)
+    form = object.__new__(type(prototype))  # copy.copy, without its generic reduce protocol
+    form.__dict__.update(prototype.__dict__)
     form.data = data
     form._errors = None
     form._bound_fields_cache = {}
     form.__dict__.pop("cleaned_data", None)
     if isinstance(form, forms.BaseModelForm):
         form.instance = form._meta.model()
+        constraints = prototype.__dict__.get("_row_constraints")
+        if constraints is None:
+            constraints = prototype._row_constraints = _checked_constraints(prototype)
+        form.instance.get_constraints = lambda: constraints
     return form
+
+
+def _checked_constraints(form: forms.BaseModelForm) -> list:
+    """The instance's constraints less the unique ones on a field the form does not have: the model form leaves
+    such a field out of every check (``_get_validation_exclusions``), so Django would build a query for the
+    constraint and drop it, for every row."""
+    checked = []
+    for model, constraints in form.instance.get_constraints():
+        kept = [c for c in constraints if not (isinstance(c, UniqueConstraint) and c.fields
+                                               and any(name not in form.fields for name in c.fields))]
+        checked.append((model, kept))
+    return checked
 
 
 class _CellError(Exception):
