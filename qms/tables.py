@@ -107,7 +107,9 @@ class _Cell:
         column_attrs = {**dict(table.attrs), **dict(self.column.attrs)}
         td = column_attrs.get("td", column_attrs.get("cell", {}))
         self.dynamic_attrs = _has_callables(td)
-        label = escape(str(bound_column.header)) if bound_column.header else ""
+        label = getattr(self.column, "cell_label", None)
+        if label is None:  # a column whose header is markup (a checkbox) names its cells itself
+            label = escape(str(bound_column.header)) if bound_column.header else ""
         self.data_label = f' data-label="{label}"' if label else ""
         self.td_open = "" if self.dynamic_attrs else f"<td {bound_column.attrs['td'].as_html()}{self.data_label}>"
         self.localize = self.column.localize

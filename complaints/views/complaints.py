@@ -17,6 +17,7 @@ now (the receiver until the hand-over, then the handler); its clocks are listed 
 """
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.decorators import permission_required as permission_required_decorator
@@ -32,7 +33,8 @@ from django.utils.translation import gettext_lazy
 
 from complaints.filtersets import ComplaintFilter
 from complaints.forms import CapaFromComplaintForm, ClockActionForm, ComplaintForm
-from complaints.models import Complaint
+from complaints.forms_moves import StaffChoiceField, departments_of_staff, staff
+from complaints.models import Complaint, ComplaintStatus
 from complaints.selectors import complaint_detail_queryset, complaint_list_queryset
 from complaints.services import complaints as service
 from complaints.tables import ComplaintTable
@@ -40,12 +42,53 @@ from customers.models import Customer
 from customers.services.names import name_matches
 from qms import Refused, attachments, workflow
 from qms.pdf import PrintForm
-from qms.people import visible_to
+from qms.lists import BulkAction, export_selected
+from qms.people import Department, visible_to, works_in
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 
 # --- the list ------------------------------------------------------------------------------------------
+class BulkAssignForm(forms.Form):
+    """分派 of the ticked complaints: one department and handler for all (the department's manager when none is
+    chosen), each complaint then assigned by the workflow's 受理分派 move with its own checks."""
+
+    responsible_department = forms.ModelChoiceField(label=gettext_lazy("责任部门"), queryset=Department.objects.none())
+    responsible = StaffChoiceField(label=gettext_lazy("处理人"), queryset=None, required=False,
+                                   help_text=gettext_lazy("不选则为责任部门的经理。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_department"].queryset = Department.objects.filter(is_active=True)
+        self.fields["responsible"].queryset = staff()
+        self.fields["responsible"].widget.attrs.update({
+            "data-department-from": self["responsible_department"].auto_id,
+            "data-departments": departments_of_staff(self.fields["responsible"].queryset)})
+
+    def clean(self):
+        cleaned = super().clean()
+        department, handler = cleaned.get("responsible_department"), cleaned.get("responsible")
+        if department is not None and handler is None:
+            handler = service.default_handler(department)
+            if handler is None:
+                self.add_error("responsible", _("%(department)s 没有部门经理，请选择处理人。") % {"department": department})
+            cleaned["responsible"] = handler
+        if department is not None and handler is not None and not works_in(handler, department):
+            self.add_error("responsible", _("%(name)s 不属于%(department)s，请选择该部门的人员。") % {
+                "name": handler.display_name, "department": department})
+        return cleaned
+
+
+def _assign_refusal(complaint, user):
+    """What the core move page answers for 受理分派 on this complaint (its state, who may)."""
+    return workflow.refusal(complaint, ComplaintStatus.ASSIGNED, user, holding_back=False)
+
+
+def _assign(complaint, user, data):
+    return service.advance(complaint, ComplaintStatus.ASSIGNED, user, data={
+        "responsible_department": data["responsible_department"], "responsible": data["responsible"]})
+
+
 class ComplaintListView(RecordListView):
     model = Complaint
     table_class = ComplaintTable
@@ -55,6 +98,12 @@ class ComplaintListView(RecordListView):
     create_url_name = "complaints:create"
     create_permission = "complaints.add_complaint"
     count_by = ("status", "type")
+    # 分派: whoever receives complaints (首问负责制) may assign those they received; each is checked by its move
+    bulk_actions = [
+        BulkAction("assign", gettext_lazy("分派"), "complaints.add_complaint", perform=_assign,
+                   form_class=BulkAssignForm, refusal=_assign_refusal),
+        export_selected(),
+    ]
     scopes = {
         "open": (gettext_lazy("处理中"), lambda qs, user: qs.filter(status__in=service.OPEN_STATUSES)),
         "mine": (gettext_lazy("我负责的"), lambda qs, user: qs.filter(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -26,12 +27,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers.filtersets import CustomerFilter
-from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, StatusForm)
+from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, OwnerChoiceField,
+                             StatusForm)
 from customers.models import Contact, Customer, CustomerPolicy, Region
 from customers.selectors import customer_list_queryset
+from customers.services import pool as pool_service
+from customers.services import recycle_bin
 from customers.services.records import (change_status, create_customer, deactivate_contact, record_business,
                                         record_follow_up, save_contact, save_customer)
 from customers.tables import CustomerTable
+from qms.lists import BulkAction, export_selected
 from qms.refusals import Refused
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
@@ -46,6 +51,54 @@ def _created_since(day_of):
     return lambda qs, user: qs.filter(created_at__gte=_local_start(day_of(timezone.localdate())))
 
 
+class BulkReasonForm(forms.Form):
+    """The reason asked once for every ticked customer (release to the pool, delete)."""
+
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": gettext_lazy("请填写原因。")})
+
+
+class BulkTransferForm(forms.Form):
+    """转移: the new owner (the people ``pool.transfer_targets`` allows) or the pool, and the reason."""
+
+    to_owner = OwnerChoiceField(label=gettext_lazy("新负责人"), queryset=None, required=False,
+                                empty_label=gettext_lazy("— 请选择 —"))
+    to_pool = forms.BooleanField(label=gettext_lazy("放入客户池"), required=False)
+    reason = forms.CharField(label=gettext_lazy("转移原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": gettext_lazy("请填写转移原因。")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_owner"].queryset = pool_service.transfer_targets(user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to_owner") and data.get("to_pool"):
+            raise forms.ValidationError(_("请选择新负责人或放入客户池，二者只能选其一。"))
+        if not data.get("to_owner") and not data.get("to_pool") and "to_owner" not in self.errors:
+            raise forms.ValidationError(_("请选择新负责人，或勾选“放入客户池”。"))
+        return data
+
+
+def _transfer(customer, user, data):
+    # the bulk transfer's own service, one customer at a time: each is refused or moved on its own
+    return pool_service.transfer([customer], data["to_owner"], by=user, reason=data["reason"])
+
+
+CUSTOMER_BULK_ACTIONS = [
+    BulkAction("transfer", gettext_lazy("转移"), "customers.transfer_customer", perform=_transfer,
+               form_class=BulkTransferForm),
+    BulkAction("release", gettext_lazy("放入客户池"), "customers.release_customer",
+               perform=lambda customer, user, data: pool_service.release(customer, user, data["reason"]),
+               form_class=BulkReasonForm),
+    BulkAction("delete", gettext_lazy("删除"), "customers.delete_customer",
+               perform=lambda customer, user, data: recycle_bin.bin_customer(customer, by=user, reason=data["reason"]),
+               form_class=BulkReasonForm, confirm=gettext_lazy("所选客户将移入回收站，可在回收站中恢复。"),
+               style="outline-danger"),
+    export_selected(),
+]
+
+
 class CustomerListView(RecordListView):
     import_key = "customers"
     model = Customer
@@ -58,6 +111,7 @@ class CustomerListView(RecordListView):
     create_permission = "customers.add_customer"
     count_by = ("grade", "status")
     export_exclude = ("actions",)
+    bulk_actions = CUSTOMER_BULK_ACTIONS
     scopes = {
         "all": (gettext_lazy("全部"), lambda qs, user: qs),
         "mine": (gettext_lazy("我的客户"), lambda qs, user: qs.filter(owner=user)),

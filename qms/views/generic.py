@@ -9,27 +9,32 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models.signals import post_delete, post_save
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from qms import audit, list_counts
+from qms import audit, list_counts, lists
 from qms.excel.export import stream_table
-from qms.people import visible_to
+from qms.people import refusal_for, visible_to
+from qms.refusals import Refused
 from qms.registry import tabs_for
 from qms.signatures import signatures_for
 from qms.workflow import status_history
@@ -79,6 +84,13 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
     # the key of an Excel import (qms.excel.imports) whose "导入" button the page shows to those allowed
     import_key: str | None = None
     raise_exception = True
+    # [qms.lists.BulkAction(...)]: what the ticked records of the list may go through; 导出所选 is added
+    bulk_actions: list = []
+    export_selected = True
+    choose_columns = True  # 列: the columns a user hides are remembered (qms.lists.ListPreference)
+    saved_scenes = True  # 场景: saved filters with a default one (qms.lists.ListScene)
+    list_key: str | None = None  # what preferences and scenes are kept under; default: the view's class
+    exporting = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,6 +102,12 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
                                 dispatch_uid=f"list-counts-delete:{model._meta.label}")
 
     def get(self, request, *args, **kwargs):
+        if self.choose_columns and "columns_set" in request.GET:
+            return self.save_columns()
+        if not request.GET and not self.export:
+            scene = next((scene for scene in self.preferences()[1] if scene.is_default), None)
+            if scene is not None and scene.query:  # 默认场景: the list opened without a query shows it
+                request.GET = QueryDict(scene.query)
         if not (self.export or (self.exportable and request.GET.get("export") == "xlsx")):
             return super().get(request, *args, **kwargs)
         self.filterset = self.get_filterset(self.get_filterset_class())
@@ -99,7 +117,9 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
 
     def export_response(self):
         """Stream the filtered, sorted list with the same columns as the table (iterator, write-only)."""
+        self.exporting = True
         table = self.get_table_class()(self.object_list, **self.get_table_kwargs())
+        self.hide_chosen_columns(table)  # the export follows the user's column choice
         RequestConfig(self.request, paginate=False).configure(table)  # the page's sort order, every row
         title = force_str(self.title or self.model._meta.verbose_name_plural)
         return stream_table(table, table.data.data.iterator(chunk_size=2000),
@@ -223,6 +243,216 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["request"] = self.request
         return kwargs
+
+    # --- what each user keeps of the list: hidden columns and scenes (qms.lists) ---------------------------------
+    def get_list_key(self) -> str:
+        return self.list_key or f"{type(self).__module__}.{type(self).__qualname__}"
+
+    def preferences(self) -> tuple[list[str], list]:
+        """``(hidden columns, scenes)`` of the user on this list: two small indexed queries per page."""
+        if not hasattr(self, "_preferences"):
+            user, key = self.request.user, self.get_list_key()
+            hidden = []
+            if self.choose_columns:
+                hidden = next(iter(lists.ListPreference.objects.filter(user=user, list_key=key)
+                                   .values_list("hidden_columns", flat=True)), None) or []
+            scenes = list(lists.ListScene.objects.filter(user=user, list_key=key)) if self.saved_scenes else []
+            self._preferences = (list(hidden), scenes)
+        return self._preferences
+
+    def hide_chosen_columns(self, table) -> None:
+        if not self.choose_columns:
+            return
+        for name in self.preferences()[0]:
+            if name in table.columns and name != "bulk_select":
+                table.columns.hide(name)
+
+    def choosable_columns(self, table) -> list[dict]:
+        hidden = set(self.preferences()[0])
+        return [{"name": column.name, "label": str(column.header) if column.header else column.name,
+                 "shown": column.name not in hidden}
+                for column in table.columns.all() if column.name != "bulk_select"
+                and (column.visible or column.name in hidden)]
+
+    def save_columns(self):
+        """The column chooser's GET form: the ticked columns are shown, the others hidden, for this user and list."""
+        table = self.get_table_class()([], **self.get_table_kwargs())
+        names = [column.name for column in table.columns.all() if column.name != "bulk_select"
+                 and (column.visible or column.name in self.preferences()[0])]
+        shown = set(self.request.GET.getlist("columns"))
+        if not shown & set(names):
+            messages.error(self.request, gettext("请至少保留一列。"))
+        else:
+            lists.save_hidden_columns(self.request.user, self.get_list_key(), [n for n in names if n not in shown])
+        query = QueryDict(mutable=True)
+        for name, values in self.request.GET.lists():
+            if name not in ("columns", "columns_set"):
+                query.setlist(name, values)
+        return HttpResponseRedirect(f"{self.request.path}?{query.urlencode()}" if query else self.request.path)
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if not self.exporting and self.offered_bulk_actions():
+            meta = self.get_table_class()._meta
+            sequence = tuple(meta.sequence) if meta.sequence else (
+                (*meta.fields, "...") if meta.fields else ("...",))
+            kwargs["extra_columns"] = [*kwargs.get("extra_columns", ()), ("bulk_select", lists.BulkSelectColumn())]
+            kwargs["sequence"] = ("bulk_select", *[name for name in sequence if name != "bulk_select"])
+        return kwargs
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        self.hide_chosen_columns(table)
+        table.list_tools = self.list_tools(table)
+        return table
+
+    def list_tools(self, table) -> dict:
+        """What the table's toolbar shows (templates/qms/includes/list_tools.html)."""
+        query = self.request.GET.copy()
+        current = lists.filter_query(query)
+        scenes = self.preferences()[1]
+        keep = [(name, value) for name, values in query.lists() if name not in ("columns", "columns_set", "page")
+                for value in values]
+        return {
+            "bulk_actions": self.offered_bulk_actions(),
+            "action_url": f"{self.request.path}?{query.urlencode()}" if query else self.request.path,
+            "columns": self.choosable_columns(table) if self.choose_columns else [],
+            "keep": keep,
+            "saved_scenes": self.saved_scenes,
+            "scenes": scenes,
+            "scene_query": current,
+            "current_scene": next((scene for scene in scenes if scene.query == current), None),
+        }
+
+    def post(self, request, *args, **kwargs):
+        if "scene_action" in request.POST and self.saved_scenes:
+            return self.scene_post()
+        return self.bulk_post()
+
+    def list_url(self, query: str | None = None) -> str:
+        query = self.request.GET.urlencode() if query is None else query
+        return f"{self.request.path}?{query}" if query else self.request.path
+
+    # --- 场景 -------------------------------------------------------------------------------------------------------
+    def scene_post(self):
+        request, user, key = self.request, self.request.user, self.get_list_key()
+        action = request.POST.get("scene_action")
+        pk = request.POST.get("scene", "")
+        pk = int(pk) if pk.isdigit() else None
+        if action == "save":
+            name = request.POST.get("name", "").strip()
+            query = request.POST.get("query", "")
+            if not name or len(name) > 50:
+                messages.error(request, gettext("请填写场景名称（不超过 50 个字）。"))
+                return HttpResponseRedirect(self.list_url(query))
+            lists.save_scene(user, key, name, query, default=bool(request.POST.get("default")))
+            messages.success(request, gettext("已保存场景“%(name)s”。") % {"name": name})
+            return HttpResponseRedirect(self.list_url(query))
+        scene = next((s for s in lists.ListScene.objects.filter(user=user, list_key=key, pk=pk)), None)
+        if scene is None and action != "no_default":
+            raise Http404
+        if action == "default":
+            lists.set_default_scene(user, key, scene.pk)
+            messages.success(request, gettext("已把“%(name)s”设为默认场景。") % {"name": scene.name})
+        elif action == "no_default":
+            lists.set_default_scene(user, key, None)
+            messages.success(request, gettext("已取消默认场景。"))
+        elif action == "delete":
+            lists.delete_scene(user, key, scene.pk)
+            messages.success(request, gettext("已删除场景“%(name)s”。") % {"name": scene.name})
+        else:
+            raise Http404
+        return HttpResponseRedirect(self.list_url())
+
+    # --- bulk actions ------------------------------------------------------------------------------------------------
+    def all_bulk_actions(self) -> list:
+        actions = list(self.bulk_actions)
+        if self.export_selected and self.exportable and not any(a.key == lists.EXPORT_KEY for a in actions):
+            actions.append(lists.export_selected())
+        return actions
+
+    def offered_bulk_actions(self) -> list:
+        """The declared actions this user holds (checked once per page, without a record)."""
+        if not hasattr(self, "_offered_bulk_actions"):
+            self._offered_bulk_actions = [a for a in self.all_bulk_actions() if a.allowed(self.request.user)]
+        return self._offered_bulk_actions
+
+    def bulk_queryset(self):
+        """The records a bulk action may touch: those the user may see (the list's visibility, not its filters)."""
+        return VisibleObjectMixin.get_queryset(self)
+
+    def bulk_form(self, action, data=None):
+        import inspect
+
+        kwargs = {"data": data, "prefix": "bulk_form"}
+        if "user" in inspect.signature(action.form_class.__init__).parameters:
+            kwargs["user"] = self.request.user
+        return action.form_class(**kwargs)
+
+    def bulk_post(self):
+        request = self.request
+        key = request.POST.get("bulk", "")
+        action = next((a for a in self.all_bulk_actions() if a.key == key), None)
+        if action is None:
+            raise Http404
+        if not action.allowed(request.user):
+            raise PermissionDenied(refusal_for(action.permission))
+        ids = lists.selected_ids(request.POST.getlist("ids"))
+        if not ids:
+            messages.error(request, gettext("请先勾选要操作的记录。"))
+            return HttpResponseRedirect(self.list_url())
+        if action.export:
+            self.object_list = self.bulk_queryset().filter(pk__in=ids)
+            return self.export_response()
+        confirmed = bool(request.POST.get("bulk_confirmed"))
+        form = self.bulk_form(action, request.POST if confirmed else None) if action.form_class else None
+        if action.needs_page() and (not confirmed or (form is not None and not form.is_valid())):
+            return self.render_bulk_page(action, ids, form, status=400 if confirmed else 200)
+        outcomes = self.perform_bulk(action, ids, form.cleaned_data if form is not None else {})
+        return render(request, "qms/bulk_result.html", {
+            "title": gettext("批量操作结果：%(action)s") % {"action": action.label}, "action": action,
+            "outcomes": outcomes, "list_title": self.title or self.model._meta.verbose_name_plural,
+            "back_url": self.list_url(),
+            "done": sum(1 for o in outcomes if o.done),
+            "refused": sum(1 for o in outcomes if not o.done and o.record is not None),
+            "missing": sum(1 for o in outcomes if o.record is None),
+        })
+
+    def render_bulk_page(self, action, ids, form, status=200):
+        records = list(self.bulk_queryset().filter(pk__in=ids)[:500])
+        return render(self.request, "qms/bulk_form.html", {
+            "title": action.label, "action": action, "form": form, "ids": ids, "records": records,
+            "missing": len(ids) - len(records), "action_url": self.list_url(), "back_url": self.list_url(),
+        }, status=status)
+
+    def perform_bulk(self, action, ids, data) -> list:
+        """Each ticked id in turn, each in a transaction of its own: one refused does not undo the others."""
+        user = self.request.user
+        found = {record.pk: record for record in self.bulk_queryset().filter(pk__in=ids)}
+        outcomes = []
+        for pk in ids:
+            record = found.get(pk)
+            outcome = lists.BulkOutcome(pk=pk, record=record)
+            outcomes.append(outcome)
+            if record is None:
+                outcome.reason = gettext("未找到该记录，或您无权查看。")
+                continue
+            why_not = action.refusal(record, user) if action.refusal else None
+            if why_not:
+                outcome.reason = str(why_not)
+                continue
+            try:
+                with transaction.atomic():
+                    outcome.result = action.perform(record, user, data)
+            except Refused as refusal:
+                outcome.reason = str(refusal)
+            except PermissionDenied as denied:
+                outcome.reason = str(denied) or (refusal_for(action.permission) if action.permission else "")
+            else:
+                outcome.done = True
+        if any(outcome.done for outcome in outcomes):
+            list_counts.bump(self.model)
+        return outcomes
 
 
 class RecordDetailView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
