@@ -180,7 +180,9 @@ class BulkSelectColumn(tables.Column):
     cell_label = ""  # no "data-label" on a phone's card: the box speaks for itself
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("accessor", "pk")
+        # not "pk": django-tables2 would take a list ordered by "-pk" for one ordered by this (unorderable) column
+        # and drop that ordering
+        kwargs.setdefault("accessor", "bulk_select")
         kwargs.setdefault("orderable", False)
         kwargs.setdefault("exclude_from_export", True)
         kwargs.setdefault("empty_values", ())
@@ -192,6 +194,7 @@ class BulkSelectColumn(tables.Column):
         return format_html('<input type="checkbox" class="form-check-input bulk-select-all" aria-label="{}">',
                            _("全选本页"))
 
-    def render(self, value):
+    def render(self, record):
+        pk = record["pk"] if isinstance(record, dict) else record.pk
         return format_html('<input type="checkbox" class="form-check-input bulk-select" name="ids" value="{}" '
-                           'form="bulk-form" aria-label="{}">', value, _("选择"))
+                           'form="bulk-form" aria-label="{}">', pk, _("选择"))

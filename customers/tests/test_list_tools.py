@@ -196,3 +196,10 @@ def test_the_list_with_preferences_and_scenes_runs_a_constant_number_of_queries(
     with assert_queries_at_most(len(few)):
         response = client.get(reverse(LIST))
     assert len(response.context["table"].page.object_list) == min(30, response.context["table"].paginator.per_page)
+
+
+def test_the_pool_keeps_its_own_ticking_and_the_bin_its_order(people, login):
+    make_customer(None, by=people["sales"], name="池客户")
+    pool = login(people["sales"]).get(reverse("customers:pool"))
+    assert "bulk_select" not in [column.name for column in pool.context["table"].columns]
+    assert pool.context["table"].list_tools["bulk_actions"] == []

@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
+import django_tables2 as tables
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from qms import audit, list_counts, lists
@@ -367,9 +368,15 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
     # --- bulk actions ------------------------------------------------------------------------------------------------
     def all_bulk_actions(self) -> list:
         actions = list(self.bulk_actions)
-        if self.export_selected and self.exportable and not any(a.key == lists.EXPORT_KEY for a in actions):
+        if self.export_selected and self.exportable and not any(a.key == lists.EXPORT_KEY for a in actions) \
+                and (actions or not self.ticks_for_itself()):
             actions.append(lists.export_selected())
         return actions
+
+    def ticks_for_itself(self) -> bool:
+        """A table with a checkbox column of its own (the pool's 领取) keeps it: no second one for 导出所选 alone."""
+        return any(isinstance(column, tables.CheckBoxColumn)
+                   for column in self.get_table_class().base_columns.values())
 
     def offered_bulk_actions(self) -> list:
         """The declared actions this user holds (checked once per page, without a record)."""
