@@ -13,18 +13,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints.services import closing
 from qms.people import Department, User, department_chain, works_in
 from qms.views.records import MoveForm
 
 IS_VALID_CHOICES = [("", "---------"), ("true", gettext_lazy("成立")), ("false", gettext_lazy("不成立"))]
 # the long answers a move records, as text areas of a few rows
 TEXTS = ("cause", "correction", "invalid_explanation", "customer_confirmation", "return_visit_opinion")
-
-
-def _service():
-    from complaints.services import complaints as service
-
-    return service
 
 
 def staff():
@@ -80,7 +75,7 @@ class AssignForm(ComplaintMoveForm):
         cleaned = super().clean()
         department = cleaned.get("responsible_department")
         if not cleaned.get("responsible"):
-            handler = _service().default_handler(department)
+            handler = closing.default_handler(department)
             if department is not None and handler is None:
                 self.add_error("responsible", _("%(department)s 没有部门经理，请选择处理人。") % {"department": department})
             cleaned["responsible"] = handler
@@ -131,17 +126,16 @@ class CloseForm(ComplaintMoveForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        service = _service()
         complaint = self.record
         if complaint is None:
             return
-        if service.on_site_missing(complaint):
+        if closing.on_site_missing(complaint):
             self.fields["on_site_waiver"] = forms.CharField(
                 label=_("未到场处理的原因"), widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=format_html('<span class="text-warning-emphasis" id="on-site-missing">{}</span>', _(
                     "此投诉要求到场处理（8 小时内），但没有登记到场时间。如已到场，请先在“时限”中登记到场处理；"
                     "如确未到场，请在下方填写原因。")))
-        pending = list(service.unverified_capas(complaint)) if complaint.status == "return_visit" else []
+        pending = list(closing.unverified_capas(complaint)) if complaint.status == "return_visit" else []
         if pending:
             listed = format_html_join("、", '<a href="{}">{}</a>（{}）',
                                       ((c.get_absolute_url(), c.number, c.get_status_display()) for c in pending))
@@ -157,7 +151,7 @@ class CloseForm(ComplaintMoveForm):
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["reason"] = _service().closing_reason(
+        cleaned["reason"] = closing.closing_reason(
             self.record, reason=cleaned.get("reason", ""), override_reason=cleaned.get("override_reason", ""),
             on_site_waiver=cleaned.get("on_site_waiver", ""))
         return cleaned

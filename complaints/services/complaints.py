@@ -40,6 +40,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import forms_moves
+from complaints.services.closing import closing_reason, on_site_missing, unverified_capas
 from complaints.models import Channel, Clock, Complaint, ComplaintStatus, FeedbackType
 from qms import Refused, audit, deadlines, workflow
 from qms.notifications import notify
@@ -116,13 +117,6 @@ def may_close(complaint, user) -> bool:
 
 def _mr():
     return User.objects.filter(groups__name=Role.MR, is_active=True).order_by("pk").first()
-
-
-def default_handler(department):
-    """The handler proposed on assignment: the department's manager (the one a key account requires)."""
-    if department is None:
-        return None
-    return department.manager if department.manager_id else None
 
 
 # --- clocks --------------------------------------------------------------------------------------------
@@ -357,19 +351,6 @@ def _confirmation_ready(complaint, by, transition) -> str | None:
     return None
 
 
-def unverified_capas(complaint):
-    return _capa_services().unverified_capas_for_source(complaint)
-
-
-def on_site_missing(complaint) -> bool:
-    """§3: the complaint needed someone on site, and nobody recorded going."""
-    return complaint.requires_on_site and complaint.on_site_at is None
-
-
-def close_override_needed(complaint) -> bool:
-    return complaint.status == ComplaintStatus.RETURN_VISIT and unverified_capas(complaint).exists()
-
-
 def _close_ready(complaint, by, transition) -> str | None:
     """The closing's checks; the move's form hands over why nobody went on site (``on_site_waiver``) and the MR's
     reason to close over an unverified CAPA (``capa_override``) as ``transition.inputs``."""
@@ -386,18 +367,6 @@ def _close_ready(complaint, by, transition) -> str | None:
         if not by.has_perm("complaints.override_capa_close"):
             return gettext("只有管理者代表可以在纠正措施未验证时签字关闭投诉。")
     return None
-
-
-def closing_reason(complaint, *, reason: str = "", override_reason: str = "", on_site_waiver: str = "") -> str:
-    """The closing's recorded reason: the MR's override of an unverified CAPA and why nobody went on site, in the
-    words the audit trail shows."""
-    override_reason, on_site_waiver = (override_reason or "").strip(), (on_site_waiver or "").strip()
-    if override_reason and close_override_needed(complaint):
-        reason = gettext("纠正措施未验证，管理者代表签字关闭：%(reason)s") % {"reason": override_reason}
-    if on_site_waiver and on_site_missing(complaint):
-        waiver = gettext("未到场处理：%(reason)s") % {"reason": on_site_waiver}
-        reason = f"{reason}；{waiver}" if reason else waiver
-    return reason
 
 
 def _feedback_close_ready(complaint) -> str | None:

@@ -36,6 +36,7 @@ from complaints.forms import CapaFromComplaintForm, ClockActionForm, ComplaintFo
 from complaints.forms_moves import StaffChoiceField, departments_of_staff, staff
 from complaints.models import Complaint, ComplaintStatus
 from complaints.selectors import complaint_detail_queryset, complaint_list_queryset
+from complaints.services import closing
 from complaints.services import complaints as service
 from complaints.tables import ComplaintTable
 from customers.models import Customer
@@ -69,7 +70,7 @@ class BulkAssignForm(forms.Form):
         cleaned = super().clean()
         department, handler = cleaned.get("responsible_department"), cleaned.get("responsible")
         if department is not None and handler is None:
-            handler = service.default_handler(department)
+            handler = closing.default_handler(department)
             if handler is None:
                 self.add_error("responsible", _("%(department)s 没有部门经理，请选择处理人。") % {"department": department})
             cleaned["responsible"] = handler
