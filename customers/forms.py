@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, FollowUpKind, OptionKind,
                               Region)
 from customers.rules import SEES_ALL
+from customers.services import pool as pool_service
 from customers.services.records import duplicate_name_message, near_duplicates, same_name
 from qms.people import User
 from qms.widgets import DateInput, DateTimeInput
@@ -333,3 +334,26 @@ class BusinessRecordForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class TransferTargetForm(forms.Form):
+    """转移 (the ticked customers of the list, or the pool page's transfer): the new owner (the people
+    ``pool.transfer_targets`` allows) or the pool, and the reason."""
+
+    to_owner = OwnerChoiceField(label=_("新负责人"), queryset=None, required=False,
+                                empty_label=_("— 请选择 —"))
+    to_pool = forms.BooleanField(label=_("放入客户池"), required=False)
+    reason = forms.CharField(label=_("转移原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写转移原因。")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_owner"].queryset = pool_service.transfer_targets(user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to_owner") and data.get("to_pool"):
+            raise forms.ValidationError(_("请选择新负责人或放入客户池，二者只能选其一。"))
+        if not data.get("to_owner") and not data.get("to_pool") and "to_owner" not in self.errors:
+            raise forms.ValidationError(_("请选择新负责人，或勾选“放入客户池”。"))
+        return data

@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from customers.filtersets import CustomerFilter
-from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, OwnerChoiceField,
-                             StatusForm)
+from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, StatusForm,
+                             TransferTargetForm)
 from customers.models import Contact, Customer, CustomerPolicy, Region
 from customers.selectors import customer_list_queryset
 from customers.services import pool as pool_service
@@ -58,28 +58,6 @@ class BulkReasonForm(forms.Form):
                              error_messages={"required": gettext_lazy("请填写原因。")})
 
 
-class BulkTransferForm(forms.Form):
-    """转移: the new owner (the people ``pool.transfer_targets`` allows) or the pool, and the reason."""
-
-    to_owner = OwnerChoiceField(label=gettext_lazy("新负责人"), queryset=None, required=False,
-                                empty_label=gettext_lazy("— 请选择 —"))
-    to_pool = forms.BooleanField(label=gettext_lazy("放入客户池"), required=False)
-    reason = forms.CharField(label=gettext_lazy("转移原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": gettext_lazy("请填写转移原因。")})
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_owner"].queryset = pool_service.transfer_targets(user)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("to_owner") and data.get("to_pool"):
-            raise forms.ValidationError(_("请选择新负责人或放入客户池，二者只能选其一。"))
-        if not data.get("to_owner") and not data.get("to_pool") and "to_owner" not in self.errors:
-            raise forms.ValidationError(_("请选择新负责人，或勾选“放入客户池”。"))
-        return data
-
-
 def _transfer(customer, user, data):
     # the bulk transfer's own service, one customer at a time: each is refused or moved on its own
     return pool_service.transfer([customer], data["to_owner"], by=user, reason=data["reason"])
@@ -87,7 +65,7 @@ def _transfer(customer, user, data):
 
 CUSTOMER_BULK_ACTIONS = [
     BulkAction("transfer", gettext_lazy("转移"), "customers.transfer_customer", perform=_transfer,
-               form_class=BulkTransferForm),
+               form_class=TransferTargetForm),
     BulkAction("release", gettext_lazy("放入客户池"), "customers.release_customer",
                perform=lambda customer, user, data: pool_service.release(customer, user, data["reason"]),
                form_class=BulkReasonForm),

@@ -28,11 +28,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from customers.filtersets import CustomerFilter
-from customers.forms import OwnerChoiceField
+from customers.forms import TransferTargetForm
 from customers.models import Customer, CustomerPolicy, OwnershipChange, OwnershipKind
 from customers.services import pool as pool_service
 from customers.services import recycle_bin
-from qms.people import User, visible_to
+from qms.people import visible_to
 from qms.refusals import Refused
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordListView
@@ -206,31 +206,20 @@ class ReleaseView(RecordActionView):
 
 
 # --- bulk transfer --------------------------------------------------------------------------------------
-class TransferForm(forms.Form):
+class TransferForm(TransferTargetForm):
+    """The pool page's transfer: the customers to move, then the new owner or the pool and the reason."""
+
     customers = forms.ModelMultipleChoiceField(
         label=gettext_lazy("客户"), queryset=Customer.objects.none(), widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("请选择要转移的客户。"),
                         "invalid_choice": gettext_lazy("所选客户中有您无权转移或已删除的客户，请刷新页面后重新选择。"),
                         "invalid_pk_value": gettext_lazy("客户选择有误。")})
-    to_owner = OwnerChoiceField(label=gettext_lazy("新负责人"), queryset=User.objects.none(), required=False,
-                                empty_label=gettext_lazy("— 请选择 —"))
-    to_pool = forms.BooleanField(label=gettext_lazy("放入客户池"), required=False)
-    reason = forms.CharField(label=gettext_lazy("转移原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": gettext_lazy("请填写转移原因。")})
+    field_order = ["customers", "to_owner", "to_pool", "reason"]
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["customers"].queryset = pool_service.transferable_customers(
             user, visible_to(user, Customer.objects.all()))
-        self.fields["to_owner"].queryset = pool_service.transfer_targets(user)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("to_owner") and data.get("to_pool"):
-            raise forms.ValidationError(_("请选择新负责人或放入客户池，二者只能选其一。"))
-        if not data.get("to_owner") and not data.get("to_pool") and "to_owner" not in self.errors:
-            raise forms.ValidationError(_("请选择新负责人，或勾选“放入客户池”。"))
-        return data
 
 
 TRANSFER_ROWS = 500
