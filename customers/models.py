@@ -434,3 +434,10 @@ class CustomerPolicy(models.Model):
             return None
         start = max(filter(None, [customer.last_follow_up_at, customer.owner_since, customer.created_at]))
         return start + dt.timedelta(days=self.return_days(customer.grade))
+
+
+# The contract records of §2 live in their own module; imported here so that Django finds them in this app.
+from customers.contracts.models import (  # noqa: E402,F401
+    Contract, ContractClass, ContractLine, ContractStatus, Opportunity, OpportunityStage, OrderForm, Payment,
+    PaymentInstalment,
+)

@@ -1,0 +1,262 @@
+"""The anchor records of §2: the opportunity (商机), the contract/order (合同/订单) and its lines.
+
+Review, register, change, special requirements, shipments, payments and customer property hang off these.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qms import audit
+
+
+class OpportunityStage(models.TextChoices):
+    LEAD = "lead", _("初步接洽")
+    NEEDS = "needs", _("需求确认")
+    PROPOSAL = "proposal", _("方案报价")
+    NEGOTIATION = "negotiation", _("谈判审核")
+    WON = "won", _("赢单")
+    LOST = "lost", _("输单")
+
+
+@audit.track()
+class Opportunity(models.Model):
+    """商机: a chance of business with a key account, with its stage, expected amount and close date."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities",
+                                 verbose_name=_("客户"))
+    title = models.CharField(_("商机名称"), max_length=100)
+    stage = models.CharField(_("销售阶段"), max_length=20, choices=OpportunityStage.choices,
+                             default=OpportunityStage.LEAD)
+    expected_amount = models.DecimalField(_("预计金额（元）"), max_digits=14, decimal_places=2,
+                                          validators=[MinValueValidator(0)])
+    expected_close_on = models.DateField(_("预计成交日期"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities",
+                              verbose_name=_("负责人"))
+    notes = models.TextField(_("备注"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("阶段变更时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("商机")
+        verbose_name_plural = _("商机")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["stage", "-created_at"], name="opportunity_stage"),
+                   models.Index(fields=["owner", "stage"], name="opportunity_owner_stage"),
+                   models.Index(fields=["customer", "-created_at"], name="opportunity_customer")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("customers:opportunity_detail", args=[self.pk])
+
+
+class OrderForm(models.TextChoices):
+    """How the order came in: an oral or phone order is a draft until its written confirmation is on file."""
+
+    WRITTEN = "written", _("书面合同")
+    EMAIL = "email", _("邮件订单")
+    FAX = "fax", _("传真订单")
+    PHONE = "phone", _("电话订单")
+    ORAL = "oral", _("口头订单")
+
+    @classmethod
+    def needs_written_confirmation(cls, value) -> bool:
+        return value in (cls.PHONE, cls.ORAL)
+
+
+class ContractClass(models.TextChoices):
+    REGULAR = "regular", _("常规合同")
+    SPECIAL = "special", _("非常规合同")
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("评审中")
+    AWAITING_APPROVAL = "awaiting_approval", _("待批准")
+    APPROVED = "approved", _("已批准")
+    REGISTERED = "registered", _("已登记")
+    COMPLETED = "completed", _("已完成")
+    REJECTED = "rejected", _("未接受")
+    CANCELLED = "cancelled", _("已取消")
+
+
+@audit.track()
+class Contract(models.Model):
+    """合同/订单 with the customer's requirements (stated, implied, statutory, additional), its class and review."""
+
+    number = models.CharField(_("合同编号"), max_length=30, blank=True, editable=False,
+                              help_text=_("登记时按合同台账编号"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="contracts",
+                                 verbose_name=_("客户"))
+    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="contracts", verbose_name=_("来源商机"))
+    title = models.CharField(_("合同名称"), max_length=100)
+    customer_reference = models.CharField(_("客户订单号"), max_length=50, blank=True)
+    order_form = models.CharField(_("订单形式"), max_length=20, choices=OrderForm.choices, default=OrderForm.WRITTEN)
+    ordered_on = models.DateField(_("下单日期"), default=timezone.localdate)
+    delivery_date = models.DateField(_("交货日期"))
+    delivery_address = models.CharField(_("交货地点"), max_length=200, blank=True)
+    packaging = models.TextField(_("包装要求"), blank=True)
+    payment_terms = models.TextField(_("付款条件"), blank=True)
+    stated_requirements = models.TextField(_("明示要求"), blank=True,
+                                           help_text=_("质量、价格、交付、交付后服务等顾客明确提出的要求"))
+    implied_requirements = models.TextField(_("隐含要求"), blank=True,
+                                            help_text=_("顾客虽未明示，但规定用途或已知预期用途所必需的要求"))
+    statutory_requirements = models.TextField(_("法律法规要求"), blank=True)
+    additional_requirements = models.TextField(_("本公司附加要求"), blank=True)
+    total_amount = models.DecimalField(_("合同金额（元）"), max_digits=14, decimal_places=2, default=0,
+                                       editable=False)
+    margin_percent = models.DecimalField(_("毛利率（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+
+    # classification inputs (the seed's criteria) and result
+    in_stock = models.BooleanField(_("有库存"), default=False)
+    within_capacity = models.BooleanField(_("数量和交期在产能范围内"), default=True)
+    over_technical_requirements = models.BooleanField(_("超出现有技术要求"), default=False)
+    terms_clear = models.BooleanField(_("包装、价格、付款条件明确"), default=True)
+    contract_class = models.CharField(_("合同类别"), max_length=20, choices=ContractClass.choices,
+                                      default=ContractClass.REGULAR, editable=False)
+    class_reasons = models.JSONField(_("分类理由"), default=list, blank=True, editable=False)
+    class_raised_reason = models.CharField(_("提升类别的理由"), max_length=200, blank=True)
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts",
+                              verbose_name=_("业务员"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("制单人"))
+    created_at = models.DateTimeField(_("制单时间"), default=timezone.now)
+    status = models.CharField(_("状态"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # register (合同台账)
+    registered_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("登记人"))
+    original_to_finance_at = models.DateTimeField(_("原件交财务时间"), null=True, blank=True)
+    finance_received_at = models.DateTimeField(_("财务签收时间"), null=True, blank=True)
+    finance_received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+",
+                                            verbose_name=_("财务签收人"))
+
+    class Meta:
+        verbose_name = _("合同/订单")
+        verbose_name_plural = _("合同/订单")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="contract_status"),
+            models.Index(fields=["customer", "-created_at"], name="contract_customer"),
+            models.Index(fields=["owner", "-created_at"], name="contract_owner"),
+            models.Index(fields=["contract_class", "-created_at"], name="contract_class"),
+            models.Index(fields=["-created_at"], name="contract_created"),
+            models.Index(fields=["delivery_date"], name="contract_delivery"),
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="contract_title_trgm"),
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="contract_number_trgm"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["number"], condition=~Q(number=""),
+                                               name="contract_unique_number")]
+
+    def __str__(self):
+        return f"{self.number or _('草稿')} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("customers:contract_detail", args=[self.pk])
+
+
+@audit.track()
+class ContractLine(models.Model):
+    """A product line of the contract: product, specification, quantity, unit price and its delivery date."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="lines", verbose_name=_("合同"))
+    line_no = models.PositiveSmallIntegerField(_("行号"))
+    product = models.CharField(_("产品名称"), max_length=100)
+    specification = models.CharField(_("规格型号"), max_length=100, blank=True)
+    quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    unit = models.CharField(_("单位"), max_length=10, default="件")
+    unit_price = models.DecimalField(_("单价（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, default=0, editable=False)
+    delivery_date = models.DateField(_("交货日期"), null=True, blank=True)
+    is_standard_product = models.BooleanField(_("公司标准产品"), default=True)
+    is_new_product = models.BooleanField(_("新产品"), default=False)
+
+    class Meta:
+        verbose_name = _("合同明细")
+        verbose_name_plural = _("合同明细")
+        ordering = ["contract", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["contract", "line_no"], name="contract_line_unique_no")]
+        indexes = [GinIndex(OpClass(Upper("product"), name="gin_trgm_ops"), name="contract_line_product_trgm")]
+
+    def __str__(self):
+        return f"{self.product} {self.specification}".strip()
+
+    def save(self, *args, **kwargs):
+        self.amount = (self.quantity or 0) * (self.unit_price or 0)
+        super().save(*args, **kwargs)
+
+
+@audit.track()
+class PaymentInstalment(models.Model):
+    """回款计划: one instalment of a contract's payment plan. ``paid_amount`` is the sum of its payment records,
+    kept by the payment service; an instalment past its due date and not fully paid is overdue and counts against
+    the customer's payment integrity (the contract classification reads it)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="instalments",
+                                 verbose_name=_("合同"))
+    seq = models.PositiveSmallIntegerField(_("期次"))
+    due_on = models.DateField(_("计划回款日期"))
+    amount = models.DecimalField(_("计划回款金额（元）"), max_digits=14, decimal_places=2,
+                                 validators=[MinValueValidator(0)])
+    paid_amount = models.DecimalField(_("已回款金额（元）"), max_digits=14, decimal_places=2, default=0, editable=False)
+    settled_at = models.DateTimeField(_("结清时间"), null=True, blank=True, editable=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("回款计划")
+        verbose_name_plural = _("回款计划")
+        ordering = ["contract", "seq"]
+        constraints = [models.UniqueConstraint(fields=["contract", "seq"], name="instalment_unique_seq")]
+        indexes = [models.Index(fields=["due_on"], name="instalment_open_due", condition=Q(settled_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.contract} #{self.seq}"
+
+    @property
+    def outstanding(self):
+        return self.amount - self.paid_amount
+
+
+@audit.track()
+class Payment(models.Model):
+    """回款记录, entered by finance against an instalment of the plan."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments", verbose_name=_("合同"))
+    instalment = models.ForeignKey(PaymentInstalment, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="payments", verbose_name=_("回款期次"))
+    received_on = models.DateField(_("回款日期"))
+    amount = models.DecimalField(_("回款金额（元）"), max_digits=14, decimal_places=2,
+                                 validators=[MinValueValidator(0)])
+    method = models.CharField(_("回款方式"), max_length=20, blank=True)
+    reference = models.CharField(_("凭证号"), max_length=50, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回款记录")
+        verbose_name_plural = _("回款记录")
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["contract", "-received_on"], name="payment_contract"),
+                   models.Index(fields=["received_on"], name="payment_date")]
+
+    def __str__(self):
+        return f"{self.contract} {self.received_on} {self.amount}"
