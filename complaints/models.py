@@ -13,11 +13,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit
+from qms.links import detail_url
 
 
 class FeedbackType(models.TextChoices):
@@ -182,8 +182,7 @@ class Complaint(models.Model):
     def __str__(self):
         return f"{self.number} {self.customer_name}"
 
-    def get_absolute_url(self):
-        return reverse("complaints:detail", args=[self.pk])
+    get_absolute_url = detail_url("complaints:detail")
 
     @property
     def is_open(self) -> bool:
@@ -245,8 +244,7 @@ class ReturnOrder(models.Model):
     def __str__(self):
         return f"{self.number} {self.product}"
 
-    def get_absolute_url(self):
-        return reverse("complaints:return_detail", args=[self.pk])
+    get_absolute_url = detail_url("complaints:return_detail")
 
 
 class NoticeStatus(models.TextChoices):
@@ -285,8 +283,7 @@ class AdvisoryNotice(models.Model):
     def __str__(self):
         return f"{self.number} {self.title}"
 
-    def get_absolute_url(self):
-        return reverse("complaints:notice_detail", args=[self.pk])
+    get_absolute_url = detail_url("complaints:notice_detail")
 
 
 @audit.track()
@@ -340,8 +337,7 @@ class SurveyCampaign(models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("complaints:survey_detail", args=[self.pk])
+    get_absolute_url = detail_url("complaints:survey_detail")
 
 
 class SurveyQuestion(models.Model):

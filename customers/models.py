@@ -16,11 +16,11 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit
+from qms.links import detail_url
 
 postcode_validator = RegexValidator(r"^\d{6}$", _("邮编应为 6 位数字。"))
 qq_validator = RegexValidator(r"^\d{1,20}$", _("QQ 号只能是数字，最多 20 位。"))
@@ -202,8 +202,7 @@ class Customer(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("customers:detail", args=[self.pk])
+    get_absolute_url = detail_url("customers:detail")
 
     @property
     def in_pool(self) -> bool:
@@ -325,8 +324,7 @@ class Visit(models.Model):
     def __str__(self):
         return f"{self.customer} {self.get_kind_display()} {self.period_start:%Y-%m}"
 
-    def get_absolute_url(self):
-        return reverse("customers:visit_detail", args=[self.pk])
+    get_absolute_url = detail_url("customers:visit_detail")
 
 
 class OwnershipKind(models.TextChoices):

@@ -14,10 +14,10 @@ import rules
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit
+from qms.links import detail_url
 
 
 class Role:
@@ -141,8 +141,7 @@ class User(AbstractUser):
         parent = department.parent
         return parent.manager if parent else None
 
-    def get_absolute_url(self):
-        return reverse("qms:staff_detail", args=[self.pk])
+    get_absolute_url = detail_url("qms:staff_detail")
 
 
 def role_group(name: str) -> Group:

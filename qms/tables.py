@@ -1,4 +1,5 @@
 """Table columns every procedure's lists share, and the fast rendering of a list's rows."""
+import datetime as dt
 import inspect
 import re
 
@@ -9,6 +10,8 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils import timezone
+from django.utils.hashable import make_hashable
 from django.utils.timezone import template_localtime
 from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
@@ -18,6 +21,7 @@ from django_tables2.utils import Accessor, AttributeDict, computed_values
 from django.utils.translation import gettext_lazy as _
 
 from qms import workflow
+from qms.links import url_maker
 
 
 def status_badge(record, status_field: str | None = None) -> str:
@@ -38,8 +42,17 @@ class StatusColumn(tables.Column):
         kwargs.setdefault("accessor", "status")
         super().__init__(*args, **kwargs)
 
-    def render(self, value, record):
-        return status_badge(record, str(self.accessor))
+    def render(self, value, record, table=None):
+        # the same few states on every row of a page: each badge is made once per table
+        badges = getattr(table, "_status_badges", None) if table is not None else None
+        if badges is None:
+            if table is None:
+                return status_badge(record, str(self.accessor))
+            badges = table._status_badges = {}
+        key = (type(record), value)
+        if key not in badges:
+            badges[key] = status_badge(record, str(self.accessor))
+        return badges[key]
 
     def value(self, value, record):
         return workflow.status_label(type(record), value)
@@ -55,6 +68,23 @@ _DATE_TEMPLATE = re.compile(r'\{\{ value\|date:"([^"]*)"\|default:default \}\}')
 _CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
 
 
+# Django date-format characters that strftime writes the same way in every language (digits only)
+_STRFTIME = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "i": "%M", "s": "%S", "y": "%y"}
+
+
+def _strftime_of(django_format: str) -> str | None:
+    """The strftime pattern of a Django date format made only of numeric fields and punctuation, else None."""
+    out = []
+    for char in django_format:
+        if char in _STRFTIME:
+            out.append(_STRFTIME[char])
+        elif char.isalpha() or char == "\\":
+            return None
+        else:
+            out.append(char.replace("%", "%%"))
+    return "".join(out)
+
+
 def _takes(function) -> tuple[str, ...]:
     try:
         parameters = inspect.signature(function).parameters
@@ -67,6 +97,10 @@ def _takes(function) -> tuple[str, ...]:
 
 def _has_callables(attrs: dict) -> bool:
     return any(callable(value) for value in attrs.values())
+
+
+def _url_of_record(record):
+    return record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
 
 
 class _Cell:
@@ -90,18 +124,27 @@ class _Cell:
             found = _DATE_TEMPLATE.fullmatch(self.column.template_code or "")
             if found:
                 self.date_format = found.group(1)
+        self.strftime = _strftime_of(self.date_format) if self.date_format is not None else None
         self.link = bound_column.link
         self.linkify_url = isinstance(self.link, LinkTransform) and self.link.url is None \
             and self.link.reverse_args == {} and self.link.accessor is None and not self.link.attrs
         self.link_takes = _takes(self.link.__call__) if self.link else ()
+        self.url_of = _url_of_record
+        if self.linkify_url:  # the model's detail_url pattern, reversed once for the page (qms.links)
+            model = getattr(table._meta, "model", None)
+            maker = url_maker(model)
+            if maker is not None:
+                self.url_of = lambda record: maker(record) if type(record) is model else _url_of_record(record)
         self.special = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
-        self.choices_display = None
+        # a field with choices shows the choice's label: the labels of the page's language, looked up once
+        # (Model.get_FOO_display builds the choices' dict again on every call)
+        self.choices_labels = None
         model = getattr(table._meta, "model", None)
         if self.simple and model is not None:
             try:
                 field = model._meta.get_field(str(self.accessor))
                 if getattr(field, "choices", None) and not isinstance(field, dj_models.ForeignObjectRel):
-                    self.choices_display = f"get_{self.accessor}_display"
+                    self.choices_labels = {make_hashable(value): str(label) for value, label in field.flatchoices}
             except FieldDoesNotExist:
                 pass
         column_attrs = {**dict(table.attrs), **dict(self.column.attrs)}
@@ -114,10 +157,19 @@ class _Cell:
         self.td_open = "" if self.dynamic_attrs else f"<td {bound_column.attrs['td'].as_html()}{self.data_label}>"
         self.localize = self.column.localize
 
+    def format_date(self, value) -> str:
+        """What the column's ``{{ value|date:"…" }}`` gives, through strftime when the format is plain digits."""
+        if self.strftime is not None and isinstance(value, dt.date):
+            if isinstance(value, dt.datetime) and timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime(self.strftime)
+        return date_filter(template_localtime(value), self.date_format) or self.default
+
     def value_of(self, record):
         """(value, is_empty) as django-tables2 finds it: the choice's label for a field with choices."""
-        if self.choices_display is not None:
-            value = getattr(record, self.choices_display)()
+        if self.choices_labels is not None:
+            raw = record.get(str(self.accessor)) if isinstance(record, dict) else getattr(record, str(self.accessor))
+            value = self.choices_labels.get(make_hashable(raw), raw)
         elif self.simple:
             if isinstance(record, dict):
                 value = record.get(str(self.accessor))
@@ -143,14 +195,14 @@ class _Cell:
             if self.plain_render:
                 content = value
             elif self.date_format is not None:
-                content = date_filter(template_localtime(value), self.date_format) or self.default
+                content = self.format_date(value)
             else:
                 arguments = {"value": value, "record": record, "column": self.column,
                              "bound_column": self.bound_column, "bound_row": bound_row, "table": table}
                 content = self.render(**{name: arguments[name] for name in self.render_takes})
             if self.link:
                 if self.linkify_url:
-                    url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
+                    url = self.url_of(record)
                     if url:
                         content = format_html('<a href="{}">{}</a>', url, content)
                 else:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qms import audit
+from qms.links import detail_url
 from renovation.validators import validate_mobile, validate_resident_id
 
 
@@ -79,8 +80,7 @@ class Unit(models.Model):
     def __str__(self):
         return f"{self.building.project.name} {self.building.name} {self.number}"
 
-    def get_absolute_url(self):
-        return reverse("renovation:unit_detail", args=[self.pk])
+    get_absolute_url = detail_url("renovation:unit_detail")
 
 
 class ApplicationStatus(models.TextChoices):
@@ -226,8 +226,7 @@ class Application(models.Model):
     def __str__(self):
         return self.number
 
-    def get_absolute_url(self):
-        return reverse("renovation:detail", args=[self.pk])
+    get_absolute_url = detail_url("renovation:detail")
 
     @property
     def needs_fire_approval(self) -> bool:
@@ -575,8 +574,7 @@ class Violation(models.Model):
     def __str__(self):
         return self.number
 
-    def get_absolute_url(self):
-        return reverse("renovation:violation_detail", args=[self.pk])
+    get_absolute_url = detail_url("renovation:violation_detail")
 
 
 class ActionKind(models.TextChoices):

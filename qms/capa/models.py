@@ -2,13 +2,13 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qms import audit
+from qms.links import detail_url
 
 
 class CapaKind(models.TextChoices):
@@ -83,8 +83,7 @@ class Capa(models.Model):
     def __str__(self):
         return f"{self.number} {self.title}"
 
-    def get_absolute_url(self):
-        return reverse("qms:capa_detail", args=[self.pk])
+    get_absolute_url = detail_url("qms:capa_detail")
 
     @property
     def is_open(self) -> bool:

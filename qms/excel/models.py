@@ -1,9 +1,10 @@
 """One uploaded import file and what became of it (collected into qms/models.py for Django)."""
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from qms.links import detail_url
 
 
 class ImportBatch(models.Model):
@@ -58,8 +59,7 @@ class ImportBatch(models.Model):
     def __str__(self):
         return f"{self.file_name}（{self.get_status_display()}）"
 
-    def get_absolute_url(self):
-        return reverse("qms:import_batch", args=[self.pk])
+    get_absolute_url = detail_url("qms:import_batch")
 
     @property
     def is_running(self) -> bool:
