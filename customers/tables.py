@@ -1,12 +1,13 @@
 """Columns of the customer list and its export (one definition, both uses)."""
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from customers.rules import edit_check
+from qms.links import pk_url
 
 NO_DUE = "—"
 
@@ -85,9 +86,11 @@ class CustomerTable(tables.Table):
         return record.get_grade_display()
 
     def render_actions(self, record):
-        links = [format_html('<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>',
-                             record.get_absolute_url(), _("查看"))]
-        if self.user is not None and self.user.has_perm("customers.change_customer", record):
-            links.append(format_html(' <a class="btn btn-sm btn-outline-primary" href="{}">{}</a>',
-                                     reverse("customers:edit", args=[record.pk]), _("编辑")))
-        return mark_safe("".join(links))  # noqa: S308  (each link built by format_html)
+        if not hasattr(self, "_actions"):  # once per page: the two URL patterns, the labels, who may edit
+            self._actions = (pk_url("customers:detail"), pk_url("customers:edit"), escape(_("查看")),
+                             escape(_("编辑")), edit_check(self.user) if self.user is not None else (lambda c: False))
+        detail_url, edit_url, view_label, edit_label, may_edit = self._actions
+        html = f'<a class="btn btn-sm btn-outline-secondary" href="{detail_url(record.pk)}">{view_label}</a>'
+        if may_edit(record):
+            html += f' <a class="btn btn-sm btn-outline-primary" href="{edit_url(record.pk)}">{edit_label}</a>'
+        return mark_safe(html)  # noqa: S308  (integer ids in fixed URL patterns, escaped labels)
