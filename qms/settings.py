@@ -196,6 +196,8 @@ CACHES = {"default": {"BACKEND": "qms.cache.PortalRedisCache", "LOCATION": CACHE
 # How long a list's counts (its total and the figures by grade, status, …) are kept per user and filter; a save
 # or deletion of a record of the list's model drops them at once. 0: count on every request.
 LIST_COUNTS_SECONDS = int(env("QMS_LIST_COUNTS_SECONDS", "30"))
+# how long a list's rendered filter panel is kept (qms.filters.cached_html; dropped at once when its choices change)
+FILTER_PANEL_SECONDS = int(env("QMS_FILTER_PANEL_SECONDS", "600"))
 
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if env("EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend")

@@ -49,6 +49,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Lists count on every request in tests (query counts do not depend on what an earlier request left in the cache);
 # qms/tests/test_list_counts.py turns the cache on to test it.
 LIST_COUNTS_SECONDS = 0
+FILTER_PANEL_SECONDS = 0  # qms/tests/test_list_counts.py turns it on to check the panel is kept and dropped
 # Each test process has its own cache (a shared Redis would carry cached values from one test database to the
 # next); qms/tests/test_cache.py tests the Redis cache of production.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

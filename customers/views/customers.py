@@ -116,7 +116,6 @@ class CustomerListView(RecordListView):
         context = super().get_context_data(**kwargs)
         form = context["filter"].form
         context["quick_search"] = form["q"]
-        context["advanced_fields"] = [form[name] for name in form.fields if name != "q"]
         context["advanced_open"] = any(self.request.GET.get(name) for name in form.fields if name != "q")
         return context
 

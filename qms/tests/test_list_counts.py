@@ -66,3 +66,39 @@ def test_a_lists_rows_link_to_their_records_and_escape_what_users_typed(people, 
     assert f'<a href="{capa.get_absolute_url()}">{capa.number}</a>' in page
     assert "&lt;b&gt;毛刺&lt;/b&gt; &amp; 飞边" in page and "<b>毛刺</b>" not in page
     assert 'class="badge status-raised text-bg-warning">待制定计划</span>' in page
+
+
+@pytest.fixture
+def panel_kept():
+    cache.clear()
+    with override_settings(FILTER_PANEL_SECONDS=600):
+        yield
+    cache.clear()
+
+
+def _option_queries(queries):
+    return [q["sql"] for q in queries.captured_queries if 'FROM "customers_customeroption"' in q["sql"]]
+
+
+def test_the_filter_panel_is_rendered_once_and_again_when_its_choices_change(people, login, panel_kept):
+    from customers.models import CustomerOption, OptionKind
+
+    client = login(people["gm"])
+    with count_queries() as first:
+        page = client.get(reverse("customers:list"), {"grade": "A"}).content.decode()
+    assert _option_queries(first) and '<option value="A" selected>' in page
+    with count_queries() as again:
+        page = client.get(reverse("customers:list"), {"grade": "A"}).content.decode()
+    assert _option_queries(again) == [] and '<option value="A" selected>' in page  # kept: no drop-down query
+    # another query is another panel (its own selection)
+    page = client.get(reverse("customers:list"), {"grade": "B"}).content.decode()
+    assert '<option value="B" selected>' in page and '<option value="A" selected>' not in page
+    # an administrator adds an industry: the next page offers it at once
+    CustomerOption.objects.create(kind=OptionKind.INDUSTRY, label="低空经济", order=99)
+    page = client.get(reverse("customers:list"), {"grade": "A"}).content.decode()
+    assert "低空经济" in page
+    # and a department renamed shows in the owner drop-down's labels (the people are listed with it)
+    department = people["sales"].department
+    department.name = "华东销售部"
+    department.save()
+    assert "华东销售部 · " in client.get(reverse("customers:list"), {"grade": "A"}).content.decode()

@@ -34,6 +34,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from qms import audit, list_counts, lists
 from qms.excel.export import stream_table
+from qms.filters import FilterPanel
 from qms.people import refusal_for, visible_to
 from qms.refusals import Refused
 from qms.registry import tabs_for
@@ -228,6 +229,7 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
             "export_query": export_query.urlencode(),
             "export_url": self.export_url(export_query),
             "import_url": self.import_url(),
+            "filter_panel": FilterPanel(context["filter"]) if context.get("filter") is not None else None,
         })
         return context
 
