@@ -98,13 +98,29 @@ def register_work_provider(provider: Callable) -> Callable:
     return provider
 
 
-def my_work(user) -> list[WorkItem]:
+# 我的待办 shows each provider's most urgent items, at most this many: a providers reads at most one more (its
+# query's LIMIT), so that the page knows there are more and says so, and the home page stays a few milliseconds
+# for someone responsible for thousands of open records (the lists show them all).
+WORK_ITEMS_PER_PROVIDER = 30
+
+
+def work_of(provider, user) -> tuple[list[WorkItem], bool]:
+    """``(items, more)``: the provider's first ``WORK_ITEMS_PER_PROVIDER`` items and whether it had more."""
+    items = list(provider(user))
+    return items[:WORK_ITEMS_PER_PROVIDER], len(items) > WORK_ITEMS_PER_PROVIDER
+
+
+def my_work(user, *, more: list | None = None) -> list[WorkItem]:
     """Every open task of ``user`` from every app: overdue first, then priority, then by due time. A deadline's
     item (``supporting``) that leads to the same record as an app's own item is folded into it: one line, with the
-    earlier due time and the deadline's title in its detail."""
+    earlier due time and the deadline's title in its detail. ``more`` collects the categories of the providers
+    that had more items than shown."""
     items: list[WorkItem] = []
     for provider in registry.work_providers:
-        items.extend(provider(user))
+        shown, had_more = work_of(provider, user)
+        items.extend(shown)
+        if had_more and more is not None and shown:
+            more.append(shown[0].category)
     own: dict[str, WorkItem] = {}
     for item in items:
         if not item.supporting and item.url not in ("", "/"):
@@ -146,14 +162,16 @@ def _one_line_per_record(items: list[WorkItem]) -> list[WorkItem]:
     return sorted(result, key=WorkItem.sort_key)
 
 
-def my_work_sections(user) -> tuple[list[WorkItem], list[WorkItem]]:
+def my_work_sections(user) -> tuple[list[WorkItem], list[WorkItem], list[str]]:
     """我的待办 as the page shows it: the user's own work first, then the escalated clocks of his people in a
-    section of their own — each one line per record (a record with both stays in his own work)."""
-    items = my_work(user)
+    section of their own — each one line per record (a record with both stays in his own work); and the
+    categories of which only the most urgent ``WORK_ITEMS_PER_PROVIDER`` are shown."""
+    more: list[str] = []
+    items = my_work(user, more=more)
     own = _one_line_per_record([item for item in items if not item.escalated])
     own_urls = {item.url for item in own}
     escalations = _one_line_per_record([item for item in items if item.escalated and item.url not in own_urls])
-    return own, escalations
+    return own, escalations, list(dict.fromkeys(str(category) for category in more))
 
 
 def register_detail_tab(tab: DetailTab) -> None:

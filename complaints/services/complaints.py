@@ -46,7 +46,7 @@ from qms import Refused, audit, deadlines, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User, works_in
-from qms.registry import WorkItem
+from qms.registry import WORK_ITEMS_PER_PROVIDER, WorkItem
 from qms.signatures import Meaning
 from qms.deadlines import DeadlineRule
 from qms.workdays import WorkingCalendar
@@ -637,7 +637,7 @@ def complaint_work(user) -> list[WorkItem]:
     rows = (deadlines.with_open_due(Complaint.objects.filter(status__in=OPEN_STATUSES), name="next_due")
             .filter(Q(responsible=user) | Q(responsible__isnull=True, received_by=user))
             .only("pk", "number", "customer_name", "status", "is_key_account", "type")
-            .order_by("-is_key_account", "received_at")[:200])
+            .order_by("-is_key_account", "received_at")[:WORK_ITEMS_PER_PROVIDER + 1])
     items = []
     for complaint in rows:
         items.append(WorkItem(

@@ -148,6 +148,20 @@ def test_my_work_collects_every_app_and_puts_overdue_first(client, people, work_
     assert "list-group-item-danger" in content  # highlighted
 
 
+def test_my_work_lists_the_most_urgent_of_a_long_kind_and_says_there_are_more(client, people, work_provider,
+                                                                               monkeypatch):
+    monkeypatch.setattr(registry, "WORK_ITEMS_PER_PROVIDER", 2)
+    client.force_login(people["quality"])
+    response = client.get(reverse("home"))
+    assert len(response.context["items"]) == 2
+    content = response.content.decode()
+    assert "显示 2 项" in content and "共 2 项" not in content  # the heading does not pass a part off as the whole
+    assert "内审：只列出最紧急的 2 项" in content
+    monkeypatch.setattr(registry, "WORK_ITEMS_PER_PROVIDER", 30)
+    content = client.get(reverse("home")).content.decode()
+    assert "共 3 项" in content and 'id="more-work"' not in content
+
+
 def test_my_work_shows_only_the_signed_in_users_tasks(client, people, work_provider):
     client.force_login(people["sales"])
     response = client.get(reverse("home"))

@@ -13,19 +13,20 @@ from django.views.decorators.http import require_POST
 from qms import company, notifications
 from qms.middleware import SUPPORTED
 from qms.people import roles_needed
-from qms.registry import my_work_sections
+from qms.registry import WORK_ITEMS_PER_PROVIDER, my_work_sections
 
 
 def home(request):
     """我的待办: the signed-in user's own open tasks from every app, overdue first and highlighted; then, in a
     section of their own, his people's overdue clocks escalated to him."""
-    items, escalations = my_work_sections(request.user)
+    items, escalations, more = my_work_sections(request.user)
     overdue = sum(1 for item in items if item.is_overdue)
     # documents print the company profile's name: whoever may fill it in is asked to while it is empty
     company_unset = (request.user.has_perm("qms.change_companyprofile")
                      and not company.current(request).is_set)
     return render(request, "qms/home.html", {"items": items, "escalations": escalations, "overdue_count": overdue,
-                                             "title": _("我的待办"), "company_unset": company_unset})
+                                             "title": _("我的待办"), "company_unset": company_unset,
+                                             "more": more, "per_kind": WORK_ITEMS_PER_PROVIDER})
 
 
 def notification_list(request):
