@@ -12,3 +12,4 @@ from qms.attachments import Attachment  # noqa: F401
 from qms.company import CompanyProfile  # noqa: F401
 from qms.submissions import SubmissionToken  # noqa: F401
 from qms.lists import ListPreference, ListScene  # noqa: F401
+from qms.countersign import Opinion  # noqa: F401

@@ -26,6 +26,7 @@ class Role:
     GM = "总经理"
     MR = "管理者代表"
     SALES = "销售"
+    SALES_VP = "销售副总"
     CUSTOMER_SERVICE = "客户服务"
     QUALITY = "品质"
     ENGINEERING = "技术工程"
@@ -47,6 +48,7 @@ class Role:
         ("gm", GM, "General manager"),
         ("mr", MR, "Management representative"),
         ("sales", SALES, "Sales"),
+        ("salesvp", SALES_VP, "Sales VP"),
         ("service", CUSTOMER_SERVICE, "Customer service"),
         ("quality", QUALITY, "Quality"),
         ("engineering", ENGINEERING, "Engineering"),

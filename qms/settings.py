@@ -218,6 +218,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
 LIST_PAGE_SIZE = int(env("LIST_PAGE_SIZE", "25"))
 
+# --- Countersign (qms.countersign): working days each department has to give its opinion --------
+QMS_COUNTERSIGN_WORKING_DAYS = int(env("QMS_COUNTERSIGN_WORKING_DAYS", "1"))
+
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
