@@ -154,3 +154,6 @@ class BusinessRecordAdmin(ReadOnlyAdmin):
     search_fields = ("customer__name", "description")
     list_select_related = ("customer", "recorded_by")
     date_hierarchy = "occurred_on"
+
+
+from customers.contracts import admin as contracts_admin  # noqa: E402,F401  (the contract review policy)

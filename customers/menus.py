@@ -12,4 +12,6 @@ MENU = MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
     (_("客户回访"), "customers:visits", "customers.view_visit"),
     (_("等级评定"), "customers:grading", "customers.confirm_grade"),
     (_("客户分析"), "customers:analysis", "customers.view_customer"),
+    (_("合同/订单"), "customers:contract_list", "customers.view_contract"),
+    (_("新建合同/订单"), "customers:contract_create", "customers.add_contract"),
 ])

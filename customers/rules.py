@@ -27,6 +27,13 @@ Customers
   ``customers.confirm_grade`` — GM and MR every customer; a sales manager those of the department they manage.
   ``customers.import_customer`` — the sales managers, customer service, GM and MR.
 
+Contracts (§2)
+  ``customers.view_contract`` — GM, MR and the sales VP every contract; the owner and the manager of the owner's
+  department theirs; a reviewer those whose countersign asks him; finance the registered ones.
+  ``customers.add_contract`` — sales, the sales VP, GM and MR. ``customers.change_contract`` — the owner or the
+  manager of the owner's department, GM and MR (a draft only: the service refuses the others).
+  ``customers.confirm_contract_receipt`` — finance confirms the receipt of the signed original.
+
 Visits
   ``customers.record_visit`` — arranging and recording: the visit's owner, or the customer's owner now (after
   a hand-over).
@@ -37,7 +44,8 @@ from __future__ import annotations
 import rules
 from django.db.models import Q
 
-from customers.models import Customer, Visit
+from customers.models import Contract, ContractStatus, Customer, Visit
+from qms import countersign
 from qms.people import Role, User, has_role, is_department_manager, register_visibility
 
 # the roles that see (and keep the files of) every customer
@@ -166,8 +174,31 @@ def visit_visibility(user) -> Q:
     return Q(owner_id__in=_people_kept_by(user)) | Q(customer_id__in=Customer.objects.filter(owner=user).values("pk"))
 
 
+def contract_visibility(user) -> Q:
+    """§2 contracts: GM, MR and the sales VP every contract; the owner and the manager of the owner's department
+    theirs; a reviewer the contracts whose countersign asks him; finance the registered ones (the original)."""
+    if user.has_role(Role.GM, Role.MR, Role.SALES_VP):
+        return Q()
+    visible = Q(owner_id__in=_people_kept_by(user)) | countersign.asked_of(user, Contract)
+    if user.has_role(Role.FINANCE):
+        visible |= Q(status__in=(ContractStatus.REGISTERED, ContractStatus.COMPLETED))
+    return visible
+
+
+@rules.predicate
+def keeps_contract(user, contract=None) -> bool:
+    """The contract's owner or the manager of the owner's department."""
+    if not _signed_in(user) or contract is None:
+        return False
+    if contract.owner_id == user.pk:
+        return True
+    department = contract.owner.department
+    return department is not None and department.manager_id == user.pk
+
+
 register_visibility(Customer, customer_visibility)
 register_visibility(Visit, visit_visibility)
+register_visibility(Contract, contract_visibility)
 
 def edit_check(user):
     """``customers.change_customer`` for a whole page of customers (the list's 编辑 buttons): the user's roles are
@@ -196,4 +227,8 @@ rules.set_perm("customers.confirm_grade", may_confirm_grade)
 rules.set_perm("customers.import_customer",
                has_role(Role.CUSTOMER_SERVICE, Role.GM, Role.MR) | (has_role(Role.SALES) & is_department_manager))
 rules.set_perm("customers.record_visit", works_on_visit)
+# §2 contracts: sales (and GM, MR, the sales VP) capture them; the owner side keeps them
+rules.set_perm("customers.add_contract", has_role(Role.SALES, Role.SALES_VP, Role.GM, Role.MR))
+rules.set_perm("customers.change_contract", is_manager | keeps_contract | (no_record & has_role(Role.SALES)))
+rules.set_perm("customers.confirm_contract_receipt", has_role(Role.FINANCE))
 rules.set_perm("customers.cancel_visit", cancels_visit)

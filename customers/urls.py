@@ -1,6 +1,7 @@
 """URLs of the key-accounts app: each part (customers, pool, visits, grading, analysis) lists its own."""
+from customers.contracts import views as contracts
 from customers.views import analysis, customers, grading, pool, visits
 
 app_name = "customers"
 urlpatterns = [*customers.urlpatterns, *pool.urlpatterns, *visits.urlpatterns, *grading.urlpatterns,
-               *analysis.urlpatterns]
+               *analysis.urlpatterns, *contracts.urlpatterns]

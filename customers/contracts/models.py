@@ -81,6 +81,14 @@ class ContractClass(models.TextChoices):
     SPECIAL = "special", _("非常规合同")
 
 
+class ReviewRoute(models.TextChoices):
+    """Who reviews and who approves (seed 002 §5.3.3): fixed when the contract is sent to review."""
+
+    SALES_ONLY = "sales_only", _("常规合同（有库存）：销售评审")
+    SALES_VP = "sales_vp", _("常规合同（无库存）：PMC、采购、销售会签，销售副总批准")
+    GM = "gm", _("非常规合同：技术、品质、生产、采购、销售会签，总经理批准")
+
+
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     IN_REVIEW = "in_review", _("评审中")
@@ -129,6 +137,14 @@ class Contract(models.Model):
                                       default=ContractClass.REGULAR, editable=False)
     class_reasons = models.JSONField(_("分类理由"), default=list, blank=True, editable=False)
     class_raised_reason = models.CharField(_("提升类别的理由"), max_length=200, blank=True)
+    class_raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name=_("提升类别人"), editable=False)
+    class_raised_at = models.DateTimeField(_("提升类别时间"), null=True, blank=True, editable=False)
+    review_route = models.CharField(_("评审路线"), max_length=20, choices=ReviewRoute.choices, blank=True,
+                                    editable=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("批准人"), editable=False)
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True, editable=False)
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts",
                               verbose_name=_("业务员"))
@@ -144,6 +160,9 @@ class Contract(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("登记人"))
     original_to_finance_at = models.DateTimeField(_("原件交财务时间"), null=True, blank=True)
+    original_to_finance_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                               on_delete=models.PROTECT, related_name="+",
+                                               verbose_name=_("原件移交人"))
     finance_received_at = models.DateTimeField(_("财务签收时间"), null=True, blank=True)
     finance_received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                             on_delete=models.PROTECT, related_name="+",
@@ -171,6 +190,53 @@ class Contract(models.Model):
 
     def get_absolute_url(self):
         return reverse("customers:contract_detail", args=[self.pk])
+
+    # §2 Retention: contract review records are kept five years from registration
+    RETENTION_YEARS = 5
+
+    @property
+    def retained_until(self):
+        if self.registered_at is None:
+            return None
+        registered = timezone.localtime(self.registered_at).date()
+        try:
+            return registered.replace(year=registered.year + self.RETENTION_YEARS)
+        except ValueError:  # 29 February
+            return registered.replace(year=registered.year + self.RETENTION_YEARS, day=28)
+
+    @property
+    def lines_digest(self) -> str:
+        """The lines as reviewed, for the approval signature's hash: a changed line voids the approval."""
+        rows = self.lines.order_by("line_no").values_list("line_no", "product", "specification", "quantity", "unit",
+                                                            "unit_price", "delivery_date", "is_standard_product",
+                                                            "is_new_product")
+        return "|".join(";".join(str(value) for value in row) for row in rows)
+
+    # what the approval signature binds: the contract as reviewed (not its number or register fields, given later)
+    SIGNED_FIELDS = ("customer_id", "title", "customer_reference", "order_form", "ordered_on", "delivery_date",
+                     "delivery_address", "packaging", "payment_terms", "stated_requirements", "implied_requirements",
+                     "statutory_requirements", "additional_requirements", "total_amount", "margin_percent",
+                     "contract_class", "owner_id", "lines_digest")
+
+
+@audit.track()
+class ContractPolicy(models.Model):
+    """The settings row of contract review, edited in the admin: the margin below which a contract is special."""
+
+    min_margin_percent = models.DecimalField(_("最低毛利率（%）"), max_digits=5, decimal_places=2, default=15,
+                                             help_text=_("毛利率低于此值的合同为非常规合同"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("合同评审设置")
+        verbose_name_plural = _("合同评审设置")
+
+    def __str__(self):
+        return str(_("合同评审设置"))
+
+    @classmethod
+    def current(cls) -> "ContractPolicy":
+        return cls.objects.order_by("pk").first() or cls.objects.create()
 
 
 @audit.track()

@@ -1,0 +1,1 @@
+"""Business rules of contracts and orders (PROCEDURES.md §2): integrity, classification, capture, review."""
