@@ -55,4 +55,7 @@ def test_url(case, people, client):
 
 
 def test_every_url_is_declared():
-    WALK.assert_complete()
+    from customers.tests.test_contracts_urls import WALK as CONTRACTS
+
+    UrlWalk("customers", pages=(*WALK.pages, *CONTRACTS.pages), actions=(*WALK.actions, *CONTRACTS.actions),
+            records=[*WALK.records, *CONTRACTS.records]).assert_complete()
