@@ -149,7 +149,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         return rows
 
 
-LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=2, can_delete=True, max_num=200,
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=3, can_delete=True, max_num=200,
                                     validate_max=True)
 
 
