@@ -9,6 +9,7 @@
   reclaim-block period.
 - ``seed_visits``: this month's visit plan for the demo customers; one visit arranged with its record overdue
   (escalated to the sales manager), two arranged for the coming days, one recorded.
+- ``seed_contracts`` (``customers.contracts.demo_review``): contracts in every state of the review and register.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, CustomerPolicy, FollowUpKind,
                               OptionKind, Rating, Region, Visit, VisitKind, VisitStatus)
+from customers.contracts.demo_review import seed_contracts
 from customers.services import pool
 from customers.services import visits as visit_service
 from customers.services.records import create_customer, record_follow_up
@@ -221,4 +223,4 @@ def seed_visits(users, stdout):
     stdout.write(f"  visits: {result.created} planned, 3 arranged (1 overdue), 1 recorded\n")
 
 
-SEEDERS = [seed_customers, seed_pool, seed_visits]
+SEEDERS = [seed_customers, seed_pool, seed_visits, seed_contracts]

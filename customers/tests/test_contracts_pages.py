@@ -117,3 +117,22 @@ def test_the_pdf_has_the_company_lines_requirements_and_each_departments_opinion
                      "技术工程", "品质", "生产", "采购", "销售", "不同意", "本月产能已满", "分两批交货",
                      "杨生产", "陈品质", "王总"):
         assert expected in text, expected
+
+
+def test_the_demo_contracts_cover_every_state_and_seeding_twice_adds_nothing(people):
+    import io
+
+    from customers.contracts.demo_review import seed_contracts
+    from customers.contracts.models import Contract
+    from customers.demo import seed_customers
+    from qms.registry import registry
+
+    assert seed_contracts in registry.demo_seeders
+    out = io.StringIO()
+    seed_customers(people, out)
+    seed_contracts(people, out)
+    seed_contracts(people, out)
+    assert set(Contract.objects.values_list("status", flat=True)) == set(ContractStatus.values)
+    assert Contract.objects.filter(title__startswith="演示").count() == Contract.objects.count() == 9
+    in_review = Contract.objects.get(status=ContractStatus.IN_REVIEW)
+    assert [o.party for o in countersign.unresolved(in_review)] == [Role.PRODUCTION]
