@@ -12,6 +12,7 @@ class CustomersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from customers import demo, imports, menus, review, tabs, tasks, visit_tasks, work
+        from customers.contracts.services import change as contract_change  # noqa: F401  (workflow, countersign)
         from customers.contracts.services import review as contract_review  # noqa: F401  (workflow, countersign)
         from customers.services.options import ensure_default_options
         from customers.services.regions import load_regions

@@ -14,4 +14,5 @@ MENU = MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
     (_("客户分析"), "customers:analysis", "customers.view_customer"),
     (_("合同/订单"), "customers:contract_list", "customers.view_contract"),
     (_("新建合同/订单"), "customers:contract_create", "customers.add_contract"),
+    (_("合同变更"), "customers:change_list", "customers.view_contractchange"),
 ])

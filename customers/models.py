@@ -436,6 +436,6 @@ class CustomerPolicy(models.Model):
 
 # The contract records of §2 live in their own module; imported here so that Django finds them in this app.
 from customers.contracts.models import (  # noqa: E402,F401
-    Contract, ContractClass, ContractLine, ContractPolicy, ContractStatus, Opportunity, OpportunityStage, OrderForm,
-    Payment, PaymentInstalment,
+    ChangeSource, ChangeStatus, Contract, ContractChange, ContractClass, ContractLine, ContractPolicy, ContractStatus,
+    Opportunity, OpportunityStage, OrderForm, Payment, PaymentInstalment,
 )

@@ -44,7 +44,7 @@ from __future__ import annotations
 import rules
 from django.db.models import Q
 
-from customers.models import Contract, ContractStatus, Customer, Visit
+from customers.models import Contract, ContractChange, ContractStatus, Customer, Visit
 from qms import countersign
 from qms.people import Role, User, has_role, is_department_manager, register_visibility
 
@@ -199,6 +199,18 @@ def keeps_contract(user, contract=None) -> bool:
 register_visibility(Customer, customer_visibility)
 register_visibility(Visit, visit_visibility)
 register_visibility(Contract, contract_visibility)
+
+
+def change_visibility(user) -> Q:
+    """A contract change: whoever sees its contract, and the departments asked to re-review it."""
+    if user.has_role(Role.GM, Role.MR, Role.SALES_VP):
+        return Q()
+    return (Q(contract_id__in=Contract.objects.filter(contract_visibility(user)).values("pk"))
+            | countersign.asked_of(user, ContractChange))
+
+
+register_visibility(ContractChange, change_visibility)
+
 
 def edit_check(user):
     """``customers.change_customer`` for a whole page of customers (the list's 编辑 buttons): the user's roles are

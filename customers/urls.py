@@ -1,7 +1,8 @@
 """URLs of the key-accounts app: each part (customers, pool, visits, grading, analysis) lists its own."""
 from customers.contracts import views as contracts
+from customers.contracts import views_change as contract_changes
 from customers.views import analysis, customers, grading, pool, visits
 
 app_name = "customers"
 urlpatterns = [*customers.urlpatterns, *pool.urlpatterns, *visits.urlpatterns, *grading.urlpatterns,
-               *analysis.urlpatterns, *contracts.urlpatterns]
+               *analysis.urlpatterns, *contracts.urlpatterns, *contract_changes.urlpatterns]

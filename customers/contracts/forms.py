@@ -6,7 +6,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.contracts.models import Contract, ContractLine
+from customers.contracts.models import ChangeSource, Contract, ContractLine
 from customers.models import Customer
 from qms.people import Role, User, visible_to
 from qms.widgets import DateInput
@@ -167,4 +167,28 @@ class RaiseClassForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class ChangeForm(forms.Form):
+    """A change of an accepted contract (《合同变更通知单》): what changes, why, who must re-review it."""
+
+    source = forms.ChoiceField(label=_("变更提出方"), choices=ChangeSource.choices)
+    new_delivery_date = forms.DateField(label=_("变更后交货日期"), required=False, widget=DateInput())
+    new_packaging = forms.CharField(label=_("变更后包装要求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    new_payment_terms = forms.CharField(label=_("变更后付款条件"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(label=_("变更内容及原因"), widget=forms.Textarea(attrs={"rows": 3}),
+                                  error_messages={"required": _("请填写变更内容及原因。")})
+    affected_parties = forms.MultipleChoiceField(
+        label=_("受影响的部门（再评审）"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("交期调整不超过 5 天且无其他变更时无需再评审：填写电话记录并通知生产即可"))
+
+    def __init__(self, *args, contract, **kwargs):
+        from customers.contracts.services.change import PARTIES
+
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.fields["affected_parties"].choices = [(role, f"{_(role)}（{topic}）") for role, topic in PARTIES.items()]
+        self.fields["new_delivery_date"].help_text = _("现交货日期：%(date)s") % {"date": contract.delivery_date}
         self.helper = _helper()

@@ -219,6 +219,89 @@ class Contract(models.Model):
                      "contract_class", "owner_id", "lines_digest")
 
 
+class ChangeSource(models.TextChoices):
+    CUSTOMER = "customer", _("顾客提出")
+    OURS = "ours", _("我方提出")
+
+
+class ChangeStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("再评审中")
+    EFFECTIVE = "effective", _("已生效")
+    REJECTED = "rejected", _("不同意变更")
+    CANCELLED = "cancelled", _("已取消")
+
+
+@audit.track()
+class ContractChange(models.Model):
+    """合同变更通知单: a change of an accepted contract, from the customer or from us, with the values before and
+    after. A delivery date moved by at most ``PHONE_RECORD_DAYS`` days needs only a phone record and a notice to
+    production; any other change is re-reviewed by the affected departments, and a delivery date moved further
+    takes effect only with the customer's written confirmation attached (seed 002 §6.5)."""
+
+    PHONE_RECORD_DAYS = 5
+
+    number = models.CharField(_("变更单编号"), max_length=30, unique=True, editable=False)
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="changes", verbose_name=_("合同"))
+    source = models.CharField(_("变更提出方"), max_length=20, choices=ChangeSource.choices,
+                              default=ChangeSource.CUSTOMER)
+    description = models.TextField(_("变更内容及原因"))
+    new_delivery_date = models.DateField(_("变更后交货日期"), null=True, blank=True)
+    new_packaging = models.TextField(_("变更后包装要求"), blank=True)
+    new_payment_terms = models.TextField(_("变更后付款条件"), blank=True)
+    # [{"field": "delivery_date", "before": "2027-03-31", "after": "2027-04-15"}, …]: kept when raised
+    values = models.JSONField(_("变更前后"), default=list, editable=False)
+    affected_parties = models.JSONField(_("受影响的部门"), default=list, blank=True)
+    phone_record = models.TextField(_("电话记录"), blank=True,
+                                    help_text=_("交期调整不超过 5 天时：与顾客通话的时间、对方、内容"))
+    status = models.CharField(_("状态"), max_length=20, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("提出人"))
+    created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True, editable=False)
+    production_notified_at = models.DateTimeField(_("通知生产时间"), null=True, blank=True, editable=False)
+    # the contract's signed content before this change took effect (its approval signature's round)
+    contract_before = models.JSONField(_("变更前合同内容"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("合同变更")
+        verbose_name_plural = _("合同变更")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["contract", "-created_at"], name="contract_change_contract"),
+                   models.Index(fields=["status", "-created_at"], name="contract_change_status"),
+                   models.Index(fields=["contract", "effective_at"], name="contract_change_effective",
+                                condition=Q(effective_at__isnull=False))]
+
+    def __str__(self):
+        return f"{self.number} {self.contract.title}"
+
+    def get_absolute_url(self):
+        return reverse("customers:change_detail", args=[self.pk])
+
+    @property
+    def delay_days(self) -> int | None:
+        before = next((row.get("before") for row in self.values if row.get("field") == "delivery_date"), None)
+        if not before or self.new_delivery_date is None:
+            return None
+        import datetime as dt
+
+        return (self.new_delivery_date - dt.date.fromisoformat(before)).days
+
+    @property
+    def delivery_only(self) -> bool:
+        return [row.get("field") for row in self.values] == ["delivery_date"]
+
+    @property
+    def by_phone_record(self) -> bool:
+        """A delivery date moved by at most 5 days and nothing else: a phone record and a notice to production."""
+        return self.delivery_only and self.delay_days is not None and abs(self.delay_days) <= self.PHONE_RECORD_DAYS
+
+    @property
+    def needs_customer_confirmation(self) -> bool:
+        return self.delay_days is not None and abs(self.delay_days) > self.PHONE_RECORD_DAYS
+
+
 @audit.track()
 class ContractPolicy(models.Model):
     """The settings row of contract review, edited in the admin: the margin below which a contract is special."""

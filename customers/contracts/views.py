@@ -193,8 +193,11 @@ class ContractDetailView(RecordDetailView):
 
     def all_tabs(self):
         tabs = super().all_tabs()
+        from customers.contracts.views_change import render_contract_changes_tab
+
         tabs.insert(2, {"slug": "opinions", "label": gettext_lazy("评审意见"),
                         "render": countersign.render_opinions_tab})
+        tabs.insert(3, {"slug": "changes", "label": gettext_lazy("变更"), "render": render_contract_changes_tab})
         return tabs
 
     def get_context_data(self, **kwargs):

@@ -43,13 +43,35 @@ def disagreement(people):
                                     password=PASSWORD)
 
 
+def change(people):
+    from customers.contracts.models import ChangeSource
+    from customers.contracts.services import change as change_service
+
+    contract = registered(people)
+    return change_service.raise_change(contract, people["sales"], source=ChangeSource.CUSTOMER,
+                                       description="推迟 20 天", new_payment_terms="预付 50%",
+                                       affected_parties=[Role.QUALITY])
+
+
+def change_opinion(people):
+    record = change(people)
+    workflow.perform(record, "in_review", people["sales"])
+    return countersign.opinions_for(record)[0]
+
+
+def change_disagreement(people):
+    opinion = change_opinion(people)
+    return countersign.give_opinion(opinion, people["quality"], verdict=Verdict.DISAGREE, text="检测周期不够",
+                                    password=PASSWORD)
+
+
 def opinion_kwargs(opinion):
     return {"pk": opinion.object_id, "opinion": opinion.pk}
 
 
 WALK = UrlWalk(
     "customers",
-    pages=("contract_list", "contract_create"),
+    pages=("contract_list", "contract_create", "change_list"),
     records=[
         RecordUrls(make=draft, insider="sales", outsider="sales2",
                    pages=("contract_detail", "contract_edit", "contract_raise_class", "contract_pdf")),
@@ -59,6 +81,12 @@ WALK = UrlWalk(
                    pages=("contract_opinion",)),
         RecordUrls(make=disagreement, kwargs=opinion_kwargs, insider="sales", outsider="pmc",
                    pages=("contract_resolve",)),
+        RecordUrls(make=registered, insider="sales", outsider="sales2", pages=("change_create",)),
+        RecordUrls(make=change, insider="sales", outsider="sales2", pages=("change_detail", "change_pdf")),
+        RecordUrls(make=change_opinion, kwargs=opinion_kwargs, insider="quality", outsider="sales2",
+                   pages=("change_opinion",)),
+        RecordUrls(make=change_disagreement, kwargs=opinion_kwargs, insider="sales", outsider="pmc",
+                   pages=("change_resolve",)),
     ],
 )
 
