@@ -1,8 +1,11 @@
 """In a real browser: a special contract from an oral order through its written confirmation, the five-department
-countersign with one disagreement resolved, the GM's approval and the registration (issue 17, "Done means")."""
+countersign with one disagreement resolved, the GM's approval and the registration, then a delivery date moved by
+more than 5 days, refused until the customer's confirmation is attached (issue 17, "Done means")."""
+import datetime as dt
+
 import pytest
 
-from customers.contracts.models import Contract, ContractStatus
+from customers.contracts.models import Contract, ContractChange, ContractStatus
 from customers.tests.factories import make_customer
 from qms.demo import DEMO_PASSWORD
 from qms.tests.browser import log_in
@@ -123,3 +126,47 @@ def test_a_special_oral_order_from_capture_to_the_register(browser_page, live_se
     assert "5 年，至" in page.locator("#retention").inner_text()
     response = page.request.get(f"{base}/customers/contracts/{contract.pk}/pdf/")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+    # A > 5-day delivery change: re-reviewed by the departments it affects, refused until the customer confirms.
+    page.click("a[data-tab=changes]")
+    page.click("#change-create")
+    page.fill("#id_new_delivery_date", "2027-04-20")
+    page.fill("#id_description", "客户病区改造，要求整单推迟 20 天交货")
+    page.check("input[name=affected_parties][value=PMC]")
+    page.check("input[name=affected_parties][value='生产']")
+    page.click("#change-save")
+    page.wait_for_load_state("domcontentloaded")
+    change = ContractChange.objects.get(contract=contract)
+    assert "交期调整 20 天" in page.locator("#change-delay").inner_text()
+    page.click("button[data-move=in_review]")
+    page.wait_for_load_state("domcontentloaded")
+    assert page.locator("#record-status").inner_text() == "再评审中"
+    for username, party in (("pmc", "PMC"), ("production", "生产")):
+        as_user(page, base, username)
+        page.goto(f"{base}{change.get_absolute_url()}?tab=opinions")
+        page.click(f"a[data-give='{party}']")
+        page.check("input[name=verdict][value=agree]")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("#countersign-form button[type=submit]")
+        page.wait_for_load_state("domcontentloaded")
+
+    as_user(page, base, "sales")
+    page.goto(f"{base}{change.get_absolute_url()}")
+    assert "须先上传顾客的书面确认" in page.locator("[data-move-blocked=effective]").inner_text()
+    letter = tmp_path / "客户延期函.pdf"
+    letter.write_bytes(b"%PDF-1.4\n% the customer's letter asking for 2027-04-20\n%%EOF\n")
+    page.click("a[data-tab=attachments]")
+    page.set_input_files("#attachment-form input[type=file]", str(letter))
+    page.click("#attachment-form button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    page.goto(f"{base}{change.get_absolute_url()}")
+    page.click("button[data-move=effective]")
+    page.fill("#move-effective input[name=password]", DEMO_PASSWORD)
+    page.click("#move-effective button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert page.locator("#record-status").inner_text() == "已生效"
+    contract.refresh_from_db()
+    assert contract.delivery_date == dt.date(2027, 4, 20)
+    page.goto(f"{base}{contract.get_absolute_url()}?tab=changes")
+    values = page.locator("#contract-changes").inner_text()
+    assert "2027-03-31" in values and "2027-04-20" in values
