@@ -34,12 +34,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from qms import audit, deadlines, signatures
 from qms.deadlines import DeadlineRule
 from qms.refusals import Refused
 from qms.views.actions import RecordActionView
 from qms.workdays import add_working_days
+
+
+# the parties are roles, stored by their group's name and shown through the catalogue (``Opinion.party_label``)
+PARTY_NAMES = (gettext_noop("销售"), gettext_noop("销售副总"), gettext_noop("PMC"), gettext_noop("生产"),
+               gettext_noop("采购"), gettext_noop("品质"), gettext_noop("技术工程"), gettext_noop("财务"))
 
 
 class Verdict(models.TextChoices):
