@@ -6,7 +6,9 @@
 - 评审中: a special contract (new product, over capacity) with engineering and quality agreed, production
   disagreeing with a countermeasure, purchasing and sales still to answer (their clocks run);
 - 待批准: a regular contract without stock, countersigned by PMC, purchasing and sales, for the sales VP;
-- 已批准, 已登记 (original with finance, not yet received), 已完成 (received), 未接受 and 已取消.
+- 已批准, 已登记 (original with finance, not yet received), 已完成 (received), 未接受 and 已取消;
+- contract changes in every state: a delivery date moved 3 days by phone record (已生效), a change of payment
+  terms we refused, one cancelled, one moved 20 days in re-review waiting for the customer's confirmation, a draft.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from customers.contracts.models import Contract, ContractStatus, OrderForm
+from customers.contracts.models import ChangeSource, ChangeStatus, Contract, ContractStatus, OrderForm
 from customers.contracts.services import capture
+from customers.contracts.services import change as change_service
 from customers.contracts.services import review as service
 from customers.models import Customer
 from qms import attachments, countersign, workflow
@@ -124,4 +127,33 @@ def seed_contracts(users, stdout):
 
     cancelled = _draft(sales2, theirs[0], "演示：客户撤回的订单", [_line("医用外科口罩", 5000, "0.45")], in_stock=True)
     workflow.perform(cancelled, S.CANCELLED, sales2, reason="客户撤回订单")
-    stdout.write(f"合同/订单：{Contract.objects.count()} 份演示合同")
+    _seed_changes(sales, users, registered, approved_contract=Contract.objects.get(title="演示：现货订单（已批准待登记）"),
+                  spare=_approved_regular_in_stock(sales, mine[1 % len(mine)], "演示：现货订单（有待提交的变更）"))
+    stdout.write(f"合同/订单：{Contract.objects.count()} 份演示合同\n")
+
+
+def _seed_changes(sales, users, registered, *, approved_contract, spare):
+    C = ChangeStatus
+    raise_change = change_service.raise_change
+    phone = raise_change(registered, sales, source=ChangeSource.CUSTOMER, description="客户仓库盘点，交货顺延 3 天",
+                         new_delivery_date=registered.delivery_date + dt.timedelta(days=3))
+    workflow.perform(phone, C.EFFECTIVE, sales, password=DEMO_PASSWORD,
+                     values={"phone_record": "与客户采购王建国电话确认：交货顺延 3 天，其余不变"})
+    registered.refresh_from_db()
+    refused = raise_change(registered, sales, source=ChangeSource.CUSTOMER, description="客户要求改为货到 90 天付款",
+                           new_payment_terms="货到验收合格后 90 天内付款", affected_parties=[Role.FINANCE])
+    workflow.perform(refused, C.IN_REVIEW, sales)
+    _answer(refused, {Role.FINANCE: Verdict.DISAGREE})
+    workflow.perform(refused, C.REJECTED, sales, reason="账期超出公司信用政策，已与客户沟通维持原付款条件")
+
+    withdrawn = raise_change(approved_contract, sales, source=ChangeSource.OURS, description="改用托盘包装",
+                             new_packaging="托盘包装，缠绕膜固定", affected_parties=[Role.PRODUCTION])
+    workflow.perform(withdrawn, C.CANCELLED, sales, reason="客户仓库无叉车，维持纸箱包装")
+    later = raise_change(approved_contract, sales, source=ChangeSource.CUSTOMER, description="客户要求整单推迟 20 天交货",
+                         new_delivery_date=approved_contract.delivery_date + dt.timedelta(days=20),
+                         affected_parties=[Role.PMC, Role.PRODUCTION])
+    workflow.perform(later, C.IN_REVIEW, sales)
+    _answer(later, {Role.PMC: Verdict.AGREE})
+
+    raise_change(spare, sales, source=ChangeSource.CUSTOMER, description="客户希望增加外箱唛头",
+                 new_packaging="纸箱包装，外箱加印客户唛头", affected_parties=[Role.PRODUCTION])

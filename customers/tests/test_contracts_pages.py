@@ -133,6 +133,9 @@ def test_the_demo_contracts_cover_every_state_and_seeding_twice_adds_nothing(peo
     seed_contracts(people, out)
     seed_contracts(people, out)
     assert set(Contract.objects.values_list("status", flat=True)) == set(ContractStatus.values)
-    assert Contract.objects.filter(title__startswith="演示").count() == Contract.objects.count() == 9
+    assert Contract.objects.filter(title__startswith="演示").count() == Contract.objects.count() == 10
     in_review = Contract.objects.get(status=ContractStatus.IN_REVIEW)
     assert [o.party for o in countersign.unresolved(in_review)] == [Role.PRODUCTION]
+    from customers.contracts.models import ChangeStatus, ContractChange
+
+    assert set(ContractChange.objects.values_list("status", flat=True)) == set(ChangeStatus.values)
