@@ -14,6 +14,7 @@ class CustomersConfig(AppConfig):
         from customers import demo, imports, menus, review, tabs, tasks, visit_tasks, work
         from customers.contracts.services import change as contract_change  # noqa: F401  (workflow, countersign)
         from customers.contracts.services import review as contract_review  # noqa: F401  (workflow, countersign)
+        from customers.contracts import sales_tabs
         from customers.services.options import ensure_default_options
         from customers.services.regions import load_regions
         from qms.excel.imports import register_import
@@ -22,7 +23,7 @@ class CustomersConfig(AppConfig):
         from qms.taskqueue import periodic
 
         register_menu(menus.MENU)
-        for tab in tabs.TABS:
+        for tab in [*tabs.TABS, *sales_tabs.TABS]:
             register_detail_tab(tab)
         register_work_provider(work.customers_returning_to_pool)
         for seeder in demo.SEEDERS:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from customers.contracts import demo_sales
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, CustomerPolicy, FollowUpKind,
                               OptionKind, Rating, Region, Visit, VisitKind, VisitStatus)
 from customers.contracts.demo_review import seed_contracts
@@ -223,4 +224,4 @@ def seed_visits(users, stdout):
     stdout.write(f"  visits: {result.created} planned, 3 arranged (1 overdue), 1 recorded\n")
 
 
-SEEDERS = [seed_customers, seed_pool, seed_visits, seed_contracts]
+SEEDERS = [seed_customers, seed_pool, seed_visits, seed_contracts, *demo_sales.SEEDERS]

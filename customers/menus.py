@@ -15,4 +15,8 @@ MENU = MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
     (_("合同/订单"), "customers:contract_list", "customers.view_contract"),
     (_("新建合同/订单"), "customers:contract_create", "customers.add_contract"),
     (_("合同变更"), "customers:change_list", "customers.view_contractchange"),
+    (_("商机"), "customers:opportunity_list", "customers.view_opportunity"),
+    (_("销售漏斗"), "customers:opportunity_funnel", "customers.view_opportunity"),
+    (_("回款记录"), "customers:payment_list", "customers.view_payment"),
+    (_("应收款"), "customers:receivables", "customers.view_paymentinstalment"),
 ])

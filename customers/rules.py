@@ -244,3 +244,8 @@ rules.set_perm("customers.add_contract", has_role(Role.SALES, Role.SALES_VP, Rol
 rules.set_perm("customers.change_contract", is_manager | keeps_contract | (no_record & has_role(Role.SALES)))
 rules.set_perm("customers.confirm_contract_receipt", has_role(Role.FINANCE))
 rules.set_perm("customers.cancel_visit", cancels_visit)
+
+# Opportunities and payments (§2 商机 / 回款) declare theirs beside the contracts.
+from customers.contracts import sales_rules  # noqa: E402
+
+sales_rules.declare()

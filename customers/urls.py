@@ -1,8 +1,9 @@
 """URLs of the key-accounts app: each part (customers, pool, visits, grading, analysis) lists its own."""
-from customers.contracts import views as contracts
-from customers.contracts import views_change as contract_changes
+from customers.contracts.views import changes as contract_changes
+from customers.contracts.views import contracts, opportunities, payments
 from customers.views import analysis, customers, grading, pool, visits
 
 app_name = "customers"
 urlpatterns = [*customers.urlpatterns, *pool.urlpatterns, *visits.urlpatterns, *grading.urlpatterns,
-               *analysis.urlpatterns, *contracts.urlpatterns, *contract_changes.urlpatterns]
+               *analysis.urlpatterns, *contracts.urlpatterns, *contract_changes.urlpatterns,
+               *opportunities.urlpatterns, *payments.urlpatterns]

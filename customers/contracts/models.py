@@ -26,6 +26,13 @@ class OpportunityStage(models.TextChoices):
     LOST = "lost", _("输单")
 
 
+# the chance of winning at each stage, for the funnel's weighted amount (赢率)
+STAGE_PROBABILITY = {OpportunityStage.LEAD: 10, OpportunityStage.NEEDS: 30, OpportunityStage.PROPOSAL: 50,
+                     OpportunityStage.NEGOTIATION: 80, OpportunityStage.WON: 100, OpportunityStage.LOST: 0}
+OPEN_STAGES = (OpportunityStage.LEAD, OpportunityStage.NEEDS, OpportunityStage.PROPOSAL,
+               OpportunityStage.NEGOTIATION)
+
+
 @audit.track()
 class Opportunity(models.Model):
     """商机: a chance of business with a key account, with its stage, expected amount and close date."""
@@ -53,13 +60,22 @@ class Opportunity(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["stage", "-created_at"], name="opportunity_stage"),
                    models.Index(fields=["owner", "stage"], name="opportunity_owner_stage"),
-                   models.Index(fields=["customer", "-created_at"], name="opportunity_customer")]
+                   models.Index(fields=["customer", "-created_at"], name="opportunity_customer"),
+                   models.Index(fields=["expected_close_on"], name="opportunity_close_on")]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("customers:opportunity_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def probability(self) -> int:
+        return STAGE_PROBABILITY.get(self.stage, 0)
 
 
 class OrderForm(models.TextChoices):
@@ -373,27 +389,44 @@ class PaymentInstalment(models.Model):
         verbose_name = _("回款计划")
         verbose_name_plural = _("回款计划")
         ordering = ["contract", "seq"]
-        constraints = [models.UniqueConstraint(fields=["contract", "seq"], name="instalment_unique_seq")]
+        constraints = [models.UniqueConstraint(fields=["contract", "seq"], name="instalment_unique_seq"),
+                       # the database refuses an over-payment even if a service forgot to check
+                       models.CheckConstraint(condition=Q(amount__gt=0) & Q(paid_amount__gte=0)
+                                              & Q(paid_amount__lte=models.F("amount")),
+                                              name="instalment_paid_within_amount")]
         indexes = [models.Index(fields=["due_on"], name="instalment_open_due", condition=Q(settled_at__isnull=True))]
 
     def __str__(self):
         return f"{self.contract} #{self.seq}"
+
+    def get_absolute_url(self):
+        return reverse("customers:contract_payments", args=[self.contract_id])
 
     @property
     def outstanding(self):
         return self.amount - self.paid_amount
 
 
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", _("回款")
+    REVERSAL = "reversal", _("冲销")
+
+
 @audit.track()
 class Payment(models.Model):
-    """回款记录, entered by finance against an instalment of the plan."""
+    """回款记录, entered by finance against an instalment of the plan. A wrong record is never changed or deleted:
+    a reversal (冲销) record with the negative amount and a reason cancels it, and the right one is entered anew."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments", verbose_name=_("合同"))
     instalment = models.ForeignKey(PaymentInstalment, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="payments", verbose_name=_("回款期次"))
+    kind = models.CharField(_("类型"), max_length=20, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversal", verbose_name=_("冲销的回款记录"))
+    reason = models.CharField(_("冲销原因"), max_length=200, blank=True)
     received_on = models.DateField(_("回款日期"))
-    amount = models.DecimalField(_("回款金额（元）"), max_digits=14, decimal_places=2,
-                                 validators=[MinValueValidator(0)])
+    # negative for a reversal, so that the instalment's paid amount is the plain sum of its records
+    amount = models.DecimalField(_("回款金额（元）"), max_digits=14, decimal_places=2)
     method = models.CharField(_("回款方式"), max_length=20, blank=True)
     reference = models.CharField(_("凭证号"), max_length=50, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -405,7 +438,19 @@ class Payment(models.Model):
         verbose_name_plural = _("回款记录")
         ordering = ["-received_on", "-id"]
         indexes = [models.Index(fields=["contract", "-received_on"], name="payment_contract"),
-                   models.Index(fields=["received_on"], name="payment_date")]
+                   models.Index(fields=["received_on"], name="payment_date"),
+                   models.Index(fields=["instalment", "received_on"], name="payment_instalment")]
+        constraints = [models.CheckConstraint(
+            condition=(Q(kind="payment", amount__gt=0, reverses__isnull=True)
+                       | (Q(kind="reversal", amount__lt=0, reverses__isnull=False) & ~Q(reason=""))),
+            name="payment_reversal_shape")]
 
     def __str__(self):
         return f"{self.contract} {self.received_on} {self.amount}"
+
+    def get_absolute_url(self):
+        return reverse("customers:contract_payments", args=[self.contract_id])
+
+    @property
+    def is_reversed(self) -> bool:
+        return hasattr(self, "reversal")

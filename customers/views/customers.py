@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from customers.contracts.forms_sales import OpportunityInlineForm
+from customers.contracts.services import opportunities as opportunity_service
 from customers.filtersets import CustomerFilter
 from customers.forms import (ArchiveForm, BusinessRecordForm, ContactForm, CustomerForm, FollowUpForm, StatusForm,
                              TransferTargetForm)
@@ -217,8 +219,10 @@ def customer_create(request):
     post = request.POST if request.method == "POST" else None
     form = CustomerForm(post, user=request.user)
     contact_form = ContactForm(post, prefix="contact", optional=True)
+    opportunity_form = OpportunityInlineForm(post)  # seed 001 "同时创建商机"
     if post is not None:
-        valid = form.is_valid() & contact_form.is_valid()  # both run, so that every error shows at once
+        # all run, so that every error shows at once
+        valid = form.is_valid() & contact_form.is_valid() & opportunity_form.is_valid()
         if valid:
             contacts = []
             if not contact_form.is_empty():
@@ -226,24 +230,40 @@ def customer_create(request):
                 contact.is_primary = True
                 contacts.append(contact)
             data = form.cleaned_data
+            opportunity = None
             try:
-                customer = create_customer(by=request.user, owner=data.get("owner"),
-                                           to_pool=data.get("to_pool", False), contacts=contacts,
-                                           **form.customer_fields())
+                if opportunity_form.wanted():
+                    customer, opportunity = opportunity_service.create_customer_with_opportunity(
+                        by=request.user, owner=data.get("owner"), to_pool=data.get("to_pool", False),
+                        contacts=contacts, opportunity=opportunity_form.opportunity_fields(),
+                        **form.customer_fields())
+                else:
+                    customer = create_customer(by=request.user, owner=data.get("owner"),
+                                               to_pool=data.get("to_pool", False), contacts=contacts,
+                                               **form.customer_fields())
             except ValidationError as error:  # the same name saved a moment ago by someone else
                 form.refuse_duplicate_name(data["name"], error=error)
+                valid = False
+            except Refused as refusal:  # e.g. an opportunity for a customer put in the pool
+                opportunity_form.add_error(None, str(refusal))
                 valid = False
         if valid:
             if customer.in_pool:
                 messages.success(request, _("已保存客户“%(name)s”，并放入客户池。") % {"name": customer.name})
+            elif opportunity is not None:
+                messages.success(request, _("已保存客户“%(name)s”，并创建商机“%(title)s”。")
+                                 % {"name": customer.name, "title": opportunity.title})
             else:
                 messages.success(request, _("已保存客户“%(name)s”。") % {"name": customer.name})
             if request.POST.get("action") == "save_new":
                 messages.info(request, _("请继续新建下一个客户。"))
                 return HttpResponseRedirect(reverse("customers:create"))
+            if opportunity is not None:
+                return HttpResponseRedirect(opportunity.get_absolute_url())
             return HttpResponseRedirect(reverse("customers:list"))
     return render(request, "customers/form.html", {
-        "form": form, "contact_form": contact_form, "title": _("新建客户"), "creating": True,
+        "form": form, "contact_form": contact_form, "opportunity_form": opportunity_form, "title": _("新建客户"),
+        "creating": True,
         "back_url": reverse("customers:list"),
     }, status=400 if post is not None else 200)
 

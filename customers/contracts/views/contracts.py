@@ -193,7 +193,7 @@ class ContractDetailView(RecordDetailView):
 
     def all_tabs(self):
         tabs = super().all_tabs()
-        from customers.contracts.views_change import render_contract_changes_tab
+        from customers.contracts.views.changes import render_contract_changes_tab
 
         tabs.insert(2, {"slug": "opinions", "label": gettext_lazy("评审意见"),
                         "render": countersign.render_opinions_tab})
