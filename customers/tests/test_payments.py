@@ -18,6 +18,7 @@ from customers.contracts.services import payments as service
 from customers.tests.factories import make_customer
 from qms import Refused, audit, deadlines
 from qms.deadlines import Deadline, DeadlineNotice, Stage
+from qms.tests.test_pdf import pdf_text
 from qms.tests.cases import RecordUrls, UrlWalk, assert_queries_at_most, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +169,10 @@ def test_a_reversal_cancels_a_payment_with_its_reason_and_deletes_nothing(people
         service.reverse_payment(reversal, by=people["finance"], reason="再冲一次")
     page = login(people["sales2"]).get(reverse("customers:contract_payments", args=[first.contract_id]))
     assert "已冲销" in page.content.decode() and "金额录错，按回单重新登记" in page.content.decode()
+    pdf = login(people["sales2"]).get(reverse("customers:contract_payments_pdf", args=[first.contract_id]))
+    text = pdf_text(pdf.content, layout=False).replace("\n", "")
+    assert "回款计划及回款记录" in text and "已冲销" in text and "金额录错，按回单重新登记" in text
+    assert "-100000.00" in text
 
 
 # --- reminders and escalation on the working-day calendar ---------------------------------------------------
@@ -304,7 +309,8 @@ WALK = UrlWalk(
     "customers",
     pages=("payment_list", "receivables"),
     records=[
-        RecordUrls(make=contract, insider="sales", outsider="sales2", pages=("contract_payments", "payment_plan")),
+        RecordUrls(make=contract, insider="sales", outsider="sales2", pages=("contract_payments", "payment_plan",
+                                                                                 "contract_payments_pdf")),
         RecordUrls(make=instalment, insider="finance", outsider="sales2", actions=("payment_record",)),
         RecordUrls(make=payment, insider="finance", outsider="sales2", actions=("payment_reverse",)),
     ],
@@ -315,3 +321,10 @@ NAMES = WALK.declared()
 @pytest.mark.parametrize("case", WALK.cases())
 def test_url(case, people, client):
     case.check(people, client)
+
+
+def test_the_customer_page_shows_the_overdue_payments(people, login):
+    with time_machine.travel(local(2030, 2, 1, 10, 0), tick=False):
+        customer = _receivables_data(people)
+        page = login(people["sales2"]).get(customer.get_absolute_url(), {"tab": "payments"}).content.decode()
+    assert "逾期回款 1 期，共 20,000.00 元" in page and "已逾期" in page

@@ -343,6 +343,13 @@ class PaymentIntegrity:
             "n": self.overdue_count, "amount": _money(self.overdue_amount), "days": self.days_overdue()}
 
 
+def customer_instalments(user, customer):
+    """The instalments of the customer's accepted contracts that ``user`` may see: overdue first, then by date."""
+    return (visible_to(user, PaymentInstalment.objects.filter(contract__customer=customer,
+                                                              contract__status__in=ACTIVE_STATUSES))
+            .select_related("contract").order_by(F("settled_at").desc(nulls_first=True), "due_on", "pk"))
+
+
 def payment_integrity(customer, today: dt.date | None = None) -> PaymentIntegrity:
     """The customer's overdue payments, in one aggregate query: what helper A's classification (payment risk) and
     the key-account record show."""

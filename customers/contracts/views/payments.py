@@ -29,9 +29,11 @@ from customers.contracts.services import payments as service
 from customers.filtersets import OwnerFilter
 from qms import Refused
 from qms.excel.export import stream_xlsx
+from qms.pdf import PrintForm
 from qms.people import User, require
 from qms.views.actions import RecordActionView, get_visible_or_404
 from qms.views.generic import RecordListView
+from qms.views.records import RecordPdfView
 from qms.widgets import DateInput
 
 
@@ -161,6 +163,24 @@ class PaymentReverseView(RecordActionView):
 
     def perform(self, record, form):
         return service.reverse_payment(record, by=self.request.user, reason=form.cleaned_data["reason"])
+
+
+class ContractPaymentsPdfView(RecordPdfView):
+    """《回款计划及回款记录》 of a contract, printed: the plan with each instalment's state and every payment record
+    (reversals included), for whoever may see the contract (anyone else: 404)."""
+
+    model = Contract
+    with_signatures = False  # the contract's review signatures belong to its own form
+    print_form = PrintForm(code="QR-8.2-09", title=gettext_lazy("回款计划及回款记录"), revision="A/0",
+                           template="print/contract_payments.html")
+
+    def base_queryset(self):
+        return contract_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(payments_section_context(self.request, self.object))
+        return context
 
 
 # --- the payments list -------------------------------------------------------------------------------------
@@ -308,6 +328,7 @@ class ReceivablesView(PermissionRequiredMixin, TemplateView):
 
 urlpatterns = [
     path("contracts/<int:pk>/payments/", contract_payments, name="contract_payments"),
+    path("contracts/<int:pk>/payments.pdf", ContractPaymentsPdfView.as_view(), name="contract_payments_pdf"),
     path("contracts/<int:pk>/payment-plan/", payment_plan_edit, name="payment_plan"),
     path("contracts/instalments/<int:pk>/payment/", PaymentRecordView.as_view(), name="payment_record"),
     path("contracts/payments/<int:pk>/reverse/", PaymentReverseView.as_view(), name="payment_reverse"),
