@@ -133,7 +133,7 @@ def seed_payments(users, stdout):
     # told), then now (only the latest stage of a deadline is sent at once)
     calendar = WorkingCalendar()
     for instalment in PaymentInstalment.objects.filter(contract__title__in=titles, settled_at__isnull=True,
-                                                       due_on__lt=today).select_related("contract"):
+                                                       due_on__lt=today).select_related("contract").order_by("due_on"):
         moment = calendar.next_working_moment(payments.escalation_time(instalment))
         if moment < now:
             deadlines.tick(now=moment)

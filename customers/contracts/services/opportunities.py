@@ -132,6 +132,7 @@ def of_customer(user, customer):
 # --- the funnel --------------------------------------------------------------------------------------------
 @dataclass
 class FunnelCell:
+    label: str = ""  # the stage's
     count: int = 0
     amount: Decimal = Decimal("0")
 
@@ -190,7 +191,8 @@ def funnel(user, *, owner=None, close_from: dt.date | None = None, close_to: dt.
         row = rows[stage]
         row.count += count
         row.amount += amount
-        entry = owners.setdefault(owner_id, FunnelOwner(people[owner_id], [FunnelCell() for _ in order]))
+        entry = owners.setdefault(owner_id, FunnelOwner(people[owner_id],
+                                                                [FunnelCell(rows[value].label) for value in order]))
         cell = entry.cells[order.index(stage)]
         cell.count += count
         cell.amount += amount
