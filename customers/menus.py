@@ -17,6 +17,7 @@ MENU = MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
     (_("合同变更"), "customers:change_list", "customers.view_contractchange"),
     (_("商机"), "customers:opportunity_list", "customers.view_opportunity"),
     (_("销售漏斗"), "customers:opportunity_funnel", "customers.view_opportunity"),
+    (_("回款计划"), "customers:instalment_list", "customers.view_paymentinstalment"),
     (_("回款记录"), "customers:payment_list", "customers.view_payment"),
     (_("应收款"), "customers:receivables", "customers.view_paymentinstalment"),
 ])

@@ -280,6 +280,17 @@ def test_payments_list_filters_and_exports(people, login):
     assert [row[2] for row in rows[1:]] == ["甲医疗器械有限公司"]
 
 
+def test_the_instalments_list_finds_the_overdue_ones_and_exports_them(people, login):
+    _receivables_data(people)
+    with time_machine.travel(local(2030, 2, 1, 10, 0), tick=False):
+        client = login(people["gm"])
+        response = client.get(reverse("customers:instalment_list"), {"state": "overdue", "export": "xlsx"})
+        rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+                    .iter_rows(values_only=True))
+    assert rows[0][:4] == ("合同", "客户", "期次", "计划回款日期")
+    assert len(rows) == 2 and rows[1][1:3] == ("甲医疗器械有限公司", 1) and rows[1][6:8] == (20000, "已逾期")
+
+
 def test_the_contract_payments_page_shows_the_plans_state(people, login):
     with time_machine.travel(local(2030, 2, 1, 10, 0), tick=False):
         _receivables_data(people)
@@ -307,7 +318,7 @@ def payment(people):
 
 WALK = UrlWalk(
     "customers",
-    pages=("payment_list", "receivables"),
+    pages=("payment_list", "instalment_list", "receivables"),
     records=[
         RecordUrls(make=contract, insider="sales", outsider="sales2", pages=("contract_payments", "payment_plan",
                                                                                  "contract_payments_pdf")),

@@ -18,6 +18,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -272,6 +273,119 @@ class PaymentListView(RecordListView):
         return Payment.objects.select_related("contract__customer", "contract__owner", "instalment", "recorded_by")
 
 
+# --- the instalments list (回款计划) --------------------------------------------------------------------------
+class InstalmentFilter(django_filters.FilterSet):
+    STATES = [(service.InstalmentState.OVERDUE, gettext_lazy("已逾期")),
+              (service.InstalmentState.OPEN, gettext_lazy("未结清（未逾期）")),
+              (service.InstalmentState.SETTLED, gettext_lazy("已结清"))]
+    q = django_filters.CharFilter(label=gettext_lazy("合同或客户"), method="search")
+    state = django_filters.ChoiceFilter(label=gettext_lazy("回款状态"), choices=STATES, method="by_state")
+    owner = OwnerFilter(label=gettext_lazy("业务员"), field_name="contract__owner", queryset=_owners())
+    due_from = django_filters.DateFilter(label=gettext_lazy("计划回款日期从"), field_name="due_on", lookup_expr="gte",
+                                         widget=DateInput())
+    due_to = django_filters.DateFilter(label=gettext_lazy("计划回款日期至"), field_name="due_on", lookup_expr="lte",
+                                       widget=DateInput())
+
+    class Meta:
+        model = PaymentInstalment
+        fields = ["q", "state", "owner", "due_from", "due_to"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(contract__title__icontains=value) | Q(contract__number__icontains=value)
+                               | Q(contract__customer__name__icontains=value))
+
+    def by_state(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == service.InstalmentState.OVERDUE:
+            return queryset.filter(settled_at__isnull=True, due_on__lt=today)
+        if value == service.InstalmentState.OPEN:
+            return queryset.filter(settled_at__isnull=True, due_on__gte=today)
+        if value == service.InstalmentState.SETTLED:
+            return queryset.filter(settled_at__isnull=False)
+        return queryset
+
+
+class InstalmentTable(tables.Table):
+    contract = tables.Column(verbose_name=gettext_lazy("合同"), order_by=("contract__number", "contract__title"),
+                             linkify=lambda record: reverse("customers:contract_payments", args=[record.contract_id]))
+    customer = tables.Column(verbose_name=gettext_lazy("客户"), accessor="contract__customer__name",
+                             order_by=("contract__customer__name",))
+    seq = tables.Column(verbose_name=gettext_lazy("期次"))
+    due_on = tables.DateColumn(verbose_name=gettext_lazy("计划回款日期"), format="Y-m-d")
+    amount = tables.Column(verbose_name=gettext_lazy("计划金额（元）"), attrs={"td": {"class": "text-end"}})
+    paid_amount = tables.Column(verbose_name=gettext_lazy("已回款（元）"), attrs={"td": {"class": "text-end"}})
+    outstanding = tables.Column(verbose_name=gettext_lazy("未回款（元）"), empty_values=(), orderable=False,
+                                attrs={"td": {"class": "text-end"}})
+    state = tables.Column(verbose_name=gettext_lazy("状态"), empty_values=(), orderable=False)
+    owner = tables.Column(verbose_name=gettext_lazy("业务员"), accessor="contract__owner",
+                          order_by=("contract__owner__full_name",))
+
+    class Meta:
+        model = PaymentInstalment
+        fields = ["contract", "customer", "seq", "due_on", "amount", "paid_amount", "outstanding", "state", "owner"]
+        order_by = ("due_on",)
+        attrs = {"class": "table table-sm table-hover align-middle mb-0", "id": "instalment-table"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+
+    def render_contract(self, record):
+        return str(record.contract)
+
+    def value_contract(self, record):
+        return str(record.contract)
+
+    def render_amount(self, record):
+        return f"{record.amount:,.2f}"
+
+    def value_amount(self, record):
+        return record.amount
+
+    def render_paid_amount(self, record):
+        return f"{record.paid_amount:,.2f}"
+
+    def value_paid_amount(self, record):
+        return record.paid_amount
+
+    def render_outstanding(self, record):
+        return f"{record.outstanding:,.2f}"
+
+    def value_outstanding(self, record):
+        return record.outstanding
+
+    def render_state(self, record):
+        state = service.instalment_state(record, self.today)
+        return format_html('<span class="badge text-bg-{}">{}</span>', service.InstalmentState.BADGES[state],
+                           service.InstalmentState.LABELS[state])
+
+    def value_state(self, record):
+        return str(service.InstalmentState.LABELS[service.instalment_state(record, self.today)])
+
+    def render_owner(self, record):
+        return record.contract.owner.display_name
+
+    def value_owner(self, record):
+        return record.contract.owner.display_name
+
+
+class InstalmentListView(RecordListView):
+    """回款计划: every instalment of the accepted contracts the user may see, with the overdue ones a filter away."""
+
+    model = PaymentInstalment
+    table_class = InstalmentTable
+    filterset_class = InstalmentFilter
+    permission_required = "customers.view_paymentinstalment"
+    title = gettext_lazy("回款计划")
+
+    def base_queryset(self):
+        return (PaymentInstalment.objects.filter(contract__status__in=service.ACTIVE_STATUSES)
+                .select_related("contract__customer", "contract__owner"))
+
+
 # --- receivables -------------------------------------------------------------------------------------------
 class ReceivablesFilterForm(forms.Form):
     BY = [("customer", gettext_lazy("按客户")), ("owner", gettext_lazy("按业务员"))]
@@ -333,5 +447,6 @@ urlpatterns = [
     path("contracts/instalments/<int:pk>/payment/", PaymentRecordView.as_view(), name="payment_record"),
     path("contracts/payments/<int:pk>/reverse/", PaymentReverseView.as_view(), name="payment_reverse"),
     path("contracts/payments/", PaymentListView.as_view(), name="payment_list"),
+    path("contracts/instalments/", InstalmentListView.as_view(), name="instalment_list"),
     path("contracts/receivables/", ReceivablesView.as_view(), name="receivables"),
 ]
