@@ -4,8 +4,8 @@ by ``customers.rules`` (autodiscovered), so that nothing else calls ``rules.set_
 Visibility follows the customer rules (``customers.rules``):
   ``customers.view_opportunity`` — GM, MR and customer service see every opportunity; everyone else those owned by
   themselves or by the people of the departments they manage, and those of the customers they own now.
-  ``customers.view_contract`` / ``view_paymentinstalment`` / ``view_payment`` — the same through the contract,
-  and finance sees every contract's payments (it enters them).
+  ``customers.view_paymentinstalment`` / ``view_payment`` — whoever sees the contract (``customers.rules``), and
+  finance, GM, MR and customer service every contract's payments (finance enters them).
 
 Opportunities
   ``customers.add_opportunity`` — the roles that create customers (sales, customer service, GM, MR).
@@ -24,7 +24,8 @@ from django.db.models import Q
 
 from customers.contracts.models import Contract, Opportunity, Payment, PaymentInstalment
 from customers.models import Customer
-from customers.rules import SEES_ALL, _people_kept_by, _signed_in, no_record
+from customers.rules import (SEES_ALL, _people_kept_by, _signed_in, contract_visibility, keeps_contract,
+                             no_record)
 from qms.people import Role, has_role, register_visibility
 
 SEES_ALL_PAYMENTS = (*SEES_ALL, Role.FINANCE)
@@ -45,11 +46,6 @@ def keeps_opportunity(user, opportunity=None) -> bool:
     return bool(_signed_in(user) and opportunity is not None and _keeps(user, opportunity.owner))
 
 
-@rules.predicate
-def keeps_contract(user, contract=None) -> bool:
-    return bool(_signed_in(user) and contract is not None and _keeps(user, contract.owner))
-
-
 # --- visibility ------------------------------------------------------------------------------------------
 def opportunity_visibility(user) -> Q:
     if user.has_role(*SEES_ALL):
@@ -58,22 +54,21 @@ def opportunity_visibility(user) -> Q:
             | Q(customer_id__in=Customer.objects.filter(owner=user).values("pk")))
 
 
-def contract_visibility(user, prefix: str = "") -> Q:
+def payment_visibility(user) -> Q:
+    """A contract's payment plan and payments: whoever sees the contract (``customers.rules.contract_visibility``),
+    and finance every contract's (it enters them)."""
     if user.has_role(*SEES_ALL_PAYMENTS):
         return Q()
-    return (Q(**{f"{prefix}owner_id__in": _people_kept_by(user)})
-            | Q(**{f"{prefix}customer_id__in": Customer.objects.filter(owner=user).values("pk")}))
+    return Q(contract_id__in=Contract.objects.filter(contract_visibility(user)).values("pk"))
 
 
 def declare() -> None:
     """Register the visibility and the permissions (``customers.rules`` calls it once, when rules are
     autodiscovered)."""
     register_visibility(Opportunity, opportunity_visibility)
-    # Helper A (contract capture) declares the contract's visibility too: keep one declaration when merging (A's,
-    # provided finance still sees every contract — it enters the payments).
-    register_visibility(Contract, contract_visibility)
-    register_visibility(PaymentInstalment, lambda user: contract_visibility(user, "contract__"))
-    register_visibility(Payment, lambda user: contract_visibility(user, "contract__"))
+    # the contract's own visibility is declared in customers.rules (contract_visibility)
+    register_visibility(PaymentInstalment, payment_visibility)
+    register_visibility(Payment, payment_visibility)
 
     is_manager = has_role(Role.GM, Role.MR)
     rules.set_perm("customers.add_opportunity", has_role(Role.SALES, Role.CUSTOMER_SERVICE, Role.GM, Role.MR))

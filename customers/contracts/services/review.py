@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.contracts.models import Contract, ContractClass, ContractStatus, OrderForm, ReviewRoute
-from customers.contracts.services import classification
+from customers.contracts.services import classification, payments
 from qms import Refused, audit, countersign, workflow
 from qms.attachments import attachments_for
 from qms.countersign import Party
@@ -144,6 +144,7 @@ def _start_review(contract, user, transition) -> None:
 def _record_approval(contract, user, transition) -> None:
     contract.approved_by, contract.approved_at = user, transition.at
     Contract.objects.filter(pk=contract.pk).update(approved_by=user, approved_at=transition.at)
+    payments.sync_payment_deadlines(contract)  # an accepted contract's payment plan starts reminding
 
 
 def _withdraw(contract, user, transition) -> None:
@@ -155,6 +156,7 @@ def _register(contract, user, transition) -> None:
     number = next_number("contract", transition.at, prefix_default="HT", name_default="合同台账")
     contract.number, contract.registered_at, contract.registered_by = number, transition.at, user
     Contract.objects.filter(pk=contract.pk).update(number=number, registered_at=transition.at, registered_by=user)
+    payments.sync_payment_deadlines(contract)
 
 
 def _hand_over(contract, move) -> list:

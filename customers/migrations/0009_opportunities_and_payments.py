@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_contracts_and_opportunities'),
+        ('customers', '0008_contract_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
