@@ -15,6 +15,7 @@ class CustomersConfig(AppConfig):
         from customers.contracts.services import change as contract_change  # noqa: F401  (workflow, countersign)
         from customers.contracts.services import review as contract_review  # noqa: F401  (workflow, countersign)
         from customers.contracts import sales_tabs
+        from customers.contracts import imports as contract_imports
         from customers.services.options import ensure_default_options
         from customers.services.regions import load_regions
         from qms.excel.imports import register_import
@@ -29,6 +30,7 @@ class CustomersConfig(AppConfig):
         for seeder in demo.SEEDERS:
             register_demo_seeder(seeder)
         register_import(imports.CUSTOMER_IMPORT)
+        register_import(contract_imports.CONTRACT_IMPORT)
         register_review_input("customers", _("大客户管理"), review.key_account_figures, order=10)
         periodic(tasks.SCHEDULE_NAME, tasks.DAILY_TASK, minute="0", hour="2",
                  description="Returns customers without follow-up to the pool and warns their owners before "

@@ -33,6 +33,7 @@ Contracts (§2)
   ``customers.add_contract`` — sales, the sales VP, GM and MR. ``customers.change_contract`` — the owner or the
   manager of the owner's department, GM and MR (a draft only: the service refuses the others).
   ``customers.confirm_contract_receipt`` — finance confirms the receipt of the signed original.
+  ``customers.import_contract`` — historical contracts (the shared import): the sales managers, GM and MR.
 
 Visits
   ``customers.record_visit`` — arranging and recording: the visit's owner, or the customer's owner now (after
@@ -238,6 +239,8 @@ rules.set_perm("customers.confirm_grade", may_confirm_grade)
 # §1 who imports customers: the sales managers, customer service, GM and MR (superusers: has_role admits them)
 rules.set_perm("customers.import_customer",
                has_role(Role.CUSTOMER_SERVICE, Role.GM, Role.MR) | (has_role(Role.SALES) & is_department_manager))
+# §2 who imports historical contracts into the register: the sales managers, GM and MR
+rules.set_perm("customers.import_contract", has_role(Role.GM, Role.MR) | (has_role(Role.SALES) & is_department_manager))
 rules.set_perm("customers.record_visit", works_on_visit)
 # §2 contracts: sales (and GM, MR, the sales VP) capture them; the owner side keeps them
 rules.set_perm("customers.add_contract", has_role(Role.SALES, Role.SALES_VP, Role.GM, Role.MR))

@@ -249,10 +249,12 @@ class ImportRun:
     rows that wait for a bulk save (``save_rows``); while validating, nothing waits and it does nothing.
     """
 
-    def __init__(self, definition: ImportDefinition, user=None, committing: bool = False, flush: Callable | None = None):
+    def __init__(self, definition: ImportDefinition, user=None, committing: bool = False, flush: Callable | None = None,
+                 batch: ImportBatch | None = None):
         self.definition = definition
         self.user = user
         self.committing = committing
+        self.batch = batch  # the batch whose rows are checked: a definition may read its file (``batch_rows``)
         self.cache: dict = {}
         self._flush = flush
 
@@ -604,7 +606,7 @@ def _drop_row_store(batch: ImportBatch) -> None:
 
 
 @contextmanager
-def _batch_rows(batch: ImportBatch, definition: ImportDefinition):
+def batch_rows(batch: ImportBatch, definition: ImportDefinition):
     """(headers, rows) of the batch's file: from the row store the upload wrote, else (a batch uploaded before
     there were stores, or a file whose values could not be stored) from the workbook."""
     storage, name = batch.file.storage, _row_store_name(batch)
@@ -624,9 +626,9 @@ def _batch_rows(batch: ImportBatch, definition: ImportDefinition):
 
 def _checked_rows(batch: ImportBatch, definition: ImportDefinition, user, run: ImportRun | None = None):
     """Yield (row, form or None, errors) for every data row of the batch's stored file."""
-    with _batch_rows(batch, definition) as (headers, rows):
+    with batch_rows(batch, definition) as (headers, rows):
         if definition.prepare_run:
-            run = run or ImportRun(definition, user)
+            run = run or ImportRun(definition, user, batch=batch)
         else:
             run = None
         checker = RowChecker(definition, headers, user=user, run=run)
@@ -775,7 +777,7 @@ def commit_batch(batch: ImportBatch) -> None:
     try:
         with translation.override(_language(user)), transaction.atomic():
             saver = _Saver(definition, batch, user)
-            run = ImportRun(definition, user, committing=True, flush=saver.flush)
+            run = ImportRun(definition, user, committing=True, flush=saver.flush, batch=batch)
             total = 0
             for total, (row, form, row_errors) in enumerate(_checked_rows(batch, definition, user, run), 1):
                 progress.tick(total)
