@@ -1,12 +1,18 @@
-"""The tabs key accounts add to the customer's page (registered in ``CustomersConfig.ready``): 回访 (its visits)
-and 归属记录 (every change of owner, with the pool clock)."""
+"""The tabs key accounts add to the customer's page (registered in ``CustomersConfig.ready``): 回访 (its visits),
+合同 (its contracts, §2 Key-account page) and 归属记录 (every change of owner, with the pool clock)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, Sum
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from customers.contracts.models import Contract, ContractLine, ContractStatus
 from customers.models import Customer, CustomerPolicy, OwnershipChange, Visit
 from customers.services import visits as visit_service
+from customers.services.analysis import CONTRACT_VALUE_STATUSES
 from qms.people import visible_to
 from qms.registry import DetailTab
 
@@ -31,7 +37,62 @@ def render_ownership_tab(request, customer: Customer) -> str:
     }, request=request)
 
 
+# --- 合同 ------------------------------------------------------------------------------------------------------
+CONTRACTS_SHOWN = 50
+REVIEWS_SHOWN = 20
+LINES_SUMMARISED = 3
+IN_FORCE = CONTRACT_VALUE_STATUSES  # the contract value, as on the analysis page
+IN_REVIEW = (ContractStatus.IN_REVIEW, ContractStatus.AWAITING_APPROVAL)
+
+
+@dataclass(frozen=True)
+class ContractSection:
+    """A part of the key account's 合同 tab: ``context(request, customer, contracts)`` (``contracts``: the
+    customer's contracts the user may see) gives what ``template`` shows, a fixed number of queries whatever the
+    number of records. The special requirements and shipments of §2 add theirs to ``CONTRACT_SECTIONS``."""
+
+    slug: str
+    label: str
+    template: str
+    context: Callable
+
+
+def contracts_section(request, customer, contracts) -> dict:
+    lines = ContractLine.objects.order_by("line_no")
+    rows = list(contracts.select_related("owner").prefetch_related(Prefetch("lines", queryset=lines))
+                .order_by("-ordered_on", "-created_at", "-id")[:CONTRACTS_SHOWN])
+    totals = contracts.aggregate(count=Count("id"), in_force=Count("id", filter=Q(status__in=IN_FORCE)),
+                                 value=Sum("total_amount", filter=Q(status__in=IN_FORCE)))
+    return {
+        "rows": [{"contract": c, "lines": c.lines.all()[:LINES_SUMMARISED],
+                  "more_lines": max(0, len(c.lines.all()) - LINES_SUMMARISED)} for c in rows],
+        "totals": totals, "shown": len(rows),
+    }
+
+
+def reviews_section(request, customer, contracts) -> dict:
+    rows = list(contracts.filter(status__in=IN_REVIEW).select_related("owner")
+                .order_by("status_changed_at", "id")[:REVIEWS_SHOWN])
+    return {"rows": rows}
+
+
+CONTRACT_SECTIONS = [
+    ContractSection("contracts", _("合同/订单"), "customers/contracts_tab/contracts.html", contracts_section),
+    ContractSection("reviews", _("评审中的合同"), "customers/contracts_tab/reviews.html", reviews_section),
+]
+
+
+def render_contracts_tab(request, customer: Customer) -> str:
+    contracts = visible_to(request.user, Contract.objects.filter(customer=customer))
+    sections = [{"slug": s.slug, "label": s.label, "template": s.template, **s.context(request, customer, contracts)}
+                for s in CONTRACT_SECTIONS]
+    return render_to_string("customers/tab_contracts.html", {
+        "object": customer, "sections": sections, "may_add": request.user.has_perm("customers.add_contract"),
+    }, request=request)
+
+
 TABS = [
     DetailTab("visits", _("回访"), Customer, render_visits_tab, order=40),
+    DetailTab("contracts", _("合同"), Customer, render_contracts_tab, order=45),
     DetailTab("ownership", _("归属记录"), Customer, render_ownership_tab, order=60),
 ]

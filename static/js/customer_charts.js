@@ -64,4 +64,21 @@
             ] },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
   });
+
+  if (data.contractsPerMonth) {
+    draw("chart-contract-month", {
+      type: "bar",
+      data: { labels: data.contractsPerMonth.labels,
+              datasets: [{ label: data.contractsPerMonth.label, data: data.contractsPerMonth.values,
+                           backgroundColor: palette[4] }] },
+      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } }
+    });
+    draw("chart-contract-owner", {
+      type: "bar",
+      data: { labels: data.contractsPerOwner.labels,
+              datasets: [{ label: data.contractsPerOwner.label, data: data.contractsPerOwner.values,
+                           backgroundColor: palette[5] }] },
+      options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true } } }
+    });
+  }
 })();
