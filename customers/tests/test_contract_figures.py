@@ -154,3 +154,27 @@ def test_the_analysis_page_queries_do_not_grow_with_the_contracts(people, login,
     with count_queries() as after:
         client.get(url)
     assert len(after) == len(before)
+
+
+# --- the generator of the benchmark -----------------------------------------------------------------------
+def test_the_generator_makes_contracts_whose_amounts_are_the_sums_of_their_lines(people):
+    import io
+
+    from django.core.management import call_command
+    from django.db.models import Count, F, Q, Sum
+
+    from qms.people import Role, User
+
+    for i in range(3):
+        make_customer(people["sales2"] if i else None, by=people["sales"], name=f"生成测试{i}号贸易有限公司")
+    call_command("generate_contracts", contracts=40, lines=130, stdout=io.StringIO())
+    assert Contract.objects.count() == 40 and ContractLine.objects.count() == 130
+    mismatched = (Contract.objects.annotate(n=Count("lines"), lines_total=Sum("lines__amount"))
+                  .filter(Q(n=0) | ~Q(total_amount=F("lines_total"))))
+    assert not mismatched.exists()
+    numbered = Contract.objects.filter(status__in=[S.REGISTERED, S.COMPLETED])
+    assert numbered.exclude(number="").count() == numbered.count() > 0
+    assert not Contract.objects.exclude(status__in=[S.REGISTERED, S.COMPLETED]).exclude(number="").exists()
+    # the customer's owner, or a salesperson for the pool customer
+    assert set(Contract.objects.values_list("owner", flat=True)) <= set(
+        User.objects.filter(groups__name=Role.SALES).values_list("pk", flat=True))
