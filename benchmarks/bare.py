@@ -152,3 +152,39 @@ def capas(request, user):
                      escape(status_label(type(c), c.status)), escape(c.responsible_department),
                      escape(c.responsible), _local(c.current_due_at) or "—", _local(c.raised_at, "%Y-%m-%d")])
     return _page(_("纠正和预防措施"), ["编号", "标题", "来源", "状态", "责任部门", "责任人", "当前期限", "提出时间"], rows)
+
+
+@bare_view
+def contracts(request, user):
+    """The contract list (``customers:contract_list``) and its search ``?q=`` (title, number or customer name)."""
+    from django.db.models import Q
+    from django.urls import resolve
+
+    from customers.contracts.models import Contract
+    from qms.people import visible_to
+    from qms.workflow import status_label
+
+    view_class = resolve(reverse("customers:contract_list")).func.view_class
+    view = view_class()
+    view.setup(request)
+    queryset = view.get_queryset() if hasattr(view, "get_queryset") else visible_to(user, Contract.objects.all())
+    queryset = queryset.select_related("customer", "owner")
+    text = request.GET.get("q", "").strip()
+    if text:
+        queryset = queryset.filter(Q(title__icontains=text) | Q(number__icontains=text)
+                                   | Q(customer__name__icontains=text))
+    order = getattr(getattr(view_class, "table_class", None), "_meta", None)
+    queryset = queryset.order_by(*(getattr(order, "order_by", None) or ("-created_at", "-id")))
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    size = settings.LIST_PAGE_SIZE
+    rows = []
+    for c in queryset[(page - 1) * size:page * size]:
+        rows.append([_link(c, c.number or _("草稿")), escape(c.title), escape(c.customer.name),
+                     f"{c.total_amount:.2f}", _local(c.ordered_on, "%Y-%m-%d"), _local(c.delivery_date, "%Y-%m-%d"),
+                     escape(c.owner.display_name), escape(c.get_contract_class_display()),
+                     escape(status_label(type(c), c.status))])
+    return _page(_("合同/订单"), ["合同编号", "合同名称", "客户", "合同金额（元）", "下单日期", "交货日期", "业务员",
+                                 "合同类别", "状态"], rows)

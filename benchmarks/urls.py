@@ -1,4 +1,4 @@
-"""The portal's URLs and, under /bench/bare/, the bare pages of bench_lists.py (benchmarks.bare)."""
+"""The portal's URLs and, under /bench/bare/, the bare pages of bench_lists.py and bench_contracts.py (benchmarks.bare)."""
 from django.urls import path
 
 from benchmarks import bare
@@ -9,5 +9,6 @@ urlpatterns = [
     path("bench/bare/complaints/", bare.complaints, name="bare_complaints"),
     path("bench/bare/renovation/", bare.applications, name="bare_applications"),
     path("bench/bare/capa/", bare.capas, name="bare_capas"),
+    path("bench/bare/contracts/", bare.contracts, name="bare_contracts"),
     *portal,
 ]
