@@ -259,6 +259,7 @@ CONTRACT_IMPORT = ImportDefinition(
     save_row=save_imported_line,
     save_rows=save_imported_lines,
     prepare_run=prepare_contract_import,
+    form_per_run=True,  # the form's fields do not depend on the row; a row's check keeps only group_key on it
     revert_objects=void_imported_contracts,
     # the contract list is helper A's page: "customers:contract_list" once it is merged
     list_url_name=None,
