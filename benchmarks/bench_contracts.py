@@ -33,6 +33,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -122,8 +123,11 @@ def pages(people, url: str) -> list[dict]:
         {"name": f"contract list p{gm_last}, GM", "user": "gm", "portal": f"{url}?page={gm_last}",
          "bare": f"{bare}?page={gm_last}"},
         {"name": "contract list p1, sales manager", "user": "sales", "portal": url, "bare": bare},
-        {"name": "search 框架合同, GM", "user": "gm", "portal": f"{url}?q=框架合同", "bare": f"{bare}?q=框架合同"},
-        {"name": f"search {fragment}, GM", "user": "gm", "portal": f"{url}?q={fragment}", "bare": f"{bare}?q={fragment}"},
+        # percent-encoded: wrk sends the URL as given
+        {"name": "search 框架合同, GM", "user": "gm", "portal": f"{url}?{urlencode({'q': '框架合同'})}",
+         "bare": f"{bare}?{urlencode({'q': '框架合同'})}"},
+        {"name": f"search {fragment}, GM", "user": "gm", "portal": f"{url}?{urlencode({'q': fragment})}",
+         "bare": f"{bare}?{urlencode({'q': fragment})}"},
     ]
 
 
