@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from customers.contracts.models import Contract, ContractLine, ContractStatus
@@ -65,6 +65,17 @@ def test_the_tab_shows_only_the_contracts_the_user_may_see(people, login):
     assert "钱销售的合同" in mine and "王总签的合同" not in mine
     everyone = login(people["gm"]).get(customer.get_absolute_url(), {"tab": "contracts"}).content.decode()
     assert "钱销售的合同" in everyone and "王总签的合同" in everyone
+
+
+def test_the_tab_offers_a_new_contract_for_the_customer_once_the_contract_form_exists(people, login):
+    customer = make_customer(people["sales2"], name="杭州西湖精密仪器有限公司")
+    text = login(people["admin"]).get(customer.get_absolute_url(), {"tab": "contracts"}).content.decode()
+    try:
+        create = reverse("customers:contract_create")
+    except NoReverseMatch:  # before helper A's contract pages are merged: no button that leads nowhere
+        assert "新建合同" not in text
+        return
+    assert f'href="{create}?customer={customer.pk}"' in text
 
 
 def test_the_tab_costs_the_same_queries_for_3_and_30_contracts(people):
