@@ -3,6 +3,9 @@
 ``DocumentType`` holds the format an administrator may edit (prefix, pattern); ``NumberCounter`` holds the
 last sequence number used per (type, year).
 
+Numbers of a register kept before the portal (an import of historical records) keep their place in the sequence
+with ``take_existing_number``: the counter goes on after them.
+
 Calling ``next_number`` — inside the transaction that saves the record::
 
     with transaction.atomic():
@@ -23,6 +26,7 @@ name, prefix and pattern in the admin afterwards; the next number uses the edite
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 
 from django.core.exceptions import ValidationError
@@ -156,3 +160,44 @@ def next_number(key: str, when: dt.date | dt.datetime | None = None, *, prefix_d
     doc_type = _document_type(key, prefix_default, name_default)
     year = _year_of(when)
     return doc_type.format(year, _increment(doc_type.pk, year))
+
+
+def _pattern_regex(doc_type: DocumentType) -> re.Pattern:
+    parts = []
+    for text, name, _spec, _conv in string.Formatter().parse(doc_type.pattern):
+        parts.append(re.escape(text))
+        if name == "prefix":
+            parts.append(re.escape(doc_type.prefix))
+        elif name == "year":
+            parts.append(r"(?P<year>\d{4})")
+        elif name == "yy":
+            parts.append(r"(?P<yy>\d{2})")
+        elif name == "seq":
+            parts.append(r"(?P<seq>\d+)")
+    return re.compile("".join(parts))
+
+
+def take_existing_number(key: str, number: str, *, prefix_default: str | None = None, name_default: str = "") -> bool:
+    """A number given from outside (a register kept before the portal, brought in by an import) that has the
+    type's format: its year's counter moves up to at least its sequence number, so that ``next_number`` goes on
+    after it and never hands it out again. Returns whether ``number`` had the format. Inside the transaction that
+    saves the record, like ``next_number``."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "take_existing_number() must run inside the transaction.atomic() block that saves the record")
+    doc_type = _document_type(key, prefix_default, name_default)
+    match = _pattern_regex(doc_type).fullmatch(number)
+    if match is None:
+        return False
+    groups = match.groupdict()
+    year = int(groups["year"]) if groups.get("year") else 2000 + int(groups["yy"])
+    table = connection.ops.quote_name(NumberCounter._meta.db_table)
+    type_col = connection.ops.quote_name(NumberCounter._meta.get_field("document_type").column)
+    year_col, last_col = connection.ops.quote_name("year"), connection.ops.quote_name("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({type_col}, {year_col}, {last_col}) VALUES (%s, %s, %s) "
+            f"ON CONFLICT ({type_col}, {year_col}) DO UPDATE SET {last_col} = GREATEST({table}.{last_col}, "
+            f"EXCLUDED.{last_col})",
+            [doc_type.pk, year, int(groups["seq"])])
+    return True

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from customers.contracts.models import Contract, ContractLine, ContractStatus
 from customers.tests.factories import make_customer
 from qms import audit
 from qms.excel.models import ImportBatch
+from qms.numbering import next_number
 from qms.tests.cases import post_import, workbook
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +132,19 @@ def test_lines_are_grouped_into_registered_contracts_with_their_numbers_and_draf
     assert (draft.status, draft.number, draft.customer, draft.owner, draft.total_amount, draft.lines.count()) == (
         ContractStatus.DRAFT, "", customers[SUZHOU], people["sales2"], Decimal("2800.00"), 2)
     assert [e.pgh_context["reason"] for e in events_of(framework)] == [f"导入历史合同（批次 #{imported.pk}）"]
+
+
+def test_the_register_numbering_goes_on_after_the_imported_numbers(people, customers, manager):
+    rows = [*GOOD, line("XS/2019/118", "老格式编号的合同", HANGZHOU, "输液贴", 10, 1),
+            line("HT-2025-0003", "更早的合同", HANGZHOU, "输液贴", 10, 1)]
+    upload(manager, rows)
+    manager.post(reverse("qms:import_commit", args=[latest_batch().pk]))
+    assert latest_batch().status == "imported"
+    with transaction.atomic():
+        # HT-2025-0007 imported: the portal's next 2025 number follows it; other years and formats untouched
+        assert next_number("contract", dt.date(2025, 9, 1), prefix_default="HT") == "HT-2025-0008"
+        assert next_number("contract", dt.date(2019, 9, 1), prefix_default="HT") == "HT-2019-0001"
+    assert Contract.objects.get(number="XS/2019/118").status == ContractStatus.REGISTERED
 
 
 def test_every_bad_row_is_reported_with_its_column_and_reason(people, customers, manager):

@@ -2,7 +2,9 @@
 (``customers.contracts.imports``) and voided again when that import is reverted.
 
 A historical contract with its register number lands as 已登记 (registered on its order date, so that the 5-year
-retention counts from then); one without a number lands as a 草稿 to be completed and reviewed in the portal. Its
+retention counts from then); a number in the register's own format (HT-2025-0007) moves that year's counter of the
+register numbering up to it, so that the numbers the portal gives go on after the former register's and never
+repeat one (a revert leaves the counter: the paper contracts keep their numbers); one without a number lands as a 草稿 to be completed and reviewed in the portal. Its
 amount is the sum of its lines and its delivery date the earliest of theirs, as when it is typed in.
 
 A reverted import voids its contracts (已取消, the number freed, the reason "撤销导入 #<batch>" in their history)
@@ -22,9 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from customers.contracts.models import Contract, ContractLine, ContractStatus
-from qms import audit
+from qms import audit, numbering
 from qms.excel.imports import ImportRefused
 
+# the numbering of the 合同台账 (qms.numbering): the key and default prefix the registration uses
+REGISTER_NUMBERING = "contract"
+REGISTER_PREFIX = "HT"
 LINE_FIELDS = ("product", "specification", "quantity", "unit", "unit_price", "delivery_date")
 
 
@@ -56,6 +61,9 @@ def create_historical_contract(*, by, reason: str, customer, owner, title: str, 
             status=ContractStatus.REGISTERED if registered else ContractStatus.DRAFT, status_changed_at=now,
             registered_at=_start_of_day(ordered_on) if registered else None, registered_by=by if registered else None,
         )
+        if registered:
+            numbering.take_existing_number(REGISTER_NUMBERING, number, prefix_default=REGISTER_PREFIX,
+                                           name_default="合同台账")
         contract.save()
         created = ContractLine.objects.bulk_create(_new_lines(contract, lines, 1))
     return contract, created
