@@ -261,6 +261,5 @@ CONTRACT_IMPORT = ImportDefinition(
     prepare_run=prepare_contract_import,
     form_per_run=True,  # the form's fields do not depend on the row; a row's check keeps only group_key on it
     revert_objects=void_imported_contracts,
-    # the contract list is helper A's page: "customers:contract_list" once it is merged
-    list_url_name=None,
+    list_url_name="customers:contract_list",
 )

@@ -120,6 +120,7 @@ class ContractListView(RecordListView):
     table_class = ContractTable
     filterset_class = ContractFilter
     permission_required = "customers.view_contract"
+    import_key = "contracts"
     title = gettext_lazy("合同/订单")
     create_url_name = "customers:contract_create"
     create_permission = "customers.add_contract"
