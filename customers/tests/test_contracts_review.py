@@ -316,3 +316,36 @@ def test_the_capture_form_saves_lines_and_keeps_what_was_typed_on_an_error(peopl
     assert [(line.product, line.amount) for line in contract.lines.all()] == [("静脉留置针", Decimal("8400.00"))]
     assert contract.total_amount == Decimal("8400.00") and contract.created_by == sales
     assert (contract.contract_class, contract.order_form) == ("regular", "written")
+
+
+def test_a_won_opportunity_becomes_a_contract_that_keeps_it(people, login):
+    from customers.tests.test_opportunities import make_opportunity
+
+    sales = people["sales"]
+    opportunity = make_opportunity(sales, title="手术室设备更新项目", stage="negotiation")
+    workflow.perform(opportunity, "won", sales, reason="签约")
+    client = login(sales)
+    url = f'{reverse("customers:contract_create")}?opportunity={opportunity.pk}'
+    page = client.get(url).content.decode()
+    assert 'value="手术室设备更新项目"' in page and f'<option value="{opportunity.customer_id}" selected>' in page
+    data = {"customer": opportunity.customer_id, "title": "手术室设备更新项目", "order_form": "written",
+            "ordered_on": "2026-12-01", "delivery_date": "2027-01-15", "owner": sales.pk, "within_capacity": "on",
+            "terms_clear": "on", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000", "lines-0-product": "无影灯", "lines-0-quantity": "2", "lines-0-unit": "台",
+            "lines-0-unit_price": "50000", "lines-0-is_standard_product": "on"}
+    assert client.post(url, data).status_code == 302
+    assert opportunity.contracts.get().title == "手术室设备更新项目"
+    # an opportunity still being negotiated is not a contract yet; another salesperson's is not found at all
+    open_one = make_opportunity(sales, customer=opportunity.customer, title="谈判中的项目", stage="negotiation")
+    response = client.get(f'{reverse("customers:contract_create")}?opportunity={open_one.pk}', follow=True)
+    assert "只有已赢单的商机可以转为合同" in response.content.decode()
+    assert login(people["sales2"]).get(url).status_code == 404
+
+
+def test_the_contract_form_opened_from_a_key_account_starts_with_it(people, login):
+    from customers.tests.factories import make_customer
+
+    customer = make_customer(people["sales"], name="华东医疗器械有限公司")
+    url = f'{reverse("customers:contract_create")}?customer={customer.pk}'
+    assert f'<option value="{customer.pk}" selected>' in login(people["sales"]).get(url).content.decode()
+    assert login(people["sales2"]).get(url).status_code == 404

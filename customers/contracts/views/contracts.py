@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy
 
 from customers.contracts.forms import ContractForm, LineFormSet, RaiseClassForm, line_initial
 from customers.contracts.models import (Contract, ContractClass, ContractLine, ContractStatus, OrderForm,
-                                        ReviewRoute)
-from customers.contracts.services import capture, classification
+                                        Opportunity, ReviewRoute)
+from customers.contracts.services import capture, classification, opportunities
 from customers.contracts.services import review as service
 from customers.contracts.services.integrity import customer_integrity
 from customers.filtersets import OwnerFilter
+from customers.models import Customer
 from qms import Refused, countersign, workflow
 from qms.pdf import PrintForm
 from qms.people import User, require
@@ -138,11 +139,16 @@ class ContractListView(RecordListView):
 
 
 # --- capture: the create and edit form --------------------------------------------------------------------------
-def _contract_form_page(request, contract: Contract | None):
+def _contract_form_page(request, contract: Contract | None, start: dict | None = None):
+    """The create form (``start``: what it starts from — a won opportunity's customer, title and owner, or the
+    customer whose page it was opened from) and the edit form of a draft."""
     user = request.user
     editing = contract is not None
-    instance = contract or Contract(owner=user)
-    form = ContractForm(request.POST or None, instance=instance, user=user)
+    start = start or {}
+    instance = contract or Contract(owner=start.get("owner", user), opportunity=start.get("opportunity"))
+    form = ContractForm(request.POST or None, instance=instance, user=user,
+                        initial={name: value.pk if hasattr(value, "pk") else value for name, value in start.items()
+                                 if name in ("customer", "title", "owner")})
     lines = LineFormSet(request.POST or None, prefix="lines",
                         initial=line_initial(contract) if editing and request.method != "POST" else None)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
@@ -162,8 +168,21 @@ def _contract_form_page(request, contract: Contract | None):
 
 @login_required
 def contract_create(request):
+    """新建合同/订单; ``?opportunity=<id>`` from a won opportunity (the contract keeps it), ``?customer=<id>`` from a
+    key account's 合同 tab. Either must be visible to the user (else 404)."""
     require(request.user, "customers.add_contract")
-    return _contract_form_page(request, None)
+    start = {}
+    if request.GET.get("opportunity", "").isdigit():
+        opportunity = get_visible_or_404(request.user, Opportunity.objects.select_related("customer", "owner"),
+                                         pk=request.GET["opportunity"])
+        try:
+            start = opportunities.contract_initial_from_opportunity(opportunity)
+        except Refused as refusal:
+            messages.error(request, str(refusal))
+            return HttpResponseRedirect(opportunity.get_absolute_url())
+    elif request.GET.get("customer", "").isdigit():
+        start = {"customer": get_visible_or_404(request.user, Customer.objects.all(), pk=request.GET["customer"])}
+    return _contract_form_page(request, None, start)
 
 
 @login_required
