@@ -45,7 +45,8 @@ from __future__ import annotations
 import rules
 from django.db.models import Q
 
-from customers.models import Contract, ContractChange, ContractStatus, Customer, Visit
+from customers.models import (Contract, ContractChange, ContractStatus, Customer, Opportunity, Payment,
+                              PaymentInstalment, Visit)
 from qms import countersign
 from qms.people import Role, User, has_role, is_department_manager, register_visibility
 
@@ -248,7 +249,62 @@ rules.set_perm("customers.change_contract", is_manager | keeps_contract | (no_re
 rules.set_perm("customers.confirm_contract_receipt", has_role(Role.FINANCE))
 rules.set_perm("customers.cancel_visit", cancels_visit)
 
-# Opportunities and payments (§2 商机 / 回款) declare theirs beside the contracts.
-from customers.contracts import sales_rules  # noqa: E402
 
-sales_rules.declare()
+# --- opportunities and payments (§2 商机 / 回款) -------------------------------------------------------------
+# Visibility follows the customer rules above:
+#   ``customers.view_opportunity`` — GM, MR and customer service see every opportunity; everyone else those owned by
+#   themselves or by the people of the departments they manage, and those of the customers they own now.
+#   ``customers.view_paymentinstalment`` / ``view_payment`` — whoever sees the contract, and
+#   finance, GM, MR and customer service every contract's payments (finance enters them).
+#
+# Opportunities
+#   ``customers.add_opportunity`` — the roles that create customers (sales, customer service, GM, MR).
+#   ``customers.change_opportunity`` — its owner or the owner's department manager, GM and MR; it covers editing
+#   and the stage moves (won and lost ask a reason; lost is final).
+#
+# Payments
+#   ``customers.plan_payments`` — the payment plan of a contract: the contract's owner or their department manager,
+#   finance, GM and MR.
+#   ``customers.record_payment`` — finance only (a salesperson gets 403): payment records and their reversals.
+SEES_ALL_PAYMENTS = (*SEES_ALL, Role.FINANCE)
+
+
+def _keeps_owner(user, owner) -> bool:
+    """``owner`` is the user or a member of a department the user manages."""
+    if owner is None:
+        return False
+    if owner.pk == user.pk:
+        return True
+    department = owner.department
+    return department is not None and department.manager_id == user.pk
+
+
+@rules.predicate
+def keeps_opportunity(user, opportunity=None) -> bool:
+    return bool(_signed_in(user) and opportunity is not None and _keeps_owner(user, opportunity.owner))
+
+
+def opportunity_visibility(user) -> Q:
+    if user.has_role(*SEES_ALL):
+        return Q()
+    return (Q(owner_id__in=_people_kept_by(user))
+            | Q(customer_id__in=Customer.objects.filter(owner=user).values("pk")))
+
+
+def payment_visibility(user) -> Q:
+    """A contract's payment plan and payments: whoever sees the contract (``contract_visibility`` above),
+    and finance every contract's (it enters them)."""
+    if user.has_role(*SEES_ALL_PAYMENTS):
+        return Q()
+    return Q(contract_id__in=Contract.objects.filter(contract_visibility(user)).values("pk"))
+
+
+register_visibility(Opportunity, opportunity_visibility)
+register_visibility(PaymentInstalment, payment_visibility)
+register_visibility(Payment, payment_visibility)
+
+rules.set_perm("customers.add_opportunity", has_role(Role.SALES, Role.CUSTOMER_SERVICE, Role.GM, Role.MR))
+rules.set_perm("customers.change_opportunity", is_manager | keeps_opportunity
+               | (no_record & has_role(Role.SALES, Role.CUSTOMER_SERVICE)))
+rules.set_perm("customers.plan_payments", has_role(Role.FINANCE, Role.GM, Role.MR) | keeps_contract)
+rules.set_perm("customers.record_payment", has_role(Role.FINANCE))

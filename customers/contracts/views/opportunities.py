@@ -3,7 +3,7 @@ stage moves (the shared move view: won and lost ask a reason) and, once won, the
 contract, and the funnel by stage and owner (with its export).
 
 Business rules live in ``customers.contracts.services.opportunities``; who sees and who may in
-``customers.contracts.sales_rules``.
+``customers.rules``.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 one (finance), the payments list (filters, export) and the receivables per customer and per owner (export).
 
 Business rules live in ``customers.contracts.services.payments``; who sees and who may in
-``customers.contracts.sales_rules``.
+``customers.rules``.
 """
 from __future__ import annotations
 
