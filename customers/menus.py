@@ -21,3 +21,10 @@ MENU = MenuEntry(label=_("客户"), icon="bi-people", order=10, children=[
     (_("回款记录"), "customers:payment_list", "customers.view_payment"),
     (_("应收款"), "customers:receivables", "customers.view_paymentinstalment"),
 ])
+
+# §2 fulfilment: special requirements, shipments and customer property, under the contracts' heading
+FULFILMENT_MENU = MenuEntry(label=_("合同"), icon="bi-file-earmark-text", order=11, children=[
+    (_("顾客特殊要求"), "customers:special_requirement_list", "customers.view_specialrequirement"),
+    (_("发货与售后确认"), "customers:shipment_list", "customers.view_shipment"),
+    (_("顾客财产"), "customers:property_list", "customers.view_customerproperty"),
+])

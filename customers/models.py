@@ -439,3 +439,8 @@ from customers.contracts.models import (  # noqa: E402,F401
     ChangeSource, ChangeStatus, Contract, ContractChange, ContractClass, ContractLine, ContractPolicy, ContractStatus,
     Opportunity, OpportunityStage, OrderForm, Payment, PaymentInstalment,
 )
+from customers.contracts.fulfilment_models import (  # noqa: E402,F401
+    ConfirmationChannel, CustomerProperty, IncidentKind, PropertyIncident, PropertyKind, PropertyStatus,
+    RequirementAcknowledgement, RequirementKind, RequirementScope, RequirementStatus, Shipment, ShipmentLine,
+    ShipmentStatus, SpecialRequirement,
+)

@@ -308,3 +308,6 @@ rules.set_perm("customers.change_opportunity", is_manager | keeps_opportunity
                | (no_record & has_role(Role.SALES, Role.CUSTOMER_SERVICE)))
 rules.set_perm("customers.plan_payments", has_role(Role.FINANCE, Role.GM, Role.MR) | keeps_contract)
 rules.set_perm("customers.record_payment", has_role(Role.FINANCE))
+
+# special requirements, shipments and customer property (§2) declare theirs beside their models
+from customers.contracts import fulfilment_rules  # noqa: E402,F401

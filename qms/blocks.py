@@ -7,6 +7,14 @@
 app can hold back the moves of another app's records (an unmet special requirement of a contract holds back the
 release of a production order) without importing it. ``qms.workflow.refusal`` refuses a move with every reason
 that holds it — the guard's and every block's — so the user sees all that is in the way at once.
+
+Holds: what an activity on a record may not go ahead for, asked by the record's label and id
+    blocks.register_hold(subject="customers.Contract", activities=("production", "delivery"),
+                         reason=unmet_special_requirements)           # (pk, activity) -> str | list[str] | None
+    blocks.holds("customers.Contract", contract_id, "production")  # ["顾客特殊要求 TY-… 尚未验证满足：…"]
+so that an app that knows nothing of the subject's model (production/ asking whether a contract may be produced)
+can refuse with the reasons, e.g. from a ``register_block`` of its own: ``reason=lambda order: blocks.holds(
+"customers.Contract", order.contract_id, "production")``.
 """
 from __future__ import annotations
 
@@ -52,3 +60,45 @@ def block_reasons(record, to) -> list[str]:
             if text and str(text) not in reasons:
                 reasons.append(str(text))
     return reasons
+
+
+# --- holds: "may activity X go ahead on record Y, and if not why", by label and id ---------------------------
+@dataclass(frozen=True)
+class Hold:
+    subject: str  # "app_label.modelname", lower case
+    reason: Callable  # (pk, activity) -> str | list[str] | None
+    activities: tuple | None = None  # the activities it holds back (None: every one)
+
+
+_holds: list[Hold] = []
+
+
+def register_hold(*, subject, reason: Callable, activities=None) -> Hold:
+    """Declare that ``reason(pk, activity)`` may hold back ``activities`` (or any) of ``subject`` records."""
+    hold = Hold(_label(subject), reason, tuple(str(a) for a in activities) if activities is not None else None)
+    if hold not in _holds:
+        _holds.append(hold)
+    return hold
+
+
+def holds(subject, pk, activity: str) -> list[str]:
+    """Every declared reason why ``activity`` may not go ahead on the ``subject`` record ``pk`` now (empty: it
+    may). ``subject`` is the model or its ``"app_label.Model"`` label."""
+    label = _label(subject)
+    reasons: list[str] = []
+    if pk is None:
+        return reasons
+    for hold in _holds:
+        if hold.subject != label or (hold.activities is not None and str(activity) not in hold.activities):
+            continue
+        found = hold.reason(pk, str(activity))
+        if not found:
+            continue
+        for text in [found] if isinstance(found, str) or not isinstance(found, (list, tuple)) else found:
+            if text and str(text) not in reasons:
+                reasons.append(str(text))
+    return reasons
+
+
+def is_held(subject, pk, activity: str) -> bool:
+    return bool(holds(subject, pk, activity))
