@@ -23,6 +23,7 @@ from customers.contracts import demo_sales
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, CustomerPolicy, FollowUpKind,
                               OptionKind, Rating, Region, Visit, VisitKind, VisitStatus)
 from customers.contracts.demo_review import seed_contracts
+from customers.contracts.demo_fulfilment import seed_fulfilment
 from customers.services import pool
 from customers.services import visits as visit_service
 from customers.services.records import create_customer, record_follow_up
@@ -224,4 +225,5 @@ def seed_visits(users, stdout):
     stdout.write(f"  visits: {result.created} planned, 3 arranged (1 overdue), 1 recorded\n")
 
 
-SEEDERS = [seed_customers, seed_pool, seed_visits, seed_contracts, *demo_sales.SEEDERS]
+# §2 special requirements, shipments and customer property come after the customers and contracts they belong to
+SEEDERS = [seed_customers, seed_pool, seed_visits, seed_contracts, *demo_sales.SEEDERS, seed_fulfilment]

@@ -81,3 +81,34 @@ def make_property(people, customer=None, **fields):
     values = {"kind": "mould", "name": "外壳注塑模具", "identifier": "M-0032", "handed_over_by": "客户采购 周工",
               "storage_location": "模具库 A-3", "condition": "完好，附模具图纸一套", **fields}
     return property_service.register(by=people["sales"], password=DEMO_PASSWORD, customer=customer, **values)
+
+
+# --- the URL walk's declarations (customers/tests/test_urls.py) --------------------------------------------
+def _requirement(people):
+    return make_requirement(people, make_contract(people["sales"]))
+
+
+def _shipment(people):
+    return make_shipment(people, make_contract(people["sales"]))
+
+
+def _property(people):
+    return make_property(people)
+
+
+def url_declarations():
+    """(pages, records) of the fulfilment URLs: a record of a salesperson's customer is hidden from another
+    salesperson (sales2)."""
+    from qms.tests.cases import RecordUrls
+
+    pages = ("special_requirement_list", "special_requirement_create", "shipment_list", "shipment_create",
+             "property_list", "property_create")
+    records = [
+        RecordUrls(make=_requirement, insider="sales", outsider="sales2",
+                   pages=("special_requirement_detail", "special_requirement_pdf"),
+                   actions=("special_requirement_acknowledge",)),
+        RecordUrls(make=_shipment, insider="sales", outsider="sales2", pages=("shipment_detail", "shipment_pdf")),
+        RecordUrls(make=_property, insider="sales", outsider="sales2", pages=("property_detail", "property_pdf"),
+                   actions=("property_incident", "property_relocate")),
+    ]
+    return pages, records

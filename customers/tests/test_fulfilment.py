@@ -401,3 +401,50 @@ def test_creating_a_shipment_from_the_page(people, login):
     # a contract of a customer the user does not see is not found
     assert login(people["sales2"]).get(reverse("customers:shipment_create"),
                                       {"contract": contract.pk}).status_code == 404
+
+
+# --- demo data and pages ---------------------------------------------------------------------------------------
+def test_the_demo_has_every_state_and_every_page_and_move_form_opens(people, login):
+    import io
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from customers.contracts.demo_fulfilment import seed_fulfilment
+    from customers.demo import seed_customers
+    from customers.contracts.fulfilment_models import PropertyStatus
+
+    seed_customers(people, io.StringIO())
+    seed_fulfilment(people, io.StringIO())
+    seed_fulfilment(people, io.StringIO())  # idempotent
+    assert set(SpecialRequirement.objects.values_list("status", flat=True)) == set(RequirementStatus.values)
+    assert set(Shipment.objects.values_list("status", flat=True)) == set(ShipmentStatus.values)
+    assert set(CustomerProperty.objects.values_list("status", flat=True)) == set(PropertyStatus.values)
+    assert Shipment.objects.get(status=ShipmentStatus.PROBLEM).complaint is not None
+
+    client = login(people["sales"])
+    for name in ("special_requirement_create", "shipment_create", "property_create"):
+        assert client.get(reverse(f"customers:{name}")).status_code == 200, name
+    client = login(people["gm"])
+    for name in ("special_requirement_list", "shipment_list", "property_list"):
+        assert client.get(reverse(f"customers:{name}"), {"scope": "all"}).status_code == 200, name
+    for model, pdf in ((SpecialRequirement, "special_requirement_pdf"), (Shipment, "shipment_pdf"),
+                       (CustomerProperty, "property_pdf")):
+        for record in model.objects.all():
+            for tab in ("overview", "signatures", "attachments", "history"):
+                assert client.get(record.get_absolute_url(), {"tab": tab}).status_code == 200, (record, tab)
+            assert client.get(reverse(f"customers:{pdf}", args=[record.pk])).status_code == 200
+    # each move's own page opens for whoever may make it
+    cases = [(SpecialRequirement.objects.get(status="captured"), "communicated", people["mr"]),
+             (SpecialRequirement.objects.get(status="communicated"), "withdrawn", people["mr"]),
+             (Shipment.objects.filter(status="planned", contract__number="HT2026-F003").get(), "shipped",
+              people["sales2"]),
+             (Shipment.objects.filter(status="shipped").first(), "problem", people["sales"]),
+             (CustomerProperty.objects.get(status="in_custody"), "returned", people["sales"]),
+             (CustomerProperty.objects.get(status="incident"), "closed", people["mr"])]
+    for record, to, user in cases:
+        content_type = ContentType.objects.get_for_model(record)
+        page = login(user).get(reverse("qms:move", args=[content_type.pk, record.pk, to]))
+        assert page.status_code == 200, (record, to)
+    # the menu lists the three registers
+    home = login(people["sales"]).get("/").content.decode()
+    assert reverse("customers:special_requirement_list") in home and reverse("customers:property_list") in home

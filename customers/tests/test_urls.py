@@ -10,6 +10,7 @@ from customers.services import recycle_bin
 from customers.services import visits as visit_service
 from customers.tests import test_opportunities, test_payments
 from customers.tests.factories import make_contact, make_customer
+from customers.tests.fulfilment_factories import url_declarations as fulfilment_urls
 from qms.tests.cases import RecordUrls, UrlWalk
 
 
@@ -33,9 +34,12 @@ def visit(people):
     return Visit.objects.filter(customer=record, kind=VisitKind.VISIT).first()
 
 
+FULFILMENT_PAGES, FULFILMENT_RECORDS = fulfilment_urls()
+
 WALK = UrlWalk(
     "customers",
-    pages=("list", "create", "cities", "pool", "transfer", "bin", "visits", "grading", "analysis"),
+    pages=("list", "create", "cities", "pool", "transfer", "bin", "visits", "grading", "analysis",
+           *FULFILMENT_PAGES),
     actions=("claim",),
     records=[
         RecordUrls(make=customer, insider="sales", outsider="sales2",
@@ -46,6 +50,7 @@ WALK = UrlWalk(
         RecordUrls(make=binned, insider="gm", outsider="sales2", actions=("restore", "purge")),
         RecordUrls(make=visit, insider="sales", outsider="sales2",
                    pages=("visit_detail", "visit_arrange", "visit_record"), actions=("visit_cancel",)),
+        *FULFILMENT_RECORDS,
     ],
     # opportunities and payments walk their own URLs (with finance as the insider of a payment)
     exempt={name: "walked in its own module" for name in (*test_opportunities.NAMES, *test_payments.NAMES)},

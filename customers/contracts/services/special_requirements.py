@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.contracts.fulfilment_move_forms import RequiredMoveForm
 from customers.contracts.fulfilment_models import (RequirementAcknowledgement, RequirementKind, RequirementScope,
@@ -51,7 +52,9 @@ SEES_ALL = (Role.GM, Role.MR, Role.QUALITY, Role.CUSTOMER_SERVICE)
 
 # the activities an unmet requirement holds back on a contract (qms.blocks.holds)
 PRODUCTION, DELIVERY = "production", "delivery"
-ACTIVITY_LABELS = {PRODUCTION: _("生产"), DELIVERY: _("交付")}
+# "…，合同不能生产。" / "…不能交付。": the verb of the refusal (its own context: "生产" elsewhere is a role's name)
+ACTIVITY_LABELS = {PRODUCTION: pgettext_lazy("contract is held for", "生产"),
+                   DELIVERY: pgettext_lazy("contract is held for", "交付")}
 
 
 # --- who is who ----------------------------------------------------------------------------------------
