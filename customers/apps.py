@@ -16,6 +16,7 @@ class CustomersConfig(AppConfig):
         from customers.contracts.services import review as contract_review  # noqa: F401  (workflow, countersign)
         from customers.contracts import sales_tabs
         from customers.contracts import imports as contract_imports
+        from customers.contracts import fulfilment_tabs
         from customers.contracts.services import property, shipments, special_requirements  # noqa: F401 (workflows)
         from customers.services.options import ensure_default_options
         from customers.services.regions import load_regions
@@ -27,6 +28,8 @@ class CustomersConfig(AppConfig):
         register_menu(menus.MENU)
         register_menu(menus.FULFILMENT_MENU)
         for tab in [*tabs.TABS, *sales_tabs.TABS]:
+            register_detail_tab(tab)
+        for tab in fulfilment_tabs.TABS:
             register_detail_tab(tab)
         register_work_provider(work.customers_returning_to_pool)
         for seeder in demo.SEEDERS:

@@ -448,3 +448,20 @@ def test_the_demo_has_every_state_and_every_page_and_move_form_opens(people, log
     # the menu lists the three registers
     home = login(people["sales"]).get("/").content.decode()
     assert reverse("customers:special_requirement_list") in home and reverse("customers:property_list") in home
+
+
+def test_the_contract_tab_shows_the_hold_the_requirements_and_what_is_left_to_ship(people, rf):
+    from customers.contracts.fulfilment_tabs import render_fulfilment_tab
+
+    contract = make_contract(people["sales"])
+    requirement = make_requirement(people, contract)
+    make_shipment(people, contract, quantity=40, batch="B1")
+    request = rf.get("/")
+    request.user = people["sales"]
+    html = render_fulfilment_tab(request, contract)
+    assert 'id="contract-holds"' in html and requirement.number in html
+    assert "60.00" in html  # 100 ordered, 40 in the (planned) shipment
+    meet(people, requirement)
+    assert 'id="contract-holds-none"' in render_fulfilment_tab(request, contract)
+    request.user = people["sales2"]  # another salesperson sees the tab without the records he may not see
+    assert requirement.number not in render_fulfilment_tab(request, contract)
