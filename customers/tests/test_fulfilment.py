@@ -196,6 +196,22 @@ def test_the_one_week_confirmation_is_due_five_working_days_after_shipping_acros
                                                                                   tzinfo=SHANGHAI)
 
 
+def test_the_confirmation_is_reminded_a_day_ahead_and_escalated_to_the_owners_manager(people):
+    from qms import deadlines
+    from qms.deadlines import DeadlineNotice
+
+    contract = make_contract(people["sales2"])
+    shipment = shipped(people, contract, shipped_at=dt.datetime(2026, 11, 4, 15, 0, tzinfo=SHANGHAI))
+    deadline = open_deadline(shipment, "shipment_confirmation")  # due Wednesday 11 November 15:00
+    deadlines.tick(now=dt.datetime(2026, 11, 10, 15, 30, tzinfo=SHANGHAI))
+    reminder = DeadlineNotice.objects.get(deadline=deadline, stage="reminder")
+    assert reminder.recipient == people["sales2"] and not reminder.skipped
+    deadlines.tick(now=dt.datetime(2026, 11, 12, 15, 30, tzinfo=SHANGHAI))
+    escalation = DeadlineNotice.objects.get(deadline=deadline, stage="escalation1")
+    assert escalation.recipient == people["sales"]  # the manager of the sales department
+    assert Notification.objects.filter(recipient=people["sales"], link=shipment.get_absolute_url()).exists()
+
+
 def test_a_foreign_customers_week_counts_from_the_expected_arrival(people):
     contract = make_contract(people["sales"])
     shipment = shipped(people, contract, shipped_at=dt.datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI),

@@ -142,8 +142,9 @@ PIPELINE = {
     },
 }
 
+# no generic hand-over: the MR is told on capture, each department's head on review, quality once all acknowledged
 WORKFLOW = workflow.register(workflow.Workflow(
-    SpecialRequirement, PIPELINE, hand_over=workflow.role_holders_of_next_moves,
+    SpecialRequirement, PIPELINE,
     badges={S.CAPTURED: "warning", S.COMMUNICATED: "info", S.VERIFIED: "success", S.WITHDRAWN: "secondary"}))
 
 
