@@ -125,6 +125,25 @@ def test_a_block_declared_by_label_refuses_the_move_with_every_reason(people, mo
     assert Capa.objects.get(pk=capa.pk).status == CapaStatus.PLAN_SUBMITTED
 
 
+def test_a_hold_declared_by_label_answers_another_app_by_id_and_activity(people, monkeypatch):
+    """production/ asks whether a contract may be produced, and why not, knowing only its label and id; its own
+    move is held back through a block that reads the hold."""
+    monkeypatch.setattr(blocks, "_holds", [])
+    monkeypatch.setattr(blocks, "_blocks", [])
+    blocks.register_hold(subject="customers.Contract", activities=("production", "delivery"),
+                         reason=lambda pk, activity: [f"合同 {pk} 的特殊要求未满足，不能{activity}"] if pk == 7 else None)
+    blocks.register_hold(subject="customers.contract", reason=lambda pk, activity: "付款逾期" if pk == 7 else "")
+    assert blocks.holds("customers.Contract", 7, "production") == ["合同 7 的特殊要求未满足，不能production", "付款逾期"]
+    assert blocks.holds("customers.Contract", 7, "invoicing") == ["付款逾期"]
+    assert blocks.holds("customers.Contract", 8, "production") == [] and not blocks.is_held("customers.Contract", 8,
+                                                                                             "production")
+    assert blocks.holds("customers.Contract", None, "production") == []
+    capa = planned_capa(people)
+    blocks.register_block(blocked=Capa, reason=lambda capa: blocks.holds("customers.Contract", 7, "delivery"))
+    with pytest.raises(TransitionRefused, match="不能delivery；付款逾期"):
+        workflow.perform(capa, CapaStatus.PLAN_SUBMITTED, capa.responsible)
+
+
 # --- deadline rules ----------------------------------------------------------------------------------------
 def test_a_deadline_rule_counts_from_its_start_field_and_only_where_its_condition_holds(people):
     capa = raised_capa(people)
