@@ -3,6 +3,8 @@ the move records is required, long answers are text areas, and a time recorded a
 future. Shown by the core move view (the button's dialog, its own page without JavaScript)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +37,7 @@ class ShipForm(RequiredMoveForm):
 
     def clean_shipped_at(self):
         value = self.cleaned_data["shipped_at"]
-        if value and value > timezone.now() + timezone.timedelta(minutes=5):
+        if value and value > timezone.now() + dt.timedelta(minutes=5):
             raise forms.ValidationError(_("发货时间不能晚于现在。"))
         return value
 

@@ -481,3 +481,37 @@ def test_the_contract_tab_shows_the_hold_the_requirements_and_what_is_left_to_sh
     assert 'id="contract-holds-none"' in render_fulfilment_tab(request, contract)
     request.user = people["sales2"]  # another salesperson sees the tab without the records he may not see
     assert requirement.number not in render_fulfilment_tab(request, contract)
+
+
+def test_shipping_through_the_core_move_view_asks_when_and_refuses_a_future_time(people, login):
+    from django.contrib.contenttypes.models import ContentType
+
+    shipment = make_shipment(people)
+    url = reverse("qms:move", args=[ContentType.objects.get_for_model(Shipment).pk, shipment.pk, "shipped"])
+    client = login(people["sales"])
+    future = timezone.localtime() + dt.timedelta(days=2)
+    response = client.post(url, {"expected_from": "planned", "shipped_at": future.strftime("%Y-%m-%d %H:%M")})
+    assert response.status_code == 400 and "发货时间不能晚于现在" in response.content.decode()
+    response = client.post(url, {"expected_from": "planned", "shipped_at": "2026-11-04 15:00"})
+    assert response.status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.status == "shipped" and timezone.localtime(shipment.shipped_at).hour == 15
+    assert open_deadline(shipment, "shipment_confirmation").due_at == dt.datetime(2026, 11, 11, 15, 0,
+                                                                                  tzinfo=SHANGHAI)
+    # the customer's answer through the same view: every field is asked for
+    url = reverse("qms:move", args=[ContentType.objects.get_for_model(Shipment).pk, shipment.pk, "problem"])
+    response = client.post(url, {"expected_from": "shipped", "confirmation_channel": "phone"})
+    assert response.status_code == 400
+    response = client.post(url, {"expected_from": "shipped", "confirmation_channel": "phone",
+                                 "confirmation_contact": "王建国", "confirmation_note": "少发 2 箱"})
+    assert response.status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.complaint.description.endswith("少发 2 箱")
+
+
+def test_the_special_requirement_pdf_lists_the_departments_and_signatures(people, login):
+    requirement = meet(people, make_requirement(people, make_contract(people["sales"])))
+    response = login(people["quality"]).get(reverse("customers:special_requirement_pdf", args=[requirement.pk]))
+    text = pdf_text(response.content)
+    assert "顾客特殊要求一览表" in text and requirement.number in text
+    assert "生产部" in text and "已修订作业指导书" in text and "陈品质" in text
