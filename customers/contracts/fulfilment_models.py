@@ -123,6 +123,10 @@ class RequirementAcknowledgement(models.Model):
     def __str__(self):
         return f"{self.requirement} · {self.department}"
 
+    def get_absolute_url(self):
+        """The requirement's page, where the department acknowledges (the link of its clock in 我的待办)."""
+        return self.requirement.get_absolute_url()
+
 
 # --- 发货与售后确认 --------------------------------------------------------------------------------------
 class ShipmentStatus(models.TextChoices):

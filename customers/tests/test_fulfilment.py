@@ -111,6 +111,7 @@ def test_the_special_requirement_workflow_signs_each_step_and_refuses_early_veri
     production, quality = departments("production", "quality")
     ack_clock = open_deadline(requirement.acknowledgements.get(department=production), "special_req_ack")
     assert ack_clock.responsible == production.manager
+    assert ack_clock.link == requirement.get_absolute_url()  # 我的待办 leads to the page where it is acknowledged
 
     # quality may not verify while a department has not acknowledged
     with pytest.raises(TransitionRefused, match="以下部门尚未确认：生产部、品质部"):
