@@ -1,4 +1,5 @@
-"""The 特殊要求与发货 tab on a contract's page (registered in ``CustomersConfig.ready`` through the core's detail
+"""The 顾客财产 tab on a customer's page (what of the customer's we keep, where, and what happened to it), and the
+特殊要求与发货 tab on a contract's page (registered in ``CustomersConfig.ready`` through the core's detail
 tabs, so the contract pages need not know of it): what holds the contract's production and delivery back, the
 special requirements that apply, its shipments with the quantity shipped per line, and the customer property
 received for it."""
@@ -38,4 +39,22 @@ def render_fulfilment_tab(request, contract: Contract) -> str:
     }, request=request)
 
 
-TABS = [DetailTab("fulfilment", _("特殊要求与发货"), Contract, render_fulfilment_tab, order=30)]
+def render_customer_property_tab(request, customer) -> str:
+    user = request.user
+    items = (visible_to(user, CustomerProperty.objects.filter(customer=customer)).select_related("received_by")
+             .order_by("-received_on", "-pk")[:200])
+    return render_to_string("customers/contracts/tab_customer_property.html", {
+        "object": customer, "items": items,
+        "add_url": (f"{reverse('customers:property_create')}?customer={customer.pk}"
+                    if user.has_perm("customers.add_customerproperty") else ""),
+    }, request=request)
+
+
+def _customer_model():
+    from customers.models import Customer
+
+    return Customer
+
+
+TABS = [DetailTab("fulfilment", _("特殊要求与发货"), Contract, render_fulfilment_tab, order=30),
+        DetailTab("property", _("顾客财产"), _customer_model(), render_customer_property_tab, order=55)]

@@ -516,3 +516,13 @@ def test_the_special_requirement_pdf_lists_the_departments_and_signatures(people
     text = pdf_text(response.content)
     assert "顾客特殊要求一览表" in text and requirement.number in text
     assert "生产部" in text and "已修订作业指导书" in text and "陈品质" in text
+
+
+def test_the_customer_page_has_a_property_tab_with_a_link_to_register_for_the_customer(people, login):
+    item = make_property(people)
+    response = login(people["sales"]).get(reverse("customers:detail", args=[item.customer_id]), {"tab": "property"})
+    text = response.content.decode()
+    assert response.status_code == 200 and item.number in text and "模具库 A-3" in text
+    assert f"{reverse('customers:property_create')}?customer={item.customer_id}" in text
+    form = login(people["sales"]).get(reverse("customers:property_create"), {"customer": item.customer_id})
+    assert form.context["form"].initial["customer"] == item.customer_id
