@@ -80,6 +80,33 @@ class SpecialRequirementForm(forms.ModelForm):
         return data
 
 
+class CorrectRequirementForm(forms.ModelForm):
+    """修改 a requirement awaiting the MR's review: what was captured, with the reason (the customer and the
+    departments stay)."""
+
+    reason = forms.CharField(label=_("修改理由"), max_length=200,
+                             error_messages={"required": _("请填写修改理由。")})
+
+    class Meta:
+        model = SpecialRequirement
+        fields = ["scope", "contract", "kind", "title", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "scope": forms.RadioSelect}
+
+    def __init__(self, *args, record, **kwargs):
+        kwargs.setdefault("instance", record)
+        super().__init__(*args, **kwargs)
+        self.fields["contract"] = ContractChoiceField(
+            label=_("合同"), required=False, queryset=Contract.objects.filter(customer_id=record.customer_id)
+            .exclude(status__in=(ContractStatus.CANCELLED, ContractStatus.REJECTED)).select_related("customer"))
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == RequirementScope.ONE_CONTRACT and data.get("contract") is None:
+            self.add_error("contract", _("适用范围为“指定合同”时须选择合同。"))
+        return data
+
+
 class AcknowledgeForm(forms.Form):
     department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.none(), empty_label=None)
     measures = forms.CharField(label=_("落实措施"), widget=forms.Textarea(attrs={"rows": 3}),

@@ -105,7 +105,7 @@ def url_declarations():
              "property_list", "property_create")
     records = [
         RecordUrls(make=_requirement, insider="sales", outsider="sales2",
-                   pages=("special_requirement_detail", "special_requirement_pdf"),
+                   pages=("special_requirement_detail", "special_requirement_pdf", "special_requirement_correct"),
                    actions=("special_requirement_acknowledge",)),
         RecordUrls(make=_shipment, insider="sales", outsider="sales2", pages=("shipment_detail", "shipment_pdf")),
         RecordUrls(make=_property, insider="sales", outsider="sales2", pages=("property_detail", "property_pdf"),

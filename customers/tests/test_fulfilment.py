@@ -526,3 +526,29 @@ def test_the_customer_page_has_a_property_tab_with_a_link_to_register_for_the_cu
     assert f"{reverse('customers:property_create')}?customer={item.customer_id}" in text
     form = login(people["sales"]).get(reverse("customers:property_create"), {"customer": item.customer_id})
     assert form.context["form"].initial["customer"] == item.customer_id
+
+
+def test_a_requirement_is_corrected_before_review_with_a_reason_and_not_after(people, login):
+    contract = make_contract(people["sales"])
+    requirement = make_requirement(people, contract)
+    client = login(people["sales"])
+    url = reverse("customers:special_requirement_correct", args=[requirement.pk])
+    assert client.get(url).status_code == 200
+    data = {"scope": "contract", "contract": contract.pk, "kind": "packaging", "title": "外箱标签（修订）",
+            "text": "按客户模板 LBL-08 贴标"}
+    response = client.post(url, data)
+    assert response.status_code == 400 and "请填写修改理由" in response.content.decode()
+    assert client.post(url, {**data, "reason": "客户更新了模板"}).status_code == 302
+    requirement.refresh_from_db()
+    assert requirement.title == "外箱标签（修订）" and requirement.contract == contract
+    event = audit.event_model(SpecialRequirement).objects.filter(pgh_obj_id=requirement.pk).order_by("pgh_id").last()
+    assert event.pgh_context["reason"] == "修改顾客特殊要求：客户更新了模板"
+    assert login(people["sales2"]).get(url).status_code == 404
+    workflow.perform(requirement, RequirementStatus.COMMUNICATED, people["mr"], password=DEMO_PASSWORD,
+                     values={"review_note": "同意"})
+    with pytest.raises(Refused, match="只有登记人或管理者代表可以修改待审核的特殊要求"):
+        requirement_service.correct(requirement, by=people["sales"], reason="x", **{k: v for k, v in data.items()
+                                                                                    if k != "contract"},
+                                    contract=contract)
+    response = login(people["sales"]).get(url)
+    assert response.status_code == 302  # back to the record with the refusal as a message

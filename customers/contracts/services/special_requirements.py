@@ -191,6 +191,40 @@ def capture(*, by, customer, kind: str, title: str, text: str, departments, scop
     return requirement
 
 
+def may_correct(requirement, user) -> bool:
+    """Before the MR's review its capturer (or the MR) may correct what was captured."""
+    return bool(user and user.is_active and requirement.status == S.CAPTURED
+                and (user.is_superuser or user.pk == requirement.captured_by_id or user.has_role(Role.MR)))
+
+
+def correct(requirement: SpecialRequirement, *, by, kind: str, title: str, text: str, scope: str,
+            contract: Contract | None = None, reason: str) -> SpecialRequirement:
+    """Correct a requirement awaiting the MR's review (the departments stay as captured); audited with the
+    reason, in one guarded update — once reviewed it is refused."""
+    if not may_correct(requirement, by):
+        raise Refused(gettext("只有登记人或管理者代表可以修改待审核的特殊要求（当前状态：%(status)s）。")
+                      % {"status": requirement.get_status_display()})
+    reason = _clean(reason)
+    if not (_clean(title) and _clean(text) and reason):
+        raise Refused(gettext("请填写要求摘要、要求内容和修改理由。"))
+    if kind not in RequirementKind.values or scope not in RequirementScope.values:
+        raise Refused(gettext("请选择要求类别和适用范围。"))
+    if scope == RequirementScope.ONE_CONTRACT and contract is None:
+        raise Refused(gettext("适用范围为“指定合同”时须选择合同。"))
+    if contract is not None and contract.customer_id != requirement.customer_id:
+        raise Refused(gettext("所选合同不属于该客户。"))
+    values = {"kind": kind, "title": _clean(title), "text": _clean(text), "scope": scope,
+              "contract": contract}
+    with transaction.atomic(), audit.context(user=by, reason=gettext("修改顾客特殊要求：%(reason)s") % {"reason": reason}):
+        changed = SpecialRequirement.objects.filter(pk=requirement.pk, status=S.CAPTURED).update(
+            **values, updated_at=timezone.now())
+        if changed != 1:
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
+    for name, value in values.items():
+        setattr(requirement, name, value)
+    return requirement
+
+
 def acknowledge(requirement: SpecialRequirement, department, *, by, password: str, measures: str
                 ) -> RequirementAcknowledgement:
     """A department confirms it received the requirement and states its measures, signed (确认). The last one

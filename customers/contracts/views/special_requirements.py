@@ -15,7 +15,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.contracts.fulfilment_forms import AcknowledgeForm, SpecialRequirementForm, visible_customers
+from customers.contracts.fulfilment_forms import (AcknowledgeForm, CorrectRequirementForm, SpecialRequirementForm,
+                                                  visible_customers)
 from customers.contracts.fulfilment_models import (RequirementAcknowledgement, RequirementKind, RequirementScope,
                                                    RequirementStatus, SpecialRequirement)
 from customers.contracts.models import Contract, ContractStatus
@@ -190,6 +191,7 @@ class RequirementDetailView(RecordDetailView):
             "held_contracts": held,
             "contract_url": contract_link(requirement.contract) if requirement.contract_id else "",
             "can_see_customer": user.has_perm("customers.view_customer", requirement.customer),
+            "may_correct": service.may_correct(requirement, user),
         })
         return context
 
@@ -227,6 +229,31 @@ class RequirementAcknowledgeView(RecordActionView):
         return view.render_to_response(view.get_context_data(object=view.object), status=status)
 
 
+class RequirementCorrectView(RecordActionView):
+    """修改 before the MR's review, on its own page; refused once reviewed."""
+
+    model = SpecialRequirement
+    form_class = CorrectRequirementForm
+    template_name = "customers/contracts/fulfilment_action.html"
+    title = gettext_lazy("修改顾客特殊要求")
+    success_message = gettext_lazy("已修改，待管理者代表审核。")
+
+    def get_queryset(self):
+        return requirement_queryset()
+
+    def refusal(self, record):
+        if not service.may_correct(record, self.request.user):
+            return _("只有登记人或管理者代表可以修改待审核的特殊要求（当前状态：%(status)s）。") % {
+                "status": record.get_status_display()}
+        return None
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return service.correct(record, by=self.request.user, kind=data["kind"], title=data["title"],
+                               text=data["text"], scope=data["scope"], contract=data["contract"],
+                               reason=data["reason"])
+
+
 class RequirementPdfView(RecordPdfView):
     model = SpecialRequirement
     print_form = PrintForm(code="QR-8.2-04", title=gettext_lazy("顾客特殊要求一览表"), revision="A/0",
@@ -249,6 +276,8 @@ urlpatterns = [
          name="special_requirement_detail"),
     path("contracts/special-requirements/<int:pk>/acknowledge/", RequirementAcknowledgeView.as_view(),
          name="special_requirement_acknowledge"),
+    path("contracts/special-requirements/<int:pk>/correct/", RequirementCorrectView.as_view(),
+         name="special_requirement_correct"),
     path("contracts/special-requirements/<int:pk>/pdf/", RequirementPdfView.as_view(),
          name="special_requirement_pdf"),
 ]
