@@ -26,7 +26,7 @@ class CustomersConfig(AppConfig):
         from qms.taskqueue import periodic
 
         register_menu(menus.MENU)
-        register_menu(menus.FULFILMENT_MENU)
+        register_menu(menus.CONTRACT_MENU)
         for tab in [*tabs.TABS, *sales_tabs.TABS]:
             register_detail_tab(tab)
         for tab in fulfilment_tabs.TABS:

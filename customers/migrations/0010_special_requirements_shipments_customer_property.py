@@ -15,8 +15,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('complaints', '0004_report_due_from_deadline'),
-        ('customers', '0006_contracts_and_opportunities'),
-        ('qms', '0021_list_preferences_and_scenes'),
+        ('customers', '0009_opportunities_and_payments'),
+        ('qms', '0023_sales_vp_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
