@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Case, Count, Prefetch, Q, Sum, When
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from customers.contracts.fulfilment_models import RequirementStatus, Shipment, ShipmentLine, SpecialRequirement
 from customers.contracts.models import Contract, ContractLine, ContractStatus
 from customers.models import Customer, CustomerPolicy, OwnershipChange, Visit
 from customers.services import visits as visit_service
@@ -40,6 +41,8 @@ def render_ownership_tab(request, customer: Customer) -> str:
 # --- 合同 ------------------------------------------------------------------------------------------------------
 CONTRACTS_SHOWN = 50
 REVIEWS_SHOWN = 20
+REQUIREMENTS_SHOWN = 20
+SHIPMENTS_SHOWN = 20
 LINES_SUMMARISED = 3
 IN_FORCE = CONTRACT_VALUE_STATUSES  # the contract value, as on the analysis page
 IN_REVIEW = (ContractStatus.IN_REVIEW, ContractStatus.AWAITING_APPROVAL)
@@ -76,9 +79,31 @@ def reviews_section(request, customer, contracts) -> dict:
     return {"rows": rows}
 
 
+def special_requirements_section(request, customer, contracts) -> dict:
+    """The customer's special requirements the user may see, the unmet first (they hold production and delivery)."""
+    rows = list(visible_to(request.user, SpecialRequirement.objects.filter(customer=customer))
+                .select_related("contract").order_by(
+                    Case(When(status__in=(RequirementStatus.VERIFIED, RequirementStatus.WITHDRAWN), then=1),
+                         default=0), "-captured_at", "-id")[:REQUIREMENTS_SHOWN])
+    return {"rows": rows}
+
+
+def shipments_section(request, customer, contracts) -> dict:
+    """The latest shipments to the customer the user may see, with their batch numbers (one query each)."""
+    rows = list(visible_to(request.user, Shipment.objects.filter(customer=customer)).select_related("contract")
+                .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.order_by("id")))
+                .order_by("-planned_on", "-id")[:SHIPMENTS_SHOWN])
+    return {"rows": [{"shipment": shipment,
+                      "batches": list(dict.fromkeys(line.batch_number for line in shipment.lines.all()))}
+                     for shipment in rows]}
+
+
 CONTRACT_SECTIONS = [
     ContractSection("contracts", _("合同/订单"), "customers/contracts_tab/contracts.html", contracts_section),
     ContractSection("reviews", _("评审中的合同"), "customers/contracts_tab/reviews.html", reviews_section),
+    ContractSection("requirements", _("顾客特殊要求"), "customers/contracts_tab/requirements.html",
+                    special_requirements_section),
+    ContractSection("shipments", _("发货记录"), "customers/contracts_tab/shipments.html", shipments_section),
 ]
 
 

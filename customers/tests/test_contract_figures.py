@@ -94,8 +94,23 @@ def test_the_tab_costs_the_same_queries_for_3_and_30_contracts(people):
         counts.append(len(queries))
         assert html.count("data-contract=") == wanted + wanted // 2
     assert counts[0] == counts[1]
-    with assert_queries_at_most(4):
+    with assert_queries_at_most(7):  # contracts, lines, totals, reviews; requirements; shipments and their lines
         render_contracts_tab(request, customer)
+
+
+def test_the_tab_shows_the_customers_special_requirements_and_shipments_with_their_batches(people, login):
+    from customers.tests import fulfilment_factories as ff
+
+    contract = ff.make_contract(people["sales"])
+    ff.shipped(people, contract, batch="B2026-1101")
+    ff.make_requirement(people, contract)  # captured after the shipment (it would have held it back)
+    other = ff.make_contract(people["sales2"])
+    ff.shipped(people, other, batch="B2026-9999")
+    text = login(people["sales"]).get(contract.customer.get_absolute_url(), {"tab": "contracts"}).content.decode()
+    requirements = text.split('id="contracts-requirements"')[1].split('id="contracts-shipments"')[0]
+    assert "外箱须贴客户物料编码" in requirements and "待管代审核" in requirements
+    shipments = text.split('id="contracts-shipments"')[1]
+    assert "B2026-1101" in shipments and "已发货待确认" in shipments and "B2026-9999" not in shipments
 
 
 # --- the analysis page ------------------------------------------------------------------------------------------
