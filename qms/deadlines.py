@@ -48,9 +48,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import workdays
+from qms import registry, workdays
 from qms.notifications import Notification, notify
-from qms.registry import WORK_ITEMS_PER_PROVIDER, WorkItem
+from qms.registry import WorkItem
 
 logger = logging.getLogger(__name__)
 
@@ -581,7 +581,7 @@ def open_deadlines_as_work(user) -> list[WorkItem]:
         deadline=OuterRef("pk"), recipient=user, stage__in=[Stage.ESCALATION_1, Stage.ESCALATION_2]))
     rows = (Deadline.objects.filter(Q(responsible=user) | Q(escalated_to=user) | escalated_to_user,
                                     state=Deadline.State.OPEN)
-            .select_related("responsible").order_by("due_at")[:WORK_ITEMS_PER_PROVIDER + 1])
+            .select_related("responsible").order_by("due_at")[:registry.WORK_ITEMS_PER_PROVIDER + 1])
     items = []
     for d in rows:
         escalated = d.responsible_id != user.pk

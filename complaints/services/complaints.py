@@ -42,11 +42,11 @@ from django.utils.translation import gettext_lazy as _
 from complaints import forms_moves
 from complaints.services.closing import closing_reason, on_site_missing, unverified_capas
 from complaints.models import Channel, Clock, Complaint, ComplaintStatus, FeedbackType
-from qms import Refused, audit, deadlines, workflow
+from qms import Refused, audit, deadlines, registry, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User, works_in
-from qms.registry import WORK_ITEMS_PER_PROVIDER, WorkItem
+from qms.registry import WorkItem
 from qms.signatures import Meaning
 from qms.deadlines import DeadlineRule
 from qms.workdays import WorkingCalendar
@@ -637,7 +637,7 @@ def complaint_work(user) -> list[WorkItem]:
     rows = (deadlines.with_open_due(Complaint.objects.filter(status__in=OPEN_STATUSES), name="next_due")
             .filter(Q(responsible=user) | Q(responsible__isnull=True, received_by=user))
             .only("pk", "number", "customer_name", "status", "is_key_account", "type")
-            .order_by("-is_key_account", "received_at")[:WORK_ITEMS_PER_PROVIDER + 1])
+            .order_by("-is_key_account", "received_at")[:registry.WORK_ITEMS_PER_PROVIDER + 1])
     items = []
     for complaint in rows:
         items.append(WorkItem(

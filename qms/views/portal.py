@@ -10,10 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qms import company, notifications
+from qms import company, notifications, registry
 from qms.middleware import SUPPORTED
 from qms.people import roles_needed
-from qms.registry import WORK_ITEMS_PER_PROVIDER, my_work_sections
+from qms.registry import my_work_sections
 
 
 def home(request):
@@ -26,7 +26,7 @@ def home(request):
                      and not company.current(request).is_set)
     return render(request, "qms/home.html", {"items": items, "escalations": escalations, "overdue_count": overdue,
                                              "title": _("我的待办"), "company_unset": company_unset,
-                                             "more": more, "per_kind": WORK_ITEMS_PER_PROVIDER})
+                                             "more": more, "per_kind": registry.WORK_ITEMS_PER_PROVIDER})
 
 
 def notification_list(request):
