@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ProductionConfig(AppConfig):
     name = "production"
     verbose_name = _("生产与检验状态")
+
+    def ready(self):
+        from qms.registry import register_demo_seeder, register_menu
+        from production import demo, menus
+        from production.services import lots, orders  # noqa: F401  (the workflows and their blocks)
+
+        register_menu(menus.PRODUCTION_MENU)
+        register_demo_seeder(demo.seed)

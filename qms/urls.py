@@ -23,6 +23,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("complaints/", include("complaints.urls")),
     path("renovation/", include("renovation.urls")),
+    path("production/", include("production.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,74 @@
+"""Demo data of production: a process card and task orders in every state, with lots at every inspection
+status (conforming, nonconforming, undetermined, concession, in stock)."""
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from qms import workflow
+from production.models import InspectionStatus as I, LotStatus, ProcessCard, ProcessStep, TaskOrder, \
+    TaskOrderStatus as S
+from production.services import lots, orders
+
+PASSWORD = "Demo@2026"
+STEPS = [(10, "下料", "下料车间", True, False, False), (20, "注塑", "注塑车间", True, True, False),
+         (30, "组装", "装配线 1", False, True, True)]
+
+
+def _card():
+    card, created = ProcessCard.objects.get_or_create(code="GY-001", defaults={
+        "product": "一次性使用输液器", "specification": "DEHP-free 1.5m"})
+    if created:
+        for sequence, name, centre, first, patrol, final in STEPS:
+            ProcessStep.objects.create(card=card, sequence=sequence, name=name, work_centre=centre,
+                                       first_piece=first, patrol=patrol, final=final)
+    return card
+
+
+def _order(card, users, quantity, status=S.DRAFT):
+    order = orders.raise_order(users["pmc"], process_card=card, quantity=quantity,
+                               due_date=timezone.localdate() + dt.timedelta(days=20), note="按标准包装")
+    if status in (S.RELEASED, S.IN_PRODUCTION, S.COMPLETED):
+        workflow.perform(order, S.RELEASED, users["pmc"])
+    if status in (S.IN_PRODUCTION, S.COMPLETED):
+        workflow.perform(order, S.IN_PRODUCTION, users["production"])
+    if status == S.CANCELLED:
+        workflow.perform(order, S.CANCELLED, users["pmc"], reason="客户取消订单")
+    return order
+
+
+def _work_and_inspect(lot, users, result, **extra):
+    operation = lot.current
+    lots.record_work(operation, users["production"], operator=users["production"], quantity_in=lot.quantity,
+                     quantity_out=lot.quantity, quantity_scrap=0)
+    lots.issue_material(operation, users["production"], material="PVC 粒料", batch_number="HN-2026-0815",
+                        quantity=Decimal("12.5"), unit="kg")
+    lots.record_check(operation, users["production"], check="self", result="pass")
+    lots.record_check(operation, users["pmc"], check="mutual", result="pass")
+    lots.record_check(operation, users["quality"], check="dedicated", result="pass" if result in (
+        I.CONFORMING, I.CONCESSION) else "fail")
+    lots.record_inspection(operation, users["quality"], kind="first_piece", result=result, password=PASSWORD,
+                           **extra)
+    lot.refresh_from_db()
+
+
+def seed(users, stdout) -> None:
+    if TaskOrder.objects.exists():
+        return
+    card = _card()
+    _order(card, users, 500)
+    _order(card, users, 800, S.RELEASED)
+    _order(card, users, 300, S.CANCELLED)
+    pending = _order(card, users, 1000, S.IN_PRODUCTION).lots.get()  # at its first operation, 待检
+    for result, extra in ((I.CONFORMING, {"note": "首件合格"}), (I.NONCONFORMING, {"note": "毛刺超标"}), (I.UNDETERMINED, {"note": "尺寸临界，待复检"}),
+                          (I.CONCESSION, {"concession_by": "总经理 王总", "concession_reason": "外观轻微划痕，不影响使用"})):
+        lot = _order(card, users, 200, S.IN_PRODUCTION).lots.get()
+        _work_and_inspect(lot, users, result, **extra)
+    done = _order(card, users, 600, S.IN_PRODUCTION)
+    lot = done.lots.get()
+    while lot.status == LotStatus.IN_PROCESS:
+        _work_and_inspect(lot, users, I.CONFORMING)
+        lots.move_on(lot, users["production"])
+        lot.refresh_from_db()
+    workflow.perform(done, S.COMPLETED, users["pmc"])
+    stdout.write(f"production: {TaskOrder.objects.count()} task orders, lot {pending.number} awaiting inspection\n")

@@ -1,0 +1,48 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from production.models import InspectionStatus, Lot, LotStatus, ProcessCard, TaskOrder, TaskOrderStatus
+
+
+class ProcessCardFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("编号/产品"), method="search")
+    is_active = django_filters.BooleanFilter(label=_("有效"))
+
+    class Meta:
+        model = ProcessCard
+        fields = ["q", "is_active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(product__icontains=value)
+                               | Q(specification__icontains=value))
+
+
+class TaskOrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("编号/产品/合同"), method="search")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=TaskOrderStatus.choices)
+    due_after = django_filters.DateFilter(label=_("完工日期从"), field_name="due_date", lookup_expr="gte")
+    due_before = django_filters.DateFilter(label=_("完工日期至"), field_name="due_date", lookup_expr="lte")
+
+    class Meta:
+        model = TaskOrder
+        fields = ["q", "status", "due_after", "due_before"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(number__icontains=value) | Q(product__icontains=value)
+                               | Q(contract__number__icontains=value))
+
+
+class LotFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("批号/任务书/产品"), method="search")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=LotStatus.choices)
+    inspection_status = django_filters.ChoiceFilter(label=_("检验状态"), choices=InspectionStatus.choices,
+                                                    field_name="current__inspection_status")
+
+    class Meta:
+        model = Lot
+        fields = ["q", "status", "inspection_status"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(number__icontains=value) | Q(task_order__number__icontains=value)
+                               | Q(task_order__product__icontains=value))

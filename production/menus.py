@@ -1,0 +1,10 @@
+"""The 生产管理 entry of the navigation (registered by ``ProductionConfig.ready()``)."""
+from django.utils.translation import gettext_lazy as _
+
+from qms.registry import MenuEntry
+
+PRODUCTION_MENU = MenuEntry(label=_("生产管理"), icon="bi-gear-wide-connected", order=35, children=[
+    (_("生产任务书"), "production:order_list", "production.use_production"),
+    (_("路线跟踪卡"), "production:lot_list", "production.use_production"),
+    (_("工艺卡"), "production:card_list", "production.use_production"),
+])

@@ -1,0 +1,59 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from qms.tables import StatusColumn
+from production.models import Lot, ProcessCard, TaskOrder
+
+
+class ProcessCardTable(tables.Table):
+    code = tables.Column(verbose_name=_("工艺卡编号"), linkify=True)
+    product = tables.Column(verbose_name=_("产品名称"))
+    specification = tables.Column(verbose_name=_("规格型号"))
+    revision = tables.Column(verbose_name=_("版本"))
+    step_count = tables.Column(verbose_name=_("工序数"))
+    is_active = tables.BooleanColumn(verbose_name=_("有效"))
+
+    class Meta:
+        model = ProcessCard
+        fields = ["code", "product", "specification", "revision", "step_count", "is_active"]
+        order_by = ("code",)
+
+
+class TaskOrderTable(tables.Table):
+    number = tables.Column(verbose_name=_("任务书编号"), linkify=True)
+    product = tables.Column(verbose_name=_("产品名称"))
+    specification = tables.Column(verbose_name=_("规格型号"))
+    quantity = tables.Column(verbose_name=_("数量"))
+    due_date = tables.DateColumn(verbose_name=_("完工日期"), format="Y-m-d")
+    contract = tables.Column(verbose_name=_("合同"), accessor="contract__number", default="—")
+    status = StatusColumn()
+    created_at = tables.DateTimeColumn(verbose_name=_("创建时间"), format="Y-m-d")
+
+    class Meta:
+        model = TaskOrder
+        fields = ["number", "product", "specification", "quantity", "due_date", "contract", "status", "created_at"]
+        order_by = ("-created_at",)
+
+
+class LotTable(tables.Table):
+    number = tables.Column(verbose_name=_("批号"), linkify=True)
+    task_order = tables.Column(verbose_name=_("生产任务书"), accessor="task_order__number")
+    product = tables.Column(verbose_name=_("产品名称"), accessor="task_order__product")
+    quantity = tables.Column(verbose_name=_("数量"))
+    current = tables.Column(verbose_name=_("当前工序"), accessor="current__name", default="—")
+    inspection_status = tables.Column(verbose_name=_("检验状态"), accessor="current__inspection_status",
+                                      default="—")
+    status = StatusColumn()
+    created_at = tables.DateTimeColumn(verbose_name=_("创建时间"), format="Y-m-d")
+
+    class Meta:
+        model = Lot
+        fields = ["number", "task_order", "product", "quantity", "current", "inspection_status", "status",
+                  "created_at"]
+        order_by = ("-created_at",)
+
+    def render_inspection_status(self, record):
+        return record.current.get_inspection_status_display()
+
+    def value_inspection_status(self, record):
+        return record.current.get_inspection_status_display() if record.current else ""

@@ -1,0 +1,58 @@
+"""Helpers for the production tests: a process card, a task order taken along its workflow, a lot worked and
+inspected at its current operation."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from qms import workflow
+from production.models import ProcessCard, ProcessStep, TaskOrderStatus as S
+from production.services import lots, orders
+
+PASSWORD = "Demo@2026"
+
+
+def card(code="GY-T01", steps=((10, "下料"), (20, "组装"))):
+    process_card = ProcessCard.objects.create(code=code, product="一次性使用输液器", specification="1.5m")
+    for sequence, name in steps:
+        ProcessStep.objects.create(card=process_card, sequence=sequence, name=name, work_centre="一车间",
+                                   first_piece=True, final=sequence == steps[-1][0])
+    return process_card
+
+
+def order(people, *, process_card=None, quantity=100, status=S.DRAFT, **fields):
+    process_card = process_card or card(code=f"GY-{quantity}-{ProcessCard.objects.count()}")
+    task_order = orders.raise_order(people["pmc"], process_card=process_card, quantity=quantity,
+                                    due_date=timezone.localdate() + dt.timedelta(days=10), **fields)
+    if status in (S.RELEASED, S.IN_PRODUCTION):
+        workflow.perform(task_order, S.RELEASED, people["pmc"])
+    if status == S.IN_PRODUCTION:
+        workflow.perform(task_order, S.IN_PRODUCTION, people["production"])
+    task_order.refresh_from_db()
+    return task_order
+
+
+def lot(people, **kwargs):
+    return order(people, status=S.IN_PRODUCTION, **kwargs).lots.select_related("current", "task_order").get()
+
+
+def inspect(people, the_lot, result, **extra):
+    record = lots.record_inspection(the_lot.current, people["quality"], kind="first_piece", result=result,
+                                    password=PASSWORD, **extra)
+    the_lot.refresh_from_db()
+    return record
+
+
+def contract(people, number="HT-2026-0001"):
+    """A registered contract with one line (as the contract register holds it)."""
+    from customers.tests.factories import make_customer
+    from customers.tests.test_contract_figures import make_contract
+
+    customer = make_customer(people["sales2"], name=f"杭州西湖精密仪器有限公司{number}")
+    return make_contract(customer, people["sales2"], number=number)
+
+
+def contract_order(people, **kwargs):
+    """A task order raised from the line of a registered contract."""
+    return order(people, contract_line=contract(people).lines.get(), **kwargs)
