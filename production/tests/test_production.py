@@ -275,3 +275,17 @@ def test_the_demo_data_has_orders_and_lots_in_every_state(people):
     assert set(Lot.objects.values_list("status", flat=True)) == set(LotStatus.values)
     at_current = set(Lot.objects.filter(current__isnull=False).values_list("current__inspection_status", flat=True))
     assert at_current == set(I.values)
+
+
+def test_every_tab_of_the_order_and_the_lot_opens(people, client):
+    lot = factories.lot(people)
+    factories.inspect(people, lot, I.CONFORMING)
+    lots.move_on(lot, people["production"])
+    client.force_login(people["gm"])
+    for record in (lot, lot.task_order):
+        for tab in ("overview", "signatures", "attachments", "history"):
+            response = client.get(record.get_absolute_url() + f"?tab={tab}")
+            assert response.status_code == 200, (record, tab)
+            assert f'id="tab-{tab}"' in response.content.decode()
+    history = client.get(lot.get_absolute_url() + "?tab=signatures").content.decode()
+    assert "转下道工序" in history or "在制" in history

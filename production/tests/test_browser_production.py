@@ -1,0 +1,65 @@
+"""The shop floor's pages on a phone (390 px) and a laptop: nothing wider than the window, and an inspector takes a
+lot through its inspection result and the operator moves it on, with the refusal shown while it is nonconforming."""
+import io
+
+import pytest
+from django.urls import reverse
+
+from production import demo as production_demo
+from production.models import InspectionStatus as I, Lot, ProcessCard, TaskOrder
+from production.tests import factories
+from qms.demo import DEMO_PASSWORD
+from qms.tests.browser import log_in
+from qms.tests.test_browser_layout import LAPTOP, OVERFLOW_JS, PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_production_pages_fit_a_phone_and_a_laptop(browser_page, live_server, people):
+    production_demo.seed(people, io.StringIO())
+    page, base = browser_page, live_server.url
+    log_in(page, base, "quality", DEMO_PASSWORD)
+    lot = Lot.objects.filter(current__isnull=False).order_by("pk").first()
+    urls = [reverse("production:order_list"), reverse("production:lot_list"), reverse("production:card_list"),
+            TaskOrder.objects.order_by("pk").first().get_absolute_url(), lot.get_absolute_url(),
+            ProcessCard.objects.first().get_absolute_url(),
+            reverse("production:operation_inspect", args=[lot.current_id])]
+    problems = []
+    for width in (LAPTOP, PHONE):
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            assert page.goto(base + url).status == 200, url
+            result = page.evaluate(OVERFLOW_JS)
+            if result["scrollWidth"] > result["width"]:
+                problems.append(f"{width}px {url}: {result['scrollWidth']}px wide; {result['elements']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_nonconforming_lot_is_refused_then_reinspected_and_moved_on_a_phone(browser_page, live_server, people):
+    lot = factories.lot(people)
+    factories.inspect(people, lot, I.NONCONFORMING, note="毛刺超标")
+    page, base = browser_page, live_server.url
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    log_in(page, base, "production", DEMO_PASSWORD)
+    page.goto(base + lot.get_absolute_url())
+    blocked = page.locator('[data-move-blocked="in_process"]')
+    assert "只有合格或让步接收的产品才能转入下道工序或入库" in blocked.inner_text()
+
+    page.context.clear_cookies()
+    log_in(page, base, "quality", DEMO_PASSWORD)
+    page.goto(base + reverse("production:operation_inspect", args=[lot.current_id]))
+    page.select_option("select[name=result]", I.CONFORMING)
+    page.fill("textarea[name=note]", "返工后复检合格")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("#production-form button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert page.locator(f'#op-{lot.current_id} [data-inspection-status="conforming"]').is_visible()
+
+    page.context.clear_cookies()
+    log_in(page, base, "production", DEMO_PASSWORD)
+    page.goto(base + lot.get_absolute_url())
+    page.click('button[data-move="in_process"]')
+    page.wait_for_load_state("domcontentloaded")
+    lot.refresh_from_db()
+    assert lot.current.sequence == 20
+    assert "20 组装" in page.locator("#lot-current").inner_text()
