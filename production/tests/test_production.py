@@ -289,3 +289,13 @@ def test_every_tab_of_the_order_and_the_lot_opens(people, client):
             assert f'id="tab-{tab}"' in response.content.decode()
     history = client.get(lot.get_absolute_url() + "?tab=signatures").content.decode()
     assert "转下道工序" in history or "在制" in history
+
+
+def test_the_task_order_pdf_prints_the_order_its_operations_and_lots(people, client):
+    order = factories.contract_order(people, quantity=320, status=S.RELEASED, note="无菌包装，每箱 50 支")
+    client.force_login(people["pmc"])
+    text = "".join(pdf_text(client.get(reverse("production:order_pdf", args=[order.pk])).content,
+                            layout=False).split())
+    for expected in ("生产任务书", order.number, "320", "HT-2026-0001", "无菌包装，每箱50支", "下料", "组装",
+                     f"{order.number}-01", "待检"):
+        assert expected in text

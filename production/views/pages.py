@@ -106,6 +106,21 @@ class TaskOrderDetailView(RecordDetailView):
         return context
 
 
+class TaskOrderPdfView(RecordPdfView):
+    model = TaskOrder
+    print_form = PrintForm(code="QR-7.5-01", title=gettext_lazy("生产任务书"), revision="A/0",
+                           template="print/production_task_order.html")
+
+    def get_queryset(self):
+        return order_list_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"steps": self.object.process_card.steps.order_by("sequence"),
+                        "lots": self.object.lots.select_related("current")})
+        return context
+
+
 # --- lots (route cards) ------------------------------------------------------------------------------------------
 class LotListView(RecordListView):
     model = Lot
@@ -249,6 +264,7 @@ urlpatterns = [
     path("orders/export/", TaskOrderListView.as_view(export=True), name="order_export"),
     path("orders/new/", TaskOrderCreateView.as_view(), name="order_create"),
     path("orders/<int:pk>/", TaskOrderDetailView.as_view(), name="order_detail"),
+    path("orders/<int:pk>/pdf/", TaskOrderPdfView.as_view(), name="order_pdf"),
     path("lots/", LotListView.as_view(), name="lot_list"),
     path("lots/export/", LotListView.as_view(export=True), name="lot_export"),
     path("lots/<int:pk>/", LotDetailView.as_view(), name="lot_detail"),
