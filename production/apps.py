@@ -7,9 +7,10 @@ class ProductionConfig(AppConfig):
     verbose_name = _("生产与检验状态")
 
     def ready(self):
-        from qms.registry import register_demo_seeder, register_menu
-        from production import demo, menus
+        from qms.registry import register_demo_seeder, register_menu, register_work_provider
+        from production import demo, menus, work
         from production.services import lots, orders  # noqa: F401  (the workflows and their blocks)
 
         register_menu(menus.PRODUCTION_MENU)
+        register_work_provider(work.production_work)
         register_demo_seeder(demo.seed)

@@ -299,3 +299,19 @@ def test_the_task_order_pdf_prints_the_order_its_operations_and_lots(people, cli
     for expected in ("生产任务书", order.number, "320", "HT-2026-0001", "无菌包装，每箱50支", "下料", "组装",
                      f"{order.number}-01", "待检"):
         assert expected in text
+
+
+def test_my_work_lists_lots_to_inspect_for_quality_and_lots_to_move_for_production(people):
+    from production.work import production_work
+    waiting = factories.lot(people)
+    undetermined = factories.lot(people)
+    factories.inspect(people, undetermined, I.UNDETERMINED)
+    ready = factories.lot(people)
+    factories.inspect(people, ready, I.CONCESSION, concession_by="总经理", concession_reason="不影响功能")
+    titles = [item.title for item in production_work(people["quality"])]
+    assert any(waiting.number in t and t.startswith("待检") for t in titles)
+    assert any(undetermined.number in t and t.startswith("待重新检验") for t in titles)
+    assert not any(ready.number in t for t in titles)
+    assert [item.title for item in production_work(people["production"])] == [
+        f"待转序或入库：{ready.number} {ready.task_order.product} · 下料"]
+    assert production_work(people["sales"]) == []

@@ -38,6 +38,7 @@ class ProcessCardListView(RecordListView):
 class ProcessCardDetailView(RecordDetailView):
     model = ProcessCard
     permission_required = "production.view_processcard"  # anyone signed in; a record they may not see: 404
+    attachments = True  # the card's drawings and work instructions
     tabs = [("overview", gettext_lazy("工序"), "production/card_tab_overview.html")]
 
     def get_context_data(self, **kwargs):
