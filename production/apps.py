@@ -7,10 +7,12 @@ class ProductionConfig(AppConfig):
     verbose_name = _("生产与检验状态")
 
     def ready(self):
+        from qms.excel.imports import register_import
         from qms.registry import register_demo_seeder, register_menu, register_work_provider
-        from production import demo, menus, work
+        from production import demo, imports, menus, work
         from production.services import lots, orders  # noqa: F401  (the workflows and their blocks)
 
         register_menu(menus.PRODUCTION_MENU)
         register_work_provider(work.production_work)
         register_demo_seeder(demo.seed)
+        register_import(imports.PROCESS_CARD_IMPORT)

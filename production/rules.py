@@ -20,6 +20,7 @@ for model in (ProcessCard, TaskOrder, Lot, LotOperation):
 
 rules.set_perm("production.use_production", has_role(*PRODUCTION_ROLES))
 rules.set_perm("production.raise_taskorder", has_role(Role.PMC))
+rules.set_perm("production.import_processcard", has_role(Role.ENGINEERING, Role.PMC))
 rules.set_perm("production.record_operation", has_role(*OPERATOR_ROLES))
 rules.set_perm("production.record_check", has_role(*OPERATOR_ROLES, *INSPECTOR_ROLES))
 rules.set_perm("production.inspect_lot", has_role(*INSPECTOR_ROLES))

@@ -30,6 +30,7 @@ class ProcessCardListView(RecordListView):
     permission_required = "production.use_production"
     title = gettext_lazy("工艺卡")
     export_url_name = "production:card_export"
+    import_key = "production_process_cards"
 
     def base_queryset(self):
         return card_list_queryset()
