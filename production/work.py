@@ -3,7 +3,8 @@ inspection result (待检) or a re-inspection (待判定) at their current opera
 conforming or under concession that wait to move on."""
 from django.utils.translation import gettext as _
 
-from qms.registry import WORK_ITEMS_PER_PROVIDER, WorkItem
+from qms import registry
+from qms.registry import WorkItem
 from production.models import MAY_MOVE_ON, InspectionStatus, LotStatus
 from production.selectors import lot_list_queryset
 
@@ -19,13 +20,13 @@ def production_work(user) -> list[WorkItem]:
     if user.has_perm("production.inspect_lot"):
         waiting = in_process.filter(current__inspection_status__in=[InspectionStatus.PENDING,
                                                                     InspectionStatus.UNDETERMINED])
-        for lot in waiting.order_by("created_at", "pk")[:WORK_ITEMS_PER_PROVIDER + 1]:
+        for lot in waiting.order_by("created_at", "pk")[:registry.WORK_ITEMS_PER_PROVIDER + 1]:
             title = (_("待重新检验：%(lot)s %(product)s · %(op)s")
                      if lot.current.inspection_status == InspectionStatus.UNDETERMINED
                      else _("待检：%(lot)s %(product)s · %(op)s"))
             items.append(_item(lot, title))
     if user.has_perm("production.record_operation"):
         ready = in_process.filter(current__inspection_status__in=MAY_MOVE_ON)
-        for lot in ready.order_by("created_at", "pk")[:WORK_ITEMS_PER_PROVIDER + 1]:
+        for lot in ready.order_by("created_at", "pk")[:registry.WORK_ITEMS_PER_PROVIDER + 1]:
             items.append(_item(lot, _("待转序或入库：%(lot)s %(product)s · %(op)s")))
     return items
