@@ -29,7 +29,7 @@ def _order(card, users, quantity, status=S.DRAFT):
     order = orders.raise_order(users["pmc"], process_card=card, quantity=quantity,
                                due_date=timezone.localdate() + dt.timedelta(days=20), note="按标准包装")
     if status in (S.RELEASED, S.IN_PRODUCTION, S.COMPLETED):
-        workflow.perform(order, S.RELEASED, users["pmc"])
+        workflow.perform(order, S.RELEASED, users["pmc"], password=PASSWORD)
     if status in (S.IN_PRODUCTION, S.COMPLETED):
         workflow.perform(order, S.IN_PRODUCTION, users["production"])
     if status == S.CANCELLED:

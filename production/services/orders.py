@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from qms import audit, blocks, numbering, workflow
 from qms.people import Role
 from qms.refusals import Refused
+from qms.signatures import Meaning
 from qms.workflow import Move, Workflow
 from production.models import Lot, LotOperation, LotStatus, ProcessCard, TaskOrder, TaskOrderStatus
 from production.services.holds import contract_holds
@@ -73,8 +74,9 @@ def held_contract(order: TaskOrder) -> list[str]:
 
 PIPELINE = {
     S.DRAFT: {
-        S.RELEASED: Move(_("下达"), roles=(Role.PMC,), after=lambda order, by, t: open_route_card(order, by, t),
-                         show_blocked=True),
+        # PMC's signed instruction to produce (seed 003 §5.1)
+        S.RELEASED: Move(_("下达"), roles=(Role.PMC,), signature=Meaning.APPROVAL,
+                         after=lambda order, by, t: open_route_card(order, by, t), show_blocked=True),
         S.CANCELLED: Move(_("取消"), roles=(Role.PMC,), reason=True, style="outline-danger"),
     },
     S.RELEASED: {

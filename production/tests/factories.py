@@ -26,7 +26,7 @@ def order(people, *, process_card=None, quantity=100, status=S.DRAFT, **fields):
     task_order = orders.raise_order(people["pmc"], process_card=process_card, quantity=quantity,
                                     due_date=timezone.localdate() + dt.timedelta(days=10), **fields)
     if status in (S.RELEASED, S.IN_PRODUCTION):
-        workflow.perform(task_order, S.RELEASED, people["pmc"])
+        workflow.perform(task_order, S.RELEASED, people["pmc"], password=PASSWORD)
     if status == S.IN_PRODUCTION:
         workflow.perform(task_order, S.IN_PRODUCTION, people["production"])
     task_order.refresh_from_db()

@@ -38,19 +38,23 @@ def test_task_order_numbers_are_gapless_and_a_refused_order_takes_no_number(peop
 def test_releasing_opens_the_route_card_with_the_process_cards_operations(people):
     order = factories.order(people, quantity=250)
     assert order.lots.count() == 0
-    workflow.perform(order, S.RELEASED, people["pmc"])
+    workflow.perform(order, S.RELEASED, people["pmc"], password=PASSWORD)
     lot = order.lots.get()
     assert lot.number == f"{order.number}-01"
     assert lot.quantity == 250
     assert [(op.sequence, op.name, op.inspection_status) for op in lot.operations.all()] == [
         (10, "下料", I.PENDING), (20, "组装", I.PENDING)]
     assert lot.current.sequence == 10
+    assert Signature.objects.filter(object_id=order.pk, signer=people["pmc"], meaning="approval").exists()
 
 
-def test_only_pmc_releases_a_task_order(people):
+def test_only_pmc_releases_a_task_order_with_the_password(people):
     order = factories.order(people)
     with pytest.raises(TransitionRefused, match="没有权限"):
-        workflow.perform(order, S.RELEASED, people["production"])
+        workflow.perform(order, S.RELEASED, people["production"], password=PASSWORD)
+    with pytest.raises(Refused, match="密码错误"):
+        workflow.perform(order, S.RELEASED, people["pmc"], password="wrong")
+    assert order.lots.count() == 0
 
 
 def test_a_contract_hold_refuses_the_release_with_its_reason(people, monkeypatch):
@@ -61,10 +65,10 @@ def test_a_contract_hold_refuses_the_release_with_its_reason(people, monkeypatch
         ["特殊要求“无菌包装”尚未落实"] if (label, pk, purpose) == ("customers.Contract", held, "production") else []),
         raising=False)
     with pytest.raises(TransitionRefused, match="特殊要求“无菌包装”尚未落实"):
-        workflow.perform(order, S.RELEASED, people["pmc"])
+        workflow.perform(order, S.RELEASED, people["pmc"], password=PASSWORD)
     assert order.lots.count() == 0
     monkeypatch.setattr(blocks, "holds", lambda label, pk, purpose: [], raising=False)
-    workflow.perform(order, S.RELEASED, people["pmc"])
+    workflow.perform(order, S.RELEASED, people["pmc"], password=PASSWORD)
 
 
 def test_a_hold_registered_in_the_core_holds_the_release(people, monkeypatch):
@@ -78,7 +82,7 @@ def test_a_hold_registered_in_the_core_holds_the_release(people, monkeypatch):
                   reason=lambda pk, activity: ["变更单未关闭"] if pk == held else [])
     assert holds.contract_holds(held) == ["变更单未关闭"]
     with pytest.raises(TransitionRefused, match="变更单未关闭"):
-        workflow.perform(order, S.RELEASED, people["pmc"])
+        workflow.perform(order, S.RELEASED, people["pmc"], password=PASSWORD)
 
 
 def test_contract_holds_is_empty_without_a_contract_or_a_registry(monkeypatch):
