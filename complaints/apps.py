@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ComplaintsConfig(AppConfig):
@@ -21,7 +22,7 @@ class ComplaintsConfig(AppConfig):
                                   register_review_input, register_work_provider)
         from qms.taskqueue import periodic
 
-        register_menu(MenuEntry(label=_("客户投诉"), icon="bi-chat-left-dots", order=20, children=[
+        register_menu(MenuEntry(label=pgettext_lazy("menu", "客户投诉"), icon="bi-chat-left-dots", order=20, children=[
             (_("投诉与反馈"), "complaints:list", "complaints.view_complaint"),
             (_("登记投诉/反馈"), "complaints:create", "complaints.add_complaint"),
             (_("退货单"), "complaints:return_list", "complaints.view_returnorder"),

@@ -1,9 +1,10 @@
 """The 装修管理 entry of the navigation (registered by ``RenovationConfig.ready()``)."""
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qms.registry import MenuEntry
 
-RENOVATION_MENU = MenuEntry(label=_("装修管理"), icon="bi-hammer", order=40, children=[
+RENOVATION_MENU = MenuEntry(label=pgettext_lazy("menu", "装修管理"), icon="bi-hammer", order=40, children=[
     (_("装修申请"), "renovation:list", "renovation.use_renovation"),
     (_("今日巡查"), "renovation:site_inspections", "renovation.use_renovation"),
     (_("装修违章"), "renovation:violation_list", "renovation.use_renovation"),
