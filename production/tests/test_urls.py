@@ -35,8 +35,8 @@ WALK = UrlWalk(
     records=[
         RecordUrls(make=lambda people: factories.card(), insider=INSIDER, outsider=OUTSIDER, pages=("card_detail",)),
         RecordUrls(make=lambda people: factories.order(people), insider=INSIDER, outsider=OUTSIDER,
-                   pages=("order_detail", "order_pdf")),
-        RecordUrls(make=factories.lot, insider=INSIDER, outsider=OUTSIDER, pages=("lot_detail", "lot_pdf")),
+                   pages=("order_detail", "order_pdf", "order_labels")),
+        RecordUrls(make=factories.lot, insider=INSIDER, outsider=OUTSIDER, pages=("lot_detail", "lot_pdf", "lot_label")),
         RecordUrls(make=current_operation, insider="production", outsider=OUTSIDER,
                    pages=("operation_work", "operation_material", "operation_check")),
         RecordUrls(make=current_operation, insider=INSIDER, outsider=OUTSIDER, pages=("operation_inspect",)),
