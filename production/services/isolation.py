@@ -252,6 +252,25 @@ def reinspect(entry: IsolationEntry, by, *, result: str, note: str = "", concess
     return entry
 
 
+# --- the isolation tag 《隔离卡》 -------------------------------------------------------------------------------
+def tag_label(entry: IsolationEntry) -> dict:
+    """What the tag on the isolated product says (a ``qms.labels`` label: its QR code opens the ledger line)."""
+    return {
+        "url": entry.get_absolute_url(),
+        "title": gettext("隔离卡"),
+        "fields": [
+            (gettext("台账编号"), entry.number),
+            (gettext("产品"), f"{entry.product} {entry.specification}".strip()),
+            (gettext("批号"), entry.batch),
+            (gettext("数量"), entry.quantity),
+            (gettext("隔离原因"), entry.reason[:60]),
+            (gettext("移入"), f"{entry.placed_by.display_name} {timezone.localtime(entry.placed_at):%Y-%m-%d}"),
+            (gettext("存放位置"), entry.location),
+        ],
+        "status": gettext("隔离 · %(status)s") % {"status": entry.get_status_display()},
+    }
+
+
 # --- a CAPA from the review -------------------------------------------------------------------------------------
 def capa_refusal(entry: IsolationEntry, user) -> str | None:
     from qms.capa import services as capa_services

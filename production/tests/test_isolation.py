@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import time_machine
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from qms.capa.models import Capa
 from qms.deadlines import Deadline, DeadlineNotice
 from qms.refusals import Refused
 from qms.signatures import Signature, SignatureRefused
+from qms.tests.labels_helpers import qr_codes_in_pdf
 from qms.tests.test_pdf import pdf_text
 from qms.workflow import TransitionRefused
 from production.models import (Disposition, InspectionStatus as I, IsolationEntry, IsolationSource,
@@ -244,8 +246,12 @@ def test_the_review_form_and_the_tag_print_what_the_ledger_holds(people, login):
     text = pdf_text(client.get(reverse("production:isolation_pdf", args=[entry.pk])).content)
     for expected in ("隔离产品评审表", entry.number, lot.number, "返工", "去毛刺后全检", "毛刺超标"):
         assert expected in text
-    tag = pdf_text(client.get(reverse("production:isolation_tag", args=[entry.pk])).content)
-    for expected in ("隔离卡", entry.number, lot.number, "质量保证部隔离区"):
+
+    with override_settings(PORTAL_BASE_URL="https://qms.example.cn"):
+        response = client.get(reverse("production:isolation_tag", args=[entry.pk]))
+    assert qr_codes_in_pdf(response.content) == [[f"https://qms.example.cn/production/isolation/{entry.pk}/"]]
+    tag = pdf_text(response.content)
+    for expected in ("隔离卡", entry.number, lot.number, "质量保证部隔离区", "隔离 · 处置中"):
         assert expected in tag
 
 

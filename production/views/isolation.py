@@ -11,7 +11,7 @@ from qms.capa import services as capa_services
 from qms.pdf import PrintForm
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
-from qms.views.records import RecordPdfView
+from qms.views.records import RecordLabelView, RecordPdfView
 from production.filtersets import IsolationFilter
 from production.forms_isolation import ReinspectionForm, ReviewForm, ReworkForm
 from production.models import IsolationEntry, IsolationStatus as S
@@ -139,24 +139,17 @@ class IsolationReviewPdfView(RecordPdfView):
         return isolation_list_queryset()
 
 
-class IsolationTagPdfView(RecordPdfView):
-    """《隔离卡》: the tag that goes on the isolated product."""
+class IsolationTagView(RecordLabelView):
+    """《隔离卡》: the label-sized tag that goes on the isolated product, with the QR code of its ledger line."""
 
     model = IsolationEntry
-    with_signatures = False
-    print_form = PrintForm(code="QR-8.3-01", title=gettext_lazy("隔离卡"), revision="A/0",
-                           template="print/production_isolation_tag.html")
+    file_suffix = "tag"
 
     def get_queryset(self):
         return isolation_list_queryset()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["entry_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
-        return context
-
-    def file_name(self, obj, number):
-        return f"{number}-tag.pdf"
+    def labels(self, obj):
+        return [isolation.tag_label(obj)]
 
 
 class IsolationRateView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -183,5 +176,5 @@ urlpatterns = [
     path("isolation/<int:pk>/reinspect/", ReinspectView.as_view(), name="isolation_reinspect"),
     path("isolation/<int:pk>/capa/", RaiseCapaView.as_view(), name="isolation_capa"),
     path("isolation/<int:pk>/pdf/", IsolationReviewPdfView.as_view(), name="isolation_pdf"),
-    path("isolation/<int:pk>/tag/", IsolationTagPdfView.as_view(), name="isolation_tag"),
+    path("isolation/<int:pk>/tag/", IsolationTagView.as_view(), name="isolation_tag"),
 ]
