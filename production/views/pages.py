@@ -166,6 +166,7 @@ class LotDetailView(RecordDetailView):
         context.update({
             "operations": route_card(lot),
             "holds": lots.held_contract(lot),
+            "isolation_entry": lot.isolation_entries.order_by("-placed_at", "-pk").first(),
             "may_record": user.has_perm("production.record_operation"),
             "may_check": user.has_perm("production.record_check"),
             "may_inspect": user.has_perm("production.inspect_lot"),
