@@ -271,3 +271,21 @@ def test_the_ledger_exports_its_lines_and_the_action_pages_refuse_the_wrong_step
     assert response.status_code == 409 and "密码错误" in response.content.decode()
     response = login(people["production"]).get(reverse("production:isolation_rework", args=[entry.pk]))
     assert response.status_code == 302  # not in rework: back to the entry with why
+
+
+def test_the_ledger_costs_the_same_queries_for_3_and_30_lines(people, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(people["quality"])
+    card = factories.card(code="GY-ISO")
+    counts = []
+    for wanted in (3, 30):
+        while IsolationEntry.objects.count() < wanted:
+            lot = factories.lot(people, process_card=card)
+            factories.inspect(people, lot, I.NONCONFORMING if IsolationEntry.objects.count() % 2 else I.UNDETERMINED)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("production:isolation_list") + "?scope=all")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -134,7 +134,7 @@ class LotListView(RecordListView):
     export_url_name = "production:lot_export"
     count_by = ("status",)
     scopes = {
-        "open": (gettext_lazy("在制"), lambda qs, user: qs.filter(status="in_process")),
+        "open": (gettext_lazy("在制"), lambda qs, user: qs.filter(status__in=["in_process", "isolated"])),
         "all": (gettext_lazy("全部"), lambda qs, user: qs),
     }
 
