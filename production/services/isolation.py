@@ -181,6 +181,14 @@ def receive_returned_goods(record, by, *, product: str, specification: str = "",
     return entry.number
 
 
+def source_url(entry: IsolationEntry) -> str:
+    """The page of the record that handed the goods over (a customer's return), for the entry's page."""
+    if entry.source_type_id is None:
+        return ""
+    source = entry.source_type.model_class()._default_manager.filter(pk=entry.source_id).first()
+    return source.get_absolute_url() if source is not None and hasattr(source, "get_absolute_url") else ""
+
+
 # --- the review 《隔离产品评审表》 ------------------------------------------------------------------------------
 def review(entry: IsolationEntry, by, *, disposition: str, instruction: str, concession_by: str = "",
            password: str = "") -> IsolationEntry:

@@ -195,6 +195,7 @@ def test_the_hand_over_of_a_return_creates_one_ledger_entry(people):
             entry.lot) == ("一次性使用输液器", "B2609-03", 200, ro.number, I.UNDETERMINED, S.AWAITING_REVIEW, None)
     assert entry.reason == ro.reason
     assert deadlines.deadlines_for(entry).filter(kind="isolation_review", state="open").exists()
+    assert isolation.source_url(entry) == ro.get_absolute_url()
     returns.hand_over_to_nonconforming(ro, "NC-2026-0002", people["quality"])  # a corrected reference
     assert IsolationEntry.objects.filter(source=IsolationSource.RETURN).count() == 1
     # reviewed, reworked and re-inspected like any other line, without a lot

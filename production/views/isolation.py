@@ -53,6 +53,7 @@ class IsolationDetailView(RecordDetailView):
         context.update({
             "clocks": deadlines.deadlines_for(entry).filter(kind__in=isolation.CLOCKS).order_by("opened_at"),
             "capas": capa_services.capas_for_source(entry),
+            "source_url": isolation.source_url(entry),
             "may_review": entry.status == S.AWAITING_REVIEW and user.has_perm("production.review_isolationentry"),
             "may_rework": entry.status == S.REWORK and user.has_perm("production.rework_isolationentry"),
             "may_reinspect": entry.status == S.REINSPECTION and user.has_perm(
@@ -161,7 +162,7 @@ class IsolationRateView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
 
     def get_context_data(self, **kwargs):
         months = isolation.on_time_by_month()
-        return super().get_context_data(months=months, chart_data={
+        return super().get_context_data(title=gettext("隔离品处置及时率"), months=months, chart_data={
             "labels": [row["month"] for row in months], "rates": [row["rate"] for row in months],
             "due": [row["due"] for row in months], "onTime": [row["on_time"] for row in months]}, **kwargs)
 
