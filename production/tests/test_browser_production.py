@@ -102,3 +102,16 @@ def test_a_nonconforming_lot_goes_through_the_isolation_area_and_into_stock_on_a
     page.wait_for_load_state("domcontentloaded")
     lot.refresh_from_db()
     assert lot.status == "in_stock"
+
+    # the isolation area's pages fit a phone and a laptop
+    as_user("quality")
+    problems = []
+    for width in (LAPTOP, PHONE):
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in (reverse("production:isolation_list"), reverse("production:isolation_rate"),
+                    entry.get_absolute_url()):
+            assert page.goto(base + url).status == 200, url
+            result = page.evaluate(OVERFLOW_JS)
+            if result["scrollWidth"] > result["width"]:
+                problems.append(f"{width}px {url}: {result['scrollWidth']}px wide; {result['elements']}")
+    assert not problems, "\n".join(problems)
