@@ -200,9 +200,11 @@ def record_check(operation: LotOperation, by, *, check: str, result: str) -> Lot
 
 
 def record_inspection(operation: LotOperation, by, *, kind: str, result: str, note: str = "",
-                      concession_by: str = "", concession_reason: str = "", password: str = "") -> InspectionRecord:
+                      concession_by: str = "", concession_reason: str = "", password: str = "",
+                      isolation_location: str = "") -> InspectionRecord:
     """An inspector's result at the operation (signed with the password): the lot's inspection status there
-    becomes the result. 让步接收 needs who granted it and why, recorded on the lot's papers."""
+    becomes the result. 让步接收 needs who granted it and why, recorded on the lot's papers. 不合格 or 待判定 puts
+    the lot into the isolation area (at ``isolation_location``, else the quality department's)."""
     _refuse_unless_current(operation)
     if not by.has_role(*INSPECTOR_ROLES) and not by.is_superuser:
         raise Refused(gettext("检验状态只能由品质部检验员根据检验结果判定。"))
@@ -230,5 +232,5 @@ def record_inspection(operation: LotOperation, by, *, kind: str, result: str, no
             # nonconforming or undetermined product goes into the isolation area (seed 004)
             from production.services import isolation
 
-            isolation.isolate_lot(operation.lot, record, by)
+            isolation.isolate_lot(operation.lot, record, by, location=isolation_location.strip())
     return record

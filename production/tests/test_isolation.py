@@ -57,8 +57,11 @@ def test_a_nonconforming_result_puts_the_lot_into_the_isolation_ledger_through_i
     transition = workflow.transitions_for(lot).get()
     assert (transition.from_status, transition.to_status, transition.by) == ("in_process", "isolated",
                                                                            people["quality"])
-    second_lot, second = isolated_lot(people, I.UNDETERMINED, "尺寸临界")
-    assert second.found_status == I.UNDETERMINED and second_lot.status == LotStatus.ISOLATED
+    second_lot = factories.lot(people)
+    factories.inspect(people, second_lot, I.UNDETERMINED, note="尺寸临界", isolation_location="隔离区 B-02")
+    second = second_lot.isolation_entries.get()
+    assert (second.found_status, second.location, second_lot.status) == (I.UNDETERMINED, "隔离区 B-02",
+                                                                         LotStatus.ISOLATED)
     assert int(second.number.rsplit("-", 1)[1]) == int(entry.number.rsplit("-", 1)[1]) + 1  # gapless
 
 
