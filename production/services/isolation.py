@@ -308,6 +308,35 @@ def raise_capa(entry: IsolationEntry, by):
                                     source_reference=entry.number)
 
 
+# --- the management review's input (PROCEDURES.md §5: process and product quality) --------------------------------
+REVIEW_LABEL = _("隔离区与不合格品")
+
+
+def review_figures(start: dt.date, end: dt.date) -> list:
+    """For the period (dates, both included): lines entered and how they were disposed, and the clocks that fell
+    due with how many were met in time. Two queries."""
+    from qms.registry import ReviewFigure
+
+    tz = timezone.get_default_timezone()
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    entered = IsolationEntry.objects.filter(placed_at__gte=since, placed_at__lt=until).aggregate(
+        total=Count("pk"), returns=Count("pk", filter=Q(source=IsolationSource.RETURN)),
+        **{value: Count("pk", filter=Q(disposition=value)) for value in Disposition.values})
+    clocks = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(IsolationEntry), kind__in=CLOCKS, due_at__gte=since,
+        due_at__lt=min(until, timezone.now())).exclude(state=Deadline.State.CANCELLED).aggregate(
+        due=Count("pk"), on_time=Count("pk", filter=Q(state=Deadline.State.MET, closed_at__lte=F("due_at"))))
+    dispositions = "、".join(f"{label} {entered[value]}" for value, label in Disposition.choices if entered[value])
+    return [
+        ReviewFigure(gettext("移入隔离区"), entered["total"],
+                     gettext("其中客户退货 %(n)d") % {"n": entered["returns"]} if entered["returns"] else ""),
+        ReviewFigure(gettext("评审处置"), dispositions or "—"),
+        ReviewFigure(gettext("处置及时率"), f"{clocks['on_time']} / {clocks['due']}",
+                     f"{round(100 * clocks['on_time'] / clocks['due'])}%" if clocks["due"] else ""),
+    ]
+
+
 # --- the monthly on-time disposition rate ----------------------------------------------------------------------
 def on_time_by_month(start: dt.date | None = None, now: dt.datetime | None = None) -> list[dict]:
     """Per month of the due time: the isolation clocks (review 2 days, disposition 5 days) that fell due, and how
