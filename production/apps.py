@@ -8,11 +8,16 @@ class ProductionConfig(AppConfig):
 
     def ready(self):
         from qms.excel.imports import register_import
-        from qms.registry import register_demo_seeder, register_menu, register_work_provider
+        from qms.registry import (register_demo_seeder, register_menu, register_nonconforming_intake,
+                                  register_review_input, register_work_provider)
         from production import demo, imports, menus, work
-        from production.services import lots, orders  # noqa: F401  (the workflows and their blocks)
+        from production.services import isolation, lots, orders  # noqa: F401  (the workflows and their blocks)
 
         register_menu(menus.PRODUCTION_MENU)
         register_work_provider(work.production_work)
+        register_work_provider(work.isolation_work)
+        # a customer's return handed over to nonconforming control becomes a line of the isolation ledger
+        register_nonconforming_intake(isolation.receive_returned_goods)
+        register_review_input("production_isolation", isolation.REVIEW_LABEL, isolation.review_figures, order=45)
         register_demo_seeder(demo.seed)
         register_import(imports.PROCESS_CARD_IMPORT)

@@ -1,5 +1,6 @@
 """Demo data of production: a process card and task orders in every state, with lots at every inspection
-status (conforming, nonconforming, undetermined, concession, in stock)."""
+status (conforming, nonconforming, undetermined, concession, in stock), and the isolation ledger with a line in
+every state (awaiting review, in rework, awaiting re-inspection, released, closed by scrap)."""
 import datetime as dt
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 from qms import workflow
 from production.models import InspectionStatus as I, LotStatus, ProcessCard, ProcessStep, TaskOrder, \
     TaskOrderStatus as S
-from production.services import lots, orders
+from production.services import isolation, lots, orders
 
 PASSWORD = "Demo@2026"
 STEPS = [(10, "下料", "下料车间", True, False, False), (20, "注塑", "注塑车间", True, True, False),
@@ -71,4 +72,34 @@ def seed(users, stdout) -> None:
         lots.move_on(lot, users["production"])
         lot.refresh_from_db()
     workflow.perform(done, S.COMPLETED, users["pmc"])
+    _isolation(card, users)
     stdout.write(f"production: {TaskOrder.objects.count()} task orders, lot {pending.number} awaiting inspection\n")
+
+
+def _isolated(card, users, note):
+    lot = _order(card, users, 150, S.IN_PRODUCTION).lots.get()
+    _work_and_inspect(lot, users, I.NONCONFORMING, note=note)
+    return lot.isolation_entries.get()
+
+
+def _isolation(card, users) -> None:
+    """The isolation ledger beyond the two lines the inspections above put there (awaiting review)."""
+    engineer, production, quality = users["engineering"], users["production"], users["quality"]
+    rework = _isolated(card, users, "注塑件缺料")
+    isolation.review(rework, engineer, disposition="rework", instruction="补注塑后全检尺寸", password=PASSWORD)
+    reinspection = _isolated(card, users, "焊点虚焊")
+    isolation.review(reinspection, engineer, disposition="repair", instruction="重新焊接并做拉力试验",
+                     password=PASSWORD)
+    isolation.complete_rework(reinspection, production, rework_note="已重新焊接 150 件，拉力试验合格")
+    released = _isolated(card, users, "外包装印字不清")
+    isolation.review(released, engineer, disposition="rework", instruction="更换外包装", password=PASSWORD)
+    isolation.complete_rework(released, production, rework_note="已更换外包装")
+    isolation.reinspect(released, quality, result="conforming", note="复检合格", password=PASSWORD)
+    concession = _isolated(card, users, "外观轻微划痕")
+    isolation.review(concession, engineer, disposition="concession", instruction="不影响使用，让步接收",
+                     concession_by="总经理 王总", password=PASSWORD)
+    scrapped = _isolated(card, users, "管路破裂")
+    isolation.review(scrapped, engineer, disposition="scrap", instruction="整批报废，按废品处理", password=PASSWORD)
+    to_supplier = _isolated(card, users, "原料粒子杂质超标")
+    isolation.review(to_supplier, engineer, disposition="return_to_supplier", instruction="原料批次退回供方",
+                     password=PASSWORD)

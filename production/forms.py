@@ -82,6 +82,8 @@ class InspectionForm(forms.Form):
     concession_by = forms.CharField(label=_("让步批准人"), max_length=50, required=False)
     concession_reason = forms.CharField(label=_("让步理由"), widget=forms.Textarea(attrs={"rows": 2}),
                                         required=False)
+    isolation_location = forms.CharField(label=_("隔离存放位置"), max_length=100, required=False,
+                                         help_text=_("不合格或待判定的产品移入隔离区；留空为质量保证部隔离区。"))
     password = forms.CharField(label=_("密码（确认身份）"), widget=forms.PasswordInput)
 
     def __init__(self, *args, **kwargs):

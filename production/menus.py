@@ -7,4 +7,6 @@ PRODUCTION_MENU = MenuEntry(label=_("生产管理"), icon="bi-gear-wide-connecte
     (_("生产任务书"), "production:order_list", "production.use_production"),
     (_("路线跟踪卡"), "production:lot_list", "production.use_production"),
     (_("工艺卡"), "production:card_list", "production.use_production"),
+    (_("隔离区产品跟踪台账"), "production:isolation_list", "production.use_production"),
+    (_("隔离品处置及时率"), "production:isolation_rate", "production.use_production"),
 ])

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from qms.tables import StatusColumn
-from production.models import Lot, ProcessCard, TaskOrder
+from production.models import IsolationEntry, Lot, ProcessCard, TaskOrder
 
 
 class ProcessCardTable(tables.Table):
@@ -57,3 +57,26 @@ class LotTable(tables.Table):
 
     def value_inspection_status(self, record):
         return record.current.get_inspection_status_display() if record.current else ""
+
+
+class IsolationTable(tables.Table):
+    number = tables.Column(verbose_name=_("台账编号"), linkify=True)
+    source = tables.Column(verbose_name=_("来源"))
+    source_reference = tables.Column(verbose_name=_("来源单号"))
+    product = tables.Column(verbose_name=_("产品名称"))
+    specification = tables.Column(verbose_name=_("规格型号"))
+    batch = tables.Column(verbose_name=_("批号"))
+    quantity = tables.Column(verbose_name=_("数量"))
+    reason = tables.Column(verbose_name=_("隔离原因"))
+    placed_by = tables.Column(verbose_name=_("移入人"))
+    placed_at = tables.DateTimeColumn(verbose_name=_("移入时间"), format="Y-m-d H:i")
+    location = tables.Column(verbose_name=_("存放位置"))
+    disposition = tables.Column(verbose_name=_("处置方式"), default="—")
+    open_due_at = tables.DateTimeColumn(verbose_name=_("截止时间"), format="Y-m-d H:i", default="—")
+    status = StatusColumn()
+
+    class Meta:
+        model = IsolationEntry
+        fields = ["number", "source", "source_reference", "product", "specification", "batch", "quantity", "reason",
+                  "placed_by", "placed_at", "location", "disposition", "open_due_at", "status"]
+        order_by = ("-placed_at",)

@@ -12,17 +12,43 @@ def current_operation(people):
     return factories.lot(people).current
 
 
+def isolation_entry(people, step=None):
+    """A lot found nonconforming: a line of the isolation ledger, taken to ``step`` (review, rework, reinspection)."""
+    from production.models import InspectionStatus
+    from production.services import isolation
+
+    lot = factories.lot(people)
+    factories.inspect(people, lot, InspectionStatus.NONCONFORMING)
+    entry = lot.isolation_entries.get()
+    if step in ("rework", "reinspection"):
+        isolation.review(entry, people["engineering"], disposition="rework", instruction="返工",
+                         password=factories.PASSWORD)
+    if step == "reinspection":
+        isolation.complete_rework(entry, people["production"], rework_note="已返工")
+    return entry
+
+
 WALK = UrlWalk(
     "production",
-    pages=("card_list", "card_export", "order_list", "order_export", "order_create", "lot_list", "lot_export"),
+    pages=("card_list", "card_export", "order_list", "order_export", "order_create", "lot_list", "lot_export",
+           "isolation_list", "isolation_export", "isolation_rate"),
     records=[
         RecordUrls(make=lambda people: factories.card(), insider=INSIDER, outsider=OUTSIDER, pages=("card_detail",)),
         RecordUrls(make=lambda people: factories.order(people), insider=INSIDER, outsider=OUTSIDER,
-                   pages=("order_detail", "order_pdf")),
-        RecordUrls(make=factories.lot, insider=INSIDER, outsider=OUTSIDER, pages=("lot_detail", "lot_pdf")),
+                   pages=("order_detail", "order_pdf", "order_labels")),
+        RecordUrls(make=factories.lot, insider=INSIDER, outsider=OUTSIDER, pages=("lot_detail", "lot_pdf", "lot_label")),
         RecordUrls(make=current_operation, insider="production", outsider=OUTSIDER,
                    pages=("operation_work", "operation_material", "operation_check")),
         RecordUrls(make=current_operation, insider=INSIDER, outsider=OUTSIDER, pages=("operation_inspect",)),
+        RecordUrls(make=isolation_entry, insider=INSIDER, outsider=OUTSIDER,
+                   pages=("isolation_detail", "isolation_pdf", "isolation_tag")),
+        RecordUrls(make=isolation_entry, insider="engineering", outsider=OUTSIDER, pages=("isolation_review",)),
+        RecordUrls(make=lambda people: isolation_entry(people, "rework"), insider="production", outsider=OUTSIDER,
+                   pages=("isolation_rework",)),
+        RecordUrls(make=lambda people: isolation_entry(people, "reinspection"), insider=INSIDER,
+                   outsider=OUTSIDER, pages=("isolation_reinspect",)),
+        RecordUrls(make=lambda people: isolation_entry(people, "rework"), insider=INSIDER, outsider=OUTSIDER,
+                   actions=("isolation_capa",)),
     ],
 )
 

@@ -13,7 +13,8 @@ from qms.pdf import PrintForm
 from qms.refusals import Refused
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
-from qms.views.records import RecordPdfView
+from qms.views.records import RecordLabelView, RecordPdfView
+from production.labels import lot_label, order_labels
 from production.filtersets import LotFilter, ProcessCardFilter, TaskOrderFilter
 from production.forms import CheckForm, InspectionForm, MaterialForm, TaskOrderForm, WorkForm
 from production.models import InspectionRecord, Lot, LotOperation, MaterialIssue, ProcessCard, TaskOrder
@@ -133,7 +134,7 @@ class LotListView(RecordListView):
     export_url_name = "production:lot_export"
     count_by = ("status",)
     scopes = {
-        "open": (gettext_lazy("在制"), lambda qs, user: qs.filter(status="in_process")),
+        "open": (gettext_lazy("在制"), lambda qs, user: qs.filter(status__in=["in_process", "isolated"])),
         "all": (gettext_lazy("全部"), lambda qs, user: qs),
     }
 
@@ -165,6 +166,7 @@ class LotDetailView(RecordDetailView):
         context.update({
             "operations": route_card(lot),
             "holds": lots.held_contract(lot),
+            "isolation_entry": lot.isolation_entries.order_by("-placed_at", "-pk").first(),
             "may_record": user.has_perm("production.record_operation"),
             "may_check": user.has_perm("production.record_check"),
             "may_inspect": user.has_perm("production.inspect_lot"),
@@ -184,6 +186,30 @@ class LotPdfView(RecordPdfView):
         context = super().get_context_data(**kwargs)
         context["operations"] = route_card(self.object)
         return context
+
+
+class LotLabelView(RecordLabelView):
+    """The lot's status label 《检验状态标识》 with the QR code of its page."""
+    model = Lot
+
+    def get_queryset(self):
+        return lot_list_queryset()
+
+    def labels(self, obj):
+        return [lot_label(obj)]
+
+
+class TaskOrderLabelsView(RecordLabelView):
+    """A sheet of status labels on A4: one for each lot of the task order."""
+    model = TaskOrder
+    sheet = True
+    file_suffix = "labels"
+
+    def get_queryset(self):
+        return order_list_queryset()
+
+    def labels(self, obj):
+        return order_labels(obj)
 
 
 # --- what an operation records -------------------------------------------------------------------------------------
@@ -267,10 +293,12 @@ urlpatterns = [
     path("orders/new/", TaskOrderCreateView.as_view(), name="order_create"),
     path("orders/<int:pk>/", TaskOrderDetailView.as_view(), name="order_detail"),
     path("orders/<int:pk>/pdf/", TaskOrderPdfView.as_view(), name="order_pdf"),
+    path("orders/<int:pk>/labels/", TaskOrderLabelsView.as_view(), name="order_labels"),
     path("lots/", LotListView.as_view(), name="lot_list"),
     path("lots/export/", LotListView.as_view(export=True), name="lot_export"),
     path("lots/<int:pk>/", LotDetailView.as_view(), name="lot_detail"),
     path("lots/<int:pk>/pdf/", LotPdfView.as_view(), name="lot_pdf"),
+    path("lots/<int:pk>/label/", LotLabelView.as_view(), name="lot_label"),
     path("operations/<int:pk>/work/", WorkView.as_view(), name="operation_work"),
     path("operations/<int:pk>/material/", MaterialView.as_view(), name="operation_material"),
     path("operations/<int:pk>/check/", CheckView.as_view(), name="operation_check"),

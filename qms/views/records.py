@@ -164,3 +164,24 @@ class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
 
     def file_name(self, obj, number: str) -> str:
         return f"{number}.pdf"
+
+
+class RecordLabelView(RecordPdfView):
+    """The record's label(s) with a QR code (``qms.labels``), for those who may see the record (anyone else: 404):
+    ``labels(obj)`` gives the label dicts; ``sheet`` prints them as a grid on A4."""
+
+    label_template = "print/labels/record.html"
+    label_size = None  # a qms.labels.LabelSize; None: LABEL_100X70
+    sheet = False
+    file_suffix = "label"
+
+    def labels(self, obj) -> list[dict]:
+        raise NotImplementedError
+
+    def render_to_response(self, context, **response_kwargs):
+        from qms.labels import LABEL_100X70, render_labels
+
+        obj = self.object
+        pdf = render_labels(self.label_template, self.labels(obj), size=self.label_size or LABEL_100X70,
+                            sheet=self.sheet, request=self.request)
+        return pdf_response(pdf, f"{self.document_number(obj)}-{self.file_suffix}.pdf")
