@@ -10,9 +10,13 @@ class ProductionConfig(AppConfig):
         from qms.excel.imports import register_import
         from qms.registry import register_demo_seeder, register_menu, register_work_provider
         from production import demo, imports, menus, work
-        from production.services import lots, orders  # noqa: F401  (the workflows and their blocks)
+        from qms import blocks, trace as batch_trace
+        from production.services import lots, orders, service_records, trace  # noqa: F401  (the workflows)
 
         register_menu(menus.PRODUCTION_MENU)
         register_work_provider(work.production_work)
         register_demo_seeder(demo.seed)
         register_import(imports.PROCESS_CARD_IMPORT)
+        # only a lot in stock, conforming or under concession, ships; who received a batch, for complaints' notices
+        blocks.register_block(blocked="customers.Shipment", targets=("shipped",), reason=trace.unshippable)
+        batch_trace.register_recipients(trace.recipients)

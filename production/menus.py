@@ -7,4 +7,7 @@ PRODUCTION_MENU = MenuEntry(label=_("生产管理"), icon="bi-gear-wide-connecte
     (_("生产任务书"), "production:order_list", "production.use_production"),
     (_("路线跟踪卡"), "production:lot_list", "production.use_production"),
     (_("工艺卡"), "production:card_list", "production.use_production"),
+    (_("批号追溯"), "production:trace", "production.trace_batch"),
+    (_("现场服务处理记录单"), "production:field_service_list", "production.use_service_records"),
+    (_("顾客意见处理表"), "production:opinion_list", "production.use_service_records"),
 ])

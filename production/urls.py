@@ -1,5 +1,5 @@
 """URLs of the production app."""
-from production.views import pages
+from production.views import pages, service, trace
 
 app_name = "production"
-urlpatterns = [*pages.urlpatterns]
+urlpatterns = [*pages.urlpatterns, *trace.urlpatterns, *service.urlpatterns]
