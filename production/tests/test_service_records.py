@@ -113,3 +113,13 @@ def test_the_lists_show_and_export_the_records(people, client):
     client.force_login(people["finance"])
     assert client.get(reverse("production:field_service_list")).status_code == 403
     assert client.get(record.get_absolute_url()).status_code == 404
+
+
+def test_the_complaint_lists_the_records_that_serve_it(people, client):
+    complaint = _complaint(people)
+    record = factories.field_service(people, complaint=complaint)
+    opinion = factories.opinion(people, complaint=complaint)
+    client.force_login(people["service"])
+    html = client.get(complaint.get_absolute_url(), {"tab": "service"}).content.decode()
+    assert record.number in html and opinion.number in html
+    assert f"{reverse('production:opinion_create')}?complaint={complaint.pk}" in html

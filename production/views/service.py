@@ -4,6 +4,7 @@ page with the shared tabs and moves, and the printed form."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -166,6 +167,18 @@ class OpinionPdfView(RecordPdfView):
 
     def get_queryset(self):
         return opinion_queryset()
+
+
+def render_complaint_tab(request, complaint) -> str:
+    """The complaint's 现场服务与顾客意见 tab: the records that serve it, and the forms to add one."""
+    user = request.user
+    return render_to_string("production/complaint_service_tab.html", {
+        "object": complaint,
+        "field_services": visible_to(user, field_service_queryset().filter(complaint=complaint)),
+        "opinions": visible_to(user, opinion_queryset().filter(complaint=complaint)),
+        "may_add_field_service": user.has_perm("production.add_fieldservicerecord"),
+        "may_add_opinion": user.has_perm("production.add_customeropinion"),
+    }, request=request)
 
 
 urlpatterns = [
