@@ -73,14 +73,13 @@ def trace(batches) -> Trace:
         return Trace(keys, [], [], [], [])
     used_in = list(MaterialIssue.objects.annotate(batch_key=Upper("batch_number")).filter(batch_key__in=keys)
                    .select_related("operation__lot__task_order").order_by("issued_at", "pk"))
-    named = {lot.pk: lot for lot in Lot.objects.annotate(number_key=Upper("number")).filter(number_key__in=keys)
-             .select_related("task_order__process_card", "current")}
-    lots = dict(named)
+    named_lots = Lot.objects.annotate(number_key=Upper("number")).filter(number_key__in=keys)
+    lots = {lot.pk: lot for lot in named_lots.select_related("task_order__process_card", "current")}
     for issue in used_in:
         lots.setdefault(issue.operation.lot_id, issue.operation.lot)
-    materials = list(MaterialIssue.objects.filter(operation__lot_id__in=list(named))
-                     .select_related("operation__lot").order_by("operation__lot_id", "operation__sequence", "pk")) \
-        if named else []
+    # the lots named by the batch as a subquery: one query whether the batch names a lot or not
+    materials = list(MaterialIssue.objects.filter(operation__lot__in=named_lots.values("pk"))
+                     .select_related("operation__lot").order_by("operation__lot_id", "operation__sequence", "pk"))
     shipped_keys = sorted(set(keys) | {lot.number.upper() for lot in lots.values()})
     lines = list(ShipmentLine.objects.annotate(batch_key=Upper("batch_number"))
                  .filter(~Q(shipment__status=ShipmentStatus.CANCELLED), batch_key__in=shipped_keys)

@@ -107,8 +107,12 @@ def test_the_trace_runs_the_same_number_of_queries_for_one_lot_or_many(people, c
 
     one, one_page, _ = queries(1)
     many, many_page, listed = queries(3)
-    assert one == many <= 4
+    assert one == many == 4
     assert one_page == many_page, listed
+    lot_number = MaterialIssue.objects.filter(batch_number=HEAT).first().operation.lot.number
+    with count_queries() as by_lot:
+        assert len(trace.trace(lot_number).materials) == 1
+    assert len(by_lot) == 4
 
 
 def test_the_trace_looks_batches_up_on_their_indexes(people):
