@@ -123,3 +123,6 @@ def test_the_complaint_lists_the_records_that_serve_it(people, client):
     html = client.get(complaint.get_absolute_url(), {"tab": "service"}).content.decode()
     assert record.number in html and opinion.number in html
     assert f"{reverse('production:opinion_create')}?complaint={complaint.pk}" in html
+    client.force_login(people["quality"])
+    html = client.get(complaint.get_absolute_url(), {"tab": "service"}).content.decode()
+    assert f"{reverse('production:trace')}?batch=SC-2026-0001-01" in html  # quality traces the complaint's batch

@@ -178,6 +178,7 @@ def render_complaint_tab(request, complaint) -> str:
         "opinions": visible_to(user, opinion_queryset().filter(complaint=complaint)),
         "may_add_field_service": user.has_perm("production.add_fieldservicerecord"),
         "may_add_opinion": user.has_perm("production.add_customeropinion"),
+        "may_trace": user.has_perm("production.trace_batch"),
     }, request=request)
 
 
