@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_SEPARATORS = re.compile(r"[\s,，、;；/]+")
+_SEPARATORS = re.compile(r"[\s,，、;；]+")  # not "/": a heat number may hold one
 
 
 @dataclass(frozen=True)

