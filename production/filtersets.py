@@ -2,8 +2,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from production.models import (Disposition, InspectionStatus, IsolationEntry, IsolationSource, IsolationStatus, Lot,
-                               LotStatus, ProcessCard, TaskOrder, TaskOrderStatus)
+from production.models import (CustomerOpinion, Disposition, FieldServiceRecord, FieldServiceStatus, InspectionStatus,
+                               IsolationEntry, IsolationSource, IsolationStatus, Lot, LotStatus, OpinionKind,
+                               OpinionStatus, ProcessCard, TaskOrder, TaskOrderStatus)
 
 
 class ProcessCardFilter(django_filters.FilterSet):
@@ -64,3 +65,30 @@ class IsolationFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(Q(number__icontains=value) | Q(product__icontains=value) | Q(batch__icontains=value)
                                | Q(source_reference__icontains=value))
+
+
+class FieldServiceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("编号/客户/批号/投诉"), method="search")
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=FieldServiceStatus.choices)
+
+    class Meta:
+        model = FieldServiceRecord
+        fields = ["q", "status"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(number__icontains=value) | Q(customer_name__icontains=value)
+                               | Q(batch__icontains=value) | Q(complaint__number__icontains=value))
+
+
+class CustomerOpinionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("编号/客户/批号/投诉"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("类别"), choices=OpinionKind.choices)
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=OpinionStatus.choices)
+
+    class Meta:
+        model = CustomerOpinion
+        fields = ["q", "kind", "status"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(number__icontains=value) | Q(customer_name__icontains=value)
+                               | Q(batch__icontains=value) | Q(complaint__number__icontains=value))

@@ -58,6 +58,8 @@ class MaterialForm(forms.Form):
     batch_number = forms.CharField(label=_("批号/炉号"), max_length=60)
     quantity = forms.DecimalField(label=_("数量"), min_value=0, max_digits=12, decimal_places=3)
     unit = forms.CharField(label=_("单位"), max_length=10, initial="件")
+    supplier = forms.CharField(label=_("供应商"), max_length=100, required=False,
+                               help_text=_("外购物料填写供应商，投诉追溯时可查到。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -164,7 +165,9 @@ class Lot(models.Model):
         verbose_name = _("批次（路线跟踪卡）")
         verbose_name_plural = _("批次（路线跟踪卡）")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="production_lot_status")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="production_lot_status"),
+                   # the trace looks a lot up by its number as a customer or a complaint writes it
+                   models.Index(Upper("number"), name="production_lot_number_up")]
 
     def __str__(self):
         return self.number
@@ -234,6 +237,8 @@ class MaterialIssue(models.Model):
     batch_number = models.CharField(_("批号/炉号"), max_length=60)
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)])
     unit = models.CharField(_("单位"), max_length=10, default="件")
+    # the trace back from a complaint's batch ends at the material's supplier
+    supplier = models.CharField(_("供应商"), max_length=100, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("领料人"))
     issued_at = models.DateTimeField(_("领料时间"), default=timezone.now)
@@ -242,7 +247,8 @@ class MaterialIssue(models.Model):
         verbose_name = _("领料记录")
         verbose_name_plural = _("领料记录")
         ordering = ["operation", "issued_at"]
-        indexes = [models.Index(fields=["batch_number"], name="production_material_batch")]
+        indexes = [models.Index(fields=["batch_number"], name="production_material_batch"),
+                   models.Index(Upper("batch_number"), name="production_material_batch_up")]
 
     def __str__(self):
         return f"{self.material} {self.batch_number}"
@@ -365,3 +371,7 @@ class IsolationEntry(models.Model):
 
     def get_absolute_url(self):
         return reverse("production:isolation_detail", args=[self.pk])
+
+
+from production.service_models import (  # noqa: E402,F401  (the service records, in a module of their own)
+    CustomerOpinion, FieldServiceRecord, FieldServiceStatus, OpinionKind, OpinionStatus)

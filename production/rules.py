@@ -5,9 +5,11 @@ import rules
 from django.db.models import Q
 
 from qms.people import Role, has_role, register_visibility
-from production.models import IsolationEntry, LotOperation, Lot, ProcessCard, TaskOrder
+from production.models import (CustomerOpinion, FieldServiceRecord, IsolationEntry, LotOperation, Lot, ProcessCard,
+                               TaskOrder)
 from production.services.isolation import ENGINEER_ROLES
 from production.services.lots import INSPECTOR_ROLES, OPERATOR_ROLES
+from production.services.service_records import MARKETING_ROLES, SEES as SERVICE_RECORD_ROLES, SERVICE_ROLES
 
 PRODUCTION_ROLES = (Role.PRODUCTION, Role.PMC, Role.QUALITY, Role.ENGINEERING, Role.GM, Role.MR)
 
@@ -28,3 +30,19 @@ rules.set_perm("production.inspect_lot", has_role(*INSPECTOR_ROLES))
 rules.set_perm("production.review_isolationentry", has_role(*ENGINEER_ROLES))
 rules.set_perm("production.rework_isolationentry", has_role(*OPERATOR_ROLES))
 rules.set_perm("production.reinspect_isolationentry", has_role(*INSPECTOR_ROLES))
+
+# the trace shows lots and every shipment of a batch: the roles that see both (customers' SEES_ALL of shipments)
+TRACE_ROLES = (Role.QUALITY, Role.PRODUCTION, Role.PMC, Role.GM, Role.MR)
+rules.set_perm("production.trace_batch", has_role(*TRACE_ROLES))
+
+
+def service_record_visibility(user) -> Q:
+    return Q() if user.has_role(*SERVICE_RECORD_ROLES) else Q(pk__in=[])
+
+
+for model in (FieldServiceRecord, CustomerOpinion):
+    register_visibility(model, service_record_visibility)
+
+rules.set_perm("production.use_service_records", has_role(*SERVICE_RECORD_ROLES))
+rules.set_perm("production.add_fieldservicerecord", has_role(*SERVICE_ROLES))
+rules.set_perm("production.add_customeropinion", has_role(*MARKETING_ROLES))

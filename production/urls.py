@@ -1,5 +1,5 @@
 """URLs of the production app."""
-from production.views import isolation, pages
+from production.views import isolation, pages, service, trace
 
 app_name = "production"
-urlpatterns = [*pages.urlpatterns, *isolation.urlpatterns]
+urlpatterns = [*pages.urlpatterns, *isolation.urlpatterns, *trace.urlpatterns, *service.urlpatterns]

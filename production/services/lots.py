@@ -165,13 +165,13 @@ def record_work(operation: LotOperation, by, *, operator, quantity_in: int, quan
 
 
 def issue_material(operation: LotOperation, by, *, material: str, batch_number: str, quantity,
-                   unit: str = "件") -> MaterialIssue:
+                   unit: str = "件", supplier: str = "") -> MaterialIssue:
     """A row of 《领料单》 for the operation (the batch or heat number keeps the lot traceable to it)."""
     _refuse_unless_current(operation)
     with transaction.atomic(), audit.context(user=by, reason=gettext("领料")):
         return MaterialIssue.objects.create(operation=operation, material=material.strip(),
                                             batch_number=batch_number.strip(), quantity=quantity, unit=unit,
-                                            issued_by=by)
+                                            supplier=(supplier or "").strip(), issued_by=by)
 
 
 CHECKS = {

@@ -31,7 +31,9 @@ def isolation_entry(people, step=None):
 WALK = UrlWalk(
     "production",
     pages=("card_list", "card_export", "order_list", "order_export", "order_create", "lot_list", "lot_export",
-           "isolation_list", "isolation_export", "isolation_rate"),
+           "isolation_list", "isolation_export", "isolation_rate",
+           "trace", "field_service_list", "field_service_export", "field_service_create", "opinion_list",
+           "opinion_export", "opinion_create"),
     records=[
         RecordUrls(make=lambda people: factories.card(), insider=INSIDER, outsider=OUTSIDER, pages=("card_detail",)),
         RecordUrls(make=lambda people: factories.order(people), insider=INSIDER, outsider=OUTSIDER,
@@ -49,6 +51,10 @@ WALK = UrlWalk(
                    outsider=OUTSIDER, pages=("isolation_reinspect",)),
         RecordUrls(make=lambda people: isolation_entry(people, "rework"), insider=INSIDER, outsider=OUTSIDER,
                    actions=("isolation_capa",)),
+        # the service records: the roles that serve customers see them; finance sees none (404)
+        RecordUrls(make=factories.field_service, insider="sales", outsider="finance",
+                   pages=("field_service_detail", "field_service_pdf")),
+        RecordUrls(make=factories.opinion, insider="quality", outsider="finance", pages=("opinion_detail", "opinion_pdf")),
     ],
 )
 
