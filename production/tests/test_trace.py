@@ -135,12 +135,12 @@ def test_the_trace_looks_batches_up_on_their_indexes(people):
 
 
 # --- shipping only conforming product in stock --------------------------------------------------------------------
-def test_a_shipment_naming_a_lot_still_in_process_is_refused_with_the_reason(people):
+def test_a_shipment_naming_a_lot_not_in_stock_is_refused_with_the_reason(people):
     lot = factories.lot(people)
-    factories.inspect(people, lot, I.NONCONFORMING)
+    factories.inspect(people, lot, I.NONCONFORMING)  # found nonconforming: it is in the isolation area
     contract = make_contract(people["sales"])
     shipment = make_shipment(people, contract, quantity=10, batch=lot.number)
-    with pytest.raises(TransitionRefused, match=f"批号 {lot.number} 的产品尚未入库（在制），不能发货"):
+    with pytest.raises(TransitionRefused, match=f"批号 {lot.number} 的产品尚未入库（隔离中），不能发货"):
         shipment_service.ship(shipment, by=people["sales"])
     shipment.refresh_from_db()
     assert shipment.status == "planned"
