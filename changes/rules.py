@@ -1,6 +1,6 @@
 """Who sees a change and who may act on it (autodiscovered by ``rules``). The GM, the MR, the board and quality (who
 files the change records) see every change; anyone else sees the changes of his department (requesting or
-affected), those he drafted, coordinates, has a task or a notice in, or is asked to evaluate — another change is a
+affected), those he drafted, coordinates, has a task or a notice in, that affect a customer he owns, or is asked to evaluate — another change is a
 404."""
 import rules
 from django.db.models import Q
@@ -16,7 +16,7 @@ def change_visibility(user) -> Q:
     if user.has_role(*SEE_ALL):
         return Q()
     q = (Q(created_by=user) | Q(coordinator=user) | Q(tasks__responsible=user) | Q(notices__recipient=user)
-         | countersign.asked_of(user, ChangeRequest))
+         | Q(customers__owner=user) | countersign.asked_of(user, ChangeRequest))
     if user.department_id:
         q |= Q(requesting_department_id=user.department_id) | Q(affected_departments=user.department_id)
     return Q(pk__in=ChangeRequest.objects.filter(q).values("pk"))
