@@ -193,3 +193,13 @@ def test_the_register_runs_the_same_queries_for_3_and_30_changes(people, client)
         assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_my_work_lists_the_notice_to_acknowledge_and_the_change_to_approve(people):
+    from changes.work import changes_work
+
+    change = factories.to_approval(people, factories.change(people))
+    titles = [item.title for item in changes_work(people["production"])]
+    assert f"待确认变更通知（剩余/新风险告知）：{change}" in titles
+    assert f"待批准变更：{change}" in [item.title for item in changes_work(people["gm"])]
+    assert not [item for item in changes_work(people["engineering"]) if "待批准" in item.title]
