@@ -1,9 +1,12 @@
 """Forms of the change pages: the request and the actions taken on it. Validation messages are translated."""
 from __future__ import annotations
 
+import datetime as dt
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.contracts.models import ContractChange
@@ -58,8 +61,9 @@ class ChangeRequestForm(forms.ModelForm):
         self.fields["affected_departments"].queryset = _departments()
         self.fields["process_cards"].queryset = ProcessCard.objects.filter(is_active=True).order_by("code")
         self.fields["customers"].queryset = relevant_customers()
-        self.fields["contract_change"].queryset = ContractChange.objects.select_related("contract").order_by(
-            "-created_at")[:200]
+        # the contract changes of the last year (a change control is raised while the contract change is current)
+        self.fields["contract_change"].queryset = ContractChange.objects.select_related("contract").filter(
+            created_at__gte=timezone.now() - dt.timedelta(days=365)).order_by("-created_at")
         self.fields["process_class"].help_text = _("过程变更必填；II 类须提交无影响研究，III 类须提交全面研究、小批量试生产、"
                                                    "稳定性数据、现场检查和原始数据审查。")
         self.helper = FormHelper()

@@ -70,7 +70,21 @@ PIPELINE = {
     },
 }
 
+def hand_over(change, move) -> list:
+    """Who is told the change is now theirs: the holders of the approver's role when it awaits approval, the
+    coordinator in implementation, else the holders of the roles of the next moves (the MR)."""
+    from qms.people import User
+
+    if change.status == S.AWAITING_APPROVAL:
+        return list(User.objects.filter(is_active=True, groups__name=requests.approver_role(change)).distinct())
+    if change.status == S.IMPLEMENTING and change.coordinator_id:
+        return [change.coordinator]
+    if change.status == S.RISK:
+        return [change.created_by]
+    return workflow.role_holders_of_next_moves(change, move)
+
+
 WORKFLOW = workflow.register(Workflow(
-    ChangeRequest, PIPELINE, hand_over=workflow.role_holders_of_next_moves,
+    ChangeRequest, PIPELINE, hand_over=hand_over,
     badges={S.CONFIRMED: "success", S.REJECTED: "danger", S.CANCELLED: "secondary",
             S.AWAITING_APPROVAL: "warning", S.AWAITING_CONFIRMATION: "warning"}))

@@ -119,9 +119,19 @@ def request_refusal(change: ChangeRequest) -> str | None:
     return None
 
 
+def may_add_evidence(change: ChangeRequest, user) -> bool:
+    """The drafter, the MR and quality, and the requesting and affected departments (equipment's validation)."""
+    if may_assess(change, user):
+        return True
+    return bool(user.department_id) and (user.department_id == change.requesting_department_id or
+                                         change.affected_departments.filter(pk=user.department_id).exists())
+
+
 def add_evidence(change: ChangeRequest, by, *, kind: str, uploaded, description: str = "") -> ChangeEvidence:
     if change.status in (S.CONFIRMED, S.REJECTED, S.CANCELLED):
         raise Refused(gettext("变更已结束，不能再添加证据。"))
+    if not may_add_evidence(change, by):
+        raise Refused(gettext("只有申请部门、受影响部门、品质部和管理者代表可以上传变更证据。"))
     if kind not in EvidenceKind.values:
         raise Refused(gettext("请选择证据类型。"))
     with transaction.atomic(), audit.context(user=by, reason=gettext("上传变更证据")):

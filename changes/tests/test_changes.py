@@ -203,3 +203,12 @@ def test_my_work_lists_the_notice_to_acknowledge_and_the_change_to_approve(peopl
     assert f"待确认变更通知（剩余/新风险告知）：{change}" in titles
     assert f"待批准变更：{change}" in [item.title for item in changes_work(people["gm"])]
     assert not [item for item in changes_work(people["engineering"]) if "待批准" in item.title]
+
+
+def test_the_approver_is_told_and_an_outsider_cannot_add_evidence(people):
+    from qms.notifications import Notification
+
+    change = factories.to_approval(people, factories.change(people))
+    assert Notification.objects.filter(recipient=people["gm"], link=change.get_absolute_url()).exists()
+    with pytest.raises(Refused, match="只有申请部门、受影响部门、品质部和管理者代表可以上传变更证据"):
+        factories.evidence(people, change, kinds=["feasibility"], by="purchasing")

@@ -117,7 +117,8 @@ class ChangeDetailView(RecordDetailView):
             "notices": change.notices.select_related("recipient"),
             "notification_rows": release.notification_rows(change),
             "holds_products": change.status in release.HOLDING,
-            "may_edit_evidence": change.status not in (S.CONFIRMED, S.REJECTED, S.CANCELLED),
+            "may_edit_evidence": change.status not in (S.CONFIRMED, S.REJECTED, S.CANCELLED)
+            and requests.may_add_evidence(change, user),
             "may_set_class": change.kind == Kind.PROCESS and change.status in requests.EDITABLE_CLASS
             and (requests.may_assess(change, user)),
             "may_assess": change.status in (S.DRAFT, S.RISK) and requests.may_assess(change, user),
