@@ -15,6 +15,7 @@ from qms.demo import DEMO_PASSWORD as PASSWORD
 from qms.people import Role
 from qms.signatures import SignatureRefused
 from qms.tests.test_pdf import pdf_text
+from qms.workdays import add_working_days
 from changes.models import ChangeRequest, ChangeStatus as S, ClassChange, Kind, ProcessClass
 from changes.services import implementation, release, requests
 from changes.tests import factories
@@ -39,6 +40,10 @@ def test_class_decides_the_evidence_and_the_approver(people):
     # the specification change is due 5 working days after approval, on engineering
     spec = deadlines.deadlines_for(change).get(kind="change_spec_issue")
     assert spec.responsible == people["engineering"]
+    assert spec.due_at == add_working_days(change.approved_at, 5) and spec.remind_before
+    release.record_spec_issue(change, people["engineering"], spec_number="GC-2026-001")
+    spec.refresh_from_db()
+    assert spec.state == "met"
 
 
 def test_kinds_have_their_approvers(people):
