@@ -106,7 +106,8 @@ def seed(users, stdout) -> None:
     _evaluate(held, users)
     _implement(held, users, slip=True)
 
-    reporting = _request(users, "组装线夹具更换", process_class=ProcessClass.II, cards=[card])
+    reporting = _request(users, "组装线夹具更换", process_class=ProcessClass.II, cards=[card],
+                         customers=notify_customers)
     _evidence(reporting, users["engineering"], requests.CLASS_EVIDENCE[ProcessClass.II])
     _evaluate(reporting, users)
     for task in _implement(reporting, users):
@@ -114,6 +115,9 @@ def seed(users, stdout) -> None:
     _to(reporting, S.AWAITING_CONFIRMATION, users, "engineering",
         values={"execution_report": "各部门任务均已完成，首批产品检验合格。"})
     release.announce_effective_date(reporting, users["mr"], effective_date=timezone.localdate())
+    for customer in notify_customers:  # notified; the customer's approval (if its requirement asks) still awaited
+        release.record_notification(reporting, users["sales"], customer=customer, notified_at=timezone.now(),
+                                    means="函件（附变更通知函）")
 
     done = _request(users, "输液器灭菌装载方式变更", process_class=ProcessClass.II, cards=[existing])
     _evidence(done, users["engineering"], requests.CLASS_EVIDENCE[ProcessClass.II])
@@ -124,6 +128,8 @@ def seed(users, stdout) -> None:
     _to(done, S.AWAITING_CONFIRMATION, users, "engineering", values={"execution_report": "灭菌验证通过，已按新方式装载。"})
     release.announce_effective_date(done, users["mr"], effective_date=timezone.localdate())
     _to(done, S.CONFIRMED, users, "mr", password=PASSWORD, comment="跟踪确认有效")
+    for notice in done.notices.select_related("recipient"):
+        requests.acknowledge(notice, notice.recipient)
 
     rejected = _request(users, "更换关键供应商：导管", kind=Kind.KEY_SUPPLIER, by="purchasing",
                         departments=("purchasing", "quality"))
