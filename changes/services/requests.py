@@ -95,8 +95,9 @@ def create_request(by, *, title, kind, plan, basis, wanted_effective_date, proce
     process_class = process_class if kind == Kind.PROCESS else ""
     _check_request(kind, process_class, contract_change, process_cards)
     with transaction.atomic(), audit.context(user=by, reason=gettext("提出变更申请")):
+        # BGSQ (变更申请): the contract change notice 合同变更通知单 already numbers BG-year-seq in its own sequence
         change = ChangeRequest.objects.create(
-            number=numbering.next_number("change_request", prefix_default="BG", name_default="变更申请"),
+            number=numbering.next_number("change_request", prefix_default="BGSQ", name_default="变更申请"),
             title=title, kind=kind, process_class=process_class, contract_change=contract_change,
             requesting_department=department, plan=plan, basis=basis, wanted_effective_date=wanted_effective_date,
             created_by=by)

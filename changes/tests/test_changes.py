@@ -217,3 +217,20 @@ def test_the_approver_is_told_and_an_outsider_cannot_add_evidence(people):
     assert Notification.objects.filter(recipient=people["gm"], link=change.get_absolute_url()).exists()
     with pytest.raises(Refused, match="只有申请部门、受影响部门、品质部和管理者代表可以上传变更证据"):
         factories.evidence(people, change, kinds=["feasibility"], by="purchasing")
+
+
+def test_a_contract_change_is_linked_not_copied_and_shows_its_change_requests(people, client):
+    from customers.contracts.models import ChangeSource
+    from customers.contracts.services import change as contract_changes
+    from customers.tests.test_contracts_change import registered
+
+    contract_change = contract_changes.raise_change(registered(people), people["sales"],
+                                                    source=ChangeSource.CUSTOMER, description="客户要求更换包装",
+                                                    new_packaging="纸箱改为周转箱")
+    change = factories.change(people, kind=Kind.CONTRACT, by="sales", codes=("sales", "production"),
+                              contract_change=contract_change, title="合同包装变更")
+    assert change.number.startswith("BGSQ-") and change.number != contract_change.number
+    client.force_login(people["sales"])
+    assert client.get(reverse("changes:create") + f"?contract_change={contract_change.pk}").status_code == 200
+    page = client.get(contract_change.get_absolute_url() + "?tab=change_control").content.decode()
+    assert change.number in page and "合同包装变更" in page

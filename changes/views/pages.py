@@ -4,13 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from qms import countersign, workflow
 from qms.pdf import PrintForm
+from qms.people import visible_to
 from qms.refusals import Refused
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
@@ -49,6 +51,11 @@ class ChangeCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     template_name = "changes/form_page.html"
     permission_required = "changes.add_changerequest"
     raise_exception = True
+
+    def get_initial(self):
+        # raised from a contract change's 变更控制 tab: the link, not a copy
+        contract_change = self.request.GET.get("contract_change")
+        return {"kind": "contract", "contract_change": contract_change} if contract_change else {}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=_("提出变更申请"), intro=_(
@@ -385,6 +392,15 @@ class CapaView(ChangeAction):
 
     def get_success_url(self, record, result):
         return result.get_absolute_url()
+
+
+def render_contract_change_tab(request, contract_change) -> str:
+    """The 变更控制 tab of a contract change (customers/): the change requests linked to it that the user may see."""
+    rows = list(visible_to(request.user, change_list_queryset().filter(contract_change=contract_change))
+                .order_by("-created_at", "-pk"))
+    return render_to_string("changes/contract_change_tab.html", {
+        "rows": rows, "can_create": request.user.has_perm("changes.add_changerequest"),
+        "create_url": reverse("changes:create") + f"?contract_change={contract_change.pk}"}, request=request)
 
 
 class ChangeOpinionView(countersign.GiveOpinionView):
