@@ -221,6 +221,11 @@ LIST_PAGE_SIZE = int(env("LIST_PAGE_SIZE", "25"))
 # --- Countersign (qms.countersign): working days each department has to give its opinion --------
 QMS_COUNTERSIGN_WORKING_DAYS = int(env("QMS_COUNTERSIGN_WORKING_DAYS", "1"))
 
+# --- Change control (changes/): the risk matrix, severity × likelihood on 1–5 each ----------------
+# a score up to LOW_MAX is 低, up to ACCEPTABLE_MAX 中 (acceptable with its control), above it 高 (not acceptable)
+CHANGES_RISK_LOW_MAX = int(env("CHANGES_RISK_LOW_MAX", "4"))
+CHANGES_RISK_ACCEPTABLE_MAX = int(env("CHANGES_RISK_ACCEPTABLE_MAX", "8"))
+
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
