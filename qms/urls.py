@@ -24,6 +24,7 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("renovation/", include("renovation.urls")),
     path("production/", include("production.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,8 @@
+"""The 管理评审 entry of the navigation (registered by ``ReviewsConfig.ready()``)."""
+from django.utils.translation import gettext_lazy as _
+
+from qms.registry import MenuEntry
+
+REVIEWS_MENU = MenuEntry(label=_("管理评审"), icon="bi-clipboard-data", order=85, children=[
+    (_("评审输入数据包"), "reviews:pack", "reviews.view_pack"),
+])
