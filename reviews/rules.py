@@ -1,9 +1,35 @@
-"""Who may read the management review's pages (autodiscovered by ``rules``): the GM, who chairs the review, the
-MR, who organises it, quality and document control (who keep its records)."""
-import rules
+"""Who may do what in the management review, and who sees its records (autodiscovered by ``rules``).
 
-from qms.people import Role, has_role
+- the input pack and every review: the GM (who chairs it), the MR (who organises it), quality and document control
+  (who keep its records); everyone else sees the reviews once their plan is issued (5.2.1 下达到各部门);
+- an input report: those, and the holders of its role and its responsible person.
+"""
+import rules
+from django.db.models import Q
+
+from qms.people import Role, has_role, register_visibility
+from reviews.models import InputReport, Review, ReviewStatus
 
 PACK_ROLES = (Role.GM, Role.MR, Role.QUALITY, Role.DOCUMENT_CONTROL)
+ISSUED = (ReviewStatus.ISSUED, ReviewStatus.PACK_DISTRIBUTED)
+
+
+def review_visibility(user) -> Q:
+    return Q() if user.has_role(*PACK_ROLES) else Q(status__in=ISSUED)
+
+
+def input_visibility(user) -> Q:
+    if user.has_role(*PACK_ROLES):
+        return Q()
+    return Q(responsible=user) | Q(role__in=list(user.role_names()))
+
+
+register_visibility(Review, review_visibility)
+register_visibility(InputReport, input_visibility)
 
 rules.set_perm("reviews.view_pack", has_role(*PACK_ROLES))
+rules.set_perm("reviews.view_review", rules.is_authenticated)
+rules.set_perm("reviews.view_inputreport", rules.is_authenticated)
+rules.set_perm("reviews.plan_review", has_role(Role.MR))
+rules.set_perm("reviews.change_review", has_role(Role.MR))
+rules.set_perm("reviews.call_review", has_role(Role.GM))

@@ -1,5 +1,5 @@
 """URLs of the management review (``/reviews/``)."""
-from reviews.views import pack
+from reviews.views import pack, reviews
 
 app_name = "reviews"
-urlpatterns = [*pack.urlpatterns]
+urlpatterns = [*reviews.urlpatterns, *pack.urlpatterns]

@@ -1,14 +1,29 @@
-"""Every URL of the management review answers anonymous → login, a role without the permission → 403 (a page that
-is no record: its existence is no secret), the MR → 200."""
+"""Every URL of the management review answers anonymous → login, a user who may not see the record → 404 (a role
+without the permission on a page that is no record → 403), an insider → 200."""
 import pytest
 
 from qms.tests.cases import RecordUrls, UrlWalk
+from reviews.tests import factories
+
+
+def draft(people):
+    return factories.planned(people)
+
+
+def feedback_report(people):
+    return factories.issued(people).input_reports.get(item="feedback")
+
 
 WALK = UrlWalk(
     "reviews",
+    pages=("list", "export", "input_list", "input_export"),
     records=[
         RecordUrls(make=lambda people: None, kwargs=lambda record: {}, insider="mr", outsider="sales2",
-                   outsider_status=403, pages=("pack",)),
+                   outsider_status=403, pages=("pack", "plan")),
+        RecordUrls(make=lambda people: None, kwargs=lambda record: {}, insider="gm", outsider="mr",
+                   outsider_status=403, pages=("extra",)),
+        RecordUrls(make=draft, insider="mr", outsider="sales2", pages=("detail", "edit", "pdf")),
+        RecordUrls(make=feedback_report, insider="service", outsider="sales2", pages=("input_detail", "input_write")),
     ],
 )
 

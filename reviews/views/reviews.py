@@ -1,0 +1,224 @@
+"""Management review pages: the list of reviews (and its export), a review's page with its plan, input reports
+and input pack, the plan's PDF, drafting and editing a plan, calling an extra review, and the input reports."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import HttpResponseRedirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+
+from qms import deadlines
+from qms.pdf import PrintForm
+from qms.refusals import Refused
+from qms.views.actions import RecordActionView
+from qms.views.generic import RecordDetailView, RecordListView
+from qms.views.records import RecordPdfView
+from reviews.filtersets import InputReportFilter, ReviewFilter
+from reviews.forms import ExtraReviewForm, InputTextForm, PlanForm
+from reviews.models import InputReport, InputStatus, Review, ReviewStatus
+from reviews.services import plans
+from reviews.tables import InputReportTable, ReviewTable
+from reviews.views.pack import default_period, drawn
+
+CALENDAR_NOTE = gettext_lazy("计划下达（前 15 天）、输入报告提交（前 7 天）和资料分发（前 3 天）均按日历日计算，"
+                             "依据《管理评审控制程序》5.2.1。")
+
+
+class ReviewListView(RecordListView):
+    model = Review
+    table_class = ReviewTable
+    filterset_class = ReviewFilter
+    permission_required = "reviews.view_review"
+    title = gettext_lazy("管理评审")
+    create_url_name = "reviews:plan"
+    create_permission = "reviews.plan_review"
+    export_url_name = "reviews:export"
+    count_by = ("status",)
+    scopes = {
+        "open": (gettext_lazy("进行中"), lambda qs, user: qs.exclude(status=ReviewStatus.CANCELLED)),
+        "all": (gettext_lazy("全部"), lambda qs, user: qs),
+    }
+
+
+def _initial_plan(year: int) -> dict:
+    start, end = default_period(timezone.localdate())
+    return {**plans.default_plan(year), "period_start": start, "period_end": end}
+
+
+class PlanCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    form_class = PlanForm
+    template_name = "reviews/form_page.html"
+    permission_required = "reviews.plan_review"
+    raise_exception = True
+
+    def get_initial(self):
+        year = timezone.localdate().year
+        return {**_initial_plan(year), "title": _("%(year)d 年度管理评审") % {"year": year}}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("编制管理评审实施计划"), intro=CALENDAR_NOTE, **kwargs)
+
+    def create(self, data):
+        return plans.plan_review(self.request.user, **data)
+
+    def form_valid(self, form):
+        try:
+            review = self.create(form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        messages.success(self.request, _("已创建管理评审 %(number)s。") % {"number": review.number})
+        return HttpResponseRedirect(review.get_absolute_url())
+
+
+class ExtraReviewCreateView(PlanCreateView):
+    form_class = ExtraReviewForm
+    permission_required = "reviews.call_review"
+
+    def get_initial(self):
+        year = timezone.localdate().year
+        return {**_initial_plan(year), "title": _("%(year)d 年度追加管理评审") % {"year": year}}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("提出追加管理评审")
+        return context
+
+    def create(self, data):
+        return plans.call_extra_review(self.request.user, **data)
+
+
+class ReviewDetailView(RecordDetailView):
+    model = Review
+    permission_required = "reviews.view_review"
+    template_name = "reviews/review_detail.html"
+    signatures = attachments = True
+    tabs = [("overview", gettext_lazy("实施计划"), "reviews/tab_plan.html"),
+            ("inputs", gettext_lazy("输入报告"), "reviews/tab_inputs.html"),
+            ("pack", gettext_lazy("输入数据包"), "reviews/tab_pack.html")]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        review = self.object
+        context["milestones"] = plans.milestones(review)
+        context["calendar_note"] = CALENDAR_NOTE
+        context["deadlines"] = deadlines.deadlines_for(review).filter(state="open")
+        context["may_edit"] = (review.status == ReviewStatus.DRAFT
+                               and self.request.user.has_perm("reviews.change_review", review))
+        if context["current_tab"]["slug"] == "inputs":
+            context["reports"] = deadlines.with_open_due(review.input_reports.select_related("responsible"),
+                                                         plans.INPUT_REPORT.kind)
+        if context["current_tab"]["slug"] == "pack":
+            sections = ([plans.review_inputs.PackSection.from_dict(s) for s in review.pack] if review.pack
+                        else plans.review_inputs.collect(review.period_start, review.period_end))
+            context["sections"] = drawn(sections)
+        return context
+
+
+class ReviewPdfView(RecordPdfView):
+    model = Review
+    print_form = PrintForm(code="QR-5.6-01", title=gettext_lazy("管理评审实施计划"), revision="A/0",
+                           template="print/review_plan.html")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["milestones"] = plans.milestones(self.object)
+        context["calendar_note"] = CALENDAR_NOTE
+        context["reports"] = self.object.input_reports.select_related("responsible")
+        return context
+
+
+class PlanEditView(RecordActionView):
+    model = Review
+    form_class = PlanForm
+    permission = "reviews.change_review"
+    template_name = "reviews/form_page.html"
+    title = gettext_lazy("修改管理评审实施计划")
+    success_message = gettext_lazy("计划已保存。")
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record}
+
+    def refusal(self, record):
+        return None if record.status == ReviewStatus.DRAFT else _("只有草拟中的计划可以修改。")
+
+    def get_context_data(self, record, form, **kwargs):
+        return super().get_context_data(record, form, intro=CALENDAR_NOTE, **kwargs)
+
+    def perform(self, record, form):
+        return plans.edit_plan(record, self.request.user, **{name: form.cleaned_data[name] for name in form.fields})
+
+
+# --- input reports ---------------------------------------------------------------------------------------------
+class InputReportListView(RecordListView):
+    model = InputReport
+    table_class = InputReportTable
+    filterset_class = InputReportFilter
+    permission_required = "reviews.view_inputreport"
+    title = gettext_lazy("评审输入报告")
+    export_url_name = "reviews:input_export"
+    count_by = ("status",)
+    scopes = {
+        "pending": (gettext_lazy("待提交"), lambda qs, user: qs.filter(status=InputStatus.PENDING,
+                                                                       review__status=ReviewStatus.ISSUED)),
+        "all": (gettext_lazy("全部"), lambda qs, user: qs),
+    }
+
+    def base_queryset(self):
+        return deadlines.with_open_due(InputReport.objects.select_related("review", "responsible"),
+                                       plans.INPUT_REPORT.kind)
+
+
+class InputReportDetailView(RecordDetailView):
+    model = InputReport
+    permission_required = "reviews.view_inputreport"
+    template_name = "reviews/input_detail.html"
+    signatures = True
+    tabs = [("overview", gettext_lazy("输入报告"), "reviews/tab_input.html")]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("review", "responsible")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = self.object
+        context["sections"] = drawn(plans.figures_for(report))
+        context["deadlines"] = deadlines.deadlines_for(report).filter(state="open")
+        context["may_write"] = (report.status == InputStatus.PENDING and report.review.status == ReviewStatus.ISSUED
+                                and plans.may_write(report, self.request.user))
+        return context
+
+
+class InputWriteView(RecordActionView):
+    model = InputReport
+    form_class = InputTextForm
+    template_name = "reviews/form_page.html"
+    title = gettext_lazy("填写评审输入报告")
+    success_message = gettext_lazy("输入报告已保存，确认无误后请提交。")
+
+    def get_form_kwargs(self, record):
+        kwargs = super().get_form_kwargs(record)
+        kwargs["initial"] = {"text": record.text}
+        return kwargs
+
+    def perform(self, record, form):
+        return plans.save_text(record, self.request.user, text=form.cleaned_data["text"])
+
+
+urlpatterns = [
+    path("", ReviewListView.as_view(), name="list"),
+    path("export/", ReviewListView.as_view(export=True), name="export"),
+    path("plan/", PlanCreateView.as_view(), name="plan"),
+    path("extra/", ExtraReviewCreateView.as_view(), name="extra"),
+    path("<int:pk>/", ReviewDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", PlanEditView.as_view(), name="edit"),
+    path("<int:pk>/pdf/", ReviewPdfView.as_view(), name="pdf"),
+    path("inputs/", InputReportListView.as_view(), name="input_list"),
+    path("inputs/export/", InputReportListView.as_view(export=True), name="input_export"),
+    path("inputs/<int:pk>/", InputReportDetailView.as_view(), name="input_detail"),
+    path("inputs/<int:pk>/write/", InputWriteView.as_view(), name="input_write"),
+]
