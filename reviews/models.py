@@ -36,6 +36,10 @@ class ReviewStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("计划待批准")
     ISSUED = "issued", _("计划已下达")
     PACK_DISTRIBUTED = "pack_distributed", _("资料已分发")
+    MEETING_HELD = "meeting_held", _("会议已召开")
+    REPORT_REVIEWED = "report_reviewed", _("报告已审核")
+    REPORT_APPROVED = "report_approved", _("报告已批准")
+    OUTPUTS_RAISED = "outputs_raised", _("改进措施已下发")
     CANCELLED = "cancelled", _("已取消")
 
 
@@ -71,10 +75,32 @@ class Review(models.Model):
     pack_distributed_at = models.DateTimeField(_("资料分发时间"), null=True, blank=True)
     # the input pack as distributed (5.2.1 三天前分发): the figures and charts of every input, frozen
     pack = models.JSONField(_("评审输入数据包"), default=list, blank=True)
+    # 5.5 the meeting: the GM's conclusion; 《会议记录》 is kept by document control
+    minutes_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("记录人"))
+    conclusion = models.TextField(_("总经理评价结论"), blank=True)
+    # 5.6.2.6 评审结果 of 《管理评审报告》
+    result_system = models.TextField(_("a) 管理体系及其过程有效性的改进"), blank=True)
+    result_product = models.TextField(_("b) 与顾客要求有关的产品的改进"), blank=True)
+    result_resources = models.TextField(_("c) 资源需求"), blank=True)
+    result_market = models.TextField(_("d) 市场环境和社会环境状况"), blank=True)
+    report_approved_at = models.DateTimeField(_("报告批准时间"), null=True, blank=True)
 
-    # what the GM's approval signs: the plan
-    SIGNED_FIELDS = ("number", "kind", "trigger", "year", "title", "purpose", "scope", "basis", "participants",
-                     "organisers", "meeting_at", "place", "content", "period_start", "period_end")
+    # What a signature binds: round 1 the plan (the GM's approval), round 2 from the meeting on the plan with the
+    # meeting's conclusion and the report's results (the MR's review and the GM's approval of the report).
+    PLAN_FIELDS = ("number", "kind", "trigger", "year", "title", "purpose", "scope", "basis", "participants",
+                   "organisers", "meeting_at", "place", "content", "period_start", "period_end")
+    REPORT_FIELDS = (*PLAN_FIELDS, "conclusion", "result_system", "result_product", "result_resources",
+                     "result_market")
+    PLAN_STATES = ("draft", "awaiting_approval", "issued", "pack_distributed")
+
+    @property
+    def signature_round(self) -> int:
+        return 1 if self.status in self.PLAN_STATES else 2
+
+    @property
+    def SIGNED_FIELDS(self):  # noqa: N802  (the name qms.signatures reads)
+        return self.PLAN_FIELDS if self.signature_round == 1 else self.REPORT_FIELDS
 
     class Meta:
         verbose_name = _("管理评审")
@@ -139,6 +165,7 @@ class InputReport(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=InputStatus.choices, default=InputStatus.PENDING)
     status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    meeting_note = models.TextField(_("会议讨论记录"), blank=True)
 
     class Meta:
         verbose_name = _("评审输入报告")
@@ -152,3 +179,77 @@ class InputReport(models.Model):
 
     def get_absolute_url(self):
         return reverse("reviews:input_detail", args=[self.pk])
+
+
+@audit.track()
+class Attendance(models.Model):
+    """Who was at the meeting, who sent apologies (《会议记录》)."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="attendance", verbose_name=_("管理评审"))
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("人员"))
+    present = models.BooleanField(_("出席"), default=True)
+    note = models.CharField(_("备注"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("出席情况")
+        verbose_name_plural = _("出席情况")
+        ordering = ["review", "-present", "id"]
+        constraints = [models.UniqueConstraint(fields=["review", "person"], name="review_attendance_once")]
+
+    def __str__(self):
+        return f"{self.person} · {_('出席') if self.present else _('请假')}"
+
+
+class ResultSection(models.TextChoices):
+    SYSTEM = "system", _("a) 管理体系及其过程有效性的改进")
+    PRODUCT = "product", _("b) 与顾客要求有关的产品的改进")
+    RESOURCES = "resources", _("c) 资源需求")
+    MARKET = "market", _("d) 市场环境和社会环境状况")
+
+
+@audit.track()
+class ReviewOutput(models.Model):
+    """An improvement the review decided (5.5.4.2–5.5.4.4), raised within 2 days of the report as a CAPA
+    《不合格/纠正/预防措施报告》 to its department (5.7)."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="outputs", verbose_name=_("管理评审"))
+    section = models.CharField(_("评审结果"), max_length=20, choices=ResultSection.choices)
+    title = models.CharField(_("改进要求"), max_length=200)
+    description = models.TextField(_("改进要求、纠正与验证方法"))
+    department = models.ForeignKey("qms.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("责任部门"))
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("责任人"))
+    capa = models.OneToOneField("qms.Capa", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("纠正和预防措施"))
+
+    class Meta:
+        verbose_name = _("评审输出")
+        verbose_name_plural = _("评审输出")
+        ordering = ["review", "section", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+@audit.track()
+class Acknowledgement(models.Model):
+    """《管理评审报告》 distributed to a department (5.6.1 复制发至各参加评审部门): its manager acknowledges."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="acknowledgements",
+                               verbose_name=_("管理评审"))
+    department = models.ForeignKey("qms.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("部门"))
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("签收人"))
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报告签收")
+        verbose_name_plural = _("报告签收")
+        ordering = ["review", "department__code"]
+        constraints = [models.UniqueConstraint(fields=["review", "department"], name="review_ack_once")]
+
+    def __str__(self):
+        return f"{self.review.number} · {self.department}"

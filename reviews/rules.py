@@ -7,15 +7,15 @@
 import rules
 from django.db.models import Q
 
-from qms.people import Role, has_role, register_visibility
+from qms.people import Role, has_role, is_department_manager, register_visibility
 from reviews.models import InputReport, Review, ReviewStatus
 
 PACK_ROLES = (Role.GM, Role.MR, Role.QUALITY, Role.DOCUMENT_CONTROL)
-ISSUED = (ReviewStatus.ISSUED, ReviewStatus.PACK_DISTRIBUTED)
+NOT_ISSUED = (ReviewStatus.DRAFT, ReviewStatus.AWAITING_APPROVAL)
 
 
 def review_visibility(user) -> Q:
-    return Q() if user.has_role(*PACK_ROLES) else Q(status__in=ISSUED)
+    return Q() if user.has_role(*PACK_ROLES) else ~Q(status__in=NOT_ISSUED)
 
 
 def input_visibility(user) -> Q:
@@ -33,3 +33,5 @@ rules.set_perm("reviews.view_inputreport", rules.is_authenticated)
 rules.set_perm("reviews.plan_review", has_role(Role.MR))
 rules.set_perm("reviews.change_review", has_role(Role.MR))
 rules.set_perm("reviews.call_review", has_role(Role.GM))
+rules.set_perm("reviews.keep_minutes", has_role(Role.MR, Role.DOCUMENT_CONTROL))
+rules.set_perm("reviews.acknowledge_review", is_department_manager)

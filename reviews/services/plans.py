@@ -22,18 +22,20 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qms import audit, numbering, review_inputs, workflow
+from qms import audit, numbering, review_inputs, signatures, workflow
 from qms.deadlines import DeadlineRule
 from qms.notifications import notify
 from qms.people import Role, User
 from qms.refusals import Refused
 from qms.signatures import Meaning
 from qms.workflow import Move, Workflow
-from reviews.models import InputItem, InputReport, InputStatus, Review, ReviewKind, ReviewStatus
+from reviews.models import (Acknowledgement, Attendance, InputItem, InputReport, InputStatus, Review, ReviewKind,
+                            ReviewOutput, ReviewStatus)
 
 S = ReviewStatus
 
 ISSUE_DAYS, INPUT_DAYS, PACK_DAYS = 15, 7, 3  # 5.2.1, calendar days before the meeting
+OUTPUT_DAYS = 2  # 5.7.1 《管理评审报告》下发两天内 the outputs go out as CAPA (each answered within 7 days, 5.7.2)
 # the month of the yearly scheduled review, its day and hour (a setting; the plan can move it)
 REVIEW_MONTH = int(getattr(settings, "QMS_REVIEW_MONTH", 12))
 REVIEW_DAY = int(getattr(settings, "QMS_REVIEW_DAY", 15))
@@ -76,6 +78,9 @@ PLAN_ISSUE = DeadlineRule("review_plan_issue", _("下达管理评审实施计划
 INPUT_REPORT = DeadlineRule("review_input_report", _("提交管理评审输入报告：{record}"), due=lambda report, start:
                             report.review.meeting_at - dt.timedelta(days=INPUT_DAYS),
                             responsible=lambda report: report.responsible, remind_before=dt.timedelta(days=2))
+OUTPUTS_RAISED = DeadlineRule("review_outputs", _("下发管理评审改进措施：{record}"),
+                              due=lambda review, start: start + dt.timedelta(days=OUTPUT_DAYS), responsible=mr,
+                              remind_before=dt.timedelta(hours=8), start="report_approved_at")
 PACK_DISTRIBUTION = DeadlineRule("review_pack", _("审查输入报告并分发评审资料：{record}"),
                                  due=before_meeting(PACK_DAYS), responsible=mr, remind_before=dt.timedelta(days=1))
 
@@ -121,6 +126,8 @@ def _create(by, *, kind, year, title, meeting_at, period_start, period_end, **fi
         except IntegrityError:
             raise Refused(gettext("%(year)d 年度的定期管理评审已经存在。") % {"year": year}) from None
         PLAN_ISSUE.open(review)
+    # as stored (times in UTC): what a signature's content hash is computed from on every later reading
+    review.refresh_from_db()
     return review
 
 
@@ -259,8 +266,60 @@ def _stop_input_clocks(review: Review, by, transition) -> None:
         close_deadlines(report, state="cancelled")
 
 
+def _meeting_recorded(review: Review) -> str | None:
+    problems = []
+    if not review.attendance.filter(present=True).exists():
+        problems.append(gettext("请先登记出席人员。"))
+    if not review.conclusion.strip():
+        problems.append(gettext("请先记录总经理的评价结论。"))
+    return "；".join(problems) or None
+
+
+def _report_written(review: Review) -> str | None:
+    if not all(getattr(review, name).strip() for name in REPORT_FIELDS):
+        return gettext("请先填写评审结果 a)–d) 各项（无内容时填写“无”）。")
+    return None
+
+
+def _report_approved(review: Review, by, transition) -> None:
+    """5.6.1 the approved report goes to every department (each acknowledges) and the 2-day clock for the
+    outputs starts."""
+    from qms.people import Department
+
+    Review.objects.filter(pk=review.pk).update(report_approved_at=transition.at)
+    review.report_approved_at = transition.at
+    Acknowledgement.objects.bulk_create([Acknowledgement(review=review, department=department)
+                                         for department in Department.objects.filter(is_active=True)])
+    for department in Department.objects.filter(is_active=True, manager__isnull=False).select_related("manager"):
+        if department.manager_id != by.pk:
+            notify(department.manager, gettext("管理评审报告已批准下发：%(review)s") % {"review": review},
+                   gettext("请阅读并签收《管理评审报告》。"), link=review.get_absolute_url() + "?tab=report")
+    OUTPUTS_RAISED.open(review, start=transition.at)
+
+
+def _outputs_listed(review: Review) -> str | None:
+    if not review.outputs.exists():
+        return gettext("请先登记至少一项改进要求（评审输出）。")
+    return None
+
+
+def _raise_outputs(review: Review, by, transition) -> None:
+    """5.7: each output becomes a 《不合格/纠正/预防措施报告》 to its department through the shared CAPA service
+    (measures within 7 days, MR approval, implementation, verification)."""
+    from qms.capa.models import CapaSource
+    from qms.capa.services import raise_capa
+
+    for output in review.outputs.filter(capa__isnull=True).select_related("responsible", "department"):
+        capa = raise_capa(source=CapaSource.MANAGEMENT_REVIEW, kind="preventive" if output.section in (
+            "market", "resources") else "corrective", title=output.title[:200], nonconformity=output.description,
+                          responsible=output.responsible, responsible_department=output.department, raised_by=by,
+                          source_record=review, source_reference=f"{review.number} {output.get_section_display()}")
+        ReviewOutput.objects.filter(pk=output.pk).update(capa=capa)
+
+
 CANCEL = Move(_("取消评审"), roles=(Role.GM, Role.MR), reason=True, closes=("*",), style="outline-danger",
               after=_stop_input_clocks)
+REPORT_FIELDS = ("result_system", "result_product", "result_resources", "result_market")
 
 PIPELINE = {
     S.DRAFT: {
@@ -278,10 +337,102 @@ PIPELINE = {
                                  closes=("review_pack",), after=_freeze_pack, style="success"),
         S.CANCELLED: CANCEL,
     },
+    S.PACK_DISTRIBUTED: {
+        # 5.5 the GM chairs, document control (or the MR) keeps the minutes
+        S.MEETING_HELD: Move(_("会议记录完成"), roles=(Role.MR, Role.DOCUMENT_CONTROL), guard=_meeting_recorded,
+                             show_blocked=True),
+        S.CANCELLED: CANCEL,
+    },
+    S.MEETING_HELD: {
+        S.REPORT_REVIEWED: Move(_("审核评审报告"), roles=(Role.MR,), signature=Meaning.REVIEW, guard=_report_written,
+                                show_blocked=True),
+    },
+    S.REPORT_REVIEWED: {
+        S.REPORT_APPROVED: Move(_("批准评审报告"), roles=(Role.GM,), signature=Meaning.APPROVAL,
+                                after=_report_approved, style="success"),
+        S.MEETING_HELD: Move(_("退回修改报告"), roles=(Role.GM,), reason=True, style="outline-warning"),
+    },
+    S.REPORT_APPROVED: {
+        S.OUTPUTS_RAISED: Move(_("下发纠正/预防措施"), roles=(Role.MR,), guard=_outputs_listed, show_blocked=True,
+                               closes=("review_outputs",), after=_raise_outputs, style="success"),
+    },
 }
+signatures.register_rounds(Review, current=lambda review: review.signature_round, content=lambda review, number: {
+    name: getattr(review, name) for name in Review.PLAN_FIELDS} if number == 1 else None)
+
 WORKFLOW = workflow.register(Workflow(Review, PIPELINE, badges={
     S.DRAFT: "secondary", S.AWAITING_APPROVAL: "warning", S.ISSUED: "info", S.PACK_DISTRIBUTED: "primary",
-    S.CANCELLED: "dark"}, hand_over=workflow.role_holders_of_next_moves))
+    S.MEETING_HELD: "primary", S.REPORT_REVIEWED: "warning", S.REPORT_APPROVED: "info",
+    S.OUTPUTS_RAISED: "success", S.CANCELLED: "dark"}, hand_over=workflow.role_holders_of_next_moves))
+
+
+# --- the meeting, the report and its outputs ---------------------------------------------------------------
+MINUTES_ROLES = (Role.MR, Role.DOCUMENT_CONTROL)
+
+
+def _keeps_minutes(review: Review, by) -> None:
+    if not (by.is_superuser or by.has_role(*MINUTES_ROLES)):
+        raise Refused(gettext("只有管理者代表或文管中心可以记录管理评审会议。"))
+    if review.status != S.PACK_DISTRIBUTED:
+        raise Refused(gettext("评审资料分发后、会议记录完成前才能记录会议。"))
+
+
+def record_meeting(review: Review, by, *, present, apologies, conclusion: str, notes: dict) -> Review:
+    """《会议记录》: who was there and who sent apologies, the notes on each input, the GM's conclusion."""
+    _keeps_minutes(review, by)
+    both = {p.pk for p in present} & {p.pk for p in apologies}
+    if both:
+        raise Refused(gettext("同一人不能既出席又请假。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("记录管理评审会议")):
+        review.attendance.exclude(person__in=[*present, *apologies]).delete()
+        for person, is_present in [*((p, True) for p in present), *((p, False) for p in apologies)]:
+            Attendance.objects.update_or_create(review=review, person=person, defaults={"present": is_present})
+        for report in review.input_reports.all():
+            note = notes.get(report.item, "")
+            if note != report.meeting_note:
+                InputReport.objects.filter(pk=report.pk).update(meeting_note=note)
+        Review.objects.filter(pk=review.pk).update(conclusion=conclusion, minutes_by=by)
+        review.conclusion, review.minutes_by = conclusion, by
+    return review
+
+
+def write_report(review: Review, by, **results) -> Review:
+    """《管理评审报告》 评审结果 a)–d) (5.6.2.6), written by document control or the MR before the MR's review."""
+    if not (by.is_superuser or by.has_role(*MINUTES_ROLES)):
+        raise Refused(gettext("只有管理者代表或文管中心可以编写管理评审报告。"))
+    if review.status != S.MEETING_HELD:
+        raise Refused(gettext("会议记录完成后、报告审核前才能编写报告。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("编写管理评审报告")):
+        updated = Review.objects.filter(pk=review.pk, status=S.MEETING_HELD).update(
+            **{name: results[name] for name in REPORT_FIELDS})
+        if not updated:
+            raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
+        for name in REPORT_FIELDS:
+            setattr(review, name, results[name])
+    return review
+
+
+def add_output(review: Review, by, *, section: str, title: str, description: str, department, responsible):
+    """An improvement decided at the meeting (5.5.4.2–5.5.4.4), to be raised as a CAPA after the report."""
+    if not (by.is_superuser or by.has_role(*MINUTES_ROLES)):
+        raise Refused(gettext("只有管理者代表或文管中心可以登记评审输出。"))
+    if review.status not in (S.MEETING_HELD, S.REPORT_REVIEWED, S.REPORT_APPROVED):
+        raise Refused(gettext("会议记录完成后、措施下发前才能登记评审输出。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("登记评审输出")):
+        return ReviewOutput.objects.create(review=review, section=section, title=title, description=description,
+                                           department=department, responsible=responsible)
+
+
+def acknowledge(review: Review, by, department) -> Acknowledgement:
+    if not (by.is_superuser or department.manager_id == by.pk):
+        raise Refused(gettext("只有部门经理可以签收本部门的管理评审报告。"))
+    with transaction.atomic(), audit.context(user=by, reason=gettext("签收管理评审报告")):
+        updated = Acknowledgement.objects.filter(review=review, department=department,
+                                                 acknowledged_at__isnull=True).update(
+            acknowledged_by=by, acknowledged_at=timezone.now())
+        if not updated:
+            raise Refused(gettext("本部门已签收或报告尚未下发。"))
+    return Acknowledgement.objects.get(review=review, department=department)
 
 
 # --- input reports ---------------------------------------------------------------------------------------------

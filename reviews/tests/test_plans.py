@@ -157,4 +157,5 @@ def test_the_demo_has_a_review_in_every_state(people):
 
     demo.seed_reviews(people, io.StringIO())
     assert set(Review.objects.values_list("status", flat=True)) == set(ReviewStatus.values)
+    assert Review.objects.get(status="outputs_raised").outputs.get().capa is not None
     assert set(plans.InputReport.objects.values_list("status", flat=True)) == set(InputStatus.values)

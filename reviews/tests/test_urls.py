@@ -10,6 +10,18 @@ def draft(people):
     return factories.planned(people)
 
 
+def distributed(people):
+    return factories.distributed(people)
+
+
+def meeting_held(people):
+    return factories.meeting_held(people)
+
+
+def reported(people):
+    return factories.reported(people)
+
+
 def feedback_report(people):
     return factories.issued(people).input_reports.get(item="feedback")
 
@@ -23,6 +35,12 @@ WALK = UrlWalk(
         RecordUrls(make=lambda people: None, kwargs=lambda record: {}, insider="gm", outsider="mr",
                    outsider_status=403, pages=("extra",)),
         RecordUrls(make=draft, insider="mr", outsider="sales2", pages=("detail", "edit", "pdf")),
+        # once issued a review is seen by everyone: another role is refused (403), not kept from seeing it
+        RecordUrls(make=distributed, insider="mr", outsider="sales2", outsider_status=403, pages=("meeting",)),
+        RecordUrls(make=meeting_held, insider="mr", outsider="sales2", outsider_status=403,
+                   pages=("report", "output_add")),
+        RecordUrls(make=reported, insider="mr", outsider=None, pages=("minutes_pdf", "report_pdf")),
+        RecordUrls(make=reported, insider="mr", outsider="sales2", outsider_status=403, actions=("acknowledge",)),
         RecordUrls(make=feedback_report, insider="service", outsider="sales2", pages=("input_detail", "input_write")),
     ],
 )

@@ -18,7 +18,7 @@ from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from reviews.filtersets import InputReportFilter, ReviewFilter
-from reviews.forms import ExtraReviewForm, InputTextForm, PlanForm
+from reviews.forms import ExtraReviewForm, InputTextForm, MeetingForm, OutputForm, PlanForm, ReportForm
 from reviews.models import InputReport, InputStatus, Review, ReviewStatus
 from reviews.services import plans
 from reviews.tables import InputReportTable, ReviewTable
@@ -99,7 +99,9 @@ class ReviewDetailView(RecordDetailView):
     signatures = attachments = True
     tabs = [("overview", gettext_lazy("实施计划"), "reviews/tab_plan.html"),
             ("inputs", gettext_lazy("输入报告"), "reviews/tab_inputs.html"),
-            ("pack", gettext_lazy("输入数据包"), "reviews/tab_pack.html")]
+            ("pack", gettext_lazy("输入数据包"), "reviews/tab_pack.html"),
+            ("meeting", gettext_lazy("会议记录"), "reviews/tab_meeting.html"),
+            ("report", gettext_lazy("评审报告与输出"), "reviews/tab_report.html")]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -112,11 +114,37 @@ class ReviewDetailView(RecordDetailView):
         if context["current_tab"]["slug"] == "inputs":
             context["reports"] = deadlines.with_open_due(review.input_reports.select_related("responsible"),
                                                          plans.INPUT_REPORT.kind)
+        user = self.request.user
+        minutes = user.has_role(*plans.MINUTES_ROLES)
+        context["may_record_meeting"] = minutes and review.status == ReviewStatus.PACK_DISTRIBUTED
+        context["may_write_report"] = minutes and review.status == ReviewStatus.MEETING_HELD
+        context["may_add_output"] = minutes and review.status in (ReviewStatus.MEETING_HELD,
+                                                                  ReviewStatus.REPORT_REVIEWED,
+                                                                  ReviewStatus.REPORT_APPROVED)
+        if context["current_tab"]["slug"] == "meeting":
+            context["attendance"] = review.attendance.select_related("person__department")
+            context["reports"] = review.input_reports.all()
+        if context["current_tab"]["slug"] == "report":
+            context.update(_report_context(review))
+            context["my_acknowledgement"] = next(
+                (a for a in context["acknowledgements"] if a.acknowledged_at is None
+                 and a.department.manager_id == user.pk), None)
         if context["current_tab"]["slug"] == "pack":
             sections = ([plans.review_inputs.PackSection.from_dict(s) for s in review.pack] if review.pack
                         else plans.review_inputs.collect(review.period_start, review.period_end))
             context["sections"] = drawn(sections)
         return context
+
+
+def _report_context(review) -> dict:
+    from qms.capa.selectors import capa_list_queryset
+
+    outputs = list(review.outputs.select_related("department", "responsible"))
+    capas = {capa.pk: capa for capa in capa_list_queryset().filter(pk__in=[o.capa_id for o in outputs if o.capa_id])}
+    for output in outputs:
+        output.raised = capas.get(output.capa_id)
+    return {"outputs": outputs, "acknowledgements": list(review.acknowledgements.select_related(
+        "department__manager", "acknowledged_by")), "deadlines": deadlines.deadlines_for(review).filter(state="open")}
 
 
 class ReviewPdfView(RecordPdfView):
@@ -151,6 +179,105 @@ class PlanEditView(RecordActionView):
 
     def perform(self, record, form):
         return plans.edit_plan(record, self.request.user, **{name: form.cleaned_data[name] for name in form.fields})
+
+
+class MinutesPdfView(RecordPdfView):
+    model = Review
+    print_form = PrintForm(code="QR-5.6-02", title=gettext_lazy("会议记录"), revision="A/0",
+                           template="print/review_minutes.html")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attendance"] = self.object.attendance.select_related("person__department")
+        context["reports"] = self.object.input_reports.all()
+        return context
+
+
+class ReportPdfView(RecordPdfView):
+    """《管理评审报告》 with the input pack's charts, drawn on the server as SVG."""
+
+    model = Review
+    print_form = PrintForm(code="QR-5.6-03", title=gettext_lazy("管理评审报告"), revision="A/0",
+                           template="print/review_report.html")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        review = self.object
+        context.update(_report_context(review))
+        context["attendance"] = review.attendance.select_related("person__department")
+        sections = ([plans.review_inputs.PackSection.from_dict(s) for s in review.pack] if review.pack
+                    else plans.review_inputs.collect(review.period_start, review.period_end))
+        context["sections"] = drawn(sections)
+        return context
+
+
+class MeetingView(RecordActionView):
+    model = Review
+    form_class = MeetingForm
+    template_name = "reviews/form_page.html"
+    title = gettext_lazy("记录管理评审会议")
+    success_message = gettext_lazy("会议记录已保存。")
+    tab = "meeting"
+
+    permission = "reviews.keep_minutes"
+
+    def refusal(self, record):
+        return None if record.status == ReviewStatus.PACK_DISTRIBUTED else _(
+            "评审资料分发后、会议记录完成前才能记录会议。")
+
+    def perform(self, record, form):
+        data = form.cleaned_data
+        return plans.record_meeting(record, self.request.user, present=list(data["present"]),
+                                    apologies=list(data["apologies"]), conclusion=data["conclusion"],
+                                    notes=form.notes())
+
+
+class ReportWriteView(RecordActionView):
+    model = Review
+    form_class = ReportForm
+    template_name = "reviews/form_page.html"
+    title = gettext_lazy("编写管理评审报告")
+    success_message = gettext_lazy("评审报告已保存。")
+    tab = "report"
+
+    def get_form_kwargs(self, record):
+        return {**super().get_form_kwargs(record), "instance": record}
+
+    permission = "reviews.keep_minutes"
+
+    def refusal(self, record):
+        return None if record.status == ReviewStatus.MEETING_HELD else _("会议记录完成后、报告审核前才能编写报告。")
+
+    def perform(self, record, form):
+        return plans.write_report(record, self.request.user, **form.cleaned_data)
+
+
+class OutputAddView(RecordActionView):
+    model = Review
+    form_class = OutputForm
+    template_name = "reviews/form_page.html"
+    title = gettext_lazy("登记评审输出")
+    success_message = gettext_lazy("评审输出已登记。")
+    tab = "report"
+
+    permission = "reviews.keep_minutes"
+
+    def perform(self, record, form):
+        return plans.add_output(record, self.request.user, **form.cleaned_data)
+
+
+class AcknowledgeView(RecordActionView):
+    model = Review
+    permission = "reviews.acknowledge_review"
+    success_message = gettext_lazy("已签收管理评审报告。")
+    tab = "report"
+
+    def perform(self, record, form):
+        department = self.request.user.managed_departments.filter(
+            pk__in=record.acknowledgements.values("department")).first()
+        if department is None:
+            raise Refused(_("只有部门经理可以签收本部门的管理评审报告。"))
+        return plans.acknowledge(record, self.request.user, department)
 
 
 # --- input reports ---------------------------------------------------------------------------------------------
@@ -217,6 +344,12 @@ urlpatterns = [
     path("<int:pk>/", ReviewDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", PlanEditView.as_view(), name="edit"),
     path("<int:pk>/pdf/", ReviewPdfView.as_view(), name="pdf"),
+    path("<int:pk>/minutes/", MeetingView.as_view(), name="meeting"),
+    path("<int:pk>/minutes/pdf/", MinutesPdfView.as_view(), name="minutes_pdf"),
+    path("<int:pk>/report/", ReportWriteView.as_view(), name="report"),
+    path("<int:pk>/report/pdf/", ReportPdfView.as_view(), name="report_pdf"),
+    path("<int:pk>/outputs/new/", OutputAddView.as_view(), name="output_add"),
+    path("<int:pk>/acknowledge/", AcknowledgeView.as_view(), name="acknowledge"),
     path("inputs/", InputReportListView.as_view(), name="input_list"),
     path("inputs/export/", InputReportListView.as_view(export=True), name="input_export"),
     path("inputs/<int:pk>/", InputReportDetailView.as_view(), name="input_detail"),
