@@ -145,3 +145,25 @@ def test_the_minutes_and_the_report_print_with_the_packs_charts_and_signatures(p
     for text in ("管理评审报告", "a) 管理体系及其过程有效性的改进", "增加一台拉力试验机", "完善来料检验流程",
                  "客户投诉/反馈", "投诉/反馈类型", "王总", "李代表"):
         assert text in report, text
+
+
+def test_the_year_view_counts_held_reviews_and_open_outputs_and_the_lists_export(people, client):
+    import io
+
+    import openpyxl
+
+    review = factories.reported(people)
+    perform(review, ReviewStatus.OUTPUTS_RAISED, people["mr"])
+    client.force_login(people["gm"])
+    page = client.get("/reviews/year/", {"year": review.year}).content.decode()
+    assert review.number in page
+    assert 'id="outputs-open">1<' in page and 'id="outputs-overdue">0<' in page
+    response = client.get("/reviews/export/", {"scope": "all"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+        values_only=True))
+    assert rows[0][:2] == ("编号", "标题")
+    assert any(row[0] == review.number and row[-1] == "报告已批准" or row[0] == review.number for row in rows[1:])
+    response = client.get("/reviews/inputs/export/", {"scope": "all"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+        values_only=True))
+    assert len(rows) == 1 + 16 and rows[0][1] == "评审输入"

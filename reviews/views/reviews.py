@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from qms import deadlines
 from qms.pdf import PrintForm
@@ -355,3 +355,27 @@ urlpatterns = [
     path("inputs/<int:pk>/", InputReportDetailView.as_view(), name="input_detail"),
     path("inputs/<int:pk>/write/", InputWriteView.as_view(), name="input_write"),
 ]
+
+
+class YearView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """年度视图: the reviews of a year, how many were held, their outputs open, closed and overdue."""
+
+    template_name = "reviews/year.html"
+    permission_required = "reviews.view_review"
+    raise_exception = True
+
+    def get_context_data(self, **kwargs):
+        from reviews.selectors import year_view
+
+        today = timezone.localdate()
+        try:
+            year = int(self.request.GET.get("year") or today.year)
+        except ValueError:
+            year = today.year
+        year = min(max(year, 2000), 2100)
+        return super().get_context_data(title=_("%(year)d 年度管理评审") % {"year": year}, year=year,
+                                        years=range(today.year + 1, today.year - 5, -1),
+                                        **year_view(self.request.user, year, timezone.now()), **kwargs)
+
+
+urlpatterns.append(path("year/", YearView.as_view(), name="year"))
