@@ -2,7 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import InputItem, InputReport, InputStatus, Review, ReviewKind, ReviewStatus
+from reviews.models import (InputItem, InputReport, InputStatus, ResultSection, Review, ReviewKind, ReviewOutput,
+                            ReviewStatus)
 
 
 class ReviewFilter(django_filters.FilterSet):
@@ -27,3 +28,12 @@ class InputReportFilter(django_filters.FilterSet):
     class Meta:
         model = InputReport
         fields = ["review", "item", "status"]
+
+
+class OutputFilter(django_filters.FilterSet):
+    review = django_filters.CharFilter(label=_("评审编号"), field_name="review__number", lookup_expr="icontains")
+    section = django_filters.ChoiceFilter(label=_("评审结果"), choices=ResultSection.choices)
+
+    class Meta:
+        model = ReviewOutput
+        fields = ["review", "section"]

@@ -7,6 +7,7 @@ REVIEWS_MENU = MenuEntry(label=_("管理评审"), icon="bi-clipboard-data", orde
     (_("管理评审"), "reviews:list", "reviews.view_review"),
     (_("年度视图"), "reviews:year", "reviews.view_review"),
     (_("评审输入报告"), "reviews:input_list", "reviews.view_inputreport"),
+    (_("评审输出"), "reviews:output_list", "reviews.view_reviewoutput"),
     (_("评审输入数据包"), "reviews:pack", "reviews.view_pack"),
     (_("提出追加管理评审"), "reviews:extra", "reviews.call_review"),
 ])

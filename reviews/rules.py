@@ -8,7 +8,7 @@ import rules
 from django.db.models import Q
 
 from qms.people import Role, has_role, is_department_manager, register_visibility
-from reviews.models import InputReport, Review, ReviewStatus
+from reviews.models import InputReport, Review, ReviewOutput, ReviewStatus
 
 PACK_ROLES = (Role.GM, Role.MR, Role.QUALITY, Role.DOCUMENT_CONTROL)
 NOT_ISSUED = (ReviewStatus.DRAFT, ReviewStatus.AWAITING_APPROVAL)
@@ -26,10 +26,14 @@ def input_visibility(user) -> Q:
 
 register_visibility(Review, review_visibility)
 register_visibility(InputReport, input_visibility)
+# an output is seen by whoever sees its review (issued reviews: everyone)
+register_visibility(ReviewOutput, lambda user: Q() if user.has_role(*PACK_ROLES) else ~Q(
+    review__status__in=NOT_ISSUED))
 
 rules.set_perm("reviews.view_pack", has_role(*PACK_ROLES))
 rules.set_perm("reviews.view_review", rules.is_authenticated)
 rules.set_perm("reviews.view_inputreport", rules.is_authenticated)
+rules.set_perm("reviews.view_reviewoutput", rules.is_authenticated)
 rules.set_perm("reviews.plan_review", has_role(Role.MR))
 rules.set_perm("reviews.change_review", has_role(Role.MR))
 rules.set_perm("reviews.call_review", has_role(Role.GM))

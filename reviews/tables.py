@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from qms.tables import StatusColumn
-from reviews.models import InputReport, Review
+from reviews.models import InputReport, Review, ReviewOutput
 
 
 class ReviewTable(tables.Table):
@@ -40,3 +40,26 @@ class InputReportTable(tables.Table):
         model = InputReport
         fields = ["review", "item", "role", "responsible", "due", "status", "submitted_at"]
         order_by = ("review", "item")
+
+
+class OutputTable(tables.Table):
+    review = tables.Column(verbose_name=_("管理评审"), accessor="review__number", linkify=lambda record:
+                           record.review.get_absolute_url() + "?tab=report")
+    section = tables.Column(verbose_name=_("评审结果"))
+    title = tables.Column(verbose_name=_("改进要求"))
+    department = tables.Column(verbose_name=_("责任部门"), accessor="department__name")
+    responsible = tables.Column(verbose_name=_("责任人"))
+    capa = tables.Column(verbose_name=_("纠正和预防措施"), accessor="capa__number", default="—",
+                         linkify=lambda record: record.capa.get_absolute_url() if record.capa_id else None)
+    capa_status = tables.Column(verbose_name=_("措施状态"), accessor="capa__status", default="—")
+
+    class Meta:
+        model = ReviewOutput
+        fields = ["review", "section", "title", "department", "responsible", "capa", "capa_status"]
+        order_by = ("-review", "section")
+
+    def render_capa_status(self, record):
+        return record.capa.get_status_display() if record.capa_id else "—"
+
+    def value_capa_status(self, record):
+        return self.render_capa_status(record)

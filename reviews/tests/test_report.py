@@ -167,3 +167,9 @@ def test_the_year_view_counts_held_reviews_and_open_outputs_and_the_lists_export
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
         values_only=True))
     assert len(rows) == 1 + 16 and rows[0][1] == "评审输入"
+    response = client.get("/reviews/outputs/export/", {"scope": "open"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+        values_only=True))
+    capa = review.outputs.get().capa
+    assert rows[1][:3] == (review.number, "a) 管理体系及其过程有效性的改进", "完善来料检验流程")
+    assert rows[1][5:] == (capa.number, "待制定计划")

@@ -28,7 +28,7 @@ def feedback_report(people):
 
 WALK = UrlWalk(
     "reviews",
-    pages=("list", "export", "input_list", "input_export", "year"),
+    pages=("list", "export", "input_list", "input_export", "year", "output_list", "output_export"),
     records=[
         RecordUrls(make=lambda people: None, kwargs=lambda record: {}, insider="mr", outsider="sales2",
                    outsider_status=403, pages=("pack", "plan")),

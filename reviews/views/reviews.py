@@ -17,11 +17,11 @@ from qms.refusals import Refused
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
-from reviews.filtersets import InputReportFilter, ReviewFilter
+from reviews.filtersets import InputReportFilter, OutputFilter, ReviewFilter
 from reviews.forms import ExtraReviewForm, InputTextForm, MeetingForm, OutputForm, PlanForm, ReportForm
-from reviews.models import InputReport, InputStatus, Review, ReviewStatus
+from reviews.models import InputReport, InputStatus, Review, ReviewOutput, ReviewStatus
 from reviews.services import plans
-from reviews.tables import InputReportTable, ReviewTable
+from reviews.tables import InputReportTable, OutputTable, ReviewTable
 from reviews.views.pack import default_period, drawn
 
 CALENDAR_NOTE = gettext_lazy("计划下达（前 15 天）、输入报告提交（前 7 天）和资料分发（前 3 天）均按日历日计算，"
@@ -378,4 +378,26 @@ class YearView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
                                         **year_view(self.request.user, year, timezone.now()), **kwargs)
 
 
-urlpatterns.append(path("year/", YearView.as_view(), name="year"))
+class OutputListView(RecordListView):
+    """Every review's outputs and the state of the CAPA each became (open ones reappear in the next pack)."""
+
+    model = ReviewOutput
+    table_class = OutputTable
+    filterset_class = OutputFilter
+    permission_required = "reviews.view_reviewoutput"
+    title = gettext_lazy("评审输出")
+    export_url_name = "reviews:output_export"
+    scopes = {
+        "open": (gettext_lazy("未关闭"), lambda qs, user: qs.exclude(capa__status__in=("closed", "voided"))),
+        "all": (gettext_lazy("全部"), lambda qs, user: qs),
+    }
+
+    def base_queryset(self):
+        return ReviewOutput.objects.select_related("review", "department", "responsible", "capa")
+
+
+urlpatterns += [
+    path("year/", YearView.as_view(), name="year"),
+    path("outputs/", OutputListView.as_view(), name="output_list"),
+    path("outputs/export/", OutputListView.as_view(export=True), name="output_export"),
+]
