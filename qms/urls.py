@@ -25,6 +25,7 @@ urlpatterns = [
     path("renovation/", include("renovation.urls")),
     path("production/", include("production.urls")),
     path("changes/", include("changes.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
 
