@@ -8,10 +8,10 @@ class ChangesConfig(AppConfig):
 
     def ready(self):
         from qms.registry import (DetailTab, register_demo_seeder, register_detail_tab, register_menu,
-                                  register_work_provider)
+                                  register_review_input, register_work_provider)
         from customers.contracts.models import ContractChange
         from changes.views.pages import render_contract_change_tab
-        from changes import demo, menus, work
+        from changes import demo, menus, review, work
         from changes.services import pipeline, release  # noqa: F401  (the workflow, the countersign and the hold)
 
         register_menu(menus.CHANGES_MENU)
@@ -19,3 +19,4 @@ class ChangesConfig(AppConfig):
         register_detail_tab(DetailTab("change_control", _("变更控制"), ContractChange, render_contract_change_tab,
                                       order=60))
         register_demo_seeder(demo.seed)
+        register_review_input("changes", review.LABEL, review.figures, order=50)

@@ -21,7 +21,7 @@ class ProductionConfig(AppConfig):
         register_work_provider(work.isolation_work)
         # a customer's return handed over to nonconforming control becomes a line of the isolation ledger
         register_nonconforming_intake(isolation.receive_returned_goods)
-        register_review_input("production_isolation", isolation.REVIEW_LABEL, isolation.review_figures, order=45)
+        register_review_input("isolation", isolation.REVIEW_LABEL, isolation.review_figures, order=45)
         register_demo_seeder(demo.seed)
         register_import(imports.PROCESS_CARD_IMPORT)
         # only a lot in stock, conforming or under concession, ships; who received a batch, for complaints' notices
