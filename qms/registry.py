@@ -226,11 +226,11 @@ def register_review_input(key: str, label, figures: Callable, order: int = 50) -
 
 def review_inputs(start, end) -> list[tuple[ReviewInput, list[ReviewFigure]]]:
     """Every registered procedure's figures for the period ``start``–``end``, in their declared order (the
-    figures only; ``qms.review_inputs.collect`` gives the charts too)."""
-    from qms import review_inputs as pack
-
-    by_key = {entry.key: entry for entry in registry.review_inputs.values()}
-    return [(by_key[section.key], section.figures) for section in pack.collect(start, end)]
+    figures only; ``qms.review_inputs.collect`` gives the charts too: a provider returns a ``ReviewSection`` or
+    a list of figures)."""
+    return [(entry, list(getattr(given, "figures", given)))
+            for entry in sorted(registry.review_inputs.values(), key=lambda e: (e.order, e.key))
+            for given in [entry.figures(start, end)]]
 
 
 # --- goods handed over to nonconforming-product control ------------------------------------------------------
