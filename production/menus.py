@@ -7,4 +7,7 @@ PRODUCTION_MENU = MenuEntry(label=_("生产管理"), icon="bi-gear-wide-connecte
     (_("生产任务书"), "production:order_list", "production.use_production"),
     (_("路线跟踪卡"), "production:lot_list", "production.use_production"),
     (_("工艺卡"), "production:card_list", "production.use_production"),
+    (_("作业准备验证"), "production:setup_list", "production.use_production"),
+    (_("工艺纪律检查"), "production:discipline_list", "production.use_production"),
+    (_("工程规范更改"), "production:specchange_list", "production.use_production"),
 ])

@@ -267,3 +267,9 @@ class InspectionRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.get_result_display()}"
+
+
+# the process control records (setup verification, discipline checks, specification changes)
+from production.setup_models import DisciplineCheck, SetupVerification, SpecChange  # noqa: E402
+
+PROCESS_CONTROL_MODELS = (SetupVerification, DisciplineCheck, SpecChange)

@@ -1,5 +1,5 @@
 """URLs of the production app."""
-from production.views import pages
+from production.views import pages, process
 
 app_name = "production"
-urlpatterns = [*pages.urlpatterns]
+urlpatterns = [*pages.urlpatterns, *process.urlpatterns]

@@ -221,6 +221,9 @@ LIST_PAGE_SIZE = int(env("LIST_PAGE_SIZE", "25"))
 # --- Countersign (qms.countersign): working days each department has to give its opinion --------
 QMS_COUNTERSIGN_WORKING_DAYS = int(env("QMS_COUNTERSIGN_WORKING_DAYS", "1"))
 
+# --- Production: a stop longer than this many days asks for a setup verification before restarting (seed 003 §5.2.7 c)
+QMS_SETUP_RESTART_DAYS = int(env("QMS_SETUP_RESTART_DAYS", "30"))
+
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -56,3 +56,14 @@ def contract(people, number="HT-2026-0001"):
 def contract_order(people, **kwargs):
     """A task order raised from the line of a registered contract."""
     return order(people, contract_line=contract(people).lines.get(), **kwargs)
+
+
+def setup_verified(people, operation, trigger=None):
+    """The operation's setup verification requested by production and passed by the inspector (signed)."""
+    from production.services import setup
+
+    verification = setup.request(operation, people["production"], trigger=trigger or setup.suggested_trigger(operation))
+    workflow.perform(verification, "passed", people["quality"], password=PASSWORD, values={
+        "method": "first_piece", "first_piece_result": "首件尺寸与封样件一致",
+        "last_piece_result": "" if verification.trigger == "first_run" else "末件与首件一致"})
+    return verification
