@@ -105,7 +105,7 @@ def _checked(check: DisciplineCheck, by, transition) -> None:
 
 DISCIPLINE_PIPELINE = {
     D.DUE: {D.DONE: Move(_("记录检查结果"), roles=CHECKER_ROLES, signature=Meaning.CONFIRMATION,
-                         fields=("findings", "conclusion"), guard=_findings_refusal, after=_checked,
+                         fields=("findings", "conclusion"), check=_findings_refusal, after=_checked,
                          closes=("discipline_check",), style="success")},
 }
 DISCIPLINE_WORKFLOW = workflow.register(Workflow(DisciplineCheck, DISCIPLINE_PIPELINE, badges={D.DONE: "success",
@@ -144,7 +144,7 @@ def _issue_refusal(change: SpecChange) -> str | None:
 SPEC_PIPELINE = {
     C.REQUESTED: {
         C.ISSUED: Move(_("评审并发放"), roles=SPEC_REVIEWER_ROLES, signature=Meaning.APPROVAL,
-                       fields=("review_note", "effective_date"), guard=_issue_refusal,
+                       fields=("review_note", "effective_date"), check=_issue_refusal,
                        closes=("spec_change_issue",), style="success"),
         C.REJECTED: Move(_("不予更改"), roles=SPEC_REVIEWER_ROLES, signature=Meaning.APPROVAL,
                          fields=("review_note",), reason=True, closes=("spec_change_issue",), style="danger"),

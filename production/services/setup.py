@@ -122,7 +122,7 @@ FIELDS = ("method", "first_piece_result", "last_piece_result")
 PIPELINE = {
     S.REQUESTED: {
         S.PASSED: Move(_("验证通过"), roles=VERIFIER_ROLES, signature=Meaning.VERIFICATION, fields=FIELDS,
-                       guard=_comparison_refusal, after=_verified, style="success"),
+                       check=_comparison_refusal, after=_verified, style="success"),
         S.FAILED: Move(_("验证不通过"), roles=VERIFIER_ROLES, signature=Meaning.VERIFICATION, fields=FIELDS,
                        reason=True, after=_verified, style="danger"),
     },

@@ -225,3 +225,55 @@ def test_the_demo_has_every_process_control_record_in_every_state(people):
     assert set(SetupVerification.objects.values_list("status", flat=True)) == set(SetupStatus.values)
     assert set(DisciplineCheck.objects.values_list("status", flat=True)) == set(DisciplineStatus.values)
     assert set(SpecChange.objects.values_list("status", flat=True)) == set(SpecChangeStatus.values)
+
+
+def test_the_inspector_verifies_on_the_move_page_with_the_comparison_and_the_password(people, login):
+    from django.contrib.contenttypes.models import ContentType
+
+    lot = factories.lot(people)
+    verification = setup.request(lot.current, people["production"], trigger="first_run")
+    client = login(people["quality"])
+    detail = client.get(verification.get_absolute_url()).content.decode()
+    url = reverse("qms:move", args=[ContentType.objects.get_for_model(SetupVerification).pk, verification.pk,
+                                    "passed"])
+    assert url in detail
+    page = client.get(url).content.decode()
+    assert "首件比较结果" in page and "末件比较结果" in page and 'name="password"' in page
+    refused = client.post(url, {"expected_from": "requested", "method": "first_piece", "first_piece_result": "",
+                                "last_piece_result": "", "password": PASSWORD})
+    assert refused.status_code == 409 and "请填写首件比较结果" in refused.content.decode()
+    response = client.post(url, {"expected_from": "requested", "method": "first_piece",
+                                 "first_piece_result": "首件与封样件一致", "last_piece_result": "",
+                                 "password": PASSWORD})
+    assert response.status_code == 302
+    verification.refresh_from_db()
+    assert verification.status == "passed" and verification.verified_by == people["quality"]
+
+
+def test_the_lists_cost_the_same_queries_for_3_and_30_rows(people, client):
+    from qms.tests.cases import count_queries
+
+    lot = factories.lot(people)
+    first = factories.setup_verified(people, lot.current)
+    client.force_login(people["quality"])
+    for name, make in (
+            ("production:setup_list", lambda n: SetupVerification.objects.create(
+                number=f"ZB-T-{n}", operation=first.operation, process_card=first.process_card, sequence=10,
+                work_centre="一车间", trigger="die_change", requested_by=people["production"], status="passed",
+                verified_by=people["quality"])),
+            ("production:discipline_list", lambda n: DisciplineCheck.objects.create(
+                number=f"GJ-T-{n}", work_centre=f"线 {n}", period_start=dt.date(2026, 9, 1),
+                period_end=dt.date(2026, 10, 31), checked_by=people["engineering"])),
+            ("production:specchange_list", lambda n: discipline.request_spec_change(
+                people["quality"], title=f"更改 {n}", description="x", reason="y"))):
+        counts = []
+        model = {"production:setup_list": SetupVerification, "production:discipline_list": DisciplineCheck,
+                 "production:specchange_list": SpecChange}[name]
+        for wanted in (3, 30):
+            while model.objects.count() < wanted:
+                make(model.objects.count())
+            client.get(reverse(name) + "?scope=all")
+            with count_queries() as queries:
+                assert client.get(reverse(name) + "?scope=all").status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1], name
