@@ -188,3 +188,30 @@ def contracts(request, user):
                      escape(status_label(type(c), c.status))])
     return _page(_("合同/订单"), ["合同编号", "合同名称", "客户", "合同金额（元）", "下单日期", "交货日期", "业务员",
                                  "合同类别", "状态"], rows)
+
+
+@bare_view
+def lots(request, user):
+    """The lot list (``production:lot_list``, default scope 在制): the list view's queryset, 50 rows, its columns."""
+    from django.urls import resolve
+
+    from qms.workflow import status_label
+
+    view_class = resolve(reverse("production:lot_list")).func.view_class
+    rows = []
+    for lot in _rows(request, view_class, user):
+        rows.append([_link(lot, lot.number), escape(lot.task_order.number), escape(lot.task_order.product),
+                     str(lot.quantity), escape(lot.current.name if lot.current else "—"),
+                     escape(lot.current.get_inspection_status_display() if lot.current else "—"),
+                     escape(status_label(type(lot), lot.status)), _local(lot.created_at, "%Y-%m-%d")])
+    return _page(_("路线跟踪卡"), ["批号", "生产任务书", "产品名称", "数量", "当前工序", "检验状态", "状态", "创建时间"], rows)
+
+
+@bare_view
+def trace(request, user):
+    """The trace page (``production:trace?batch=…``): the same four queries, who got the batch in a plain table."""
+    from production.services import trace as service
+
+    result = service.trace(request.GET.get("batch", ""))
+    rows = [[escape(str(cell)) for cell in row] for row in service.export_rows(result)]
+    return _page(_("批号追溯"), [str(h) for h in service.EXPORT_HEADERS], rows)

@@ -10,5 +10,7 @@ urlpatterns = [
     path("bench/bare/renovation/", bare.applications, name="bare_applications"),
     path("bench/bare/capa/", bare.capas, name="bare_capas"),
     path("bench/bare/contracts/", bare.contracts, name="bare_contracts"),
+    path("bench/bare/lots/", bare.lots, name="bare_lots"),
+    path("bench/bare/trace/", bare.trace, name="bare_trace"),
     *portal,
 ]

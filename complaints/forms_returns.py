@@ -9,6 +9,7 @@ from complaints.models import ReturnOrder, ReturnOutcome
 from complaints.services import returns as service
 from customers.models import Customer
 from qms.people import visible_to
+from qms.widgets import choose_by_search
 
 
 def _helper() -> FormHelper:
@@ -43,6 +44,7 @@ class ReturnOrderForm(forms.ModelForm):
         if self.data.get("confirm_duplicate") is not None:
             self.add_duplicate_confirmation()
         self.fields["customer"].queryset = visible_to(user, Customer.objects.order_by("name"))
+        choose_by_search(self.fields["customer"], "customers:choices")
         self.fields["customer"].required = False
         self.fields["customer_name"].required = False
         self.helper = _helper()

@@ -1,5 +1,6 @@
 """Demo data of production: a process card and task orders in every state, with lots at every inspection
-status (conforming, nonconforming, undetermined, concession, in stock)."""
+status (conforming, nonconforming, undetermined, concession, in stock), and the isolation ledger with a line in
+every state (awaiting review, in rework, awaiting re-inspection, released, closed by scrap)."""
 import datetime as dt
 from decimal import Decimal
 
@@ -8,7 +9,8 @@ from django.utils import timezone
 from qms import workflow
 from production.models import InspectionStatus as I, LotStatus, ProcessCard, ProcessStep, TaskOrder, \
     TaskOrderStatus as S
-from production.services import discipline, lots, orders, setup
+from production.services import discipline, isolation, lots, orders, service_records, setup
+from qms.refusals import Refused
 
 PASSWORD = "Demo@2026"
 STEPS = [(10, "下料", "下料车间", True, False, False), (20, "注塑", "注塑车间", True, True, False),
@@ -59,7 +61,7 @@ def _work_and_inspect(lot, users, result, **extra):
     lots.record_work(operation, users["production"], operator=users["production"], quantity_in=lot.quantity,
                      quantity_out=lot.quantity, quantity_scrap=0)
     lots.issue_material(operation, users["production"], material="PVC 粒料", batch_number="HN-2026-0815",
-                        quantity=Decimal("12.5"), unit="kg")
+                        quantity=Decimal("12.5"), unit="kg", supplier="宁波镇海塑料化工有限公司")
     lots.record_check(operation, users["production"], check="self", result="pass")
     lots.record_check(operation, users["pmc"], check="mutual", result="pass")
     lots.record_check(operation, users["quality"], check="dedicated", result="pass" if result in (
@@ -88,9 +90,89 @@ def seed(users, stdout) -> None:
         lots.move_on(lot, users["production"])
         lot.refresh_from_db()
     workflow.perform(done, S.COMPLETED, users["pmc"])
+    _isolation(card, users)
+    _ship(lot, users, stdout)
+    _service_records(users)
     _process_control(users, pending)
     stdout.write(f"production: {TaskOrder.objects.count()} task orders, lot {pending.number} awaiting inspection\n")
 
+
+def _isolated(card, users, note):
+    lot = _order(card, users, 150, S.IN_PRODUCTION).lots.get()
+    _work_and_inspect(lot, users, I.NONCONFORMING, note=note)
+    return lot.isolation_entries.get()
+
+
+def _isolation(card, users) -> None:
+    """The isolation ledger beyond the two lines the inspections above put there (awaiting review)."""
+    engineer, production, quality = users["engineering"], users["production"], users["quality"]
+    rework = _isolated(card, users, "注塑件缺料")
+    isolation.review(rework, engineer, disposition="rework", instruction="补注塑后全检尺寸", password=PASSWORD)
+    reinspection = _isolated(card, users, "焊点虚焊")
+    isolation.review(reinspection, engineer, disposition="repair", instruction="重新焊接并做拉力试验",
+                     password=PASSWORD)
+    isolation.complete_rework(reinspection, production, rework_note="已重新焊接 150 件，拉力试验合格")
+    released = _isolated(card, users, "外包装印字不清")
+    isolation.review(released, engineer, disposition="rework", instruction="更换外包装", password=PASSWORD)
+    isolation.complete_rework(released, production, rework_note="已更换外包装")
+    isolation.reinspect(released, quality, result="conforming", note="复检合格", password=PASSWORD)
+    concession = _isolated(card, users, "外观轻微划痕")
+    isolation.review(concession, engineer, disposition="concession", instruction="不影响使用，让步接收",
+                     concession_by="总经理 王总", password=PASSWORD)
+    scrapped = _isolated(card, users, "管路破裂")
+    isolation.review(scrapped, engineer, disposition="scrap", instruction="整批报废，按废品处理", password=PASSWORD)
+    to_supplier = _isolated(card, users, "原料粒子杂质超标")
+    isolation.review(to_supplier, engineer, disposition="return_to_supplier", instruction="原料批次退回供方",
+                     password=PASSWORD)
+
+
+
+
+def _ship(lot, users, stdout) -> None:
+    """The lot in stock shipped on a registered contract, so that the trace of HN-2026-0815 reaches a customer."""
+    from customers.contracts.models import Contract
+    from customers.contracts.services import shipments
+
+    contract = Contract.objects.filter(status="registered").order_by("pk").first()
+    line = contract.lines.order_by("line_no").first() if contract else None
+    if line is None:
+        return
+    try:
+        shipment = shipments.create_shipment(by=users["sales"] if contract.owner is None else contract.owner,
+                                             contract=contract, lines=[(line, 1, lot.number)], carrier="顺丰物流")
+        shipments.ship(shipment, by=users["pmc"])
+    except Refused as refusal:  # the contract's own holds (a special requirement): the demo leaves it planned
+        stdout.write(f"production: shipment of {lot.number} left planned ({refusal})\n")
+
+
+def _service_records(users) -> None:
+    """A field service record and a customer opinion in every state, linked to the first complaint if any."""
+    from complaints.models import Complaint
+
+    complaint = Complaint.objects.order_by("pk").first()
+    for status in ("open", "confirmed", "filed"):
+        record = service_records.record_field_service(
+            by=users["service"], customer_name=complaint.customer_name if complaint else "杭州仁和医院",
+            site="杭州市上城区解放路 848 号 输液室", product="一次性使用输液器", batch="SC-2026-0001-01",
+            problem="滴斗与管路连接处渗漏 3 支", work_done="现场更换 50 支，留样 3 支带回分析；讲解正确的排气方法",
+            complaint=complaint)
+        if status in ("confirmed", "filed"):
+            workflow.perform(record, "confirmed", users["service"],
+                             values={"customer_signatory": "刘护士长", "customer_comment": "处理及时，满意"})
+        if status == "filed":
+            workflow.perform(record, "filed", users["sales"])
+    for status in ("registered", "answered", "closed"):
+        opinion = service_records.register_opinion(
+            by=users["sales"], customer_name=complaint.customer_name if complaint else "杭州仁和医院",
+            kind="after_acceptance" if status != "closed" else "rejected", product="一次性使用输液器",
+            batch="SC-2026-0001-01", opinion="验收合格后使用中发现滴斗渗漏", rectification_request="书面说明原因并提供整改报告",
+            complaint=complaint)
+        if status in ("answered", "closed"):
+            workflow.perform(opinion, "answered", users["quality"], password=PASSWORD, values={
+                "cause": "粘接工序固化时间不足", "measures": "固化时间由 30 s 调整为 45 s，增加拉力抽检",
+                "reply": "已书面答复顾客并提供整改报告"})
+        if status == "closed":
+            workflow.perform(opinion, "closed", users["sales"], values={"outcome": "顾客确认满意"})
 
 def _process_control(users, pending_lot) -> None:
     """Setup verifications failed and awaiting (the passed ones came with the work above), the discipline checks of

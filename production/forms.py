@@ -58,6 +58,8 @@ class MaterialForm(forms.Form):
     batch_number = forms.CharField(label=_("批号/炉号"), max_length=60)
     quantity = forms.DecimalField(label=_("数量"), min_value=0, max_digits=12, decimal_places=3)
     unit = forms.CharField(label=_("单位"), max_length=10, initial="件")
+    supplier = forms.CharField(label=_("供应商"), max_length=100, required=False,
+                               help_text=_("外购物料填写供应商，投诉追溯时可查到。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +84,8 @@ class InspectionForm(forms.Form):
     concession_by = forms.CharField(label=_("让步批准人"), max_length=50, required=False)
     concession_reason = forms.CharField(label=_("让步理由"), widget=forms.Textarea(attrs={"rows": 2}),
                                         required=False)
+    isolation_location = forms.CharField(label=_("隔离存放位置"), max_length=100, required=False,
+                                         help_text=_("不合格或待判定的产品移入隔离区；留空为质量保证部隔离区。"))
     password = forms.CharField(label=_("密码（确认身份）"), widget=forms.PasswordInput)
 
     def __init__(self, *args, **kwargs):

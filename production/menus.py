@@ -10,4 +10,9 @@ PRODUCTION_MENU = MenuEntry(label=_("生产管理"), icon="bi-gear-wide-connecte
     (_("作业准备验证"), "production:setup_list", "production.use_production"),
     (_("工艺纪律检查"), "production:discipline_list", "production.use_production"),
     (_("工程规范更改"), "production:specchange_list", "production.use_production"),
+    (_("隔离区产品跟踪台账"), "production:isolation_list", "production.use_production"),
+    (_("隔离品处置及时率"), "production:isolation_rate", "production.use_production"),
+    (_("批号追溯"), "production:trace", "production.trace_batch"),
+    (_("现场服务处理记录单"), "production:field_service_list", "production.use_service_records"),
+    (_("顾客意见处理表"), "production:opinion_list", "production.use_service_records"),
 ])

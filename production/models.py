@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,7 +140,10 @@ class TaskOrder(models.Model):
 
 class LotStatus(models.TextChoices):
     IN_PROCESS = "in_process", _("在制")
+    ISOLATED = "isolated", _("隔离中")
     IN_STOCK = "in_stock", _("已入库")
+    SCRAPPED = "scrapped", _("已报废")
+    RETURNED = "returned", _("已退供方")
 
 
 @audit.track()
@@ -161,7 +165,9 @@ class Lot(models.Model):
         verbose_name = _("批次（路线跟踪卡）")
         verbose_name_plural = _("批次（路线跟踪卡）")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="production_lot_status")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="production_lot_status"),
+                   # the trace looks a lot up by its number as a customer or a complaint writes it
+                   models.Index(Upper("number"), name="production_lot_number_up")]
 
     def __str__(self):
         return self.number
@@ -231,6 +237,8 @@ class MaterialIssue(models.Model):
     batch_number = models.CharField(_("批号/炉号"), max_length=60)
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)])
     unit = models.CharField(_("单位"), max_length=10, default="件")
+    # the trace back from a complaint's batch ends at the material's supplier
+    supplier = models.CharField(_("供应商"), max_length=100, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("领料人"))
     issued_at = models.DateTimeField(_("领料时间"), default=timezone.now)
@@ -239,7 +247,8 @@ class MaterialIssue(models.Model):
         verbose_name = _("领料记录")
         verbose_name_plural = _("领料记录")
         ordering = ["operation", "issued_at"]
-        indexes = [models.Index(fields=["batch_number"], name="production_material_batch")]
+        indexes = [models.Index(fields=["batch_number"], name="production_material_batch"),
+                   models.Index(Upper("batch_number"), name="production_material_batch_up")]
 
     def __str__(self):
         return f"{self.material} {self.batch_number}"
@@ -267,6 +276,105 @@ class InspectionRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.get_result_display()}"
+
+
+class IsolationSource(models.TextChoices):
+    INSPECTION = "inspection", _("检验判定")
+    RETURN = "return", _("客户退货")
+
+
+class IsolationStatus(models.TextChoices):
+    """A line of 《隔离区产品跟踪台账》 (seed 004 质量保证部隔离区管理制度)."""
+    AWAITING_REVIEW = "review", _("待评审")
+    REWORK = "rework", _("处置中")
+    REINSPECTION = "reinspection", _("待复检")
+    RELEASED = "released", _("已放行")
+    CLOSED = "closed", _("已关闭")
+
+
+class Disposition(models.TextChoices):
+    """What the engineer decides at the review 《隔离产品评审表》."""
+    REWORK = "rework", _("返工")
+    REPAIR = "repair", _("返修")
+    SCRAP = "scrap", _("报废")
+    CONCESSION = "concession", _("让步接收")
+    RETURN_TO_SUPPLIER = "return_to_supplier", _("退供方")
+
+
+# dispositions after which the product is worked on and re-inspected before it leaves the isolation area
+REWORKED = (Disposition.REWORK, Disposition.REPAIR)
+
+
+@audit.track()
+class IsolationEntry(models.Model):
+    """A line of 《隔离区产品跟踪台账》: nonconforming or undetermined product in the quality isolation area — a lot
+    found so at an operation, or goods returned by a customer — with its review 《隔离产品评审表》, its
+    disposition and the re-inspection that lets it out. The due times live in the deadline rows."""
+
+    number = models.CharField(_("台账编号"), max_length=30, unique=True, editable=False)
+    status = models.CharField(_("状态"), max_length=20, choices=IsolationStatus.choices,
+                              default=IsolationStatus.AWAITING_REVIEW)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+    source = models.CharField(_("来源"), max_length=20, choices=IsolationSource.choices)
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="isolation_entries",
+                            verbose_name=_("批次"))
+    operation = models.ForeignKey(LotOperation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("发现工序"))
+    # a return handed over by complaints: the record it came from, without importing that app
+    source_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source_reference = models.CharField(_("来源单号"), max_length=60, blank=True)
+    product = models.CharField(_("产品名称"), max_length=100)
+    specification = models.CharField(_("规格型号"), max_length=100, blank=True)
+    batch = models.CharField(_("批号"), max_length=60)
+    quantity = models.PositiveIntegerField(_("数量"))
+    found_status = models.CharField(_("入区时检验状态"), max_length=20, choices=InspectionStatus.choices)
+    reason = models.TextField(_("隔离原因"))
+    location = models.CharField(_("存放位置"), max_length=100)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("移入人"))
+    placed_at = models.DateTimeField(_("移入时间"), default=timezone.now)
+    # the review 《隔离产品评审表》: the engineer's signed disposition (written by the move's guarded UPDATE)
+    disposition = models.CharField(_("处置方式"), max_length=20, choices=Disposition.choices, blank=True)
+    instruction = models.TextField(_("返工/处置指令"), blank=True)
+    concession_by = models.CharField(_("让步批准人"), max_length=50, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("评审人"))
+    reviewed_at = models.DateTimeField(_("评审时间"), null=True, blank=True)
+    rework_note = models.TextField(_("处置完成情况"), blank=True)
+    reworked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("处置人"))
+    reworked_at = models.DateTimeField(_("处置完成时间"), null=True, blank=True)
+    reinspection_result = models.CharField(_("复检结论"), max_length=20, choices=InspectionStatus.choices,
+                                           blank=True)
+    reinspection_note = models.TextField(_("复检记录"), blank=True)
+    reinspected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("复检人"))
+    reinspected_at = models.DateTimeField(_("复检时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("隔离区产品跟踪台账")
+        verbose_name_plural = _("隔离区产品跟踪台账")
+        ordering = ["-placed_at"]
+        indexes = [models.Index(fields=["status", "-placed_at"], name="production_isolation_status"),
+                   models.Index(fields=["-placed_at"], name="production_isolation_placed"),
+                   models.Index(fields=["batch"], name="production_isolation_batch"),
+                   models.Index(fields=["source_type", "source_id"], name="production_isolation_source")]
+        constraints = [models.UniqueConstraint(fields=["source_type", "source_id"],
+                                               condition=models.Q(source_type__isnull=False),
+                                               name="production_isolation_one_per_source")]
+        permissions = [("review_isolationentry", "Can review isolated product")]
+
+    def __str__(self):
+        return f"{self.number} {self.product}"
+
+    def get_absolute_url(self):
+        return reverse("production:isolation_detail", args=[self.pk])
+
+
+from production.service_models import (  # noqa: E402,F401  (the service records, in a module of their own)
+    CustomerOpinion, FieldServiceRecord, FieldServiceStatus, OpinionKind, OpinionStatus)
 
 
 # the process control records (setup verification, discipline checks, specification changes)

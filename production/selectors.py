@@ -1,7 +1,7 @@
 """The querysets of the production pages (who sees what is declared in ``production/rules.py``)."""
 from django.db.models import Count
 
-from production.models import Lot, ProcessCard, TaskOrder
+from production.models import IsolationEntry, Lot, ProcessCard, TaskOrder
 
 
 def card_list_queryset():
@@ -14,3 +14,8 @@ def order_list_queryset():
 
 def lot_list_queryset():
     return Lot.objects.select_related("task_order", "task_order__contract", "current")
+
+
+def isolation_list_queryset():
+    return IsolationEntry.objects.select_related("lot", "lot__task_order", "operation", "placed_by", "reviewed_by",
+                                                 "reworked_by", "reinspected_by")

@@ -3,10 +3,11 @@ inspection result (待检) or a re-inspection (待判定) at their current opera
 conforming or under concession that wait to move on."""
 from django.utils.translation import gettext as _
 
-from qms import registry
+from qms import deadlines, registry
 from qms.registry import WorkItem
 from production.models import MAY_MOVE_ON, InspectionStatus, LotStatus
-from production.selectors import lot_list_queryset
+from production.models import IsolationStatus
+from production.selectors import isolation_list_queryset, lot_list_queryset
 
 
 def _item(lot, title) -> WorkItem:
@@ -29,6 +30,27 @@ def production_work(user) -> list[WorkItem]:
         ready = in_process.filter(current__inspection_status__in=MAY_MOVE_ON)
         for lot in ready.order_by("created_at", "pk")[:registry.WORK_ITEMS_PER_PROVIDER + 1]:
             items.append(_item(lot, _("待转序或入库：%(lot)s %(product)s · %(op)s")))
+    return items
+
+
+ISOLATION_STEPS = (
+    ("production.review_isolationentry", IsolationStatus.AWAITING_REVIEW, _("待评审隔离品：%(number)s %(product)s")),
+    ("production.rework_isolationentry", IsolationStatus.REWORK, _("待完成隔离品处置：%(number)s %(product)s")),
+    ("production.reinspect_isolationentry", IsolationStatus.REINSPECTION, _("待复检隔离品：%(number)s %(product)s")),
+)
+
+
+def isolation_work(user) -> list[WorkItem]:
+    """The isolation area's next steps (seed 004): engineers review, production disposes, quality re-inspects."""
+    items = []
+    for perm, status, title in ISOLATION_STEPS:
+        if not user.has_perm(perm):
+            continue
+        entries = deadlines.with_open_due(isolation_list_queryset().filter(status=status), "isolation_review",
+                                          "isolation_disposition").order_by("placed_at", "pk")
+        for entry in entries[:registry.WORK_ITEMS_PER_PROVIDER + 1]:
+            items.append(WorkItem(title=title % {"number": entry.number, "product": entry.product},
+                                  url=entry.get_absolute_url(), category=_("隔离区"), due=entry.open_due_at))
     return items
 
 

@@ -227,3 +227,23 @@ def review_inputs(start, end) -> list[tuple[ReviewInput, list[ReviewFigure]]]:
     """Every registered procedure's figures for the period ``start``–``end``, in their declared order."""
     return [(entry, list(entry.figures(start, end)))
             for entry in sorted(registry.review_inputs.values(), key=lambda e: (e.order, e.key))]
+
+
+# --- goods handed over to nonconforming-product control ------------------------------------------------------
+# A procedure that hands goods over to nonconforming-product control (a customer's return coming back) calls
+# ``hand_over_nonconforming``; the procedure that runs that control (production's isolation area) receives it with
+# ``register_nonconforming_intake`` — neither imports the other.
+_nonconforming_intakes: list[Callable] = []
+
+
+def register_nonconforming_intake(receiver: Callable) -> Callable:
+    """``receiver(record, by, *, product, specification, batch, quantity, reason, reference, location) -> str``:
+    take the goods in (inside the caller's transaction) and return the number of the record that now holds them."""
+    if receiver not in _nonconforming_intakes:
+        _nonconforming_intakes.append(receiver)
+    return receiver
+
+
+def hand_over_nonconforming(record, by, **details) -> list[str]:
+    """Hand ``record``'s goods over to every registered intake; the numbers of the records that took them in."""
+    return [number for receiver in _nonconforming_intakes if (number := receiver(record, by, **details))]

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import forms_moves
 from complaints.models import AdvisoryNotice, NoticeRecipient, NoticeStatus
-from qms import Refused, audit, deadlines, workflow
+from qms import Refused, audit, deadlines, trace, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
 from qms.people import Role, User
@@ -70,6 +70,12 @@ def _clean(values: dict) -> dict:
     if missing:
         raise Refused(gettext("请填写：%(fields)s。") % {"fields": "、".join(missing)})
     return cleaned
+
+
+def proposed_recipients(batches: str) -> list[trace.Recipient]:
+    """The customers that received the notice's batches, as the trace registered in the core finds them (material
+    batch → lots → shipments → customers): proposed for the MR to confirm instead of a hand-picked list."""
+    return trace.recipients_for(trace.split_batches(batches))
 
 
 def draft_notice(*, by, title: str, product: str, risk: str, actions: str, customers, batches: str = "",

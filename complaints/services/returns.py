@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, ReturnOrder, ReturnOutcome, ReturnStatus
-from qms import Refused, audit, workflow
+from qms import Refused, audit, registry, workflow
 from qms.deadlines import DeadlineRule
 from qms.notifications import notify
 from qms.numbering import next_number
@@ -292,6 +292,12 @@ def hand_over_to_nonconforming(return_order: ReturnOrder, reference: str, by) ->
                    .update(nonconforming_reference=reference))
         if changed != 1:
             raise Refused(gettext("此记录已被他人更新，请刷新后重试。"))
+        # the goods become a real record of nonconforming-product control (production's isolation ledger, §6),
+        # through the core so that complaints does not import production
+        registry.hand_over_nonconforming(
+            return_order, by, product=return_order.product, specification=return_order.specification,
+            batch=return_order.batch, quantity=return_order.quantity, reason=return_order.reason,
+            reference=return_order.number, location=return_order.storage_location)
     return_order.nonconforming_reference = reference
     return return_order
 

@@ -18,13 +18,10 @@ now (the receiver until the hand-over, then the handler); its clocks are listed 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.decorators import permission_required as permission_required_decorator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -41,11 +38,11 @@ from complaints.services import complaints as service
 from complaints.tables import ComplaintTable
 from customers.models import Customer
 from customers.services.names import name_matches
-from qms import Refused, attachments, workflow
+from qms import attachments, workflow
 from qms.pdf import PrintForm
 from qms.lists import BulkAction, export_selected
 from qms.people import Department, visible_to, works_in
-from qms.views.actions import RecordActionView
+from qms.views.actions import RecordActionView, RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 
@@ -117,33 +114,37 @@ class ComplaintListView(RecordListView):
 
 
 # --- intake --------------------------------------------------------------------------------------------
-@permission_required_decorator("complaints.add_complaint", raise_exception=True)
-def complaint_create(request):
-    initial = {}
-    customer_id = request.GET.get("customer")
-    if customer_id and customer_id.isdigit():
-        customer = visible_to(request.user, Customer.objects.all()).filter(pk=customer_id).first()
-        if customer is not None:
-            initial = {"customer": customer, "customer_name": customer.name}
-    form = ComplaintForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            files = data.pop("attachments") or []
-            try:
-                with transaction.atomic():
-                    complaint = service.receive(by=request.user, **data)
-                    for uploaded in files:
-                        attachments.attach(complaint, uploaded, by=request.user)
-            except Refused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("已登记 %(number)s。在分派给责任部门之前，您是此投诉的责任人（首问负责制）。")
-                                 % {"number": complaint.number})
-                return HttpResponseRedirect(complaint.get_absolute_url())
-        return render(request, "complaints/complaint_form.html", {"form": form, "title": _("登记客户投诉/反馈")},
-                      status=400)
-    return render(request, "complaints/complaint_form.html", {"form": form, "title": _("登记客户投诉/反馈")})
+class ComplaintCreateView(RecordFormView):
+    """登记客户投诉/反馈, ``?customer=<id>`` from a key account's page; the uploads are attached in the same
+    transaction as the complaint."""
+
+    form_class = ComplaintForm
+    permission = "complaints.add_complaint"
+    template_name = "complaints/complaint_form.html"
+    title = gettext_lazy("登记客户投诉/反馈")
+
+    def prepare(self, record):
+        self.initial = {}
+        customer_id = self.request.GET.get("customer")
+        if customer_id and customer_id.isdigit():
+            customer = visible_to(self.request.user, Customer.objects.all()).filter(pk=customer_id).first()
+            if customer is not None:
+                self.initial = {"customer": customer, "customer_name": customer.name}
+
+    def get_form_kwargs(self, record):
+        return {"user": self.request.user, "initial": self.initial}
+
+    def save(self, record, form, formsets):
+        data = dict(form.cleaned_data)
+        files = data.pop("attachments") or []
+        with transaction.atomic():
+            complaint = service.receive(by=self.request.user, **data)
+            for uploaded in files:
+                attachments.attach(complaint, uploaded, by=self.request.user)
+        return complaint
+
+    def get_success_message(self, complaint):
+        return _("已登记 %(number)s。在分派给责任部门之前，您是此投诉的责任人（首问负责制）。") % {"number": complaint.number}
 
 
 @login_required
@@ -319,7 +320,7 @@ def render_complaints_tab(request, customer: Customer) -> str:
 
 urlpatterns = [
     path("", ComplaintListView.as_view(), name="list"),
-    path("new/", complaint_create, name="create"),
+    path("new/", ComplaintCreateView.as_view(), name="create"),
     path("customers/", customer_search, name="customer_search"),
     path("<int:pk>/", ComplaintDetailView.as_view(), name="detail"),
     path("<int:pk>/clock/<str:clock>/", ComplaintClockView.as_view(), name="clock"),

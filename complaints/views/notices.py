@@ -124,10 +124,14 @@ def _complaints_for(request):
     return visible_to(request.user, Complaint.objects.all())
 
 
-def _form_page(request, form, notice=None, status=200):
+def _form_page(request, form, notice=None, status=200, proposal=None):
     title = _("修改忠告性通知 · %(number)s") % {"number": notice.number} if notice else _("起草忠告性通知")
-    return render(request, "complaints/notice_form.html", {"form": form, "notice": notice, "title": title},
-                  status=status)
+    return render(request, "complaints/notice_form.html", {"form": form, "notice": notice, "title": title,
+                                                           "proposal": proposal}, status=status)
+
+
+PROPOSE = "propose"  # the form's 按批号追溯 button: the same form again, its recipients proposed from the trace
+TYPED = ("title", "product", "batches", "risk", "actions", "complaint_number")
 
 
 @login_required
@@ -142,6 +146,16 @@ def notice_create(request):
             initial = {"complaint_number": complaint.number, "product": complaint.product,
                        "batches": complaint.batch,
                        "risk": complaint.adverse_description or complaint.description}
+    proposal = None
+    if request.method == "POST" and PROPOSE in request.POST:
+        initial = {name: request.POST.get(name, "") for name in TYPED}
+    if initial.get("batches") and (request.method == "GET" or PROPOSE in request.POST):
+        # an adverse event's recall or a notice for batches: who received them, for the MR to confirm
+        proposal = service.proposed_recipients(initial["batches"])
+        initial["customers"] = [recipient.customer_id for recipient in proposal]
+    if PROPOSE in request.POST:
+        form = NoticeForm(initial=initial, complaints_queryset=_complaints_for(request))
+        return _form_page(request, form, proposal=proposal or [])
     form = NoticeForm(request.POST or None, initial=initial, complaints_queryset=_complaints_for(request))
     if request.method == "POST":
         if form.is_valid():
@@ -156,7 +170,7 @@ def notice_create(request):
                 messages.success(request, _("已起草 %(number)s，核对后请签发。") % {"number": notice.number})
                 return HttpResponseRedirect(notice.get_absolute_url())
         return _form_page(request, form, status=400)
-    return _form_page(request, form)
+    return _form_page(request, form, proposal=proposal)
 
 
 class NoticeActionView(RecordActionView):

@@ -22,9 +22,8 @@ import django_filters
 import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -35,10 +34,10 @@ from complaints import imports as survey_imports
 from complaints.forms_surveys import CampaignForm, RecipientsForm, ResponseForm
 from complaints.models import CampaignStatus, SurveyAnswer, SurveyCampaign, SurveyResponse
 from complaints.services import surveys
-from qms import Refused, audit, deadlines, workflow
+from qms import audit, deadlines, workflow
 from qms.excel.export import xlsx_response
 from qms.people import visible_to
-from qms.views.actions import RecordActionView, get_visible_or_404
+from qms.views.actions import RecordActionView, RecordFormView, get_visible_or_404
 from qms.tables import StatusColumn
 from qms.views.generic import RecordDetailView, RecordListView
 
@@ -117,27 +116,29 @@ def _form_page(request, form, title, back_url, form_id, status=200, extra=None):
         "form": form, "title": title, "back_url": back_url, "form_id": form_id, **(extra or {})}, status=status)
 
 
-@login_required
-def survey_create(request):
-    if not request.user.has_perm("complaints.add_surveycampaign"):
-        raise PermissionDenied(_("只有客户服务或管理者代表可以发起满意度调查。"))
-    form = CampaignForm(request.POST or None, initial=CampaignForm.initial_for_new())
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                campaign = surveys.create_campaign(
-                    by=request.user, year=data["year"], title=data["title"], opens_on=data["opens_on"],
-                    closes_on=data["closes_on"], low_score=data["low_score"], questions=data["questions"],
-                    customers=form.recipients())
-            except Refused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, _("已创建满意度调查（准备中），调查对象 %(n)d 个客户。确认后请点击“开始调查”。") % {
-                    "n": campaign.responses.count()})
-                return HttpResponseRedirect(campaign.get_absolute_url())
-        return _form_page(request, form, _("发起满意度调查"), reverse("complaints:surveys"), "campaign-form", 400)
-    return _form_page(request, form, _("发起满意度调查"), reverse("complaints:surveys"), "campaign-form")
+class SurveyCreateView(RecordFormView):
+    form_class = CampaignForm
+    permission = "complaints.add_surveycampaign"
+    template_name = "complaints/survey_form.html"
+    title = gettext_lazy("发起满意度调查")
+    cancel_url = "complaints:surveys"
+
+    def get_form_kwargs(self, record):
+        return {"initial": CampaignForm.initial_for_new()}
+
+    def get_context_data(self, record, form, formsets, **kwargs):
+        return super().get_context_data(record, form, formsets, form_id="campaign-form", **kwargs)
+
+    def save(self, record, form, formsets):
+        data = form.cleaned_data
+        return surveys.create_campaign(
+            by=self.request.user, year=data["year"], title=data["title"], opens_on=data["opens_on"],
+            closes_on=data["closes_on"], low_score=data["low_score"], questions=data["questions"],
+            customers=form.recipients())
+
+    def get_success_message(self, campaign):
+        return _("已创建满意度调查（准备中），调查对象 %(n)d 个客户。确认后请点击“开始调查”。") % {
+            "n": campaign.responses.count()}
 
 
 class SurveyActionView(RecordActionView):
@@ -358,7 +359,7 @@ class SurveyResponseEnterView(SurveyActionView):
 
 urlpatterns = [
     path("surveys/", CampaignListView.as_view(), name="surveys"),
-    path("surveys/new/", survey_create, name="survey_create"),
+    path("surveys/new/", SurveyCreateView.as_view(), name="survey_create"),
     path("surveys/<int:pk>/", CampaignDetailView.as_view(), name="survey_detail"),
     path("surveys/<int:pk>/edit/", SurveyEditView.as_view(), name="survey_edit"),
     path("surveys/<int:pk>/recipients/", SurveyRecipientsView.as_view(), name="survey_recipients"),

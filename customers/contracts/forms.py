@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.contracts.models import ChangeSource, Contract, ContractLine
 from customers.models import Customer
 from qms.people import Role, User, visible_to
-from qms.widgets import DateInput
+from qms.widgets import DateInput, choose_by_search
 
 
 def _helper(layout=None) -> FormHelper:
@@ -65,6 +65,7 @@ class ContractForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = visible_to(user, Customer.objects.filter(owner__isnull=False)
                                                       .order_by("name"))
+        choose_by_search(self.fields["customer"], "customers:choices", query="kept=1")
         self.fields["owner"].queryset = owner_choices(user)
         self.fields["owner"].label_from_instance = lambda person: person.display_name
         if not self.instance.pk:

@@ -15,7 +15,7 @@ from customers.contracts.services.payments import PlanRow
 from customers.forms import OwnerChoiceField, owner_choices_for
 from customers.models import Customer
 from qms.people import User, visible_to
-from qms.widgets import DateInput
+from qms.widgets import DateInput, choose_by_search
 
 OPEN_STAGE_CHOICES = [(value, label) for value, label in OpportunityStage.choices if value in OPEN_STAGES]
 AMOUNT_MESSAGES = {"required": _("请填写预计金额。"), "min_value": _("预计金额不能为负数。"),
@@ -69,6 +69,7 @@ class OpportunityForm(forms.ModelForm):
             # pool customers have no owner: they are claimed before an opportunity is opened
             self.fields["customer"].queryset = visible_to(user, Customer.objects.filter(owner__isnull=False)
                                                           .order_by("name"))
+            choose_by_search(self.fields["customer"], "customers:choices", query="kept=1")
             if not self.is_bound:
                 self.initial.setdefault("owner", user.pk)
         else:

@@ -12,7 +12,7 @@ from customers.contracts.fulfilment_models import (ConfirmationChannel, Customer
                                                    RequirementScope, Shipment, SpecialRequirement)
 from customers.contracts.models import Contract, ContractStatus
 from qms.people import Department, visible_to
-from qms.widgets import DateInput
+from qms.widgets import DateInput, choose_by_search
 
 
 def _helper() -> FormHelper:
@@ -63,6 +63,7 @@ class SpecialRequirementForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = visible_customers(user)
+        choose_by_search(self.fields["customer"], "customers:choices")
         self.fields["contract"] = ContractChoiceField(label=_("合同"), required=False,
                                                       queryset=contracts_of_visible_customers(user),
                                                       help_text=self.fields["contract"].help_text)
@@ -194,6 +195,7 @@ class CustomerPropertyForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = visible_customers(user)
+        choose_by_search(self.fields["customer"], "customers:choices")
         self.fields["contract"] = ContractChoiceField(label=_("相关合同"), required=False,
                                                       queryset=contracts_of_visible_customers(user))
         self.order_fields([*self.Meta.fields, "password"])

@@ -35,11 +35,13 @@ from customers.models import Contact, Customer, CustomerPolicy, Region
 from customers.selectors import customer_list_queryset
 from customers.services import pool as pool_service
 from customers.services import recycle_bin
+from customers.services.names import name_matches
 from customers.services.records import (change_status, create_customer, deactivate_contact, record_business,
                                         record_follow_up, save_contact, save_customer)
 from customers.tables import CustomerTable
 from qms.lists import BulkAction, export_selected
 from qms.refusals import Refused
+from qms.people import visible_to
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
 
@@ -445,8 +447,27 @@ class BusinessAddView(CustomerTabActionView):
         return record_business(record, by=self.request.user, **form.cleaned_data)
 
 
+SEARCH_RESULTS = 20
+
+
+@require_GET
+def customer_choices(request):
+    """The customers the user may see that ``q`` finds (name, key, pinyin, initials: as the list's quick search),
+    at most ``SEARCH_RESULTS``, for the customer choosers of forms (``qms.widgets.SearchSelect``). ``?kept=1``:
+    only customers someone keeps (not those in the pool), as contracts and opportunities require."""
+    q = (request.GET.get("q") or "").strip()
+    if not q:
+        return JsonResponse({"results": []})
+    customers = visible_to(request.user, Customer.objects.all()).filter(name_matches(q))
+    if request.GET.get("kept"):
+        customers = customers.filter(owner__isnull=False)
+    rows = customers.order_by("name", "pk").values_list("pk", "name")[:SEARCH_RESULTS]
+    return JsonResponse({"results": [{"id": pk, "label": name} for pk, name in rows]})
+
+
 urlpatterns = [
     path("", CustomerListView.as_view(), name="list"),
+    path("choices/", customer_choices, name="choices"),
     path("new/", customer_create, name="create"),
     path("cities/", cities, name="cities"),
     path("<int:pk>/", CustomerDetailView.as_view(), name="detail"),

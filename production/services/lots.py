@@ -1,7 +1,11 @@
 """The lot on its route card 《路线跟踪卡》 (seeds 001 and 003): what each operation records — operator, quantities,
 material issued 《领料单》 and the three checks 三检 — and the lot's inspection status at the operation, set only by
 an inspector's result. Only conforming or concession product moves on to the next operation or into stock
-(seed 001 §5.4); a lot without a clear status is 待判定 and must be re-inspected."""
+(seed 001 §5.4); a lot without a clear status is 待判定 and must be re-inspected.
+
+A result of 不合格 or 待判定 takes the lot into the isolation area (隔离中, ``production.services.isolation``):
+it leaves it only through the review and a re-inspection there (back 在制), or is scrapped or returned to the
+supplier by the review."""
 from __future__ import annotations
 
 from django.db import transaction
@@ -87,7 +91,19 @@ def _to_stock(lot: Lot, by, transition) -> None:
     lot.current = None
 
 
+def isolated_refusal(lot: Lot) -> str | None:
+    """A lot in the isolation area moves nowhere until its review and re-inspection let it out (seed 004)."""
+    from production.models import IsolationStatus
+
+    entry = lot.isolation_entries.exclude(status__in=(IsolationStatus.RELEASED, IsolationStatus.CLOSED)).first()
+    return gettext("批次 %(lot)s 在隔离区（台账 %(entry)s，%(state)s），只有合格或让步接收的产品才能转入下道工序或入库：须经评审处置并复检合格后放行。") % {
+        "lot": lot.number, "entry": entry.number if entry else "—",
+        "state": entry.get_status_display() if entry else LotStatus.ISOLATED.label}
+
+
 def held_contract(lot: Lot) -> list[str]:
+    if lot.status == S.ISOLATED:  # letting it out of the isolation area is not a production step; moving on is
+        return []
     return contract_holds(lot.task_order.contract_id)
 
 
@@ -97,9 +113,20 @@ PIPELINE = {
                            show_blocked=True),
         S.IN_STOCK: Move(_("入库"), roles=OPERATOR_ROLES, guard=stock_refusal, after=_to_stock, show_blocked=True,
                          style="success"),
+        # an inspector's result of 不合格/待判定 (record_inspection → isolation.isolate_lot)
+        S.ISOLATED: Move(_("移入隔离区"), system=True),
+    },
+    S.ISOLATED: {
+        # never allowed: shown disabled on the lot's page with why (the isolation area's review lets it out)
+        S.IN_STOCK: Move(_("转序/入库"), roles=OPERATOR_ROLES, guard=isolated_refusal, show_blocked=True),
+        # the isolation area's re-inspection (or concession) lets it out, at the same operation
+        S.IN_PROCESS: Move(_("解除隔离"), system=True),
+        S.SCRAPPED: Move(_("报废"), system=True),
+        S.RETURNED: Move(_("退供方"), system=True),
     },
 }
-WORKFLOW = workflow.register(Workflow(Lot, PIPELINE, badges={S.IN_STOCK: "success"}))
+WORKFLOW = workflow.register(Workflow(Lot, PIPELINE, badges={
+    S.ISOLATED: "danger", S.IN_STOCK: "success", S.SCRAPPED: "dark", S.RETURNED: "dark"}))
 
 # an unmet special requirement or an open change of the contract holds every move of its lots (issue 18)
 blocks.register_block(blocked=Lot, targets=(S.IN_PROCESS, S.IN_STOCK), reason=held_contract)
@@ -107,6 +134,8 @@ blocks.register_block(blocked=Lot, targets=(S.IN_PROCESS, S.IN_STOCK), reason=he
 
 def move_on(lot: Lot, by) -> None:
     """The lot to its next operation, or into stock after the last one (the shared transition, refused with why)."""
+    if lot.status == S.ISOLATED:
+        raise TransitionRefused(isolated_refusal(lot))
     target = S.IN_STOCK if lot.current_id and _next_operation(lot) is None else S.IN_PROCESS
     workflow.perform(lot, target, by)
 
@@ -114,6 +143,8 @@ def move_on(lot: Lot, by) -> None:
 # --- what an operation records ---------------------------------------------------------------------------------
 def _refuse_unless_current(operation: LotOperation) -> None:
     lot = operation.lot
+    if lot.status == S.ISOLATED:
+        raise Refused(isolated_refusal(lot))
     if lot.status != S.IN_PROCESS or lot.current_id != operation.pk:
         raise Refused(gettext("批次 %(lot)s 当前不在工序“%(op)s”。") % {"lot": lot.number, "op": operation.name})
     if lot.task_order.status != TaskOrderStatus.IN_PRODUCTION:
@@ -137,13 +168,13 @@ def record_work(operation: LotOperation, by, *, operator, quantity_in: int, quan
 
 
 def issue_material(operation: LotOperation, by, *, material: str, batch_number: str, quantity,
-                   unit: str = "件") -> MaterialIssue:
+                   unit: str = "件", supplier: str = "") -> MaterialIssue:
     """A row of 《领料单》 for the operation (the batch or heat number keeps the lot traceable to it)."""
     _refuse_unless_current(operation)
     with transaction.atomic(), audit.context(user=by, reason=gettext("领料")):
         return MaterialIssue.objects.create(operation=operation, material=material.strip(),
                                             batch_number=batch_number.strip(), quantity=quantity, unit=unit,
-                                            issued_by=by)
+                                            supplier=(supplier or "").strip(), issued_by=by)
 
 
 CHECKS = {
@@ -172,9 +203,11 @@ def record_check(operation: LotOperation, by, *, check: str, result: str) -> Lot
 
 
 def record_inspection(operation: LotOperation, by, *, kind: str, result: str, note: str = "",
-                      concession_by: str = "", concession_reason: str = "", password: str = "") -> InspectionRecord:
+                      concession_by: str = "", concession_reason: str = "", password: str = "",
+                      isolation_location: str = "") -> InspectionRecord:
     """An inspector's result at the operation (signed with the password): the lot's inspection status there
-    becomes the result. 让步接收 needs who granted it and why, recorded on the lot's papers."""
+    becomes the result. 让步接收 needs who granted it and why, recorded on the lot's papers. 不合格 or 待判定 puts
+    the lot into the isolation area (at ``isolation_location``, else the quality department's)."""
     _refuse_unless_current(operation)
     if not by.has_role(*INSPECTOR_ROLES) and not by.is_superuser:
         raise Refused(gettext("检验状态只能由品质部检验员根据检验结果判定。"))
@@ -198,4 +231,9 @@ def record_inspection(operation: LotOperation, by, *, kind: str, result: str, no
         signatures.sign(operation, by, password, signatures.Meaning.VERIFICATION,
                         comment=note, step=gettext("检验判定"))
         operation.refresh_from_db()
+        if result in (I.NONCONFORMING, I.UNDETERMINED):
+            # nonconforming or undetermined product goes into the isolation area (seed 004)
+            from production.services import isolation
+
+            isolation.isolate_lot(operation.lot, record, by, location=isolation_location.strip())
     return record

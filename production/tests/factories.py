@@ -67,3 +67,23 @@ def setup_verified(people, operation, trigger=None):
         "method": "first_piece", "first_piece_result": "首件尺寸与封样件一致",
         "last_piece_result": "" if verification.trigger == "first_run" else "末件与首件一致"})
     return verification
+
+
+def field_service(people, complaint=None, by="service"):
+    """A field service record as the person who went on site fills it in (待顾客确认)."""
+    from production.services import service_records
+
+    return service_records.record_field_service(
+        by=people[by], customer_name="杭州仁和医院", site="杭州市上城区解放路 848 号 输液室", product="一次性使用输液器",
+        batch="SC-2026-0001-01", problem="滴斗与管路连接处渗漏 3 支", work_done="现场更换 50 支，留样 3 支带回分析",
+        complaint=complaint)
+
+
+def opinion(people, complaint=None, by="service"):
+    """A customer opinion taken down by marketing (待品保部处理)."""
+    from production.services import service_records
+
+    return service_records.register_opinion(
+        by=people[by], customer_name="杭州仁和医院", kind="after_acceptance", product="一次性使用输液器",
+        batch="SC-2026-0001-01", opinion="验收合格后使用中发现渗漏", rectification_request="书面说明原因并提供整改报告",
+        complaint=complaint)

@@ -35,31 +35,83 @@ def test_production_pages_fit_a_phone_and_a_laptop(browser_page, live_server, pe
     assert not problems, "\n".join(problems)
 
 
-def test_a_nonconforming_lot_is_refused_then_reinspected_and_moved_on_a_phone(browser_page, live_server, people):
+def test_a_nonconforming_lot_goes_through_the_isolation_area_and_into_stock_on_a_phone(browser_page, live_server,
+                                                                                       people):
+    """Found nonconforming at its operation, the lot is isolated and refused moving on; the engineer reviews it, production
+    reworks it, quality re-inspects it, and the operator moves it on and into stock — each on a phone."""
     lot = factories.lot(people)
-    factories.inspect(people, lot, I.NONCONFORMING, note="毛刺超标")
     page, base = browser_page, live_server.url
     page.set_viewport_size({"width": PHONE, "height": 900})
-    log_in(page, base, "production", DEMO_PASSWORD)
+
+    def as_user(name):
+        page.context.clear_cookies()
+        log_in(page, base, name, DEMO_PASSWORD)
+
+    def submit():
+        page.click("#production-form button[type=submit]")
+        page.wait_for_load_state("domcontentloaded")
+
+    as_user("quality")
+    page.goto(base + reverse("production:operation_inspect", args=[lot.current_id]))
+    page.select_option("select[name=result]", I.NONCONFORMING)
+    page.fill("textarea[name=note]", "毛刺超标")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    submit()
+    entry = lot.isolation_entries.get()
+    assert entry.number in page.locator("#lot-isolation").inner_text()
+
+    as_user("production")
     page.goto(base + lot.get_absolute_url())
-    blocked = page.locator('[data-move-blocked="in_process"]')
+    blocked = page.locator('[data-move-blocked="in_stock"]')
     assert "只有合格或让步接收的产品才能转入下道工序或入库" in blocked.inner_text()
 
-    page.context.clear_cookies()
-    log_in(page, base, "quality", DEMO_PASSWORD)
-    page.goto(base + reverse("production:operation_inspect", args=[lot.current_id]))
-    page.select_option("select[name=result]", I.CONFORMING)
-    page.fill("textarea[name=note]", "返工后复检合格")
+    as_user("engineering")
+    page.goto(base + entry.get_absolute_url())
+    page.click("#isolation-review")
+    page.select_option("select[name=disposition]", "rework")
+    page.fill("textarea[name=instruction]", "去毛刺后全检")
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("#production-form button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
-    assert page.locator(f'#op-{lot.current_id} [data-inspection-status="conforming"]').is_visible()
+    submit()
+    assert "返工" in page.locator("#isolation-review-result").inner_text()
 
-    page.context.clear_cookies()
-    log_in(page, base, "production", DEMO_PASSWORD)
+    as_user("production")
+    page.goto(base + entry.get_absolute_url())
+    page.click("#isolation-rework")
+    page.fill("textarea[name=rework_note]", "已去毛刺，全检 100 件")
+    submit()
+
+    as_user("quality")
+    page.goto(base + entry.get_absolute_url())
+    page.click("#isolation-reinspect")
+    page.select_option("select[name=result]", I.CONFORMING)
+    page.fill("textarea[name=note]", "复检合格")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    submit()
+    entry.refresh_from_db()
+    assert entry.status == "released"
+
+    as_user("production")
     page.goto(base + lot.get_absolute_url())
     page.click('button[data-move="in_process"]')
     page.wait_for_load_state("domcontentloaded")
-    lot.refresh_from_db()
-    assert lot.current.sequence == 20
     assert "20 组装" in page.locator("#lot-current").inner_text()
+    lot.refresh_from_db()
+    factories.inspect(people, lot, I.CONFORMING)
+    page.goto(base + lot.get_absolute_url())
+    page.click('button[data-move="in_stock"]')
+    page.wait_for_load_state("domcontentloaded")
+    lot.refresh_from_db()
+    assert lot.status == "in_stock"
+
+    # the isolation area's pages fit a phone and a laptop
+    as_user("quality")
+    problems = []
+    for width in (LAPTOP, PHONE):
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in (reverse("production:isolation_list"), reverse("production:isolation_rate"),
+                    entry.get_absolute_url()):
+            assert page.goto(base + url).status == 200, url
+            result = page.evaluate(OVERFLOW_JS)
+            if result["scrollWidth"] > result["width"]:
+                problems.append(f"{width}px {url}: {result['scrollWidth']}px wide; {result['elements']}")
+    assert not problems, "\n".join(problems)

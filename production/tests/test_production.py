@@ -95,13 +95,14 @@ def test_contract_holds_is_empty_without_a_contract_or_a_registry(monkeypatch):
 def test_a_nonconforming_lot_is_refused_moving_on_with_the_reason(people, client):
     lot = factories.lot(people)
     factories.inspect(people, lot, I.NONCONFORMING, note="毛刺超标")
-    with pytest.raises(TransitionRefused, match="检验状态为不合格，只有合格或让步接收的产品才能转入下道工序或入库"):
+    # into the isolation area (production/tests/test_isolation.py): moving it on is refused with why
+    with pytest.raises(TransitionRefused, match="在隔离区.*只有合格或让步接收的产品才能转入下道工序或入库"):
         lots.move_on(lot, people["production"])
     # the same refusal through the shared move page, nothing moved
     client.force_login(people["production"])
     ct = ContentType.objects.get_for_model(lot)
-    response = client.post(reverse("qms:move", args=[ct.pk, lot.pk, LotStatus.IN_PROCESS]),
-                           {"expected_from": LotStatus.IN_PROCESS}, follow=True)
+    response = client.post(reverse("qms:move", args=[ct.pk, lot.pk, LotStatus.IN_STOCK]),
+                           {"expected_from": LotStatus.ISOLATED}, follow=True)
     assert "只有合格或让步接收的产品才能转入下道工序或入库" in response.content.decode()
     lot.refresh_from_db()
     assert lot.current.sequence == 10
@@ -115,11 +116,19 @@ def test_a_pending_lot_cannot_go_on_and_the_detail_page_says_why(people, client)
 
 
 def test_an_undetermined_lot_must_be_reinspected_before_it_moves(people):
+    from production.services import isolation
+
     lot = factories.lot(people)
     factories.inspect(people, lot, I.UNDETERMINED)
-    with pytest.raises(TransitionRefused, match="待判定，须重新检验"):
+    with pytest.raises(TransitionRefused, match="在隔离区"):
         lots.move_on(lot, people["production"])
-    factories.inspect(people, lot, I.CONFORMING, note="复检合格")
+    # undetermined product is isolated: reviewed, sorted and re-inspected there (seed 004)
+    entry = lot.isolation_entries.get()
+    isolation.review(entry, people["engineering"], disposition="rework", instruction="全数复测尺寸",
+                     password=PASSWORD)
+    isolation.complete_rework(entry, people["production"], rework_note="已全数复测")
+    isolation.reinspect(entry, people["quality"], result=I.CONFORMING, note="复检合格", password=PASSWORD)
+    lot.refresh_from_db()
     lots.move_on(lot, people["production"])
     lot.refresh_from_db()
     assert lot.current.sequence == 20
@@ -278,6 +287,8 @@ def test_the_demo_data_has_orders_and_lots_in_every_state(people):
     demo.seed(people, io.StringIO())
     assert set(TaskOrder.objects.values_list("status", flat=True)) == set(S.values)
     assert set(Lot.objects.values_list("status", flat=True)) == set(LotStatus.values)
+    from production.models import IsolationEntry, IsolationStatus
+    assert set(IsolationEntry.objects.values_list("status", flat=True)) == set(IsolationStatus.values)
     at_current = set(Lot.objects.filter(current__isnull=False).values_list("current__inspection_status", flat=True))
     assert at_current == set(I.values)
 
@@ -315,7 +326,10 @@ def test_my_work_lists_lots_to_inspect_for_quality_and_lots_to_move_for_producti
     factories.inspect(people, ready, I.CONCESSION, concession_by="总经理", concession_reason="不影响功能")
     titles = [item.title for item in production_work(people["quality"])]
     assert any(waiting.number in t and t.startswith("待检") for t in titles)
-    assert any(undetermined.number in t and t.startswith("待重新检验") for t in titles)
+    # undetermined product is in the isolation area: the engineer's review comes first there
+    from production.work import isolation_work
+    assert [item.title for item in isolation_work(people["engineering"])] == [
+        f"待评审隔离品：{undetermined.isolation_entries.get().number} {undetermined.task_order.product}"]
     assert not any(ready.number in t for t in titles)
     assert [item.title for item in production_work(people["production"])] == [
         f"待转序或入库：{ready.number} {ready.task_order.product} · 下料"]

@@ -22,9 +22,28 @@ def spec_change(people):
     return request_spec_change(people["production"], title="保压时间调整", description="8s → 10s", reason="缩痕")
 
 
+def isolation_entry(people, step=None):
+    """A lot found nonconforming: a line of the isolation ledger, taken to ``step`` (review, rework, reinspection)."""
+    from production.models import InspectionStatus
+    from production.services import isolation
+
+    lot = factories.lot(people)
+    factories.inspect(people, lot, InspectionStatus.NONCONFORMING)
+    entry = lot.isolation_entries.get()
+    if step in ("rework", "reinspection"):
+        isolation.review(entry, people["engineering"], disposition="rework", instruction="返工",
+                         password=factories.PASSWORD)
+    if step == "reinspection":
+        isolation.complete_rework(entry, people["production"], rework_note="已返工")
+    return entry
+
+
 WALK = UrlWalk(
     "production",
     pages=("card_list", "card_export", "order_list", "order_export", "order_create", "lot_list", "lot_export",
+           "isolation_list", "isolation_export", "isolation_rate",
+           "trace", "field_service_list", "field_service_export", "field_service_create", "opinion_list",
+           "opinion_export", "opinion_create",
            "setup_list", "setup_export", "discipline_list", "discipline_export", "specchange_list",
            "specchange_export", "specchange_create"),
     records=[
@@ -35,6 +54,19 @@ WALK = UrlWalk(
         RecordUrls(make=current_operation, insider="production", outsider=OUTSIDER,
                    pages=("operation_work", "operation_material", "operation_check")),
         RecordUrls(make=current_operation, insider=INSIDER, outsider=OUTSIDER, pages=("operation_inspect",)),
+        RecordUrls(make=isolation_entry, insider=INSIDER, outsider=OUTSIDER,
+                   pages=("isolation_detail", "isolation_pdf", "isolation_tag")),
+        RecordUrls(make=isolation_entry, insider="engineering", outsider=OUTSIDER, pages=("isolation_review",)),
+        RecordUrls(make=lambda people: isolation_entry(people, "rework"), insider="production", outsider=OUTSIDER,
+                   pages=("isolation_rework",)),
+        RecordUrls(make=lambda people: isolation_entry(people, "reinspection"), insider=INSIDER,
+                   outsider=OUTSIDER, pages=("isolation_reinspect",)),
+        RecordUrls(make=lambda people: isolation_entry(people, "rework"), insider=INSIDER, outsider=OUTSIDER,
+                   actions=("isolation_capa",)),
+        # the service records: the roles that serve customers see them; finance sees none (404)
+        RecordUrls(make=factories.field_service, insider="sales", outsider="finance",
+                   pages=("field_service_detail", "field_service_pdf")),
+        RecordUrls(make=factories.opinion, insider="quality", outsider="finance", pages=("opinion_detail", "opinion_pdf")),
         RecordUrls(make=current_operation, insider="production", outsider=OUTSIDER, pages=("setup_request",)),
         RecordUrls(make=lambda people: factories.setup_verified(people, factories.lot(people).current),
                    insider=INSIDER, outsider=OUTSIDER, pages=("setup_detail", "setup_pdf")),

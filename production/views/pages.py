@@ -135,7 +135,7 @@ class LotListView(RecordListView):
     export_url_name = "production:lot_export"
     count_by = ("status",)
     scopes = {
-        "open": (gettext_lazy("在制"), lambda qs, user: qs.filter(status="in_process")),
+        "open": (gettext_lazy("在制"), lambda qs, user: qs.filter(status__in=["in_process", "isolated"])),
         "all": (gettext_lazy("全部"), lambda qs, user: qs),
     }
 
@@ -167,6 +167,7 @@ class LotDetailView(RecordDetailView):
         context.update({
             "operations": route_card(lot),
             "holds": lots.held_contract(lot),
+            "isolation_entry": lot.isolation_entries.order_by("-placed_at", "-pk").first(),
             "may_record": user.has_perm("production.record_operation"),
             "may_check": user.has_perm("production.record_check"),
             "may_inspect": user.has_perm("production.inspect_lot"),

@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views import View
 
 from qms.people import require, visible_to
@@ -143,3 +144,133 @@ class RecordActionView(View):
                 for error in errors:
                     messages.error(self.request, f"{label}：{error}" if label else error)
         return HttpResponseRedirect(self.back_url(record))
+
+
+class RecordFormView(View):
+    """A page that creates a record, or edits one, declared: the permission, what the page starts from, the form
+    (and its formsets), the service, the refusal shown on the form, the success message, the record's page.
+
+        class OpportunityCreateView(RecordFormView):
+            form_class = OpportunityForm
+            permission = "customers.add_opportunity"
+            template_name = "customers/contracts/opportunity_form.html"
+            title = _("新建商机")
+            success_message = _("已创建商机“%(record)s”。")
+
+            def save(self, record, form, formsets):
+                return service.create_opportunity(by=self.request.user, **form.cleaned_data)
+
+    With ``model`` (or ``queryset``) the page is about the record of the URL's ``pk``: visible to the user or 404,
+    ``permission`` checked on it (403 naming the roles), ``refusal(record)`` sending the user back to it with the
+    reason (e.g. only a draft may be edited). ``prepare(record)`` reads what the page starts from (its query
+    string: the customer it was opened from…); a ``Refused`` there sends the user back too. An invalid form or
+    formset, or the service's ``Refused``, shows the page again with what was typed kept (400) and nothing saved;
+    without a form the refusal is the page's ``error``.
+    """
+
+    model: type | None = None
+    queryset = None
+    pk_url_kwarg = "pk"
+    form_class = None
+    formset_classes: dict = {}  # prefix -> formset class
+    permission: str | None = None
+    template_name: str | None = None
+    title = ""
+    success_message = ""  # may use %(record)s: the record the service returns
+    cancel_url = None  # where 返回 leads without a record (a URL name or a URL)
+
+    # --- what a subclass declares or overrides ---------------------------------------------------------
+    def save(self, record, form, formsets):
+        """Call the service; return the record saved. Raise ``qms.Refused`` to save nothing."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define save(record, form, formsets)")
+
+    def prepare(self, record) -> None:
+        """Read what the page starts from (kept on ``self``) before the form is built."""
+
+    def refusal(self, record) -> str | None:
+        return None
+
+    def get_queryset(self):
+        if self.queryset is not None:
+            return self.queryset.all()
+        return self.model._default_manager.all()
+
+    def get_record(self):
+        if self.model is None and self.queryset is None:
+            return None
+        return get_visible_or_404(self.request.user, self.get_queryset(), pk=self.kwargs[self.pk_url_kwarg])
+
+    def get_form_kwargs(self, record) -> dict:
+        return {}
+
+    def get_formset_kwargs(self, record, prefix) -> dict:
+        return {}
+
+    def back_url(self, record) -> str:
+        if record is not None:
+            return record.get_absolute_url()
+        url = str(self.cancel_url or "")
+        return reverse(url) if url and "/" not in url else url
+
+    def get_title(self, record) -> str:
+        return str(self.title) % {"record": record} if "%(record)" in str(self.title) else str(self.title)
+
+    def get_success_message(self, result) -> str:
+        return str(self.success_message) % {"record": result} if self.success_message else ""
+
+    def get_success_url(self, record, result) -> str:
+        return result.get_absolute_url()
+
+    def get_context_data(self, record, form, formsets, **kwargs) -> dict:
+        return {"object": record, "record": record, "form": form, **formsets, "formsets": formsets,
+                "title": self.get_title(record), "back_url": self.back_url(record), **kwargs}
+
+    # --- the skeleton, once ----------------------------------------------------------------------------
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "POST", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        self.record = record = self.get_record()
+        if self.permission:
+            require(request.user, self.permission, record)
+        try:
+            why_not = self.refusal(record)
+            if not why_not:
+                self.prepare(record)
+        except Refused as refusal:
+            why_not = str(refusal)
+        if why_not:
+            messages.error(request, str(why_not))
+            return HttpResponseRedirect(self.back_url(record))
+        return super().dispatch(request, *args, **kwargs)
+
+    def _build(self, record):
+        bound = {"data": self.request.POST, "files": self.request.FILES} if self.request.method == "POST" else {}
+        form = self.form_class(**bound, **self.get_form_kwargs(record)) if self.form_class else None
+        formsets = {prefix: formset_class(**bound, prefix=prefix, **self.get_formset_kwargs(record, prefix))
+                    for prefix, formset_class in self.formset_classes.items()}
+        return form, formsets
+
+    def get(self, request, *args, **kwargs):
+        form, formsets = self._build(self.record)
+        return render(request, self.template_name, self.get_context_data(self.record, form, formsets))
+
+    def post(self, request, *args, **kwargs):
+        record = self.record
+        form, formsets = self._build(record)
+        error = None
+        form_valid = form is None or form.is_valid()
+        formsets_valid = all([formset.is_valid() for formset in formsets.values()])  # each, for its errors
+        if form_valid and formsets_valid:
+            try:
+                result = self.save(record, form, formsets)
+            except Refused as refusal:
+                error = str(refusal)
+                if form is not None:
+                    form.add_error(None, error)
+            else:
+                message = self.get_success_message(result)
+                if message:
+                    messages.success(request, message)
+                return HttpResponseRedirect(self.get_success_url(record, result))
+        context = self.get_context_data(record, form, formsets, error=error)
+        return render(request, self.template_name, context, status=400)

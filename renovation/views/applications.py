@@ -1,20 +1,17 @@
 """The 《装修申请表》 pages: list, register, detail (review forms, fees ledger, water and power, permit), edit after a
 return, the application form and the construction permit as PDF; 我的待办 for the reviewers."""
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qms import Refused
 from qms.pdf import PrintForm
 from qms.deadlines import with_open_due
 from qms.people import visible_to
-from qms.views.actions import RecordActionView
+from qms.views.actions import RecordActionView, RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from renovation.filtersets import ApplicationFilter
@@ -107,31 +104,35 @@ def _fees_context(application, user) -> dict:
     }
 
 
-@login_required
-def application_create(request):
-    if not request.user.has_perm("renovation.add_application"):
-        raise PermissionDenied
-    initial = {}
-    unit_id = request.GET.get("unit")
-    if unit_id and unit_id.isdigit():
-        unit = visible_to(request.user, Unit.objects.all()).filter(pk=unit_id).first()
-        if unit is not None:
-            initial = {"unit": unit, "applicant_name": unit.owner_name, "applicant_phone": unit.owner_phone,
-                       "applicant_id_number": unit.owner_id_number}
-    form = ApplicationForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = service.submit_application(by=request.user, unit=form.cleaned_data["unit"],
-                                                     documents=form.documents(), **form.fields_for_service())
-        except Refused as refusal:  # no record yet: RecordActionView does not apply
-            form.add_error(None, str(refusal))
-        else:
-            due = service.review_due_at(application)
-            messages.success(request, _("已受理装修申请 %(number)s，审批须在 %(due)s 前完成。") % {
-                "number": application.number, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"})
-            return HttpResponseRedirect(application.get_absolute_url())
-    return render(request, "renovation/application_form.html", {"form": form, "title": _("受理装修申请")},
-                  status=400 if request.method == "POST" else 200)
+class ApplicationCreateView(RecordFormView):
+    """受理装修申请, ``?unit=<id>`` from a unit's page: the owner's details filled in."""
+
+    form_class = ApplicationForm
+    permission = "renovation.add_application"
+    template_name = "renovation/application_form.html"
+    title = gettext_lazy("受理装修申请")
+    cancel_url = "renovation:list"
+
+    def prepare(self, record):
+        self.initial = {}
+        unit_id = self.request.GET.get("unit")
+        if unit_id and unit_id.isdigit():
+            unit = visible_to(self.request.user, Unit.objects.all()).filter(pk=unit_id).first()
+            if unit is not None:
+                self.initial = {"unit": unit, "applicant_name": unit.owner_name, "applicant_phone": unit.owner_phone,
+                                "applicant_id_number": unit.owner_id_number}
+
+    def get_form_kwargs(self, record):
+        return {"initial": self.initial}
+
+    def save(self, record, form, formsets):
+        return service.submit_application(by=self.request.user, unit=form.cleaned_data["unit"],
+                                          documents=form.documents(), **form.fields_for_service())
+
+    def get_success_message(self, application):
+        due = service.review_due_at(application)
+        return _("已受理装修申请 %(number)s，审批须在 %(due)s 前完成。") % {
+            "number": application.number, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"}
 
 
 class ApplicationEditView(RecordActionView):
@@ -318,7 +319,7 @@ class DossierPdfView(RecordPdfView):
 
 urlpatterns = [
     path("", ApplicationListView.as_view(), name="list"),
-    path("new/", application_create, name="create"),
+    path("new/", ApplicationCreateView.as_view(), name="create"),
     path("<int:pk>/", ApplicationDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", ApplicationEditView.as_view(), name="edit"),
     path("<int:pk>/checklist/", ChecklistView.as_view(), name="checklist"),

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import django_filters
 import django_tables2 as tables
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -19,11 +15,10 @@ from customers.contracts.forms import ChangeForm
 from customers.contracts.models import ChangeSource, ChangeStatus, Contract, ContractChange
 from customers.contracts.services import change as service
 from customers.contracts.services.review import keeps_contract
-from qms import Refused, countersign, workflow
+from qms import countersign, workflow
 from qms.pdf import PrintForm
-from qms.people import require
 from qms.tables import StatusColumn
-from qms.views.actions import get_visible_or_404
+from qms.views.actions import RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 
@@ -102,34 +97,36 @@ class ChangeListView(RecordListView):
         return change_queryset()
 
 
-@login_required
-def change_create(request, pk):
-    contract = get_visible_or_404(request.user, Contract.objects.select_related("customer", "owner__department"),
-                                  pk=pk)
-    require(request.user, "customers.change_contract", contract)
-    why_not = service.open_change_refusal(contract)
-    if why_not:
-        messages.error(request, why_not)
-        return HttpResponseRedirect(f"{contract.get_absolute_url()}?tab=changes")
-    form = ChangeForm(request.POST or None, contract=contract)
-    if request.method == "POST" and form.is_valid():
+class ChangeCreateView(RecordFormView):
+    """合同变更 of a contract (the URL's pk): refused while another change of it is open."""
+
+    queryset = Contract.objects.select_related("customer", "owner__department")
+    form_class = ChangeForm
+    permission = "customers.change_contract"
+    template_name = "customers/contracts/change_form.html"
+    title = gettext_lazy("合同变更：%(record)s")
+
+    def refusal(self, contract):
+        return service.open_change_refusal(contract)
+
+    def back_url(self, contract):
+        return f"{contract.get_absolute_url()}?tab=changes"
+
+    def get_form_kwargs(self, contract):
+        return {"contract": contract}
+
+    def get_context_data(self, contract, form, formsets, **kwargs):
+        return super().get_context_data(contract, form, formsets, contract=contract, **kwargs)
+
+    def save(self, contract, form, formsets):
         data = form.cleaned_data
-        try:
-            change = service.raise_change(contract, request.user, source=data["source"],
-                                          description=data["description"],
-                                          new_delivery_date=data["new_delivery_date"],
-                                          new_packaging=data["new_packaging"],
-                                          new_payment_terms=data["new_payment_terms"],
-                                          affected_parties=data["affected_parties"])
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已提出合同变更 %(number)s。") % {"number": change.number})
-            return HttpResponseRedirect(change.get_absolute_url())
-    return render(request, "customers/contracts/change_form.html", {
-        "form": form, "contract": contract, "title": _("合同变更：%(contract)s") % {"contract": contract},
-        "back_url": f"{contract.get_absolute_url()}?tab=changes",
-    }, status=400 if request.method == "POST" else 200)
+        return service.raise_change(contract, self.request.user, source=data["source"],
+                                    description=data["description"], new_delivery_date=data["new_delivery_date"],
+                                    new_packaging=data["new_packaging"], new_payment_terms=data["new_payment_terms"],
+                                    affected_parties=data["affected_parties"])
+
+    def get_success_message(self, change):
+        return _("已提出合同变更 %(number)s。") % {"number": change.number}
 
 
 class ChangeDetailView(RecordDetailView):
@@ -198,7 +195,7 @@ def render_contract_changes_tab(request, contract) -> str:
 
 urlpatterns = [
     path("contracts/changes/", ChangeListView.as_view(), name="change_list"),
-    path("contracts/<int:pk>/change/", change_create, name="change_create"),
+    path("contracts/<int:pk>/change/", ChangeCreateView.as_view(), name="change_create"),
     path("contracts/changes/<int:pk>/", ChangeDetailView.as_view(), name="change_detail"),
     path("contracts/changes/<int:pk>/opinions/<int:opinion>/", ChangeOpinionView.as_view(), name="change_opinion"),
     path("contracts/changes/<int:pk>/opinions/<int:opinion>/resolve/", ChangeResolveView.as_view(),

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import django_filters
 import django_tables2 as tables
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,11 +23,11 @@ from customers.contracts.services import review as service
 from customers.contracts.services.integrity import customer_integrity
 from customers.filtersets import OwnerFilter
 from customers.models import Customer
-from qms import Refused, countersign, workflow
+from qms import countersign, workflow
 from qms.pdf import PrintForm
-from qms.people import User, require
+from qms.people import User
 from qms.tables import StatusColumn
-from qms.views.actions import RecordActionView, get_visible_or_404
+from qms.views.actions import RecordActionView, RecordFormView, get_visible_or_404
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 
@@ -139,60 +135,69 @@ class ContractListView(RecordListView):
 
 
 # --- capture: the create and edit form --------------------------------------------------------------------------
-def _contract_form_page(request, contract: Contract | None, start: dict | None = None):
-    """The create form (``start``: what it starts from — a won opportunity's customer, title and owner, or the
-    customer whose page it was opened from) and the edit form of a draft."""
-    user = request.user
-    editing = contract is not None
-    start = start or {}
-    instance = contract or Contract(owner=start.get("owner", user), opportunity=start.get("opportunity"))
-    form = ContractForm(request.POST or None, instance=instance, user=user,
-                        initial={name: value.pk if hasattr(value, "pk") else value for name, value in start.items()
-                                 if name in ("customer", "title", "owner")})
-    lines = LineFormSet(request.POST or None, prefix="lines",
-                        initial=line_initial(contract) if editing and request.method != "POST" else None)
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
-        try:
-            saved = capture.save_draft(form.save(commit=False), lines.rows(), by=user)
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("合同已保存（%(class)s）。") % {"class": saved.get_contract_class_display()})
-            return HttpResponseRedirect(saved.get_absolute_url())
-    return render(request, "customers/contracts/form.html", {
-        "form": form, "lines": lines, "contract": contract,
-        "title": _("修改合同：%(contract)s") % {"contract": contract} if editing else _("新建合同/订单"),
-        "back_url": contract.get_absolute_url() if editing else reverse("customers:contract_list"),
-    }, status=400 if request.method == "POST" else 200)
+class ContractFormView(RecordFormView):
+    """The contract with its product lines (``LineFormSet``), saved as a draft by ``capture.save_draft``."""
+
+    form_class = ContractForm
+    formset_classes = {"lines": LineFormSet}
+    template_name = "customers/contracts/form.html"
+    start: dict = {}  # what a new contract starts from: a won opportunity's customer, title and owner, or a customer
+
+    def get_form_kwargs(self, contract):
+        start = self.start
+        instance = contract or Contract(owner=start.get("owner", self.request.user), opportunity=start.get("opportunity"))
+        return {"instance": instance, "user": self.request.user,
+                "initial": {name: value.pk if hasattr(value, "pk") else value for name, value in start.items()
+                            if name in ("customer", "title", "owner")}}
+
+    def get_formset_kwargs(self, contract, prefix):
+        return {"initial": line_initial(contract) if contract and self.request.method != "POST" else None}
+
+    def get_context_data(self, contract, form, formsets, **kwargs):
+        return super().get_context_data(contract, form, formsets, contract=contract, **kwargs)
+
+    def save(self, contract, form, formsets):
+        return capture.save_draft(form.save(commit=False), formsets["lines"].rows(), by=self.request.user)
+
+    def get_success_message(self, saved):
+        return _("合同已保存（%(class)s）。") % {"class": saved.get_contract_class_display()}
 
 
-@login_required
-def contract_create(request):
+class ContractCreateView(ContractFormView):
     """新建合同/订单; ``?opportunity=<id>`` from a won opportunity (the contract keeps it), ``?customer=<id>`` from a
     key account's 合同 tab. Either must be visible to the user (else 404)."""
-    require(request.user, "customers.add_contract")
-    start = {}
-    if request.GET.get("opportunity", "").isdigit():
-        opportunity = get_visible_or_404(request.user, Opportunity.objects.select_related("customer", "owner"),
-                                         pk=request.GET["opportunity"])
-        try:
-            start = opportunities.contract_initial_from_opportunity(opportunity)
-        except Refused as refusal:
-            messages.error(request, str(refusal))
-            return HttpResponseRedirect(opportunity.get_absolute_url())
-    elif request.GET.get("customer", "").isdigit():
-        start = {"customer": get_visible_or_404(request.user, Customer.objects.all(), pk=request.GET["customer"])}
-    return _contract_form_page(request, None, start)
+
+    permission = "customers.add_contract"
+    title = gettext_lazy("新建合同/订单")
+    cancel_url = "customers:contract_list"
+    opportunity = None
+
+    def prepare(self, contract):
+        query = self.request.GET
+        if query.get("opportunity", "").isdigit():
+            self.opportunity = get_visible_or_404(self.request.user, Opportunity.objects.select_related(
+                "customer", "owner"), pk=query["opportunity"])
+            self.start = opportunities.contract_initial_from_opportunity(self.opportunity)  # Refused: back to it
+        elif query.get("customer", "").isdigit():
+            self.start = {"customer": get_visible_or_404(self.request.user, Customer.objects.all(),
+                                                         pk=query["customer"])}
+
+    def back_url(self, contract):
+        return self.opportunity.get_absolute_url() if self.opportunity else super().back_url(contract)
 
 
-@login_required
-def contract_edit(request, pk):
-    contract = get_visible_or_404(request.user, contract_queryset(), pk=pk)
-    require(request.user, "customers.change_contract", contract)
-    if contract.status != ContractStatus.DRAFT:
-        messages.error(request, _("只有草稿状态的合同可以修改；已提交评审的合同请走合同变更。"))
-        return HttpResponseRedirect(contract.get_absolute_url())
-    return _contract_form_page(request, contract)
+class ContractEditView(ContractFormView):
+    model = Contract
+    permission = "customers.change_contract"
+    title = gettext_lazy("修改合同：%(record)s")
+
+    def get_queryset(self):
+        return contract_queryset()
+
+    def refusal(self, contract):
+        if contract.status != ContractStatus.DRAFT:
+            return _("只有草稿状态的合同可以修改；已提交评审的合同请走合同变更。")
+        return None
 
 
 # --- a contract's page ----------------------------------------------------------------------------------------
@@ -322,9 +327,9 @@ class ContractPdfView(RecordPdfView):
 
 urlpatterns = [
     path("contracts/", ContractListView.as_view(), name="contract_list"),
-    path("contracts/new/", contract_create, name="contract_create"),
+    path("contracts/new/", ContractCreateView.as_view(), name="contract_create"),
     path("contracts/<int:pk>/", ContractDetailView.as_view(), name="contract_detail"),
-    path("contracts/<int:pk>/edit/", contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/edit/", ContractEditView.as_view(), name="contract_edit"),
     path("contracts/<int:pk>/raise-class/", ContractRaiseClassView.as_view(), name="contract_raise_class"),
     path("contracts/<int:pk>/opinions/<int:opinion>/", ContractOpinionView.as_view(), name="contract_opinion"),
     path("contracts/<int:pk>/opinions/<int:opinion>/resolve/", ContractResolveView.as_view(),

@@ -10,12 +10,9 @@ from __future__ import annotations
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import Http404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +24,10 @@ from customers.contracts.models import OPEN_STAGES, Opportunity, OpportunityStag
 from customers.contracts.services import opportunities as service
 from customers.filtersets import OwnerFilter
 from customers.models import Customer
-from qms import Refused
 from qms.excel.export import stream_xlsx
-from qms.people import User, require, visible_to
+from qms.people import User, visible_to
 from qms.tables import StatusColumn
-from qms.views.actions import get_visible_or_404
+from qms.views.actions import RecordFormView, get_visible_or_404
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.widgets import DateInput
 
@@ -157,53 +153,54 @@ def _customer_from(request) -> Customer | None:
     return get_visible_or_404(request.user, Customer.objects.all(), pk=pk)
 
 
-@login_required
-def opportunity_create(request):
-    require(request.user, "customers.add_opportunity")
-    customer = _customer_from(request)
-    post = request.POST if request.method == "POST" else None
-    form = OpportunityForm(post, user=request.user, initial={"customer": customer.pk} if customer else None)
-    if post is not None and form.is_valid():
+class OpportunityCreateView(RecordFormView):
+    """新建商机, ``?customer=<id>`` from a key account's page (the customer must be visible, else 404)."""
+
+    form_class = OpportunityForm
+    permission = "customers.add_opportunity"
+    template_name = "customers/contracts/opportunity_form.html"
+    title = gettext_lazy("新建商机")
+    success_message = gettext_lazy("已创建商机“%(record)s”。")
+    cancel_url = "customers:opportunity_list"
+
+    def prepare(self, record):
+        self.customer = _customer_from(self.request)
+
+    def get_form_kwargs(self, record):
+        return {"user": self.request.user, "initial": {"customer": self.customer.pk} if self.customer else None}
+
+    def back_url(self, record):
+        return self.customer.get_absolute_url() + "?tab=opportunities" if self.customer else super().back_url(record)
+
+    def save(self, record, form, formsets):
         data = form.cleaned_data
-        try:
-            opportunity = service.create_opportunity(
-                by=request.user, customer=data["customer"], title=data["title"], stage=data["stage"],
-                expected_amount=data["expected_amount"], expected_close_on=data["expected_close_on"],
-                owner=data["owner"], notes=data["notes"])
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已创建商机“%(title)s”。") % {"title": opportunity.title})
-            return HttpResponseRedirect(opportunity.get_absolute_url())
-    return render(request, "customers/contracts/opportunity_form.html", {
-        "form": form, "title": _("新建商机"),
-        "back_url": customer.get_absolute_url() + "?tab=opportunities" if customer
-        else reverse("customers:opportunity_list"),
-    }, status=400 if post is not None else 200)
+        return service.create_opportunity(
+            by=self.request.user, customer=data["customer"], title=data["title"], stage=data["stage"],
+            expected_amount=data["expected_amount"], expected_close_on=data["expected_close_on"],
+            owner=data["owner"], notes=data["notes"])
 
 
-@login_required
-def opportunity_edit(request, pk):
-    opportunity = get_visible_or_404(request.user, opportunity_queryset(), pk=pk)
-    require(request.user, "customers.change_opportunity", opportunity)
-    if not opportunity.is_open:
-        messages.error(request, _("商机已%(stage)s，不能再修改。") % {"stage": opportunity.get_stage_display()})
-        return HttpResponseRedirect(opportunity.get_absolute_url())
-    post = request.POST if request.method == "POST" else None
-    form = OpportunityForm(post, user=request.user, instance=opportunity)
-    if post is not None and form.is_valid():
+class OpportunityEditView(RecordFormView):
+    queryset = opportunity_queryset()
+    form_class = OpportunityForm
+    permission = "customers.change_opportunity"
+    template_name = "customers/contracts/opportunity_form.html"
+    title = gettext_lazy("编辑商机")
+    success_message = gettext_lazy("已保存商机“%(record)s”。")
+
+    def refusal(self, opportunity):
+        if not opportunity.is_open:
+            return _("商机已%(stage)s，不能再修改。") % {"stage": opportunity.get_stage_display()}
+        return None
+
+    def get_form_kwargs(self, opportunity):
+        return {"user": self.request.user, "instance": opportunity}
+
+    def save(self, opportunity, form, formsets):
         data = form.cleaned_data
-        try:
-            service.update_opportunity(opportunity, by=request.user,
-                                       **{name: data[name] for name in service.EDITABLE_FIELDS})
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已保存商机“%(title)s”。") % {"title": opportunity.title})
-            return HttpResponseRedirect(opportunity.get_absolute_url())
-    return render(request, "customers/contracts/opportunity_form.html", {
-        "form": form, "title": _("编辑商机"), "object": opportunity, "back_url": opportunity.get_absolute_url(),
-    }, status=400 if post is not None else 200)
+        service.update_opportunity(opportunity, by=self.request.user,
+                                   **{name: data[name] for name in service.EDITABLE_FIELDS})
+        return opportunity
 
 
 # --- an opportunity's page ---------------------------------------------------------------------------------
@@ -287,8 +284,8 @@ class FunnelView(PermissionRequiredMixin, TemplateView):
 
 urlpatterns = [
     path("contracts/opportunities/", OpportunityListView.as_view(), name="opportunity_list"),
-    path("contracts/opportunities/new/", opportunity_create, name="opportunity_create"),
+    path("contracts/opportunities/new/", OpportunityCreateView.as_view(), name="opportunity_create"),
     path("contracts/opportunities/funnel/", FunnelView.as_view(), name="opportunity_funnel"),
     path("contracts/opportunities/<int:pk>/", OpportunityDetailView.as_view(), name="opportunity_detail"),
-    path("contracts/opportunities/<int:pk>/edit/", opportunity_edit, name="opportunity_edit"),
+    path("contracts/opportunities/<int:pk>/edit/", OpportunityEditView.as_view(), name="opportunity_edit"),
 ]

@@ -10,11 +10,9 @@ from __future__ import annotations
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Q
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -28,11 +26,10 @@ from customers.contracts.forms_sales import PaymentForm, PlanFormSet, ReversalFo
 from customers.contracts.models import Contract, Payment, PaymentInstalment, PaymentKind
 from customers.contracts.services import payments as service
 from customers.filtersets import OwnerFilter
-from qms import Refused
 from qms.excel.export import stream_xlsx
 from qms.pdf import PrintForm
-from qms.people import User, require
-from qms.views.actions import RecordActionView, get_visible_or_404
+from qms.people import User
+from qms.views.actions import RecordActionView, RecordFormView, get_visible_or_404
 from qms.views.generic import RecordListView
 from qms.views.records import RecordPdfView
 from qms.widgets import DateInput
@@ -77,33 +74,43 @@ def contract_payments(request, pk):
         "object": contract})
 
 
-@login_required
-def payment_plan_edit(request, pk):
-    contract = get_visible_or_404(request.user, contract_queryset(), pk=pk)
-    require(request.user, service.PLAN_PERMISSION, contract)
-    back = reverse("customers:contract_payments", args=[contract.pk])
-    if contract.status in service.CLOSED_STATUSES:
-        messages.error(request, _("合同%(status)s，不能再编辑回款计划。") % {"status": contract.get_status_display()})
-        return HttpResponseRedirect(back)
-    plan = service.plan_of(contract)
-    locked = frozenset(line.instalment.pk for line in plan.lines if line.locked)
-    initial = [{"pk": line.instalment.pk, "due_on": line.instalment.due_on, "amount": line.instalment.amount,
-                "note": line.instalment.note} for line in plan.lines]
-    post = request.POST if request.method == "POST" else None
-    formset = PlanFormSet(post, initial=initial, locked_ids=locked, prefix="plan")
-    error = None
-    if post is not None and formset.is_valid():
-        try:
-            service.save_plan(contract, formset.rows(), by=request.user)
-        except Refused as refusal:
-            error = str(refusal)
-        else:
-            messages.success(request, _("回款计划已保存。"))
-            return HttpResponseRedirect(back)
-    return render(request, "customers/contracts/payment_plan_form.html", {
-        "title": _("编辑回款计划：%(contract)s") % {"contract": contract}, "contract": contract, "object": contract,
-        "formset": formset, "error": error, "back_url": back, "plan": plan,
-    }, status=400 if post is not None else 200)
+class PaymentPlanView(RecordFormView):
+    """编辑回款计划 of a contract: instalments already (partly) paid are locked."""
+
+    queryset = contract_queryset()
+    formset_classes = {"plan": PlanFormSet}
+    permission = service.PLAN_PERMISSION
+    template_name = "customers/contracts/payment_plan_form.html"
+    title = gettext_lazy("编辑回款计划：%(record)s")
+    success_message = gettext_lazy("回款计划已保存。")
+
+    def refusal(self, contract):
+        if contract.status in service.CLOSED_STATUSES:
+            return _("合同%(status)s，不能再编辑回款计划。") % {"status": contract.get_status_display()}
+        return None
+
+    def prepare(self, contract):
+        self.plan = service.plan_of(contract)
+
+    def back_url(self, contract):
+        return reverse("customers:contract_payments", args=[contract.pk])
+
+    def get_formset_kwargs(self, contract, prefix):
+        lines = self.plan.lines
+        return {"locked_ids": frozenset(line.instalment.pk for line in lines if line.locked),
+                "initial": [{"pk": line.instalment.pk, "due_on": line.instalment.due_on,
+                             "amount": line.instalment.amount, "note": line.instalment.note} for line in lines]}
+
+    def get_context_data(self, contract, form, formsets, **kwargs):
+        return super().get_context_data(contract, form, formsets, contract=contract, plan=self.plan,
+                                        formset=formsets["plan"], **kwargs)
+
+    def save(self, contract, form, formsets):
+        service.save_plan(contract, formsets["plan"].rows(), by=self.request.user)
+        return contract
+
+    def get_success_url(self, contract, result):
+        return self.back_url(contract)
 
 
 class PaymentRecordView(RecordActionView):
@@ -443,7 +450,7 @@ class ReceivablesView(PermissionRequiredMixin, TemplateView):
 urlpatterns = [
     path("contracts/<int:pk>/payments/", contract_payments, name="contract_payments"),
     path("contracts/<int:pk>/payments.pdf", ContractPaymentsPdfView.as_view(), name="contract_payments_pdf"),
-    path("contracts/<int:pk>/payment-plan/", payment_plan_edit, name="payment_plan"),
+    path("contracts/<int:pk>/payment-plan/", PaymentPlanView.as_view(), name="payment_plan"),
     path("contracts/instalments/<int:pk>/payment/", PaymentRecordView.as_view(), name="payment_record"),
     path("contracts/payments/<int:pk>/reverse/", PaymentReverseView.as_view(), name="payment_reverse"),
     path("contracts/payments/", PaymentListView.as_view(), name="payment_list"),

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import django_filters
 import django_tables2 as tables
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.contracts.fulfilment_forms import CustomerPropertyForm, IncidentForm, RelocateForm, visible_customers
+from customers.contracts.fulfilment_forms import CustomerPropertyForm, IncidentForm, RelocateForm
 from customers.contracts.fulfilment_models import CustomerProperty, PropertyKind, PropertyStatus
 from customers.contracts.services import property as service
-from customers.contracts.views.common import contract_link
-from qms import Refused, workflow
+from customers.contracts.views.common import FulfilmentFormView, contract_link
+from qms import workflow
 from qms.pdf import PrintForm
-from qms.people import require
 from qms.tables import StatusColumn
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
@@ -104,34 +99,25 @@ class PropertyListView(RecordListView):
         return property_queryset()
 
 
-@login_required
-def property_create(request):
-    require(request.user, "customers.add_customerproperty")
-    initial = {}
-    if str(request.GET.get("customer", "")).isdigit():
-        customer = visible_customers(request.user).filter(pk=request.GET["customer"]).first()
-        if customer is None:
-            raise Http404
-        initial["customer"] = customer.pk
-    form = CustomerPropertyForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+class PropertyCreateView(FulfilmentFormView):
+    form_class = CustomerPropertyForm
+    permission = "customers.add_customerproperty"
+    title = gettext_lazy("登记顾客财产")
+    form_id = "customer-property-form"
+    intro = gettext_lazy("顾客提供的图纸、样品、模具、工装等：记录顾客移交人，接收人以密码签名确认；丢失、损坏或发现不适用时须报告顾客。")
+    submit_label = gettext_lazy("登记并签名")
+    cancel_url = "customers:property_list"
+
+    def save(self, record, form, formsets):
         data = form.cleaned_data
-        try:
-            item = service.register(
-                by=request.user, password=data["password"], customer=data["customer"], kind=data["kind"],
-                name=data["name"], identifier=data["identifier"], quantity=data["quantity"],
-                received_on=data["received_on"], handed_over_by=data["handed_over_by"],
-                storage_location=data["storage_location"], condition=data["condition"], contract=data["contract"])
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已登记顾客财产 %(number)s。") % {"number": item.number})
-            return HttpResponseRedirect(item.get_absolute_url())
-    return render(request, "customers/contracts/fulfilment_form.html", {
-        "form": form, "title": _("登记顾客财产"), "form_id": "customer-property-form",
-        "intro": _("顾客提供的图纸、样品、模具、工装等：记录顾客移交人，接收人以密码签名确认；丢失、损坏或发现不适用时须报告顾客。"),
-        "submit_label": _("登记并签名"), "back_url": reverse("customers:property_list"),
-    }, status=400 if request.method == "POST" else 200)
+        return service.register(
+            by=self.request.user, password=data["password"], customer=data["customer"], kind=data["kind"],
+            name=data["name"], identifier=data["identifier"], quantity=data["quantity"],
+            received_on=data["received_on"], handed_over_by=data["handed_over_by"],
+            storage_location=data["storage_location"], condition=data["condition"], contract=data["contract"])
+
+    def get_success_message(self, item):
+        return _("已登记顾客财产 %(number)s。") % {"number": item.number}
 
 
 class PropertyDetailView(RecordDetailView):
@@ -220,7 +206,7 @@ class PropertyPdfView(RecordPdfView):
 
 urlpatterns = [
     path("contracts/customer-property/", PropertyListView.as_view(), name="property_list"),
-    path("contracts/customer-property/new/", property_create, name="property_create"),
+    path("contracts/customer-property/new/", PropertyCreateView.as_view(), name="property_create"),
     path("contracts/customer-property/<int:pk>/", PropertyDetailView.as_view(), name="property_detail"),
     path("contracts/customer-property/<int:pk>/incident/", PropertyIncidentView.as_view(), name="property_incident"),
     path("contracts/customer-property/<int:pk>/relocate/", PropertyRelocateView.as_view(), name="property_relocate"),

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import django_filters
 import django_tables2 as tables
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,11 +19,11 @@ from customers.contracts.fulfilment_models import Shipment, ShipmentLine, Shipme
 from customers.contracts.services import shipments as service
 from customers.contracts.services.special_requirements import DELIVERY
 from customers.contracts.views.common import contract_link
-from qms import Refused, blocks, deadlines, workflow
+from qms import blocks, deadlines, workflow
 from qms.filters import YesNoFilter
 from qms.pdf import PrintForm
-from qms.people import require
 from qms.tables import StatusColumn
+from qms.views.actions import RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 
@@ -122,42 +120,59 @@ class ShipmentListView(RecordListView):
         return deadlines.with_open_due(shipment_queryset(), "shipment_confirmation", name="confirmation_due")
 
 
-@login_required
-def shipment_create(request):
+class ShipmentCreateView(RecordFormView):
     """Step 1 (no contract chosen): which contract; step 2: the shipment with its lines."""
-    require(request.user, "customers.add_shipment")
-    contract_id = request.GET.get("contract") or request.POST.get("contract")
-    if not contract_id:
-        chooser = ShipmentContractForm(request.GET or None, user=request.user)
-        return render(request, "customers/contracts/shipment_choose_contract.html", {
-            "form": chooser, "title": _("填写发货记录"), "back_url": reverse("customers:shipment_list")})
-    if not str(contract_id).isdigit():
-        raise Http404
-    contract = contracts_of_visible_customers(request.user).filter(pk=contract_id).first()
-    if contract is None:
-        raise Http404
-    remaining = {line.pk: line.quantity - service.shipped_quantities(contract.pk).get(line.pk, 0)
-                 for line in contract.lines.all()}
-    form = ShipmentForm(request.POST or None, contract=contract, remaining=remaining)
-    if request.method == "POST" and form.is_valid():
+
+    form_class = ShipmentForm
+    permission = "customers.add_shipment"
+    template_name = "customers/contracts/shipment_form.html"
+    title = gettext_lazy("填写发货记录")
+    cancel_url = "customers:shipment_create"
+    contract = None
+
+    def prepare(self, record):
+        contract_id = self.request.GET.get("contract") or self.request.POST.get("contract")
+        if not contract_id:
+            return
+        if not str(contract_id).isdigit():
+            raise Http404
+        self.contract = contracts_of_visible_customers(self.request.user).filter(pk=contract_id).first()
+        if self.contract is None:
+            raise Http404
+
+    def get(self, request, *args, **kwargs):
+        return self.choose_contract() if self.contract is None else super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.choose_contract() if self.contract is None else super().post(request, *args, **kwargs)
+
+    def choose_contract(self):
+        chooser = ShipmentContractForm(self.request.GET or None, user=self.request.user)
+        return render(self.request, "customers/contracts/shipment_choose_contract.html", {
+            "form": chooser, "title": self.title, "back_url": reverse("customers:shipment_list")})
+
+    def get_form_kwargs(self, record):
+        contract = self.contract
+        shipped = service.shipped_quantities(contract.pk)
+        return {"contract": contract,
+                "remaining": {line.pk: line.quantity - shipped.get(line.pk, 0) for line in contract.lines.all()}}
+
+    def get_context_data(self, record, form, formsets, **kwargs):
+        contract = self.contract
+        holds = blocks.holds("customers.Contract", contract.pk, DELIVERY)
+        not_registered = service.contract_not_shippable(contract)
+        return super().get_context_data(record, form, formsets, contract=contract, **kwargs,
+                                        warnings=[reason for reason in (not_registered, *holds) if reason])
+
+    def save(self, record, form, formsets):
         data = form.cleaned_data
-        try:
-            shipment = service.create_shipment(
-                by=request.user, contract=contract, lines=form.lines(), planned_on=data["planned_on"],
-                carrier=data["carrier"], waybill=data["waybill"], delivery_address=data["delivery_address"],
-                is_export=data["is_export"], expected_arrival_on=data["expected_arrival_on"], note=data["note"])
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已填写发货记录 %(number)s。") % {"number": shipment.number})
-            return HttpResponseRedirect(shipment.get_absolute_url())
-    holds = blocks.holds("customers.Contract", contract.pk, DELIVERY)
-    not_registered = service.contract_not_shippable(contract)
-    return render(request, "customers/contracts/shipment_form.html", {
-        "form": form, "contract": contract, "title": _("填写发货记录"),
-        "warnings": [reason for reason in (not_registered, *holds) if reason],
-        "back_url": reverse("customers:shipment_create"),
-    }, status=400 if request.method == "POST" else 200)
+        return service.create_shipment(
+            by=self.request.user, contract=self.contract, lines=form.lines(), planned_on=data["planned_on"],
+            carrier=data["carrier"], waybill=data["waybill"], delivery_address=data["delivery_address"],
+            is_export=data["is_export"], expected_arrival_on=data["expected_arrival_on"], note=data["note"])
+
+    def get_success_message(self, shipment):
+        return _("已填写发货记录 %(number)s。") % {"number": shipment.number}
 
 
 class ShipmentDetailView(RecordDetailView):
@@ -208,7 +223,7 @@ class ShipmentPdfView(RecordPdfView):
 
 urlpatterns = [
     path("contracts/shipments/", ShipmentListView.as_view(), name="shipment_list"),
-    path("contracts/shipments/new/", shipment_create, name="shipment_create"),
+    path("contracts/shipments/new/", ShipmentCreateView.as_view(), name="shipment_create"),
     path("contracts/shipments/<int:pk>/", ShipmentDetailView.as_view(), name="shipment_detail"),
     path("contracts/shipments/<int:pk>/pdf/", ShipmentPdfView.as_view(), name="shipment_pdf"),
 ]

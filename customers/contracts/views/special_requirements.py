@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import django_filters
 import django_tables2 as tables
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
+from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,10 +18,8 @@ from customers.contracts.fulfilment_models import (RequirementAcknowledgement, R
                                                    RequirementStatus, SpecialRequirement)
 from customers.contracts.models import Contract, ContractStatus
 from customers.contracts.services import special_requirements as service
-from customers.contracts.views.common import contract_link
-from qms import Refused
+from customers.contracts.views.common import FulfilmentFormView, contract_link
 from qms.pdf import PrintForm
-from qms.people import require
 from qms.tables import StatusColumn
 from qms.views.actions import RecordActionView
 from qms.views.generic import RecordDetailView, RecordListView
@@ -126,38 +121,36 @@ class RequirementListView(RecordListView):
         return requirement_queryset()
 
 
-@login_required
-def requirement_create(request):
-    require(request.user, "customers.add_specialrequirement")
-    initial = {"scope": RequirementScope.ALL_CONTRACTS}
-    if str(request.GET.get("customer", "")).isdigit():
-        customer = visible_customers(request.user).filter(pk=request.GET["customer"]).first()
-        if customer is None:
-            raise Http404
-        initial["customer"] = customer.pk
-    if str(request.GET.get("contract", "")).isdigit():
-        contract = Contract.objects.filter(pk=request.GET["contract"],
-                                           customer__in=visible_customers(request.user).values("pk")).first()
-        if contract is None:
-            raise Http404
-        initial.update(customer=contract.customer_id, contract=contract.pk, scope=RequirementScope.ONE_CONTRACT)
-    form = SpecialRequirementForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+class RequirementCreateView(FulfilmentFormView):
+    """登记顾客特殊要求, from the list, a key account (``?customer=``) or a contract (``?contract=``: for that one)."""
+
+    form_class = SpecialRequirementForm
+    permission = "customers.add_specialrequirement"
+    title = gettext_lazy("登记顾客特殊要求")
+    form_id = "special-requirement-form"
+    intro = gettext_lazy("登记后由管理者代表审核，传递到须落实的部门，各部门确认后由品质部验证。未验证满足前，适用合同不能生产和交付。")
+    submit_label = gettext_lazy("登记")
+    cancel_url = "customers:special_requirement_list"
+
+    def prepare(self, record):
+        super().prepare(record)
+        self.initial.setdefault("scope", RequirementScope.ALL_CONTRACTS)
+        if str(self.request.GET.get("contract", "")).isdigit():
+            contract = Contract.objects.filter(pk=self.request.GET["contract"],
+                                               customer__in=visible_customers(self.request.user).values("pk")).first()
+            if contract is None:
+                raise Http404
+            self.initial.update(customer=contract.customer_id, contract=contract.pk,
+                                scope=RequirementScope.ONE_CONTRACT)
+
+    def save(self, record, form, formsets):
         data = form.cleaned_data
-        try:
-            requirement = service.capture(by=request.user, customer=data["customer"], kind=data["kind"],
-                                          title=data["title"], text=data["text"], departments=data["departments"],
-                                          scope=data["scope"], contract=data["contract"])
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("已登记顾客特殊要求 %(number)s，待管理者代表审核。") % {"number": requirement.number})
-            return HttpResponseRedirect(requirement.get_absolute_url())
-    return render(request, "customers/contracts/fulfilment_form.html", {
-        "form": form, "title": _("登记顾客特殊要求"), "form_id": "special-requirement-form",
-        "intro": _("登记后由管理者代表审核，传递到须落实的部门，各部门确认后由品质部验证。未验证满足前，适用合同不能生产和交付。"),
-        "submit_label": _("登记"), "back_url": reverse("customers:special_requirement_list"),
-    }, status=400 if request.method == "POST" else 200)
+        return service.capture(by=self.request.user, customer=data["customer"], kind=data["kind"],
+                               title=data["title"], text=data["text"], departments=data["departments"],
+                               scope=data["scope"], contract=data["contract"])
+
+    def get_success_message(self, requirement):
+        return _("已登记顾客特殊要求 %(number)s，待管理者代表审核。") % {"number": requirement.number}
 
 
 class RequirementDetailView(RecordDetailView):
@@ -271,7 +264,7 @@ class RequirementPdfView(RecordPdfView):
 
 urlpatterns = [
     path("contracts/special-requirements/", RequirementListView.as_view(), name="special_requirement_list"),
-    path("contracts/special-requirements/new/", requirement_create, name="special_requirement_create"),
+    path("contracts/special-requirements/new/", RequirementCreateView.as_view(), name="special_requirement_create"),
     path("contracts/special-requirements/<int:pk>/", RequirementDetailView.as_view(),
          name="special_requirement_detail"),
     path("contracts/special-requirements/<int:pk>/acknowledge/", RequirementAcknowledgeView.as_view(),

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('production', '0001_task_orders_route_cards'),
+        ('production', '0003_trace_field_service'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
