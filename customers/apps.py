@@ -17,6 +17,7 @@ class CustomersConfig(AppConfig):
         from customers.contracts import sales_tabs
         from customers.contracts import imports as contract_imports
         from customers.contracts import fulfilment_tabs
+        from customers.contracts import review as contract_review_inputs
         from customers.contracts.services import property, shipments, special_requirements  # noqa: F401 (workflows)
         from customers.services.options import ensure_default_options
         from customers.services.regions import load_regions
@@ -37,6 +38,8 @@ class CustomersConfig(AppConfig):
         register_import(imports.CUSTOMER_IMPORT)
         register_import(contract_imports.CONTRACT_IMPORT)
         register_review_input("customers", _("大客户管理"), review.key_account_figures, order=10)
+        register_review_input("contracts", _("合同评审与顾客特殊要求"), contract_review_inputs.contract_figures,
+                              order=12)
         periodic(tasks.SCHEDULE_NAME, tasks.DAILY_TASK, minute="0", hour="2",
                  description="Returns customers without follow-up to the pool and warns their owners before "
                              "(PROCEDURES.md §1 Customer pool).")

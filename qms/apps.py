@@ -23,6 +23,7 @@ class QmsConfig(AppConfig):
         # qms.tasks: the Celery tasks, which the services send by name (they never import the tasks module)
         from qms import deadlines, menu, registry, signals, taskqueue, tasks, workdays  # noqa: F401
         from qms.capa import demo as capa_demo
+        from qms.capa import review as capa_review
         from qms.capa import services as capa_services  # noqa: F401  (the CAPA workflow and signature rounds)
         from qms.excel.imports import register_import
         from qms.people import ensure_role_groups
@@ -38,4 +39,5 @@ class QmsConfig(AppConfig):
         registry.register_work_provider(deadlines.open_deadlines_as_work)
         registry.register_work_provider(workdays.calendar_maintenance_work)
         registry.register_demo_seeder(capa_demo.seed_capas)
+        registry.register_review_input("capa", _("纠正和预防措施"), capa_review.capa_figures, order=30)
         register_import(STAFF_IMPORT)

@@ -9,7 +9,7 @@ DEMO_PASSWORD = "Demo@2026"
 
 # department code, name, manager's role code, role codes in that department
 DEPARTMENTS = [
-    ("gm-office", "总经办", "gm", ["gm", "mr", "salesvp"]),
+    ("gm-office", "总经办", "gm", ["gm", "mr", "salesvp", "board"]),
     ("sales", "销售部", "sales", ["sales"]),
     ("service", "客户服务部", "service", ["service"]),
     ("quality", "品质部", "quality", ["quality"]),
@@ -23,7 +23,7 @@ DEPARTMENTS = [
 ]
 
 DEMO_NAMES = {
-    "gm": "王总", "mr": "李代表", "salesvp": "马副总", "sales": "张销售", "service": "赵客服", "quality": "陈品质",
+    "board": "董事长郑", "gm": "王总", "mr": "李代表", "salesvp": "马副总", "sales": "张销售", "service": "赵客服", "quality": "陈品质",
     "engineering": "刘工程", "production": "杨生产", "purchasing": "黄采购", "pmc": "周计划", "finance": "吴财务",
     "hr": "徐人事", "propmanager": "孙经理", "propassistant": "胡助理", "engsupervisor": "朱主管",
     "residentcentre": "高主任", "security": "林保安", "financeclerk": "何内勤", "doccontrol": "郭文管",

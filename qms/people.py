@@ -23,6 +23,7 @@ from qms.links import detail_url
 class Role:
     """The roles of PROCEDURES.md; each is a Django group whose name is the Chinese title."""
 
+    BOARD = "董事会"  # the board / its chairman: approves organisation changes (§7)
     GM = "总经理"
     MR = "管理者代表"
     SALES = "销售"
@@ -45,6 +46,7 @@ class Role:
 
     # code (demo user name, English label), group name
     ALL = [
+        ("board", BOARD, "Board (chairman)"),
         ("gm", GM, "General manager"),
         ("mr", MR, "Management representative"),
         ("sales", SALES, "Sales"),

@@ -70,8 +70,9 @@ class ReviewFigure:
 
 @dataclass(frozen=True)
 class ReviewInput:
-    """A procedure's part of the management review's input pack: ``figures(start, end) -> list[ReviewFigure]``
-    for the period under review (dates, both included)."""
+    """A procedure's part of the management review's input pack: ``figures(start, end)`` for the period under
+    review (dates, both included) gives a ``qms.review_inputs.ReviewSection`` (figures and charts) or a list of
+    ``ReviewFigure``."""
 
     key: str
     label: str
@@ -224,9 +225,12 @@ def register_review_input(key: str, label, figures: Callable, order: int = 50) -
 
 
 def review_inputs(start, end) -> list[tuple[ReviewInput, list[ReviewFigure]]]:
-    """Every registered procedure's figures for the period ``start``–``end``, in their declared order."""
-    return [(entry, list(entry.figures(start, end)))
-            for entry in sorted(registry.review_inputs.values(), key=lambda e: (e.order, e.key))]
+    """Every registered procedure's figures for the period ``start``–``end``, in their declared order (the
+    figures only; ``qms.review_inputs.collect`` gives the charts too)."""
+    from qms import review_inputs as pack
+
+    by_key = {entry.key: entry for entry in registry.review_inputs.values()}
+    return [(by_key[section.key], section.figures) for section in pack.collect(start, end)]
 
 
 # --- goods handed over to nonconforming-product control ------------------------------------------------------

@@ -224,6 +224,11 @@ QMS_COUNTERSIGN_WORKING_DAYS = int(env("QMS_COUNTERSIGN_WORKING_DAYS", "1"))
 # --- Production: a stop longer than this many days asks for a setup verification before restarting (seed 003 §5.2.7 c)
 QMS_SETUP_RESTART_DAYS = int(env("QMS_SETUP_RESTART_DAYS", "30"))
 
+# --- Change control (changes/): the risk matrix, severity × likelihood on 1–5 each ----------------
+# a score up to LOW_MAX is 低, up to ACCEPTABLE_MAX 中 (acceptable with its control), above it 高 (not acceptable)
+CHANGES_RISK_LOW_MAX = int(env("CHANGES_RISK_LOW_MAX", "4"))
+CHANGES_RISK_ACCEPTABLE_MAX = int(env("CHANGES_RISK_ACCEPTABLE_MAX", "8"))
+
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -24,6 +24,8 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("renovation/", include("renovation.urls")),
     path("production/", include("production.urls")),
+    path("changes/", include("changes.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
 

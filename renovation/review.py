@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qms.registry import ReviewFigure
+from qms.review_inputs import ReviewSection, bar
 from renovation.models import AcceptanceInspection, Application, EntryKind, InspectionStage, LedgerEntry, Violation
 from renovation.services.fees import ZERO, yuan
 
@@ -23,7 +24,7 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
             timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)))
 
 
-def figures(start: dt.date, end: dt.date) -> list[ReviewFigure]:
+def figures(start: dt.date, end: dt.date) -> ReviewSection:
     since, until = _bounds(start, end)
     permits = Application.objects.filter(permit_issued_at__gte=since, permit_issued_at__lt=until).count()
     violations = Violation.objects.aggregate(
@@ -38,7 +39,7 @@ def figures(start: dt.date, end: dt.date) -> list[ReviewFigure]:
     refunds = LedgerEntry.objects.filter(kind=EntryKind.REFUND, recorded_at__gte=since, recorded_at__lt=until).aggregate(
         amount=Sum("amount", default=ZERO), renovations=Count("application", distinct=True))
     inspected, passed = firsts["inspected"], firsts["passed"]
-    return [
+    figures = [
         ReviewFigure(gettext("发放施工许可证"), permits),
         ReviewFigure(gettext("发现违章"), violations["found"]),
         ReviewFigure(gettext("违章整改关闭"), violations["rectified"]),
@@ -48,3 +49,6 @@ def figures(start: dt.date, end: dt.date) -> list[ReviewFigure]:
         ReviewFigure(gettext("退还押金"), yuan(refunds["amount"]),
                      gettext("%(n)d 户装修") % {"n": refunds["renovations"]} if refunds["renovations"] else ""),
     ]
+    chart = bar(gettext("装修许可与违章"), [gettext("发放施工许可证"), gettext("发现违章"), gettext("违章整改关闭")],
+                (gettext("数量"), [permits, violations["found"], violations["rectified"]]))
+    return ReviewSection(figures, [chart])

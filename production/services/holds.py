@@ -14,3 +14,11 @@ def contract_holds(contract_id) -> list[str]:
     if holds is None:  # the core's hold registry is not there yet: nothing is declared that could hold
         return []
     return [str(reason) for reason in holds("customers.Contract", contract_id, "production")]
+
+
+def product_holds(process_card_id) -> list[str]:
+    """Why the product made on process card ``process_card_id`` may not move on now: e.g. a change not yet
+    confirmed by the MR (change control, §7), declared by the app that knows it."""
+    if not process_card_id:
+        return []
+    return [str(reason) for reason in blocks.holds("production.ProcessCard", process_card_id, "production")]

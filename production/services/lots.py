@@ -19,7 +19,7 @@ from qms.refusals import Refused
 from qms.workflow import Move, TransitionRefused, Workflow
 from production.models import (MAY_MOVE_ON, CheckResult, InspectionRecord, InspectionStatus, Lot, LotOperation,
                                LotStatus, MaterialIssue, TaskOrderStatus)
-from production.services.holds import contract_holds
+from production.services.holds import contract_holds, product_holds
 
 S = LotStatus
 I = InspectionStatus
@@ -130,6 +130,14 @@ WORKFLOW = workflow.register(Workflow(Lot, PIPELINE, badges={
 
 # an unmet special requirement or an open change of the contract holds every move of its lots (issue 18)
 blocks.register_block(blocked=Lot, targets=(S.IN_PROCESS, S.IN_STOCK), reason=held_contract)
+
+
+def held_product(lot: Lot) -> list[str]:
+    return product_holds(lot.task_order.process_card_id)
+
+
+# a change of the product not yet confirmed by the MR holds its lots (§7: released only after the confirmation)
+blocks.register_block(blocked=Lot, targets=(S.IN_PROCESS, S.IN_STOCK), reason=held_product)
 
 
 def move_on(lot: Lot, by) -> None:

@@ -57,8 +57,17 @@ def _implementation_due(capa, now):
     return _end_of_day(last) if last else _working_days_from(now, 10)
 
 
-PLAN_DEADLINE = DeadlineRule("plan", _("制定纠正措施计划：{record}"),
-                             due=lambda capa, now: _working_days_from(now, PLAN_WORKING_DAYS),
+# A source whose procedure gives the plan another time: a management review's output is answered with measures
+# within 7 days of receipt (seed 000 第四篇 5.7.2 七天内, calendar days).
+PLAN_DAYS_BY_SOURCE = {CapaSource.MANAGEMENT_REVIEW: 7}
+
+
+def _plan_due(capa, now):
+    days = PLAN_DAYS_BY_SOURCE.get(capa.source)
+    return now + dt.timedelta(days=days) if days else _working_days_from(now, PLAN_WORKING_DAYS)
+
+
+PLAN_DEADLINE = DeadlineRule("plan", _("制定纠正措施计划：{record}"), due=_plan_due,
                              responsible=lambda capa: capa.responsible)
 APPROVAL_DEADLINE = DeadlineRule("approval", _("批准纠正措施计划：{record}"),
                                  due=lambda capa, now: _working_days_from(now, APPROVAL_WORKING_DAYS),

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_role_of_the_procedures_exists_as_a_group():
-    migrated = {name for module in ("0002_roles", "0023_sales_vp_role")
+    migrated = {name for module in ("0002_roles", "0023_sales_vp_role", "0024_board_role")
                 for name in importlib.import_module(f"qms.migrations.{module}").ROLE_NAMES}
     assert set(Role.NAMES) == migrated
     assert set(Group.objects.values_list("name", flat=True)) >= set(Role.NAMES)
