@@ -14,7 +14,10 @@ class ProductionConfig(AppConfig):
         from production.views import service as service_views
         from production import demo, imports, menus, work
         from qms import blocks, trace as batch_trace
-        from production.services import isolation, lots, orders, service_records, trace  # noqa: F401  (the workflows)
+        from qms.taskqueue import periodic
+        from production import tasks
+        from production.services import (discipline, isolation, lots, orders, service_records, setup,  # noqa: F401
+                                         trace)  # the workflows
 
         register_menu(menus.PRODUCTION_MENU)
         register_work_provider(work.production_work)
@@ -24,6 +27,12 @@ class ProductionConfig(AppConfig):
         register_review_input("isolation", isolation.REVIEW_LABEL, isolation.review_figures, order=45)
         register_demo_seeder(demo.seed)
         register_import(imports.PROCESS_CARD_IMPORT)
+        register_work_provider(work.process_control_work)
+        # 工艺纪律检查 every two months (seed 003 §5.2.3): the period's checks are created on its first day
+        periodic(tasks.DISCIPLINE_SCHEDULE_NAME, tasks.DISCIPLINE_TASK, minute="30", hour="1", day_of_month="1",
+                 month_of_year="1,3,5,7,9,11",
+                 description="Creates the two-monthly process discipline check of every production line "
+                             "(PROCEDURES.md §6).")
         # only a lot in stock, conforming or under concession, ships; who received a batch, for complaints' notices
         blocks.register_block(blocked="customers.Shipment", targets=("shipped",), reason=trace.unshippable)
         batch_trace.register_recipients(trace.recipients)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from qms import workflow
 from production.models import InspectionStatus as I, LotStatus, ProcessCard, ProcessStep, TaskOrder, \
     TaskOrderStatus as S
-from production.services import isolation, lots, orders, service_records
+from production.services import discipline, isolation, lots, orders, service_records, setup
 from qms.refusals import Refused
 
 PASSWORD = "Demo@2026"
@@ -39,8 +39,25 @@ def _order(card, users, quantity, status=S.DRAFT):
     return order
 
 
+def _verify_setup(operation, users, *, trigger=None, passed=True, note=""):
+    """A setup verification of the operation 《作业准备验证表》, signed by the inspector."""
+    trigger = trigger or setup.suggested_trigger(operation)
+    verification = setup.request(operation, users["production"], trigger=trigger, note=note)
+    values = {"method": "first_piece" if trigger == "first_run" else "last_piece",
+              "first_piece_result": "首件尺寸、外观与封样件一致" if passed else "首件壁厚 0.42mm，超出 0.45±0.02",
+              "last_piece_result": "" if trigger == "first_run" else "与上批末件比较一致"}
+    if passed:
+        workflow.perform(verification, "passed", users["quality"], password=PASSWORD, values=values)
+    else:
+        workflow.perform(verification, "failed", users["quality"], password=PASSWORD, values=values,
+                         reason="首件不合格，调整模具后重新验证")
+    return verification
+
+
 def _work_and_inspect(lot, users, result, **extra):
     operation = lot.current
+    if setup.refusal(operation):
+        _verify_setup(operation, users)
     lots.record_work(operation, users["production"], operator=users["production"], quantity_in=lot.quantity,
                      quantity_out=lot.quantity, quantity_scrap=0)
     lots.issue_material(operation, users["production"], material="PVC 粒料", batch_number="HN-2026-0815",
@@ -76,6 +93,7 @@ def seed(users, stdout) -> None:
     _isolation(card, users)
     _ship(lot, users, stdout)
     _service_records(users)
+    _process_control(users, pending)
     stdout.write(f"production: {TaskOrder.objects.count()} task orders, lot {pending.number} awaiting inspection\n")
 
 
@@ -155,3 +173,28 @@ def _service_records(users) -> None:
                 "reply": "已书面答复顾客并提供整改报告"})
         if status == "closed":
             workflow.perform(opinion, "closed", users["sales"], values={"outcome": "顾客确认满意"})
+
+def _process_control(users, pending_lot) -> None:
+    """Setup verifications failed and awaiting (the passed ones came with the work above), the discipline checks of
+    the last period (done) and of this one (due), and specification changes requested, issued and refused."""
+    _verify_setup(pending_lot.current, users, trigger="die_change", passed=False, note="更换模具 M-12")
+    setup.request(pending_lot.current, users["production"], trigger="die_change", note="模具 M-12 调整后重新验证")
+
+    today = timezone.localdate()
+    start, _end = discipline.period_of(today)
+    for check in discipline.schedule_discipline_checks(start - dt.timedelta(days=1)):
+        workflow.perform(check, "done", users["engineering"], password=PASSWORD, values={
+            "findings": "工艺文件现行有效；操作者按作业指导书操作；首件记录齐全。", "conclusion": "compliant"})
+    discipline.schedule_discipline_checks(today)
+
+    discipline.request_spec_change(users["production"], title="注塑保压时间由 8s 调整为 10s",
+                                   description="注塑工序保压时间 8s → 10s", reason="产品表面缩痕", process_card=_card())
+    issued = discipline.request_spec_change(users["quality"], title="装配扭矩由 2.0 N·m 调整为 2.2 N·m",
+                                            description="组装工序扭矩 2.0 → 2.2 N·m", reason="客户反馈接头松动",
+                                            process_card=_card())
+    workflow.perform(issued, "issued", users["engineering"], password=PASSWORD, values={
+        "review_note": "同意；同步修订控制计划与作业指导书", "effective_date": today + dt.timedelta(days=3)})
+    refused = discipline.request_spec_change(users["pmc"], title="取消下料首件检验", description="下料工序不再做首件检验",
+                                             reason="提高效率")
+    workflow.perform(refused, "rejected", users["engineering"], password=PASSWORD,
+                     values={"review_note": "首件检验为控制计划要求，不予取消"}, reason="不符合控制计划")

@@ -375,3 +375,9 @@ class IsolationEntry(models.Model):
 
 from production.service_models import (  # noqa: E402,F401  (the service records, in a module of their own)
     CustomerOpinion, FieldServiceRecord, FieldServiceStatus, OpinionKind, OpinionStatus)
+
+
+# the process control records (setup verification, discipline checks, specification changes)
+from production.setup_models import DisciplineCheck, SetupVerification, SpecChange  # noqa: E402
+
+PROCESS_CONTROL_MODELS = (SetupVerification, DisciplineCheck, SpecChange)

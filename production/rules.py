@@ -8,6 +8,7 @@ from qms.people import Role, has_role, register_visibility
 from production.models import (CustomerOpinion, FieldServiceRecord, IsolationEntry, LotOperation, Lot, ProcessCard,
                                TaskOrder)
 from production.services.isolation import ENGINEER_ROLES
+from production.setup_models import DisciplineCheck, SetupVerification, SpecChange
 from production.services.lots import INSPECTOR_ROLES, OPERATOR_ROLES
 from production.services.service_records import MARKETING_ROLES, SEES as SERVICE_RECORD_ROLES, SERVICE_ROLES
 
@@ -18,7 +19,8 @@ def production_visibility(user) -> Q:
     return Q() if user.has_role(*PRODUCTION_ROLES) else Q(pk__in=[])
 
 
-for model in (ProcessCard, TaskOrder, Lot, LotOperation, IsolationEntry):
+for model in (ProcessCard, TaskOrder, Lot, LotOperation, IsolationEntry, SetupVerification, DisciplineCheck,
+              SpecChange):
     register_visibility(model, production_visibility)
 
 rules.set_perm("production.use_production", has_role(*PRODUCTION_ROLES))
@@ -46,3 +48,6 @@ for model in (FieldServiceRecord, CustomerOpinion):
 rules.set_perm("production.use_service_records", has_role(*SERVICE_RECORD_ROLES))
 rules.set_perm("production.add_fieldservicerecord", has_role(*SERVICE_ROLES))
 rules.set_perm("production.add_customeropinion", has_role(*MARKETING_ROLES))
+
+rules.set_perm("production.request_setup", has_role(Role.PRODUCTION, Role.PMC, Role.ENGINEERING, Role.QUALITY))
+rules.set_perm("production.request_specchange", has_role(Role.PRODUCTION, Role.PMC, Role.ENGINEERING, Role.QUALITY))

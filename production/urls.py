@@ -1,5 +1,6 @@
 """URLs of the production app."""
-from production.views import isolation, pages, service, trace
+from production.views import isolation, pages, process, service, trace
 
 app_name = "production"
-urlpatterns = [*pages.urlpatterns, *isolation.urlpatterns, *trace.urlpatterns, *service.urlpatterns]
+urlpatterns = [*pages.urlpatterns, *isolation.urlpatterns, *trace.urlpatterns, *service.urlpatterns,
+               *process.urlpatterns]

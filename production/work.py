@@ -52,3 +52,19 @@ def isolation_work(user) -> list[WorkItem]:
             items.append(WorkItem(title=title % {"number": entry.number, "product": entry.product},
                                   url=entry.get_absolute_url(), category=_("隔离区"), due=entry.open_due_at))
     return items
+
+
+def process_control_work(user) -> list[WorkItem]:
+    """Inspectors: the setup verifications waiting for them (the operation cannot start before). The discipline
+    checks and specification changes come to 我的待办 through their deadlines."""
+    from production.setup_models import SetupStatus, SetupVerification
+
+    from qms.people import Role
+
+    if not user.has_role(Role.QUALITY):
+        return []
+    waiting = SetupVerification.objects.filter(status=SetupStatus.REQUESTED).select_related(
+        "operation__lot").order_by("requested_at", "pk")[:registry.WORK_ITEMS_PER_PROVIDER + 1]
+    return [WorkItem(title=_("待作业准备验证：%(number)s %(lot)s · %(op)s") % {
+        "number": v.number, "lot": v.operation.lot.number, "op": v.operation.name},
+        url=v.get_absolute_url(), category=_("作业准备验证")) for v in waiting]

@@ -28,18 +28,19 @@ from qms.pdf import render_html_to_pdf
 
 @dataclass(frozen=True)
 class LabelSize:
-    """A label's size in millimetres; ``columns`` × ``rows`` of them fit on an A4 sheet (190 × 277 mm usable)."""
+    """A label's size in millimetres; ``columns`` × ``rows`` of them fit on an A4 sheet (200 × 287 mm inside the
+    sheet's 5 mm margin): 2 × 4 of 100 × 70 mm, 3 × 7 of 60 × 40 mm."""
 
     width_mm: int
     height_mm: int
 
     @property
     def columns(self) -> int:
-        return max(1, 190 // self.width_mm)
+        return max(1, 200 // self.width_mm)
 
     @property
     def rows(self) -> int:
-        return max(1, 277 // self.height_mm)
+        return max(1, 287 // self.height_mm)
 
     @property
     def per_sheet(self) -> int:

@@ -221,6 +221,9 @@ LIST_PAGE_SIZE = int(env("LIST_PAGE_SIZE", "25"))
 # --- Countersign (qms.countersign): working days each department has to give its opinion --------
 QMS_COUNTERSIGN_WORKING_DAYS = int(env("QMS_COUNTERSIGN_WORKING_DAYS", "1"))
 
+# --- Production: a stop longer than this many days asks for a setup verification before restarting (seed 003 §5.2.7 c)
+QMS_SETUP_RESTART_DAYS = int(env("QMS_SETUP_RESTART_DAYS", "30"))
+
 # --- Change control (changes/): the risk matrix, severity × likelihood on 1–5 each ----------------
 # a score up to LOW_MAX is 低, up to ACCEPTABLE_MAX 中 (acceptable with its control), above it 高 (not acceptable)
 CHANGES_RISK_LOW_MAX = int(env("CHANGES_RISK_LOW_MAX", "4"))

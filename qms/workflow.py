@@ -58,6 +58,10 @@ class Move:
     # fields of the record the move records (a disposition, an acceptance result): the move's form asks for them
     # and ``perform(..., values=…)`` writes them in the move's own guarded UPDATE
     fields: tuple[str, ...] = ()
+    # ``(record) -> refusal text or None`` on the record carrying the values the move's form entered (``fields``):
+    # what those values must satisfy (a result written down, a date given). Unlike ``guard`` it does not hide the
+    # button, which is where the values are entered; ``perform`` refuses with it and writes nothing.
+    check: Callable | None = None
     # a move the system makes on whoever's behalf (a tick, a task): ``perform(..., system=True)`` skips who-may
     system: bool = False
     # the move is made on the app's own form (an action page with checks of its own, e.g. a visit's record with
@@ -261,6 +265,8 @@ def perform(record, to, by, *, reason: str = "", password: str = "", comment: st
             why_not = refusal(record, to, by, move)
         if why_not:
             raise TransitionRefused(why_not)
+        if move.check and (wrong := move.check(record)):
+            raise TransitionRefused(str(wrong))
         reason = (reason or "").strip()
         if move.needs_reason(record) and not reason:
             raise TransitionRefused(gettext("“%(move)s”需要填写理由。") % {"move": move.label})

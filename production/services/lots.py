@@ -163,6 +163,9 @@ def record_work(operation: LotOperation, by, *, operator, quantity_in: int, quan
                 quantity_scrap: int) -> LotOperation:
     """Who worked the operation and the quantities in, out and scrapped."""
     _refuse_unless_current(operation)
+    from production.services import setup  # the setup verification guard (seed 003 §5.2.7)
+    if why_not := setup.refusal(operation):
+        raise Refused(why_not)
     if quantity_out + quantity_scrap > quantity_in:
         raise Refused(gettext("产出数与报废数之和不能大于投入数。"))
     with transaction.atomic(), audit.context(user=by, reason=gettext("登记工序记录")):

@@ -58,6 +58,17 @@ def contract_order(people, **kwargs):
     return order(people, contract_line=contract(people).lines.get(), **kwargs)
 
 
+def setup_verified(people, operation, trigger=None):
+    """The operation's setup verification requested by production and passed by the inspector (signed)."""
+    from production.services import setup
+
+    verification = setup.request(operation, people["production"], trigger=trigger or setup.suggested_trigger(operation))
+    workflow.perform(verification, "passed", people["quality"], password=PASSWORD, values={
+        "method": "first_piece", "first_piece_result": "首件尺寸与封样件一致",
+        "last_piece_result": "" if verification.trigger == "first_run" else "末件与首件一致"})
+    return verification
+
+
 def field_service(people, complaint=None, by="service"):
     """A field service record as the person who went on site fills it in (待顾客确认)."""
     from production.services import service_records

@@ -15,12 +15,16 @@ BASE = "https://qms.example.cn"
 
 @override_settings(PORTAL_BASE_URL=BASE)
 def test_the_lot_label_shows_its_status_and_its_qr_opens_the_lot(people, login):
+    from qms.company import CompanyProfile
+
+    CompanyProfile.objects.filter(pk=1).update(name="苏州精工医疗器械有限公司")
     lot = factories.lot(people)
     factories.inspect(people, lot, "conforming")
     response = login(people["production"]).get(reverse("production:lot_label", args=[lot.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert qr_codes_in_pdf(response.content) == [[f"{BASE}/production/lots/{lot.pk}/"]]
     text = pdf_text(response.content)
+    assert "苏州精工医疗器械有限公司" in text
     assert "检验状态标识" in text and lot.number in text and "一次性使用输液器" in text and "1.5m" in text
     assert "合格" in text and "10 下料" in text and people["quality"].display_name in text
 

@@ -193,6 +193,7 @@ def test_only_an_inspector_sets_the_inspection_status_and_it_is_signed_and_audit
 def test_the_operation_records_work_material_and_three_checks(people):
     lot = factories.lot(people, quantity=100)
     op = lot.current
+    factories.setup_verified(people, op)
     with pytest.raises(Refused, match="不能大于投入数"):
         lots.record_work(op, people["production"], operator=people["production"], quantity_in=100,
                          quantity_out=99, quantity_scrap=2)

@@ -2,6 +2,7 @@
 production role → 200."""
 import pytest
 
+from production.services.discipline import request_spec_change, schedule_discipline_checks
 from production.tests import factories
 from qms.tests.cases import RecordUrls, UrlWalk
 
@@ -10,6 +11,15 @@ INSIDER, OUTSIDER = "quality", "sales2"
 
 def current_operation(people):
     return factories.lot(people).current
+
+
+def discipline_check(people):
+    factories.card(code="GY-W", steps=((10, "下料"),))
+    return schedule_discipline_checks()[0]
+
+
+def spec_change(people):
+    return request_spec_change(people["production"], title="保压时间调整", description="8s → 10s", reason="缩痕")
 
 
 def isolation_entry(people, step=None):
@@ -33,7 +43,9 @@ WALK = UrlWalk(
     pages=("card_list", "card_export", "order_list", "order_export", "order_create", "lot_list", "lot_export",
            "isolation_list", "isolation_export", "isolation_rate",
            "trace", "field_service_list", "field_service_export", "field_service_create", "opinion_list",
-           "opinion_export", "opinion_create"),
+           "opinion_export", "opinion_create",
+           "setup_list", "setup_export", "discipline_list", "discipline_export", "specchange_list",
+           "specchange_export", "specchange_create"),
     records=[
         RecordUrls(make=lambda people: factories.card(), insider=INSIDER, outsider=OUTSIDER, pages=("card_detail",)),
         RecordUrls(make=lambda people: factories.order(people), insider=INSIDER, outsider=OUTSIDER,
@@ -55,6 +67,13 @@ WALK = UrlWalk(
         RecordUrls(make=factories.field_service, insider="sales", outsider="finance",
                    pages=("field_service_detail", "field_service_pdf")),
         RecordUrls(make=factories.opinion, insider="quality", outsider="finance", pages=("opinion_detail", "opinion_pdf")),
+        RecordUrls(make=current_operation, insider="production", outsider=OUTSIDER, pages=("setup_request",)),
+        RecordUrls(make=lambda people: factories.setup_verified(people, factories.lot(people).current),
+                   insider=INSIDER, outsider=OUTSIDER, pages=("setup_detail", "setup_pdf")),
+        RecordUrls(make=discipline_check, insider="engineering", outsider=OUTSIDER,
+                   pages=("discipline_detail", "discipline_pdf")),
+        RecordUrls(make=spec_change, insider="engineering", outsider=OUTSIDER,
+                   pages=("specchange_detail", "specchange_pdf")),
     ],
 )
 

@@ -20,6 +20,7 @@ from production.forms import CheckForm, InspectionForm, MaterialForm, TaskOrderF
 from production.models import InspectionRecord, Lot, LotOperation, MaterialIssue, ProcessCard, TaskOrder
 from production.selectors import card_list_queryset, lot_list_queryset, order_list_queryset
 from production.services import lots, orders
+from production.services.setup import setup_context
 from production.tables import LotTable, ProcessCardTable, TaskOrderTable
 
 
@@ -170,6 +171,7 @@ class LotDetailView(RecordDetailView):
             "may_record": user.has_perm("production.record_operation"),
             "may_check": user.has_perm("production.record_check"),
             "may_inspect": user.has_perm("production.inspect_lot"),
+            **setup_context(lot, user),
         })
         return context
 

@@ -38,7 +38,7 @@ def test_a_label_is_label_sized_names_the_company_and_its_qr_opens_the_record():
 @pytest.mark.django_db
 @override_settings(PORTAL_BASE_URL="https://qms.example.cn")
 def test_a_sheet_puts_many_labels_on_a4_and_every_qr_reads():
-    per_sheet = LABEL_60X40.per_sheet  # 3 × 6 on A4
+    per_sheet = LABEL_60X40.per_sheet  # 3 × 7 on A4
     labels = [_label(n) for n in range(1, per_sheet + 3)]
     pdf = render_labels("print/labels/record.html", labels, size=LABEL_60X40, sheet=True)
     assert pdf_page_count(pdf) == 2

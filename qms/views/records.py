@@ -135,13 +135,11 @@ class MoveView(View):
         return HttpResponseRedirect(self.record.get_absolute_url())
 
 
-class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
-    """The record's controlled form as a PDF, for those who may see the record (anyone else: 404)."""
+class RecordDocumentView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
+    """A document printed from a record (its form, its labels), for those who may see the record (anyone else:
+    404)."""
 
-    print_form: PrintForm
     raise_exception = True
-    # False for what is handed out or posted (a permit, pass cards, a notice): no signature table
-    with_signatures = True
 
     def get_permission_required(self):
         return [f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"]
@@ -155,6 +153,14 @@ class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
     def document_number(self, obj) -> str:
         return getattr(obj, "number", "") or str(obj.pk)
 
+
+class RecordPdfView(RecordDocumentView):
+    """The record's controlled form as a PDF, for those who may see the record (anyone else: 404)."""
+
+    print_form: PrintForm
+    # False for what is handed out or posted (a permit, pass cards, a notice): no signature table
+    with_signatures = True
+
     def render_to_response(self, context, **response_kwargs):
         obj = self.object
         number = self.document_number(obj)
@@ -166,7 +172,7 @@ class RecordPdfView(PermissionRequiredMixin, VisibleObjectMixin, DetailView):
         return f"{number}.pdf"
 
 
-class RecordLabelView(RecordPdfView):
+class RecordLabelView(RecordDocumentView):
     """The record's label(s) with a QR code (``qms.labels``), for those who may see the record (anyone else: 404):
     ``labels(obj)`` gives the label dicts; ``sheet`` prints them as a grid on A4."""
 
