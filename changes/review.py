@@ -55,6 +55,5 @@ def figures(start: dt.date, end: dt.date) -> ReviewSection:
             ReviewFigure(gettext("实施延期"), slips["reports"],
                          gettext("涉及 %(n)d 项变更") % {"n": slips["changes"]} if slips["reports"] else ""),
         ],
-        charts=[bar(gettext("变更类别"), [kinds[k] for k in by_kind if k in kinds],
-                    (gettext("数量"), [n for k, n in by_kind.items() if k in kinds]))] if by_kind else [],
+        charts=[bar(gettext("变更类别"), list(kinds.values()), (gettext("数量"), [by_kind.get(k, 0) for k in kinds]))],
     )

@@ -328,13 +328,16 @@ def review_figures(start: dt.date, end: dt.date) -> list:
         due_at__lt=min(until, timezone.now())).exclude(state=Deadline.State.CANCELLED).aggregate(
         due=Count("pk"), on_time=Count("pk", filter=Q(state=Deadline.State.MET, closed_at__lte=F("due_at"))))
     dispositions = "、".join(f"{label} {entered[value]}" for value, label in Disposition.choices if entered[value])
-    return [
+    from qms.review_inputs import ReviewSection, bar
+
+    return ReviewSection(figures=[
         ReviewFigure(gettext("移入隔离区"), entered["total"],
                      gettext("其中客户退货 %(n)d") % {"n": entered["returns"]} if entered["returns"] else ""),
         ReviewFigure(gettext("评审处置"), dispositions or "—"),
         ReviewFigure(gettext("处置及时率"), f"{clocks['on_time']} / {clocks['due']}",
                      f"{round(100 * clocks['on_time'] / clocks['due'])}%" if clocks["due"] else ""),
-    ]
+    ], charts=[bar(gettext("处置方式"), [label for _value, label in Disposition.choices],
+                   (gettext("数量"), [entered[value] for value in Disposition.values]))])
 
 
 # --- the monthly on-time disposition rate ----------------------------------------------------------------------

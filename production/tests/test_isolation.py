@@ -221,7 +221,7 @@ def test_the_chart_shows_the_share_of_clocks_met_in_time_per_month(people, login
     assert never.status == S.AWAITING_REVIEW                       # due 3 Sept, still open: missed
     with time_machine.travel(dt.datetime(2026, 9, 20, 10, 0, tzinfo=SH), tick=False):
         assert isolation.on_time_by_month() == [{"month": "2026-09", "due": 3, "on_time": 1, "rate": 33.3}]
-        figures = isolation.review_figures(dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+        figures = isolation.review_figures(dt.date(2026, 9, 1), dt.date(2026, 9, 30)).figures
         page = login(people["quality"]).get(reverse("production:isolation_rate")).content.decode()
     assert '<tr data-month="2026-09"><td>2026-09</td><td>3</td><td>1</td><td class="rate">33.3%</td></tr>' in page
     assert "vendor/chartjs/chart.umd.js" in page and 'id="chart-data"' in page

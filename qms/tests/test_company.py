@@ -24,12 +24,20 @@ SOFTWARE_NAMES = ("QMS Portal", "QMS 质量管理平台")
 EXTRA_ARGUMENTS = {
     "renovation:violation_notice_pdf": lambda view: _violation_notice_arguments(),
     "renovation:rectification_notice_pdf": lambda view: _rectification_notice_arguments(),
+    "changes:letter": lambda view: _change_letter_arguments(),
 }
 # a record the PDF can be printed for (the permit exists only once issued, pass cards once passes are)
 RECORD_FILTERS = {
     "renovation:permit_pdf": {"permit_issued_at__isnull": False},
     "renovation:passes_pdf": {"permit_issued_at__isnull": False},
 }
+
+
+def _change_letter_arguments():
+    from changes.models import ChangeRequest
+
+    change = ChangeRequest.objects.filter(customers__isnull=False).order_by("pk").first()
+    return change and {"pk": change.pk, "customer": change.customers.order_by("pk").first().pk}
 
 
 def _violation_notice_arguments():

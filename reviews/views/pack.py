@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from qms import review_inputs
+from qms.widgets import DateInput
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -22,8 +23,8 @@ def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("评审期间自"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("至"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("评审期间自"), widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("至"), widget=DateInput())
 
     def clean(self):
         data = super().clean()
