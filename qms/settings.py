@@ -228,6 +228,9 @@ QMS_SETUP_RESTART_DAYS = int(env("QMS_SETUP_RESTART_DAYS", "30"))
 # a score up to LOW_MAX is 低, up to ACCEPTABLE_MAX 中 (acceptable with its control), above it 高 (not acceptable)
 CHANGES_RISK_LOW_MAX = int(env("CHANGES_RISK_LOW_MAX", "4"))
 CHANGES_RISK_ACCEPTABLE_MAX = int(env("CHANGES_RISK_ACCEPTABLE_MAX", "8"))
+# The yearly management review: its month and day (the plan is drafted from the month before)
+QMS_REVIEW_MONTH = int(env("QMS_REVIEW_MONTH", "12"))
+QMS_REVIEW_DAY = int(env("QMS_REVIEW_DAY", "15"))
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
