@@ -1,20 +1,16 @@
 """Change control pages: the register (filters, export), the request form, the change's page with its tabs, the
 actions of each step, the change form and the customer letter as PDFs."""
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
 
 from qms import countersign, workflow
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.refusals import Refused
-from qms.views.actions import RecordActionView
+from qms.views.actions import RecordActionView, RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from changes import forms
@@ -46,35 +42,28 @@ class ChangeListView(RecordListView):
         return change_list_queryset()
 
 
-class ChangeCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class ChangeCreateView(RecordFormView):
     form_class = forms.ChangeRequestForm
     template_name = "changes/form_page.html"
-    permission_required = "changes.add_changerequest"
-    raise_exception = True
+    permission = "changes.add_changerequest"
+    title = gettext_lazy("提出变更申请")
+    intro = gettext_lazy("申请部门提出详细的变更方案和依据（重大变更附可行性报告），选择受影响的部门、产品和客户。")
 
-    def get_initial(self):
+    def get_form_kwargs(self, record):
         # raised from a contract change's 变更控制 tab: the link, not a copy
         contract_change = self.request.GET.get("contract_change")
-        return {"kind": "contract", "contract_change": contract_change} if contract_change else {}
+        return {"initial": {"kind": "contract", "contract_change": contract_change} if contract_change else {}}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(title=_("提出变更申请"), intro=_(
-            "申请部门提出详细的变更方案和依据（重大变更附可行性报告），选择受影响的部门、产品和客户。"), **kwargs)
-
-    def form_valid(self, form):
+    def save(self, record, form, formsets):
         data = form.cleaned_data
-        try:
-            change = requests.create_request(
-                self.request.user, title=data["title"], kind=data["kind"], process_class=data["process_class"],
-                contract_change=data["contract_change"], plan=data["plan"], basis=data["basis"],
-                wanted_effective_date=data["wanted_effective_date"],
-                affected_departments=data["affected_departments"], process_cards=data["process_cards"],
-                customers=data["customers"])
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(self.request, _("已提出变更申请 %(number)s。") % {"number": change.number})
-        return HttpResponseRedirect(change.get_absolute_url())
+        return requests.create_request(
+            self.request.user, title=data["title"], kind=data["kind"], process_class=data["process_class"],
+            contract_change=data["contract_change"], plan=data["plan"], basis=data["basis"],
+            wanted_effective_date=data["wanted_effective_date"], affected_departments=data["affected_departments"],
+            process_cards=data["process_cards"], customers=data["customers"])
+
+    def get_success_message(self, change):
+        return _("已提出变更申请 %(number)s。") % {"number": change.number}
 
 
 class ChangeDetailView(RecordDetailView):

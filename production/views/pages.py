@@ -1,17 +1,12 @@
 """Production pages: process cards, task orders and lots (route cards) — lists with filters and export, detail
 pages with the shared tabs, the route card as a PDF, and the actions an operation records."""
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
 
 from qms.pdf import PrintForm
-from qms.refusals import Refused
-from qms.views.actions import RecordActionView
+from qms.views.actions import RecordActionView, RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordLabelView, RecordPdfView
 from production.labels import lot_label, order_labels
@@ -70,27 +65,21 @@ class TaskOrderListView(RecordListView):
         return order_list_queryset()
 
 
-class TaskOrderCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class TaskOrderCreateView(RecordFormView):
     form_class = TaskOrderForm
     template_name = "production/form_page.html"
-    permission_required = "production.raise_taskorder"
-    raise_exception = True
+    permission = "production.raise_taskorder"
+    title = gettext_lazy("下达生产任务书")
+    intro = gettext_lazy("《生产任务书》由 PMC 根据已登记合同的明细或直接下达；下达后生成路线跟踪卡。")
 
-    def get_initial(self):
-        return {"contract_line": self.request.GET.get("line") or None}
+    def get_form_kwargs(self, record):
+        return {"initial": {"contract_line": self.request.GET.get("line") or None}}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(title=_("下达生产任务书"), intro=_(
-            "《生产任务书》由 PMC 根据已登记合同的明细或直接下达；下达后生成路线跟踪卡。"), **kwargs)
+    def save(self, record, form, formsets):
+        return orders.raise_order(self.request.user, **form.cleaned_data)
 
-    def form_valid(self, form):
-        try:
-            order = orders.raise_order(self.request.user, **form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(self.request, _("已创建生产任务书 %(number)s。") % {"number": order.number})
-        return HttpResponseRedirect(order.get_absolute_url())
+    def get_success_message(self, order):
+        return _("已创建生产任务书 %(number)s。") % {"number": order.number}
 
 
 class TaskOrderDetailView(RecordDetailView):

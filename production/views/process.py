@@ -2,18 +2,13 @@
 process discipline checks 《工艺纪律检查表》 and engineering specification changes 《工程规范更改》 — lists with
 filters and export, detail pages with the shared tabs (their moves ask for the comparison, the findings and the
 review with the password), their controlled forms as PDFs, and the forms that raise them."""
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
 
 from qms.deadlines import with_open_due
 from qms.pdf import PrintForm
-from qms.refusals import Refused
-from qms.views.actions import RecordActionView
+from qms.views.actions import RecordActionView, RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from production.models import LotOperation
@@ -174,24 +169,18 @@ class SpecChangeListView(RecordListView):
         return spec_change_queryset()
 
 
-class SpecChangeCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class SpecChangeCreateView(RecordFormView):
     form_class = SpecChangeForm
     template_name = "production/form_page.html"
-    permission_required = "production.request_specchange"
-    raise_exception = True
+    permission = "production.request_specchange"
+    title = gettext_lazy("提出工程规范更改")
+    intro = gettext_lazy("技术部须在五个工作日内评审并发放，记录实施日期。")
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(title=_("提出工程规范更改"), intro=_(
-            "技术部须在五个工作日内评审并发放，记录实施日期。"), **kwargs)
+    def save(self, record, form, formsets):
+        return discipline.request_spec_change(self.request.user, **form.cleaned_data)
 
-    def form_valid(self, form):
-        try:
-            change = discipline.request_spec_change(self.request.user, **form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(self.request, _("已提出工程规范更改 %(number)s。") % {"number": change.number})
-        return HttpResponseRedirect(change.get_absolute_url())
+    def get_success_message(self, change):
+        return _("已提出工程规范更改 %(number)s。") % {"number": change.number}
 
 
 class SpecChangeDetailView(RecordDetailView):

@@ -1,20 +1,16 @@
 """The service records' pages: the field service record 《现场服务处理记录单》 and the customer opinion form
 《顾客意见处理表》 — lists with filters and export, a form to register one (from a complaint's page too), the detail
 page with the shared tabs and moves, and the printed form."""
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView
 
 from complaints.models import Complaint
 from qms.pdf import PrintForm
 from qms.people import visible_to
-from qms.refusals import Refused
+from qms.views.actions import RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from production.filtersets import CustomerOpinionFilter, FieldServiceFilter
@@ -32,18 +28,13 @@ def opinion_queryset():
     return CustomerOpinion.objects.select_related("complaint", "registered_by")
 
 
-class _CreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class _CreateView(RecordFormView):
     """Register a record, optionally for a complaint the user may see (``?complaint=<pk>`` fills it in)."""
 
     template_name = "production/form_page.html"
-    raise_exception = True
-    title = intro = ""
 
     def complaints(self):
         return visible_to(self.request.user, Complaint.objects.all())
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "complaints_queryset": self.complaints()}
 
     def get_initial(self):
         pk = self.request.GET.get("complaint") or ""
@@ -53,19 +44,16 @@ class _CreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return {"complaint_number": complaint.number, "customer_name": complaint.customer_name,
                 "product": complaint.product, "batch": complaint.batch}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(title=self.title, intro=self.intro, **kwargs)
+    def get_form_kwargs(self, record):
+        return {"complaints_queryset": self.complaints(), "initial": self.get_initial()}
 
-    def form_valid(self, form):
+    def save(self, record, form, formsets):
         data = dict(form.cleaned_data)
         data["complaint"] = data.pop("complaint_number")
-        try:
-            record = self.create(data)
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(self.request, _("已创建 %(number)s。") % {"number": record.number})
-        return HttpResponseRedirect(record.get_absolute_url())
+        return self.create(data)
+
+    def get_success_message(self, record):
+        return _("已创建 %(number)s。") % {"number": record.number}
 
 
 # --- 现场服务处理记录单 -----------------------------------------------------------------------------------
@@ -86,12 +74,13 @@ class FieldServiceListView(RecordListView):
 
 class FieldServiceCreateView(_CreateView):
     form_class = FieldServiceForm
-    permission_required = "production.add_fieldservicerecord"
+    permission = "production.add_fieldservicerecord"
     title = gettext_lazy("填写现场服务处理记录单")
     intro = gettext_lazy("服务结束后由派出人员当场填写，并请顾客签字确认；返回后交营销部归档。")
 
     def get_initial(self):
         return {"arrived_at": timezone.localtime().replace(second=0, microsecond=0), **super().get_initial()}
+
 
     def create(self, data):
         return service.record_field_service(by=self.request.user, **data)
@@ -138,7 +127,7 @@ class OpinionListView(RecordListView):
 
 class OpinionCreateView(_CreateView):
     form_class = CustomerOpinionForm
-    permission_required = "production.add_customeropinion"
+    permission = "production.add_customeropinion"
     title = gettext_lazy("填写顾客意见处理表")
     intro = gettext_lazy("顾客拒收或验收后发现质量问题时由营销部填写，连同顾客的《整改要求单》交品保部分析原因、提出整改措施并答复顾客。")
 

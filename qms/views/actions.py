@@ -176,6 +176,7 @@ class RecordFormView(View):
     permission: str | None = None
     template_name: str | None = None
     title = ""
+    intro = ""  # a line under the heading: what the form is for, who acts next
     success_message = ""  # may use %(record)s: the record the service returns
     cancel_url = None  # where 返回 leads without a record (a URL name or a URL)
 
@@ -223,7 +224,7 @@ class RecordFormView(View):
 
     def get_context_data(self, record, form, formsets, **kwargs) -> dict:
         return {"object": record, "record": record, "form": form, **formsets, "formsets": formsets,
-                "title": self.get_title(record), "back_url": self.back_url(record), **kwargs}
+                "title": self.get_title(record), "intro": self.intro, "back_url": self.back_url(record), **kwargs}
 
     # --- the skeleton, once ----------------------------------------------------------------------------
     def dispatch(self, request, *args, **kwargs):

@@ -2,19 +2,17 @@
 and input pack, the plan's PDF, drafting and editing a plan, calling an extra review, and the input reports."""
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
 from qms import deadlines
 from qms.pdf import PrintForm
 from qms.refusals import Refused
-from qms.views.actions import RecordActionView
+from qms.views.actions import RecordActionView, RecordFormView
 from qms.views.generic import RecordDetailView, RecordListView
 from qms.views.records import RecordPdfView
 from reviews.filtersets import InputReportFilter, OutputFilter, ReviewFilter
@@ -49,47 +47,33 @@ def _initial_plan(year: int) -> dict:
     return {**plans.default_plan(year), "period_start": start, "period_end": end}
 
 
-class PlanCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class PlanCreateView(RecordFormView):
     form_class = PlanForm
     template_name = "reviews/form_page.html"
-    permission_required = "reviews.plan_review"
-    raise_exception = True
+    permission = "reviews.plan_review"
+    title = gettext_lazy("编制管理评审实施计划")
+    intro = CALENDAR_NOTE
+    title_of_year = gettext_lazy("%(year)d 年度管理评审")
 
-    def get_initial(self):
+    def get_form_kwargs(self, record):
         year = timezone.localdate().year
-        return {**_initial_plan(year), "title": _("%(year)d 年度管理评审") % {"year": year}}
+        return {"initial": {**_initial_plan(year), "title": str(self.title_of_year) % {"year": year}}}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(title=_("编制管理评审实施计划"), intro=CALENDAR_NOTE, **kwargs)
+    def save(self, record, form, formsets):
+        return plans.plan_review(self.request.user, **form.cleaned_data)
 
-    def create(self, data):
-        return plans.plan_review(self.request.user, **data)
-
-    def form_valid(self, form):
-        try:
-            review = self.create(form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(self.request, _("已创建管理评审 %(number)s。") % {"number": review.number})
-        return HttpResponseRedirect(review.get_absolute_url())
+    def get_success_message(self, review):
+        return _("已创建管理评审 %(number)s。") % {"number": review.number}
 
 
 class ExtraReviewCreateView(PlanCreateView):
     form_class = ExtraReviewForm
-    permission_required = "reviews.call_review"
+    permission = "reviews.call_review"
+    title = gettext_lazy("提出追加管理评审")
+    title_of_year = gettext_lazy("%(year)d 年度追加管理评审")
 
-    def get_initial(self):
-        year = timezone.localdate().year
-        return {**_initial_plan(year), "title": _("%(year)d 年度追加管理评审") % {"year": year}}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("提出追加管理评审")
-        return context
-
-    def create(self, data):
-        return plans.call_extra_review(self.request.user, **data)
+    def save(self, record, form, formsets):
+        return plans.call_extra_review(self.request.user, **form.cleaned_data)
 
 
 class ReviewDetailView(RecordDetailView):

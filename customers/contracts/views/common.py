@@ -39,5 +39,5 @@ class FulfilmentFormView(RecordFormView):
         return {"user": self.request.user, "initial": self.initial}
 
     def get_context_data(self, record, form, formsets, **kwargs):
-        return super().get_context_data(record, form, formsets, form_id=self.form_id, intro=self.intro,
+        return super().get_context_data(record, form, formsets, form_id=self.form_id,
                                         submit_label=self.submit_label, **kwargs)
