@@ -37,8 +37,10 @@ def test_production_pages_fit_a_phone_and_a_laptop(browser_page, live_server, pe
 
 def test_a_nonconforming_lot_goes_through_the_isolation_area_and_into_stock_on_a_phone(browser_page, live_server,
                                                                                        people):
-    """Found nonconforming at its operation, the lot is isolated and refused moving on; the engineer reviews it, production
-    reworks it, quality re-inspects it, and the operator moves it on and into stock — each on a phone."""
+    """Two operations, each with its work record and the three checks (自检 by the operator, 互检 by a colleague, 专检
+    by the inspector). Found nonconforming at the first, the lot is isolated and refused moving on; the engineer
+    reviews it, production reworks it, quality re-inspects it, and the operator moves it on; the second operation is
+    found conforming and the lot goes into stock — each on a phone."""
     lot = factories.lot(people)
     page, base = browser_page, live_server.url
     page.set_viewport_size({"width": PHONE, "height": 900})
@@ -51,12 +53,35 @@ def test_a_nonconforming_lot_goes_through_the_isolation_area_and_into_stock_on_a
         page.click("#production-form button[type=submit]")
         page.wait_for_load_state("domcontentloaded")
 
-    as_user("quality")
-    page.goto(base + reverse("production:operation_inspect", args=[lot.current_id]))
-    page.select_option("select[name=result]", I.NONCONFORMING)
-    page.fill("textarea[name=note]", "毛刺超标")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    submit()
+    def work_and_three_checks(operation, dedicated):
+        """The operator records the work and checks it himself, a colleague checks it, the inspector checks it."""
+        factories.setup_verified(people, operation)  # its own browser flow: test_browser_process_control
+        as_user("production")
+        page.goto(base + reverse("production:operation_work", args=[operation.pk]))
+        page.fill("input[name=quantity_out]", page.input_value("input[name=quantity_in]"))
+        submit()
+        assert "工序记录已保存。" in page.locator("body").inner_text()
+        for user, check, result in (("production", "self", "pass"), ("pmc", "mutual", "pass"),
+                                    ("quality", "dedicated", dedicated)):
+            if user != "production":
+                as_user(user)
+            page.goto(base + reverse("production:operation_check", args=[operation.pk]))
+            page.select_option("select[name=check]", check)
+            page.select_option("select[name=result]", result)
+            submit()
+            assert "检查结果已记录。" in page.locator("body").inner_text(), (check, page.locator("body").inner_text())
+
+    def inspect(operation, result, note):
+        as_user("quality")
+        page.goto(base + reverse("production:operation_inspect", args=[operation.pk]))
+        page.select_option("select[name=result]", result)
+        page.fill("textarea[name=note]", note)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        submit()
+
+    # operation 10: the work and the three checks, and the inspector finds it nonconforming
+    work_and_three_checks(lot.current, dedicated="fail")
+    inspect(lot.current, I.NONCONFORMING, "毛刺超标")
     entry = lot.isolation_entries.get()
     assert entry.number in page.locator("#lot-isolation").inner_text()
 
@@ -96,7 +121,13 @@ def test_a_nonconforming_lot_goes_through_the_isolation_area_and_into_stock_on_a
     page.wait_for_load_state("domcontentloaded")
     assert "20 组装" in page.locator("#lot-current").inner_text()
     lot.refresh_from_db()
-    factories.inspect(people, lot, I.CONFORMING)
+    # operation 20: the work and the three checks again, found conforming, and into stock
+    work_and_three_checks(lot.current, dedicated="pass")
+    inspect(lot.current, I.CONFORMING, "外观、尺寸合格")
+    operation = lot.operations.get(pk=lot.current_id)
+    assert (operation.self_check_by, operation.mutual_check_by, operation.dedicated_check_by) == (
+        people["production"], people["pmc"], people["quality"])
+    as_user("production")
     page.goto(base + lot.get_absolute_url())
     page.click('button[data-move="in_stock"]')
     page.wait_for_load_state("domcontentloaded")
