@@ -38,7 +38,7 @@ FULFILMENT_PAGES, FULFILMENT_RECORDS = fulfilment_urls()
 
 WALK = UrlWalk(
     "customers",
-    pages=("list", "create", "cities", "pool", "transfer", "bin", "visits", "grading", "analysis",
+    pages=("list", "create", "cities", "choices", "pool", "transfer", "bin", "visits", "grading", "analysis",
            *FULFILMENT_PAGES),
     actions=("claim",),
     records=[
