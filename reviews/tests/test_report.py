@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 
 import pytest
+from django.utils import timezone
 
 from qms import review_inputs
 from qms.capa.models import CapaSource
@@ -102,8 +103,7 @@ def test_outputs_are_raised_as_capa_within_two_days_and_each_runs_its_seven_day_
     assert fires(plan)
 
     # the open output reappears in the next review's pack
-    next_pack = review_inputs.collect(review.period_end, review.period_end + dt.timedelta(days=365),
-                                      keys={"previous_outputs"})[0]
+    next_pack = review_inputs.collect(review.period_end, timezone.localdate(), keys={"previous_outputs"})[0]
     figures = {f.label: f.value for f in next_pack.figures}
     assert figures["未关闭的评审输出"] == 1
     assert figures[f"{capa.number} 完善来料检验流程"] == "待制定计划"
