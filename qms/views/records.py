@@ -1,6 +1,7 @@
 """Views shared by every controlled record: making a workflow move (with its reason or signature form),
 printing the record's form as a PDF."""
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -182,7 +183,7 @@ class RecordLabelView(RecordDocumentView):
     file_suffix = "label"
 
     def labels(self, obj) -> list[dict]:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} must define labels(obj)")
 
     def render_to_response(self, context, **response_kwargs):
         from qms.labels import LABEL_100X70, render_labels
