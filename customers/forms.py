@@ -49,8 +49,9 @@ def validate_mobile(value: str) -> None:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
         raise forms.ValidationError(MOBILE_MESSAGE, code="mobile") from None
-    if not phonenumbers.is_valid_number_for_region(number, "CN") or \
-            phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+    # A type other than UNKNOWN is a valid number of the country (+86, China alone), as is_valid_number_for_region
+    # would say after matching the same patterns once more.
+    if number.country_code != 86 or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
         raise forms.ValidationError(MOBILE_MESSAGE, code="mobile")
 
 

@@ -18,6 +18,7 @@ up, visited, business recorded, contacts added or changed) make the revert refus
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,14 +28,16 @@ from django.utils.translation import gettext_lazy as _
 from customers.forms import OPTION_FIELDS, ContactForm, CustomerForm, owner_choices_for
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, Grade, OptionKind,
                               OwnershipChange, OwnershipKind, Region, Visit)
-from customers.services.names import name_key
+from customers.services.names import name_key, with_name_keys
 from customers.services.records import create_customer, create_customers, near_duplicates
 from qms import audit
-from qms.excel.imports import Column, ImportDefinition, ImportRefused, bind_row
+from qms.excel.imports import Column, ImportDefinition, ImportRefused, bind_row, frozen, not_an_option, thawed
 
 # The recycle-bin reason of a reverted import. It is data (like the file's Chinese headers), the same in every
 # interface language, so that a later import does not take these customers for existing ones.
 REVERTED_REASON_PREFIX = "撤销导入 #"
+
+GRADE_NOT_YOURS = _("您没有确定客户等级的权限：请留空，新客户为 C 类，由等级评定确定。")
 
 # The primary contact's columns: form field → ContactForm field.
 CONTACT_FIELDS = {
@@ -130,7 +133,7 @@ class CustomerImportForm(CustomerForm):
     def clean_grade(self):
         grade = self.cleaned_data.get("grade") or ""
         if not self.may_grade and grade and grade != Grade.C:
-            raise forms.ValidationError(_("您没有确定客户等级的权限：请留空，新客户为 C 类，由等级评定确定。"))
+            raise forms.ValidationError(GRADE_NOT_YOURS)
         return grade if self.may_grade and grade else Grade.C
 
     def clean_city(self):
@@ -163,7 +166,7 @@ class CustomerImportForm(CustomerForm):
         if len(found) > 1:
             raise forms.ValidationError(_("有多人名为“%(name)s”，请填写账号。") % {"name": text})
         if not found:
-            raise forms.ValidationError(_("“%(name)s”不是您可以指定的负责人（请填写账号或姓名）。") % {"name": text})
+            raise forms.ValidationError(not_an_owner(text))
         return found[0]
 
     def clean(self):
@@ -174,7 +177,7 @@ class CustomerImportForm(CustomerForm):
         if name and not self.has_error("name"):
             duplicates = self._duplicates(name)
             if duplicates:
-                self.add_error("name", _("与已有客户重复：%(names)s") % {"names": "、".join(map(describe_customer, duplicates))})
+                self.add_error("name", duplicates_message(duplicates))
         self._clean_contact()
         return cleaned
 
@@ -259,6 +262,14 @@ def prepare_customer_import(run) -> None:
     )
 
 
+def not_an_owner(text: str) -> str:
+    return gettext("“%(name)s”不是您可以指定的负责人（请填写账号或姓名）。") % {"name": text}
+
+
+def duplicates_message(duplicates) -> str:
+    return gettext("与已有客户重复：%(names)s") % {"names": "、".join(map(describe_customer, duplicates))}
+
+
 def describe_customer(customer: Customer) -> str:
     if customer.deleted_at:
         where = gettext("回收站")
@@ -285,6 +296,101 @@ def save_imported_customer(form: CustomerImportForm, batch, user) -> Customer:
 
 def save_imported_customers(forms_: list[CustomerImportForm], batch, user) -> list[Customer]:
     return create_customers([_new_customer(form) for form in forms_], by=user, reason=_import_reason(batch))
+
+
+def keep_customer_row(form: CustomerImportForm) -> dict:
+    """What the commit needs of a row the validation found good (``commit_customer_rows``)."""
+    fields = form.customer_fields()
+    owner_text = str(form.data.get("owner", "")).strip()
+    owner = form.cleaned_data.get("owner") if owner_text else None  # empty: the importer, as the service sets it
+    contact = form.contact
+    return {"customer": frozen(Customer, fields), "owner": owner.pk if owner else None,
+            "owner_text": owner_text, "to_pool": bool(form.cleaned_data.get("to_pool")),
+            "contact": frozen(Contact, {name: getattr(contact, name) for name in KEPT_CONTACT_FIELDS}) if contact else None}
+
+
+KEPT_CONTACT_FIELDS = (*CONTACT_FIELDS.values(), "is_primary")
+
+
+def commit_customer_rows(kept: list[tuple[int, dict]], run) -> tuple[list[Customer], list[tuple[int, str, str]]]:
+    """Save up to ``BULK_ROWS`` rows the validation found good, after checking again, one query each for the
+    chunk, what the form checked against data that may have changed since: the options still active, the owners
+    still people the importer may give customers to, the importer still allowed to set the grade, and the names
+    still free (a customer saved meanwhile, or an earlier row of the file with a near-identical name: that row
+    is checked once the rows before it are saved, as the form does). Regions are reference data, not re-read."""
+    user, headers = run.user, {column.field: column.header for column in run.definition.columns}
+    rows = [(number, item, thawed(Customer, item["customer"])) for number, item in kept]
+    refused: dict[int, list[tuple[str, str]]] = {}
+
+    def refuse(number: int, field_name: str, message) -> None:
+        refused.setdefault(number, []).append((headers[field_name], str(message)))
+
+    option_ids = {fields[f"{name}_id"] for _n, _i, fields in rows for name in OPTION_FIELDS} - {None}
+    options = {pk: (kind, active, label) for pk, kind, active, label in CustomerOption.objects.filter(
+        pk__in=option_ids).values_list("pk", "kind", "is_active", "label")}
+    owner_ids = {item["owner"] for _n, item, _f in rows} - {None}
+    owners = {person.pk: person for person in owner_choices_for(user).filter(pk__in=owner_ids)}
+    may_grade = user.has_perm("customers.confirm_grade")
+    seen_keys = run.cache.setdefault("name_keys", set())
+    keys = {number: name_key(fields["name"]) for number, _i, fields in rows}
+    taken = taken_name_keys(set(keys.values()))
+    first, repeated = [], []
+    for number, item, fields in rows:
+        for name, kind in OPTION_FIELDS.items():
+            value = fields[f"{name}_id"]
+            if value is not None and options.get(value, (None, False))[:2] != (kind, True):
+                refuse(number, name, not_an_option(options[value][2] if value in options else value))
+        if item["owner"] is not None and item["owner"] not in owners:
+            refuse(number, "owner", not_an_owner(item["owner_text"]))
+        if not may_grade and fields["grade"] != Grade.C:
+            refuse(number, "grade", GRADE_NOT_YOURS)
+        if keys[number] in taken:
+            refuse(number, "name", duplicates_message(import_duplicates(fields["name"])[:3]))
+        (repeated if keys[number] in seen_keys else first).append((number, item, fields))
+        seen_keys.add(keys[number])
+    created = _save_kept(run, [row for row in first if row[0] not in refused], owners, refused, headers)
+    for number, item, fields in repeated:  # the earlier row is saved now (or was refused)
+        duplicates = list(import_duplicates(fields["name"])[:3])
+        if duplicates:
+            refuse(number, "name", duplicates_message(duplicates))
+    created += _save_kept(run, [row for row in repeated if row[0] not in refused], owners, refused, headers)
+    order = {number: index for index, (number, _item) in enumerate(kept)}
+    created.sort(key=lambda pair: order[pair[0]])
+    errors = [(number, header, message) for number, found in refused.items() for header, message in found]
+    return [customer for _number, customer in created], errors
+
+
+def taken_name_keys(keys) -> set[str]:
+    """Which of ``keys`` existing customers have (those of reverted imports aside): one indexed query."""
+    found = _not_reverted(with_name_keys(Customer.all_objects.all(), keys)).order_by().values_list("name_key", flat=True)
+    return set(found)
+
+
+def _save_kept(run, rows, owners: dict, refused: dict, headers: dict) -> list[tuple[int, Customer]]:
+    """Save kept rows (bulk; one by one to find the row when the database refuses the lot): [(number, customer)]."""
+    if not rows:
+        return []
+
+    def new(item, fields) -> dict:
+        contact = Contact(**thawed(Contact, item["contact"])) if item["contact"] else None
+        return {"owner": owners.get(item["owner"]), "to_pool": item["to_pool"], "contacts": [contact] if contact else [],
+                **fields}
+
+    reason = _import_reason(run.batch)
+    try:
+        with transaction.atomic():
+            customers = create_customers([new(item, fields) for _n, item, fields in rows], by=run.user, reason=reason)
+        return [(number, customer) for (number, _i, _f), customer in zip(rows, customers)]
+    except ValidationError:
+        saved = []
+        for number, item, fields in rows:
+            try:
+                with transaction.atomic():
+                    saved.append((number, create_customer(by=run.user, reason=reason, **new(item, fields))))
+            except ValidationError as error:
+                for field_name, messages in error.message_dict.items():
+                    refused.setdefault(number, []).extend((headers.get(field_name, ""), m) for m in messages)
+        return saved
 
 
 def bin_imported_customers(queryset, batch, user) -> None:
@@ -350,6 +456,8 @@ CUSTOMER_IMPORT = ImportDefinition(
     save_rows=save_imported_customers,
     prepare_run=prepare_customer_import,
     form_per_run=True,
+    keep_row=keep_customer_row,
+    commit_rows=commit_customer_rows,
     revert_objects=bin_imported_customers,
     list_url_name="customers:list",
 )

@@ -15,7 +15,8 @@ import re
 import unicodedata
 
 from django.db.models import Q
-from pypinyin import Style, lazy_pinyin
+from django.db.models.functions import Collate
+from pypinyin import lazy_pinyin
 
 LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "分公司", "co.,ltd.", "co.,ltd",
                   "co.ltd", "ltd.", "ltd", "inc.", "inc")
@@ -44,15 +45,24 @@ def normalised_name(name: str) -> str:
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of the name without spaces, e.g. 北京信息 → ("beijingxinxi", "bjxx")."""
     text = unicodedata.normalize("NFKC", name or "").lower()
-    syllables = lazy_pinyin(text, errors=lambda chars: [c for c in chars if c.isalnum()])
-    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: [c for c in chars if c.isalnum()])
-    return "".join(syllables)[:400], "".join(initials)[:100]
+    # One conversion: a syllable's first letter is its initial (what Style.FIRST_LETTER gives, at half the cost);
+    # a letter or digit that is not Chinese is its own syllable.
+    syllables = [s for s in lazy_pinyin(text, errors=lambda chars: [c for c in chars if c.isalnum()]) if s]
+    return "".join(syllables)[:400], "".join(s[0] for s in syllables)[:100]
 
 
 def fill_name_keys(customer) -> None:
     customer.name_key = name_key(customer.name)
     customer.name_normalised = normalised_name(customer.name)
     customer.name_pinyin, customer.name_initials = pinyin_keys(customer.name)
+
+
+def with_name_keys(queryset, keys):
+    """``queryset`` narrowed to the customers whose ``name_key`` is one of ``keys``, answered from the B-tree index
+    ``customer_name_key`` (under the "C" collation, named here): the trigram index on the same column answers
+    equality too, and the planner takes it although it then reads every key sharing a trigram with one of those
+    asked (1.1 s for an import chunk of 500 new keys at 10,000 customers, against 0.4 ms)."""
+    return queryset.alias(name_key_c=Collate("name_key", "C")).filter(name_key_c__in=list(keys))
 
 
 def name_matches(value: str) -> Q:

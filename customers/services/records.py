@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from customers.models import (BusinessRecord, Contact, Customer, CustomerOption, FollowUp, OwnershipChange,
                               OwnershipKind)
-from customers.services.names import fill_name_keys, name_key, normalised_name
+from customers.services.names import fill_name_keys, name_key, normalised_name, with_name_keys
 from qms import audit
 from qms.refusals import Refused
 
@@ -18,7 +18,7 @@ from qms.refusals import Refused
 def near_duplicates(name: str, *, exclude_pk=None):
     """Existing customers (binned ones too) whose name is the same as ``name`` once spaces, full-width
     characters and legal-form suffixes are ignored."""
-    queryset = Customer.all_objects.filter(name_key=name_key(name))
+    queryset = with_name_keys(Customer.all_objects.all(), [name_key(name)])
     if exclude_pk:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset.select_related("owner")

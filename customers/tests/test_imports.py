@@ -283,3 +283,92 @@ def test_rows_saved_in_chunks_keep_their_contacts_owners_and_the_in_file_duplica
     assert batch.status == "preview" and "未导入任何行" in response.content.decode()
     assert errors_of(batch) == [(3, "客户名称", "与已有客户重复：常州天宁贸易有限公司（负责人 张销售）")]
     assert not Customer.objects.filter(name__in=["常州天宁贸易有限公司", "镇江润州贸易有限公司"]).exists()
+
+
+# --- what the commit checks again ------------------------------------------------------------------------
+# The commit does not run every row's form again: it saves what the validation found good, after checking in
+# sets (one query per look-up for each chunk) what may have changed since the preview.
+def test_an_option_made_inactive_after_the_preview_refuses_its_rows_at_the_commit(people, manager):
+    upload(manager, xlsx(GOOD))
+    batch = latest_batch()
+    assert batch.error_rows == 0
+    CustomerOption.objects.filter(kind=OptionKind.INDUSTRY, label="制造业").update(is_active=False)
+    response = manager.post(reverse("qms:import_commit", args=[batch.pk]), follow=True)
+    batch.refresh_from_db()
+    assert batch.status == "preview" and "未导入任何行" in response.content.decode()
+    assert errors_of(batch) == [(2, "客户行业", "“制造业”不是可选的值，请从下拉列表中选择。")]
+    assert not Customer.all_objects.exists()
+
+    manager.post(reverse("qms:import_commit", args=[batch.pk]), {"good_rows_only": "1"})
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.created_count == 2
+    assert errors_of(batch) == [(2, "客户行业", "“制造业”不是可选的值，请从下拉列表中选择。")]  # reported once
+    assert set(Customer.objects.values_list("name", flat=True)) == {"北京朝阳医疗器械贸易有限公司", "深圳南山电子商务有限公司"}
+
+
+def test_a_name_saved_by_someone_else_after_the_preview_is_a_duplicate_at_the_commit(people, manager):
+    upload(manager, xlsx(GOOD))
+    batch = latest_batch()
+    make_customer(people["sales2"], name="北京朝阳医疗器械贸易")  # the same name but for 有限公司, typed meanwhile
+    manager.post(reverse("qms:import_commit", args=[batch.pk]), {"good_rows_only": "1"})
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.created_count == 2
+    assert errors_of(batch) == [(3, "客户名称", "与已有客户重复：北京朝阳医疗器械贸易（负责人 钱销售）")]
+
+
+def test_an_owner_who_left_after_the_preview_is_refused_at_the_commit(people, manager):
+    upload(manager, xlsx(GOOD))
+    batch = latest_batch()
+    type(people["sales2"]).objects.filter(pk=people["sales2"].pk).update(is_active=False)
+    manager.post(reverse("qms:import_commit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == "preview"
+    assert errors_of(batch) == [(2, "负责人", "“sales2”不是您可以指定的负责人（请填写账号或姓名）。"),
+                                (3, "负责人", "“钱销售”不是您可以指定的负责人（请填写账号或姓名）。")]
+    assert not Customer.all_objects.exists()
+
+
+def test_the_commit_asks_the_database_per_chunk_not_per_row(people, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def commit_queries(rows) -> int:
+        upload(manager, xlsx(rows))
+        with CaptureQueriesContext(connection) as queries:
+            manager.post(reverse("qms:import_commit", args=[latest_batch().pk]))
+        assert latest_batch().status == "imported"
+        return len(queries)
+
+    few = commit_queries([row(客户名称=f"无锡第{i}贸易有限公司", 客户行业="制造业", 负责人="sales2", 联系人姓名="周明")
+                          for i in range(2)])
+    many = commit_queries([row(客户名称=f"常州第{i}贸易有限公司", 客户行业="制造业", 负责人="sales2", 联系人姓名="周明")
+                           for i in range(12)])
+    assert many == few
+
+
+def test_a_chunk_the_database_refuses_is_saved_row_by_row_to_find_the_row(people, manager, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    upload(manager, xlsx(GOOD))
+    batch = latest_batch()
+
+    def refused(*args, **kwargs):  # as when another save of one of the names came first
+        raise ValidationError({"name": "已有同名客户"})
+    monkeypatch.setattr("customers.imports.create_customers", refused)
+    manager.post(reverse("qms:import_commit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.created_count == 3  # saved one by one instead
+    assert [Customer.objects.get(pk=pk).name for pk, _digest in batch.created_objects] == [
+        "杭州西湖精密仪器有限公司", "北京朝阳医疗器械贸易有限公司", "深圳南山电子商务有限公司"]
+
+
+def test_a_batch_without_kept_rows_is_committed_by_checking_every_row_again(people, manager):
+    upload(manager, xlsx(GOOD))
+    batch = latest_batch()
+    kept = batch.file.name + ".kept.gz"
+    assert batch.file.storage.exists(kept)
+    batch.file.storage.delete(kept)  # validated before the kept rows existed
+    manager.post(reverse("qms:import_commit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == "imported" and batch.created_count == 3
+    assert not batch.file.storage.exists(batch.file.name + ".rows.gz")

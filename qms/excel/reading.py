@@ -29,6 +29,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -293,3 +294,27 @@ def read_row_store(handle, source: str):
                 yield Row(number, tuple(map(_decode, cells)))
 
         yield headers, rows()
+
+
+# The rows the validation found good, as the definition keeps them for its commit (``ImportDefinition.keep_row``):
+# one line per row, [number, kept], after a first line naming the workbook they were read from. JSON (dates and
+# decimals as text): a file in the portal's storage that is read back, never unpickled.
+KEPT_STORE_SUFFIX = ".kept.gz"
+
+
+@contextmanager
+def kept_store_writer(handle, source: str):
+    """A function ``keep(number, kept)`` that writes one good row to ``handle`` (a binary file)."""
+    dumps = DjangoJSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as archive:
+        archive.write(dumps({"source": source}).encode() + b"\n")
+        yield lambda number, kept: archive.write(dumps([number, kept]).encode() + b"\n")
+
+
+def read_kept_store(handle, source: str) -> list[tuple[int, dict]]:
+    """[(row number, kept)] of a kept store written from the workbook ``source`` (``StaleRowStore`` if not)."""
+    with gzip.GzipFile(fileobj=handle, mode="rb") as archive:
+        if json.loads(archive.readline()).get("source") != source:
+            raise StaleRowStore()
+        loads = json.loads
+        return [tuple(loads(line)) for line in archive]
