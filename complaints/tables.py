@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint
-from qms.tables import StatusColumn
+from qms.tables import StatusColumn, choice_label
 
 def _local(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
@@ -47,10 +47,10 @@ class ComplaintTable(tables.Table):
         return _("是") if value else ""
 
     def value_type(self, record):
-        return record.get_type_display()
+        return choice_label(self, record, "type")
 
     def render_grade(self, record):
-        return record.customer.get_grade_display() if record.customer_id else "—"
+        return choice_label(self, record.customer, "grade") if record.customer_id else "—"
 
     def value_grade(self, record):
         return record.customer.grade if record.customer_id else ""

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from customers.rules import edit_check
 from qms.links import pk_url
+from qms.tables import choice_label
 
 NO_DUE = "—"
 
@@ -73,17 +74,18 @@ class CustomerTable(tables.Table):
         return format_html('<span class="badge text-bg-secondary">{}</span>', _("客户池"))
 
     def render_rating(self, record):
-        return record.get_rating_display()
+        return choice_label(self, record, "rating")
 
     def value_rating(self, record):
-        return record.get_rating_display()
+        return choice_label(self, record, "rating")
 
     def render_grade(self, record):
         return format_html('<span class="badge grade-{} text-bg-{}">{}</span>', record.grade,
-                           {"A": "danger", "B": "warning"}.get(record.grade, "secondary"), record.get_grade_display())
+                           {"A": "danger", "B": "warning"}.get(record.grade, "secondary"),
+                           choice_label(self, record, "grade"))
 
     def value_grade(self, record):
-        return record.get_grade_display()
+        return choice_label(self, record, "grade")
 
     def render_actions(self, record):
         if not hasattr(self, "_actions"):  # once per page: the two URL patterns, the labels, who may edit

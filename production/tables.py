@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from qms.tables import StatusColumn
+from qms.tables import StatusColumn, choice_label
 from production.models import CustomerOpinion, FieldServiceRecord, IsolationEntry, Lot, ProcessCard, TaskOrder
 
 
@@ -53,10 +53,10 @@ class LotTable(tables.Table):
         order_by = ("-created_at",)
 
     def render_inspection_status(self, record):
-        return record.current.get_inspection_status_display()
+        return choice_label(self, record.current, "inspection_status")
 
     def value_inspection_status(self, record):
-        return record.current.get_inspection_status_display() if record.current else ""
+        return choice_label(self, record.current, "inspection_status") if record.current else ""
 
 
 class IsolationTable(tables.Table):

@@ -24,6 +24,23 @@ from qms import workflow
 from qms.links import url_maker
 
 
+def choice_label(table, record, field_name: str):
+    """``record.get_FOO_display()`` for a table's cells: the field's labels are translated once per table and looked
+    up in a dict (``get_FOO_display`` builds the choices' dict and translates the label again on every call: a
+    quarter of the time of a 100,000-customer export went there)."""
+    cache = table.__dict__.setdefault("_choice_labels", {})
+    key = (type(record), field_name)
+    labels = cache.get(key)
+    if labels is None:
+        labels = cache[key] = {make_hashable(value): str(label)
+                               for value, label in record._meta.get_field(field_name).flatchoices}
+    value = getattr(record, field_name)
+    try:
+        return labels.get(value, value)
+    except TypeError:  # an unhashable value (a JSON field's list): as get_FOO_display looks it up
+        return labels.get(make_hashable(value), value)
+
+
 def status_badge(record, status_field: str | None = None) -> str:
     """The record's state as a badge, in the colour its workflow declares (``Workflow(badges=…)``)."""
     wf = workflow.workflow_for(record)

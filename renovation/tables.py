@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from qms.tables import StatusColumn
+from qms.tables import StatusColumn, choice_label
 from renovation.models import Application, Unit, Violation
 
 
@@ -30,7 +30,7 @@ class ApplicationTable(tables.Table):
         return self.render_unit(record)
 
     def render_contractor(self, record):
-        return record.contractor_name or record.get_contractor_kind_display()
+        return record.contractor_name or choice_label(self, record, "contractor_kind")
 
     def value_contractor(self, record):
         return self.render_contractor(record)
@@ -78,7 +78,7 @@ class ViolationTable(tables.Table):
         return self.render_unit(record)
 
     def value_kind(self, record):
-        return record.get_kind_display()
+        return choice_label(self, record, "kind")
 
     def render_found_by(self, record):
         return record.found_by.display_name

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from qms.tables import StatusColumn
+from qms.tables import StatusColumn, choice_label
 from reviews.models import InputReport, Review, ReviewOutput
 
 
@@ -59,7 +59,7 @@ class OutputTable(tables.Table):
         order_by = ("-review", "section")
 
     def render_capa_status(self, record):
-        return record.capa.get_status_display() if record.capa_id else "—"
+        return choice_label(self, record.capa, "status") if record.capa_id else "—"
 
     def value_capa_status(self, record):
         return self.render_capa_status(record)
