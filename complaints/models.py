@@ -47,6 +47,11 @@ class ComplaintStatus(models.TextChoices):
     INVALID = "invalid", _("无效投诉")
 
 
+# Still being worked on (the work list's partial index names them; services.complaints.OPEN_STATUSES)
+OPEN_COMPLAINT_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED, ComplaintStatus.INVESTIGATING,
+                           ComplaintStatus.CORRECTING, ComplaintStatus.CONFIRMING, ComplaintStatus.RETURN_VISIT)
+
+
 class Responsibility(models.TextChoices):
     OURS = "ours", _("我方责任")
     CUSTOMER_MISUSE = "customer_misuse", _("客户使用不当")
@@ -165,6 +170,9 @@ class Complaint(models.Model):
             models.Index(fields=["responsible_department", "-received_at"], name="complaint_department"),
             models.Index(fields=["responsible", "-received_at"], name="complaint_responsible"),
             models.Index(fields=["received_by", "-received_at"], name="complaint_receiver"),
+            # 我的待办: a handler's open complaints in the work list's order, the first 31 read in index order
+            models.Index(fields=["responsible", "-is_key_account", "received_at", "id"], name="complaint_open_work",
+                         condition=Q(status__in=OPEN_COMPLAINT_STATUSES)),
             models.Index(fields=["-received_at"], name="complaint_received"),
             models.Index(fields=["customer", "product", "-received_at"], name="complaint_repeat"),
             models.Index(fields=["adverse_seriousness", "-received_at"], name="complaint_adverse",

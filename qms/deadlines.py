@@ -577,11 +577,18 @@ def tick(now: dt.datetime | None = None, batch: int = 500) -> int:
 # --- my work ------------------------------------------------------------------------------------------
 def open_deadlines_as_work(user) -> list[WorkItem]:
     """The user's open deadlines, and those escalated to them (at any level) that are still open."""
-    escalated_to_user = Exists(DeadlineNotice.objects.filter(
-        deadline=OuterRef("pk"), recipient=user, stage__in=[Stage.ESCALATION_1, Stage.ESCALATION_2]))
-    rows = (Deadline.objects.filter(Q(responsible=user) | Q(escalated_to=user) | escalated_to_user,
-                                    state=Deadline.State.OPEN)
-            .select_related("responsible").order_by("due_at")[:registry.WORK_ITEMS_PER_PROVIDER + 1])
+    # The most urgent of each of the three ways a deadline is the user's, each read from its index in due order
+    # (one UNION query), then those rows: an OR of the three made PostgreSQL read every open deadline (17 ms for a
+    # production manager responsible for 5,000 of 24,000).
+    limit = registry.WORK_ITEMS_PER_PROVIDER + 1
+    open_ = Deadline.objects.filter(state=Deadline.State.OPEN)
+    escalation_notices = DeadlineNotice.objects.filter(recipient=user, stage__in=[Stage.ESCALATION_1, Stage.ESCALATION_2])
+    ways = [open_.filter(responsible=user), open_.filter(escalated_to=user),
+            open_.filter(pk__in=escalation_notices.values("deadline_id"))]
+    first, *others = [way.order_by("due_at", "pk").values_list("pk", flat=True)[:limit] for way in ways]
+    ids = list(first.union(*others))
+    rows = (Deadline.objects.filter(pk__in=ids).select_related("responsible").order_by("due_at", "pk")[:limit]
+            if ids else [])
     items = []
     for d in rows:
         escalated = d.responsible_id != user.pk

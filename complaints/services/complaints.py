@@ -34,14 +34,13 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import forms_moves
 from complaints.services.closing import closing_reason, on_site_missing, unverified_capas
-from complaints.models import Channel, Clock, Complaint, ComplaintStatus, FeedbackType
+from complaints.models import OPEN_COMPLAINT_STATUSES, Channel, Clock, Complaint, ComplaintStatus, FeedbackType
 from qms import Refused, audit, deadlines, registry, workflow
 from qms.notifications import notify
 from qms.numbering import next_number
@@ -66,8 +65,7 @@ INVESTIGATION_WORKING_DAYS = 1
 ACCEPTED_REPLY_WORKING_DAYS = 2
 WRITTEN_REPLY_WORKING_DAYS = 5  # "one week"
 
-OPEN_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED, ComplaintStatus.INVESTIGATING,
-                 ComplaintStatus.CORRECTING, ComplaintStatus.CONFIRMING, ComplaintStatus.RETURN_VISIT)
+OPEN_STATUSES = OPEN_COMPLAINT_STATUSES
 FINAL_STATUSES = (ComplaintStatus.CLOSED, ComplaintStatus.INVALID)
 
 
@@ -634,10 +632,18 @@ NEXT_STEP = {
 def complaint_work(user) -> list[WorkItem]:
     """Each open complaint the user is responsible for now (the receiver until the hand-over, then the
     handler), with its next step; key accounts flagged; due = its earliest open clock."""
-    rows = (deadlines.with_open_due(Complaint.objects.filter(status__in=OPEN_STATUSES), name="next_due")
-            .filter(Q(responsible=user) | Q(responsible__isnull=True, received_by=user))
+    # The first of each way a complaint is the user's (handler; receiver before the hand-over), one UNION query,
+    # then those rows with their clocks: the OR of the two read every open complaint of the user (1,188 heap rows,
+    # 4.9 ms, for a production manager at 100,000 complaints) to sort them.
+    limit = registry.WORK_ITEMS_PER_PROVIDER + 1
+    open_ = Complaint.objects.filter(status__in=OPEN_STATUSES)
+    order = ("-is_key_account", "received_at", "pk")
+    handled, received = [way.order_by(*order).values_list("pk", flat=True)[:limit] for way in (
+        open_.filter(responsible=user), open_.filter(responsible__isnull=True, received_by=user))]
+    ids = list(handled.union(received))
+    rows = (deadlines.with_open_due(Complaint.objects.filter(pk__in=ids), name="next_due")
             .only("pk", "number", "customer_name", "status", "is_key_account", "type")
-            .order_by("-is_key_account", "received_at")[:registry.WORK_ITEMS_PER_PROVIDER + 1])
+            .order_by(*order)[:limit]) if ids else []
     items = []
     for complaint in rows:
         items.append(WorkItem(
