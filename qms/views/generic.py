@@ -202,9 +202,11 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
                 totals[row[index]] = totals.get(row[index], 0) + row[-1]
             labels, order = _value_labels(field, totals)
             keys = sorted(totals, key=lambda value: (value is None, order.get(value, 0), str(labels.get(value, value))))
-            result.append({"label": field.verbose_name, "field": field.name, "values": [
-                {"value": labels.get(value, value) if value not in (None, "") else _("未填"), "n": totals[value]}
-                for value in keys]})
+            # plain text, not lazy translations: the figures are kept in the cache (per language), and every lazy
+            # string read back from it builds its proxy class again (15 per page, a millisecond)
+            result.append({"label": str(field.verbose_name), "field": field.name, "values": [
+                {"value": str(labels.get(value, value)) if value not in (None, "") else str(_("未填")),
+                 "n": totals[value]} for value in keys]})
         return result
 
     def get_context_data(self, **kwargs):

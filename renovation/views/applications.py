@@ -44,8 +44,10 @@ class ApplicationListView(RecordListView):
     }
 
     def base_queryset(self):
-        # the review's due time read from its deadline row (the 审批期限 column)
-        return with_open_due(application_list_queryset(), service.REVIEW_DEADLINE.kind, name="review_due_at")
+        # the review's due time read from its deadline row (the 审批期限 column); the unit's names are joined, nothing
+        # else is (the receiver is not a column)
+        return with_open_due(Application.objects.select_related("unit__building__project"), service.REVIEW_DEADLINE.kind,
+                             name="review_due_at")
 
 
 class ApplicationDetailView(RecordDetailView):
