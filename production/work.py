@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from qms import deadlines, registry
 from qms.registry import WorkItem
 from production.models import MAY_MOVE_ON, InspectionStatus, LotStatus
-from production.models import IsolationStatus
-from production.selectors import isolation_list_queryset, lot_list_queryset
+from production.models import IsolationEntry, IsolationStatus
+from production.selectors import lot_list_queryset
 
 
 def _item(lot, title) -> WorkItem:
@@ -46,8 +46,9 @@ def isolation_work(user) -> list[WorkItem]:
     for perm, status, title in ISOLATION_STEPS:
         if not user.has_perm(perm):
             continue
-        entries = deadlines.with_open_due(isolation_list_queryset().filter(status=status), "isolation_review",
-                                          "isolation_disposition").order_by("placed_at", "pk")
+        # the entry's own columns only: the list's eight-table join took longer to plan (3.6 ms) than to run
+        entries = deadlines.with_open_due(IsolationEntry.objects.filter(status=status).only("pk", "number", "product"),
+                                          "isolation_review", "isolation_disposition").order_by("placed_at", "pk")
         for entry in entries[:registry.WORK_ITEMS_PER_PROVIDER + 1]:
             items.append(WorkItem(title=title % {"number": entry.number, "product": entry.product},
                                   url=entry.get_absolute_url(), category=_("隔离区"), due=entry.open_due_at))

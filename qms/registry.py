@@ -194,14 +194,26 @@ def register_menu(entry: MenuEntry) -> None:
                                    order=entry.order))
 
 
+_menu_urls: dict[tuple[str, str], str] = {}
+
+
+def _menu_url(url_name: str) -> str:
+    """A menu link's URL, reversed once per URL name and script prefix (the menu is drawn on every page)."""
+    from django.urls import get_script_prefix, reverse
+
+    key = (get_script_prefix(), url_name)
+    url = _menu_urls.get(key)
+    if url is None:
+        url = _menu_urls[key] = reverse(url_name)
+    return url
+
+
 def menu_for(user) -> list[dict]:
     """The navigation a user sees: only entries whose permission they hold."""
-    from django.urls import reverse
-
     result = []
     for entry in sorted(registry.menu, key=lambda e: e.order):
         links = [
-            {"label": label, "url": reverse(url_name)}
+            {"label": label, "url": _menu_url(url_name)}
             for label, url_name, perm in entry.children
             if perm is None or user.has_perm(perm)
         ]
