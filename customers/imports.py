@@ -387,8 +387,9 @@ def _save_kept(run, rows, owners: dict, refused: dict, headers: dict) -> list[tu
             try:
                 with transaction.atomic():
                     saved.append((number, create_customer(by=run.user, reason=reason, **new(item, fields))))
-            except ValidationError as error:
-                for field_name, messages in error.message_dict.items():
+            except ValidationError as error:  # the service's refusal names its field (the name taken meanwhile)
+                by_field = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+                for field_name, messages in by_field.items():
                     refused.setdefault(number, []).extend((headers.get(field_name, ""), m) for m in messages)
         return saved
 
