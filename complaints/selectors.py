@@ -1,10 +1,7 @@
 """Querysets of the complaint pages: every list starts from one of these (visibility is applied by the views).
 Due times and overdue flags are read from the complaints' deadline rows (qms.deadlines)."""
-from django.db.models import BooleanField, Case, Value, When
-from django.utils import timezone
-
 from complaints.models import Clock, Complaint
-from qms.deadlines import overdue_q, with_open_due
+from qms.deadlines import overdue_q, with_open_due, with_overdue_flag
 
 
 def overdue_clock_exists():
@@ -13,13 +10,10 @@ def overdue_clock_exists():
 
 
 def complaint_list_queryset():
-    """``next_due``: the earliest due time among the complaint's open deadlines; ``has_overdue``: the earliest of
-    its open clocks is past. Read per row from the deadline index: as an EXISTS in the select list PostgreSQL
-    hashed every overdue clock of every complaint once per page (7 ms at 100,000 complaints) for 50 rows."""
+    """``next_due``: the earliest due time among the complaint's open deadlines; ``has_overdue``: one of its
+    clocks is open past its due time."""
     queryset = Complaint.objects.select_related("customer", "responsible", "responsible_department", "received_by")
-    queryset = with_open_due(with_open_due(queryset, name="next_due"), *Clock.values, name="clock_due")
-    return queryset.annotate(has_overdue=Case(When(clock_due__lt=timezone.now(), then=Value(True)),
-                                              default=Value(False), output_field=BooleanField()))
+    return with_overdue_flag(with_open_due(queryset, name="next_due"), *Clock.values, name="has_overdue")
 
 
 def complaint_detail_queryset():

@@ -43,7 +43,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -349,6 +349,17 @@ def with_open_due(queryset, *kinds: str, name: str = "open_due_at"):
     return queryset.annotate(**{name: Subquery(rows.values("due_at")[:1])})
 
 
+def with_overdue_flag(queryset, *kinds: str, name: str = "has_overdue", now: dt.datetime | None = None):
+    """``queryset`` annotated with ``name``: True when the record's earliest open deadline (of ``kinds``) is past
+    due. For a list's column: read per shown row from the deadline index, where ``overdue_q`` as an annotation is
+    turned by PostgreSQL into a hash of every overdue deadline of the model, built on every page (``overdue_q``
+    stays the filter's)."""
+    due = f"_{name}_due"
+    queryset = with_open_due(queryset, *kinds, name=due)
+    return queryset.annotate(**{name: Case(When(**{f"{due}__lt": now or timezone.now()}, then=Value(True)),
+                                           default=Value(False), output_field=BooleanField())})
+
+
 def overdue_q(model: type, *kinds: str, now: dt.datetime | None = None):
     """A filter for records with an open deadline (of ``kinds``, or any) past its due time: one indexed EXISTS."""
     return Exists(_open_rows(model, kinds).filter(due_at__lt=now or timezone.now()))
@@ -577,18 +588,15 @@ def tick(now: dt.datetime | None = None, batch: int = 500) -> int:
 # --- my work ------------------------------------------------------------------------------------------
 def open_deadlines_as_work(user) -> list[WorkItem]:
     """The user's open deadlines, and those escalated to them (at any level) that are still open."""
-    # The most urgent of each of the three ways a deadline is the user's, each read from its index in due order
-    # (one UNION query), then those rows: an OR of the three made PostgreSQL read every open deadline (17 ms for a
-    # production manager responsible for 5,000 of 24,000).
-    limit = registry.WORK_ITEMS_PER_PROVIDER + 1
+    # an OR of the three ways made PostgreSQL read every open deadline (17 ms for a production manager responsible
+    # for 5,000 of 24,000): the first of each way instead (registry.most_urgent_ids), then those rows
     open_ = Deadline.objects.filter(state=Deadline.State.OPEN)
     escalation_notices = DeadlineNotice.objects.filter(recipient=user, stage__in=[Stage.ESCALATION_1, Stage.ESCALATION_2])
-    ways = [open_.filter(responsible=user), open_.filter(escalated_to=user),
-            open_.filter(pk__in=escalation_notices.values("deadline_id"))]
-    first, *others = [way.order_by("due_at", "pk").values_list("pk", flat=True)[:limit] for way in ways]
-    ids = list(first.union(*others))
-    rows = (Deadline.objects.filter(pk__in=ids).select_related("responsible").order_by("due_at", "pk")[:limit]
-            if ids else [])
+    order = ("due_at", "pk")
+    ids = registry.most_urgent_ids([open_.filter(responsible=user), open_.filter(escalated_to=user),
+                                    open_.filter(pk__in=escalation_notices.values("deadline_id"))], order)
+    rows = Deadline.objects.filter(pk__in=ids).select_related("responsible").order_by(*order)[
+        :registry.WORK_ITEMS_PER_PROVIDER + 1]
     items = []
     for d in rows:
         escalated = d.responsible_id != user.pk

@@ -105,6 +105,15 @@ def register_work_provider(provider: Callable) -> Callable:
 WORK_ITEMS_PER_PROVIDER = 30
 
 
+def most_urgent_ids(ways, order: tuple[str, ...]) -> list:
+    """The ids of the ``WORK_ITEMS_PER_PROVIDER + 1`` first records (by ``order``) of each queryset in ``ways`` (the
+    ways a record can be the user's: responsible, escalated to, …), in one UNION query: each way is read from its
+    own index in that order, where an OR of them makes PostgreSQL read and sort every open record of the user."""
+    limit = WORK_ITEMS_PER_PROVIDER + 1
+    first, *others = [way.order_by(*order).values_list("pk", flat=True)[:limit] for way in ways]
+    return list(first.union(*others)) if others else list(first)
+
+
 def work_of(provider, user) -> tuple[list[WorkItem], bool]:
     """``(items, more)``: the provider's first ``WORK_ITEMS_PER_PROVIDER`` items and whether it had more."""
     items = list(provider(user))
@@ -194,14 +203,14 @@ def register_menu(entry: MenuEntry) -> None:
                                    order=entry.order))
 
 
-_menu_urls: dict[tuple[str, str], str] = {}
+_menu_urls: dict[tuple, str] = {}
 
 
 def _menu_url(url_name: str) -> str:
     """A menu link's URL, reversed once per URL name and script prefix (the menu is drawn on every page)."""
-    from django.urls import get_script_prefix, reverse
+    from django.urls import get_script_prefix, get_urlconf, reverse
 
-    key = (get_script_prefix(), url_name)
+    key = (get_urlconf(), get_script_prefix(), url_name)
     url = _menu_urls.get(key)
     if url is None:
         url = _menu_urls[key] = reverse(url_name)

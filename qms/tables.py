@@ -24,6 +24,11 @@ from qms import workflow
 from qms.links import url_maker
 
 
+def _labels_of(field) -> dict:
+    """{value: translated label} of a field with choices, for looking labels up cell by cell."""
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
 def choice_label(table, record, field_name: str):
     """``record.get_FOO_display()`` for a table's cells: the field's labels are translated once per table and looked
     up in a dict (``get_FOO_display`` builds the choices' dict and translates the label again on every call: a
@@ -32,8 +37,7 @@ def choice_label(table, record, field_name: str):
     key = (type(record), field_name)
     labels = cache.get(key)
     if labels is None:
-        labels = cache[key] = {make_hashable(value): str(label)
-                               for value, label in record._meta.get_field(field_name).flatchoices}
+        labels = cache[key] = _labels_of(record._meta.get_field(field_name))
     value = getattr(record, field_name)
     try:
         return labels.get(value, value)
@@ -161,7 +165,7 @@ class _Cell:
             try:
                 field = model._meta.get_field(str(self.accessor))
                 if getattr(field, "choices", None) and not isinstance(field, dj_models.ForeignObjectRel):
-                    self.choices_labels = {make_hashable(value): str(label) for value, label in field.flatchoices}
+                    self.choices_labels = _labels_of(field)
             except FieldDoesNotExist:
                 pass
         column_attrs = {**dict(table.attrs), **dict(self.column.attrs)}

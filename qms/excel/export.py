@@ -14,7 +14,7 @@ import datetime as dt
 import decimal
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from django.http import FileResponse
@@ -70,7 +70,6 @@ class CellStyles:
 
     def __init__(self, sheet):
         self.sheet = sheet
-        self._converters: dict[type, Callable] = {}
         self.header = self._style(font=Font(bold=True))
         self.formula_text = self._style(quotePrefix=True)
         self.datetime = self._style(number_format=DATETIME_FORMAT)
@@ -87,38 +86,19 @@ class CellStyles:
 
     def data_cell(self, value):
         """A value as the write-only sheet takes it: a styled cell for a date, a date-time and formula-like text,
-        the plain value otherwise (most cells: openpyxl writes them without building a cell object). The way to
-        convert a value is chosen once per type of value, not by a chain of checks per cell."""
-        convert = self._converters.get(type(value))
-        if convert is None:
-            convert = self._converters[type(value)] = self._converter(type(value))
-        return convert(value)
-
-    def _converter(self, kind: type):
-        if kind is type(None) or kind is bool or kind is int or kind is float or kind is decimal.Decimal:
-            return _same
-        if kind is str:
-            return self._text
-        if issubclass(kind, dt.datetime):
-            return lambda value: self.cell(cell_value(value), self.datetime)
-        if issubclass(kind, dt.date):
-            return lambda value: self.cell(value, self.date)
-        return self._other
-
-    def _other(self, value):
-        value = cell_value(value)  # text, markup, a translated label, a time
-        return self._text(value) if isinstance(value, str) else value
-
-    def _text(self, value: str):
-        if value.startswith(FORMULA_PREFIXES):
-            cell = self.cell(value, self.formula_text)
-            cell.data_type = "s"  # a string starting with "=" is text, never a formula
-            return cell
+        the plain value otherwise (most cells: openpyxl writes them without building a cell object)."""
+        value = cell_value(value)
+        if isinstance(value, str):
+            if value.startswith(FORMULA_PREFIXES):
+                cell = self.cell(value, self.formula_text)
+                cell.data_type = "s"  # a string starting with "=" is text, never a formula
+                return cell
+            return value
+        if isinstance(value, dt.datetime):
+            return self.cell(value, self.datetime)
+        if isinstance(value, dt.date):
+            return self.cell(value, self.date)
         return value
-
-
-def _same(value):
-    return value
 
 
 def write_rows(sheet, headers: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -47,8 +47,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router, transaction
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, router, transaction
 from django.db.models import QuerySet, UniqueConstraint
 from django.db.models.base import ModelState
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
