@@ -38,13 +38,14 @@ class CustomerTable(tables.Table):
         self.policy = policy
         self.user = user
         self.today = timezone.localdate()
+        self.zone = timezone.get_current_timezone()  # read once: every row's 距到期天数 is counted in it
 
     def due_days_of(self, record):
         """Whole days until the customer returns to the pool (CustomerPolicy.return_due); None in the pool."""
         due = self.policy.return_due(record) if self.policy is not None else None
         if due is None:
             return None
-        return (timezone.localtime(due).date() - self.today).days
+        return (due.astimezone(self.zone).date() - self.today).days
 
     def value_due_days(self, record):
         days = self.due_days_of(record)

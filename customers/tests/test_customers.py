@@ -328,6 +328,26 @@ def test_the_export_has_the_lists_columns(people, login):
     assert by_name["导出客户"]["负责人"] == people["sales"].display_name
 
 
+def test_the_export_writes_what_the_table_computes_from_django_records(people):
+    """The export's records come from value rows (qms.excel.export.export_records): every cell is what the table
+    gives for the records Django builds with the list's own prefetches."""
+    from customers.tables import CustomerTable
+    from customers.views.customers import CustomerListView
+    from qms.excel.export import export_records, table_headers_and_rows
+
+    make_customer(people["sales"], name="导出客户", grade="A")
+    make_customer(None, by=people["sales"], name="池中客户")
+    make_customer(people["sales2"], name="另一客户", rating=3)
+    queryset = CustomerListView().base_queryset().order_by("name")
+    table = CustomerTable(queryset, policy=CustomerPolicy.current())
+    headers, rows = table_headers_and_rows(table, export_records(queryset, chunk_size=2), exclude=("actions",))
+    _headers, expected = table_headers_and_rows(table, queryset.iterator(chunk_size=2), exclude=("actions",))
+    rows, expected = list(rows), list(expected)
+    assert rows == expected and len(rows) == 3
+    assert {row[0]: row[headers.index("负责人")] for row in rows} == {
+        "导出客户": people["sales"].display_name, "池中客户": "客户池", "另一客户": people["sales2"].display_name}
+
+
 # --- detail: contacts, follow-ups, status, business, archive, edit --------------------------------------------
 def test_making_a_contact_primary_unmarks_the_previous_one(people, login):
     customer = make_customer(people["sales2"], contacts=[Contact(name="旧联系人", is_primary=True)])

@@ -173,3 +173,43 @@ def test_export_values_are_those_django_tables2_gives_for_each_cell(people):
                      else BoundRow(record, table).get_cell_value(c.name) for c in table.columns if c.name != "actions"]
                     for record in queryset]
         assert list(rows) == expected and len(headers) == len(expected[0])
+
+
+def _seen(record) -> tuple:
+    department = record.department
+    manager = department.manager if department is not None else None
+    return (record.pk, record.username, record.display_name, record.last_login, record.department_id,
+            department and department.name, manager and manager.username)
+
+
+def test_an_exports_records_are_the_querysets_own_with_its_relations_read_once_for_every_chunk(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qms.excel.export import export_records
+
+    sales = Department.objects.get(code="sales")
+    User.objects.bulk_create(User(username=f"rep{i:02d}", full_name=f"销售{i}", department=sales) for i in range(9))
+    everyone = User.objects.select_related("department__manager").order_by("-username")
+    in_sales = everyone.filter(department=sales)
+    with CaptureQueriesContext(connection) as queries:
+        records = list(export_records(in_sales, chunk_size=2))
+    # the value rows (one query), then their department and its manager, each read once though the rows came in
+    # five chunks of two or more: nothing is read again per chunk or per row
+    assert len(records) > 10 and len(queries) == 3
+    assert [_seen(record) for record in records] == [_seen(user) for user in in_sales]
+    # every department and manager (some with none), in the queryset's order
+    records = list(export_records(everyone, chunk_size=2))
+    assert [_seen(record) for record in records] == [_seen(user) for user in everyone]
+    assert all(not record._state.adding and record._state.db == "default" for record in records)
+
+
+def test_an_export_of_a_queryset_it_cannot_copy_reads_it_as_django_does(people):
+    from qms.directory import staff_directory
+    from qms.excel.export import export_records
+
+    queryset = staff_directory().order_by("username")  # the roles are a many-to-many Prefetch
+    records = list(export_records(queryset, chunk_size=3))
+    assert [record.pk for record in records] == [user.pk for user in queryset]
+    assert {record.username: [group.name for group in record.groups.all()] for record in records}["sales2"] == \
+        [group.name for group in people["sales2"].groups.order_by("name")]

@@ -33,7 +33,7 @@ import django_tables2 as tables
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from qms import audit, list_counts, lists
-from qms.excel.export import stream_table
+from qms.excel.export import export_records, stream_table
 from qms.filters import FilterPanel
 from qms.people import refusal_for, visible_to
 from qms.refusals import Refused
@@ -124,7 +124,7 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         self.hide_chosen_columns(table)  # the export follows the user's column choice
         RequestConfig(self.request, paginate=False).configure(table)  # the page's sort order, every row
         title = force_str(self.title or self.model._meta.verbose_name_plural)
-        return stream_table(table, table.data.data.iterator(chunk_size=2000),
+        return stream_table(table, export_records(table.data.data),
                             f"{title}-{timezone.localtime():%Y%m%d-%H%M}.xlsx", exclude=self.export_exclude,
                             sheet_title=title)
 
