@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from customers.rules import edit_check
 from qms.links import pk_url
-from qms.tables import choice_label
+from qms.tables import choice_label, per_table
 
 NO_DUE = "—"
 
@@ -57,7 +57,8 @@ class CustomerTable(tables.Table):
             return NO_DUE
         warning = self.policy.return_warning_days if self.policy else 0
         css = "danger" if days <= 0 else "warning" if days <= warning else "light"
-        return format_html('<span class="badge text-bg-{}">{}</span>', css, days)
+        return per_table(self, ("due_days", days),
+                         lambda: format_html('<span class="badge text-bg-{}">{}</span>', css, days))
 
     def value_address(self, record):
         return " ".join(part for part in (record.province and record.province.name, record.city and record.city.name,
@@ -72,7 +73,7 @@ class CustomerTable(tables.Table):
     def render_owner(self, record):
         if record.owner_id:
             return record.owner.display_name
-        return format_html('<span class="badge text-bg-secondary">{}</span>', _("客户池"))
+        return per_table(self, "pool", lambda: format_html('<span class="badge text-bg-secondary">{}</span>', _("客户池")))
 
     def render_rating(self, record):
         return choice_label(self, record, "rating")
@@ -81,9 +82,9 @@ class CustomerTable(tables.Table):
         return choice_label(self, record, "rating")
 
     def render_grade(self, record):
-        return format_html('<span class="badge grade-{} text-bg-{}">{}</span>', record.grade,
-                           {"A": "danger", "B": "warning"}.get(record.grade, "secondary"),
-                           choice_label(self, record, "grade"))
+        return per_table(self, ("grade", record.grade), lambda: format_html(
+            '<span class="badge grade-{} text-bg-{}">{}</span>', record.grade,
+            {"A": "danger", "B": "warning"}.get(record.grade, "secondary"), choice_label(self, record, "grade")))
 
     def value_grade(self, record):
         return choice_label(self, record, "grade")

@@ -17,6 +17,7 @@ permission, its audit rows, its refusals (``qms.Refused``), reported per record.
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -25,7 +26,8 @@ import django_tables2 as tables
 from django.conf import settings
 from django.db import models
 from django.http import QueryDict
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 # what a list's query carries that is not a filter: a scene never stores these
@@ -196,5 +198,7 @@ class BulkSelectColumn(tables.Column):
 
     def render(self, record):
         pk = record["pk"] if isinstance(record, dict) else record.pk
-        return format_html('<input type="checkbox" class="form-check-input bulk-select" name="ids" value="{}" '
-                           'form="bulk-form" aria-label="{}">', pk, _("选择"))
+        if not hasattr(self, "_box"):  # the label translated once per page (the column is made for each request)
+            self._box = ('<input type="checkbox" class="form-check-input bulk-select" name="ids" value="{}" '
+                         f'form="bulk-form" aria-label="{escape(_("选择"))}">')
+        return mark_safe(self._box.format(html.escape(str(pk))))  # noqa: S308  (escaped here)

@@ -1,5 +1,6 @@
 """Table columns every procedure's lists share, and the fast rendering of a list's rows."""
 import datetime as dt
+import html as html_text
 import inspect
 import re
 
@@ -9,7 +10,8 @@ from django.db import models as dj_models
 from django.template.defaultfilters import date as date_filter
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.functional import Promise
+from django.utils.safestring import SafeData, mark_safe
 from django.utils import timezone
 from django.utils.hashable import make_hashable
 from django.utils.timezone import template_localtime
@@ -17,7 +19,7 @@ from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundRow
-from django_tables2.utils import Accessor, AttributeDict, computed_values
+from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 from django.utils.translation import gettext_lazy as _
 
 from qms import workflow
@@ -29,15 +31,23 @@ def _labels_of(field) -> dict:
     return {make_hashable(value): str(label) for value, label in field.flatchoices}
 
 
+def per_table(table, key, make):
+    """What a table's cells share, made once per table (a page, an export): a grade's badge, a choice field's labels.
+    ``make()`` is called the first time ``key`` is asked for."""
+    memo = table.__dict__.setdefault("_per_table", {})
+    try:
+        return memo[key]
+    except KeyError:
+        made = memo[key] = make()
+        return made
+
+
 def choice_label(table, record, field_name: str):
     """``record.get_FOO_display()`` for a table's cells: the field's labels are translated once per table and looked
     up in a dict (``get_FOO_display`` builds the choices' dict and translates the label again on every call: a
     quarter of the time of a 100,000-customer export went there)."""
-    cache = table.__dict__.setdefault("_choice_labels", {})
-    key = (type(record), field_name)
-    labels = cache.get(key)
-    if labels is None:
-        labels = cache[key] = _labels_of(record._meta.get_field(field_name))
+    labels = per_table(table, ("choices", type(record), field_name),
+                       lambda: _labels_of(record._meta.get_field(field_name)))
     value = getattr(record, field_name)
     try:
         return labels.get(value, value)
@@ -64,16 +74,10 @@ class StatusColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
     def render(self, value, record, table=None):
+        if table is None:
+            return status_badge(record, str(self.accessor))
         # the same few states on every row of a page: each badge is made once per table
-        badges = getattr(table, "_status_badges", None) if table is not None else None
-        if badges is None:
-            if table is None:
-                return status_badge(record, str(self.accessor))
-            badges = table._status_badges = {}
-        key = (type(record), value)
-        if key not in badges:
-            badges[key] = status_badge(record, str(self.accessor))
-        return badges[key]
+        return per_table(table, ("status", type(record), value), lambda: status_badge(record, str(self.accessor)))
 
     def value(self, value, record):
         return workflow.status_label(type(record), value)
@@ -124,6 +128,20 @@ def _url_of_record(record):
     return record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
 
 
+def _escaped(content) -> str:
+    """``conditional_escape(content)`` as text: plain text through the standard library's escape directly (Django's
+    ``escape`` first checks every argument for a lazy translation: a third of a page's cell time), markup as it is."""
+    if type(content) is str:
+        return html_text.escape(content)
+    if type(content) is int:  # digits need no escaping
+        return str(content)
+    if isinstance(content, SafeData):
+        return content
+    if isinstance(content, Promise):  # a lazy translation: its text, escaped unless the text is markup
+        return _escaped(str(content))
+    return conditional_escape(content)
+
+
 class _Cell:
     """How one column's cells are made, worked out once per page."""
 
@@ -134,6 +152,8 @@ class _Cell:
         self.accessor = Accessor(bound_column.accessor)
         self.simple = "." not in self.accessor and "__" not in self.accessor
         self.default = bound_column.default
+        if isinstance(self.default, Promise):  # "—" translated once for the page, not for every empty cell
+            self.default = str(self.default)
         self.empty_values = self.column.empty_values
         self.render = bound_column.render
         self.render_takes = _takes(self.render)
@@ -146,6 +166,7 @@ class _Cell:
             if found:
                 self.date_format = found.group(1)
         self.strftime = _strftime_of(self.date_format) if self.date_format is not None else None
+        self.zone = timezone.get_current_timezone()  # the page's zone, read once (not per date-time cell)
         self.link = bound_column.link
         self.linkify_url = isinstance(self.link, LinkTransform) and self.link.url is None \
             and self.link.reverse_args == {} and self.link.accessor is None and not self.link.attrs
@@ -181,8 +202,8 @@ class _Cell:
     def format_date(self, value) -> str:
         """What the column's ``{{ value|date:"…" }}`` gives, through strftime when the format is plain digits."""
         if self.strftime is not None and isinstance(value, dt.date):
-            if isinstance(value, dt.datetime) and timezone.is_aware(value):
-                value = timezone.localtime(value)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.astimezone(self.zone)
             return value.strftime(self.strftime)
         return date_filter(template_localtime(value), self.date_format) or self.default
 
@@ -206,7 +227,6 @@ class _Cell:
         return value
 
     def html(self, record, table, bound_row=None) -> str:
-
         value = self.value_of(record)
         if value in self.empty_values and not self.special:
             content = self.default
@@ -224,35 +244,83 @@ class _Cell:
             if self.link:
                 if self.linkify_url:
                     url = self.url_of(record)
-                    if url:
-                        content = format_html('<a href="{}">{}</a>', url, content)
+                    if url:  # what format_html('<a href="{}">{}</a>', url, content) gives
+                        return self.td(record, f'<a href="{html_text.escape(url)}">{_escaped(content)}</a>')
                 else:
                     arguments = {"value": value, "record": record, "column": self.column,
                                  "bound_column": self.bound_column, "bound_row": bound_row, "table": table}
                     content = self.link(content, **{name: arguments[name] for name in self.link_takes})
         if not isinstance(content, str) and self.localize is not False:
             content = localize(template_localtime(content))  # what {{ cell }} in the template did
-        text = conditional_escape(content)
+        return self.td(record, _escaped(content))
+
+    def td(self, record, text: str) -> str:
+        """The cell: its <td> (worked out once, unless its attributes depend on the record) around ``text``."""
         if self.dynamic_attrs:
-            self.bound_column.current_record, self.bound_column.current_value = record, content
+            self.bound_column.current_record, self.bound_column.current_value = record, text
             opening = f"<td {self.bound_column.attrs['td'].as_html()}{self.data_label}>"
             self.bound_column.current_record = self.bound_column.current_value = None
             return f"{opening}{text}</td>"
         return f"{self.td_open}{text}</td>"
 
 
+def _attribute_of(value, table):
+    """``record -> value`` of one row attribute as django-tables2's ``computed_values`` gives it (a function gets the
+    arguments it names among ``table`` and ``record``, all of them with ``**kwargs``, and is not called when it names
+    another), with the function's signature read once per page instead of once per row."""
+    if not callable(value):
+        return lambda record: value
+    names, catch_all = signature(value)
+    if catch_all:
+        return lambda record: value(table=table, record=record)
+    if any(name not in ("table", "record") for name in names):
+        return lambda record: None
+    if names == ("record",):
+        return lambda record: value(record=record)
+    return lambda record: value(**{name: {"table": table, "record": record}[name] for name in names})
+
+
+def _row_opening(table):
+    """``(record, parity) -> '<tr …>'``: the row's attributes (``Meta.row_attrs``) with the even/odd class, as
+    ``AttributeDict(attrs).as_html()`` writes them."""
+    row_attrs = table.row_attrs or {}
+    if not row_attrs:
+        return lambda record, parity: f'<tr class="{parity}">'
+    if any(isinstance(value, dict) for value in row_attrs.values()):  # nested attributes: django-tables2's own way
+        def opening(record, parity):
+            attrs = computed_values(row_attrs, kwargs={"table": table, "record": record})
+            attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
+            return f"<tr {AttributeDict(attrs).as_html()}>"
+        return opening
+    names = [name for name in row_attrs if name not in AttributeDict.blacklist]
+    attributes = [(html_text.escape(str(name)), name == "class", _attribute_of(row_attrs[name], table))
+                  for name in names]
+    has_class = "class" in row_attrs
+
+    def opening(record, parity):
+        parts = []
+        for name, is_class, value_of in attributes:
+            value = value_of(record)
+            if is_class:
+                value = f"{value} {parity}" if value else parity
+            if value is not None:
+                parts.append(f'{name}="{_escaped(value)}"')
+        if not has_class:
+            parts.append(f'class="{parity}"')
+        return f"<tr {' '.join(parts)}>"
+    return opening
+
+
 def render_rows(table) -> str:
     """The <tr> rows of the table's current page as HTML (what ``templates/includes/table.html`` puts in tbody)."""
     cells = [_Cell(table, bound_column) for bound_column in table.columns]
     special = any(cell.special for cell in cells)
-    row_attrs = table.row_attrs or {}
-    rows = table.page.object_list.data if table.page else table.data
+    opening = _row_opening(table)
+    page = getattr(table, "page", None)  # a list page's table is paginated; a table without pages: every row
+    rows = page.object_list.data if page else table.data
     parts = []
     for counter, record in enumerate(rows):
         bound_row = BoundRow(record, table=table) if special else None
-        attrs = computed_values(row_attrs, kwargs={"table": table, "record": record}) if row_attrs else {}
-        parity = "odd" if counter % 2 else "even"
-        attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
-        parts.append(f"<tr {AttributeDict(attrs).as_html()}>"
+        parts.append(opening(record, "odd" if counter % 2 else "even")
                      + "".join(cell.html(record, table, bound_row) for cell in cells) + "</tr>")
     return mark_safe("\n".join(parts))  # noqa: S308  (every cell escaped above or built by format_html)
