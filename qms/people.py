@@ -274,23 +274,3 @@ def require(user, perm: str, obj=None) -> None:
     """Raise ``PermissionDenied`` with ``refusal_for(perm)`` unless ``user`` holds ``perm`` (on ``obj``)."""
     if not user.has_perm(perm, obj):
         raise PermissionDenied(refusal_for(perm))
-
-
-class PortalPermissionBackend(rules.permissions.ObjectPermissionBackend):
-    """rules' object permissions. A permission the portal declares (``rules.add_perm``) is answered by its rule
-    alone: a refusal ends the check, so a permission ticked for a user or a group in the admin cannot widen a
-    declared rule, and Django's ModelBackend (which reads the user's and the groups' permissions from the database,
-    two queries on every page) is asked only about the permissions the portal does not declare — the admin's own
-    model permissions — and for superusers. A refused permission is remembered on the request's user so that the
-    403 page can name the roles it needs (the last refusal is the one the view raised on)."""
-
-    def has_perm(self, user, perm, *args, **kwargs):
-        allowed = super().has_perm(user, perm, *args, **kwargs)
-        if not allowed and user is not None and not getattr(user, "is_superuser", False):
-            try:
-                user.refused_permission = perm
-            except AttributeError:  # AnonymousUser-like objects without a __dict__
-                pass
-            if rules.perm_exists(perm):
-                raise PermissionDenied  # Django's has_perm answers False without asking the later backends
-        return allowed

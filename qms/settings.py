@@ -126,8 +126,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "qms.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "qms.people.PortalPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "qms.auth_backends.PortalPermissionBackend",
+    "qms.auth_backends.PortalModelBackend",  # Django's ModelBackend, the user read with his department
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
