@@ -24,7 +24,9 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -85,10 +87,46 @@ def filter_query(query: QueryDict) -> str:
                       for value in values if value != ""])
 
 
+# A list's page reads the user's hidden columns and scenes on every request: they are kept in the shared cache until
+# one of them changes (every change below, and a save or deletion in the admin, forgets them) or this many seconds.
+CHOICES_SECONDS = 600
+
+
+def _choices_key(user_id, list_key: str) -> str:
+    return f"list-choices:{user_id}:{list_key}"
+
+
+def user_choices(user, list_key: str) -> tuple[list[str], list[ListScene]]:
+    """``(hidden columns, scenes)`` of ``user`` on the list ``list_key``."""
+    key = _choices_key(user.pk, list_key)
+    kept = cache.get(key)
+    if kept is None:
+        hidden = next(iter(ListPreference.objects.filter(user=user, list_key=list_key)
+                           .values_list("hidden_columns", flat=True)), None) or []
+        kept = (list(hidden), list(ListScene.objects.filter(user=user, list_key=list_key)))
+        cache.set(key, kept, CHOICES_SECONDS)
+    return kept
+
+
+def forget_choices(user_id, list_key: str) -> None:
+    """Drop what ``user_choices`` keeps: now, and again when the change commits (a page read in between)."""
+    key = _choices_key(user_id, list_key)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def _forget_changed_choices(sender, instance, **kwargs) -> None:
+    forget_choices(instance.user_id, instance.list_key)
+
+
+for _model in (ListPreference, ListScene):
+    post_save.connect(_forget_changed_choices, sender=_model, dispatch_uid=f"forget-choices-save:{_model.__name__}")
+    post_delete.connect(_forget_changed_choices, sender=_model,
+                        dispatch_uid=f"forget-choices-delete:{_model.__name__}")
+
+
 def save_scene(user, list_key: str, name: str, query: str, *, default: bool = False) -> ListScene:
     """Save (or overwrite) the scene ``name``; ``default``: it becomes the one applied on opening the list."""
-    from django.db import transaction
-
     with transaction.atomic():
         if default:
             ListScene.objects.filter(user=user, list_key=list_key, is_default=True).exclude(name=name).update(
@@ -100,13 +138,12 @@ def save_scene(user, list_key: str, name: str, query: str, *, default: bool = Fa
 
 def set_default_scene(user, list_key: str, pk: int | None) -> None:
     """Make the scene ``pk`` the default (None: no default)."""
-    from django.db import transaction
-
     with transaction.atomic():
         ListScene.objects.filter(user=user, list_key=list_key, is_default=True).exclude(pk=pk).update(
             is_default=False)
         if pk is not None:
             ListScene.objects.filter(user=user, list_key=list_key, pk=pk).update(is_default=True)
+    forget_choices(user.pk, list_key)  # update() sends no signal
 
 
 def delete_scene(user, list_key: str, pk: int) -> int:

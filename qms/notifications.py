@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -107,12 +109,43 @@ def deliver_pending_emails(limit: int = 500) -> int:
     return sum(1 for pk in ids if deliver_email(pk))
 
 
+# The header's count of unread notifications, on every page: kept in the shared cache per user until one of his
+# notifications is added, read, changed or deleted (forget_unread_count), or this many seconds.
+UNREAD_SECONDS = 60
+
+
+def _unread_key(user_id) -> str:
+    return f"unread-notifications:{user_id}"
+
+
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def forget_unread_count(user_id) -> None:
+    """Drop the kept count: now, and again when the change commits (a page counted in between)."""
+    key = _unread_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def _forget_on_change(sender, instance, **kwargs) -> None:
+    forget_unread_count(instance.recipient_id)
+
+
+post_save.connect(_forget_on_change, sender=Notification, dispatch_uid="unread-count-save")
+post_delete.connect(_forget_on_change, sender=Notification, dispatch_uid="unread-count-delete")
 
 
 def mark_read(user, ids=None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    forget_unread_count(user.pk)  # update() sends no signal
+    return marked

@@ -203,3 +203,21 @@ def test_the_pool_keeps_its_own_ticking_and_the_bin_its_order(people, login):
     pool = login(people["sales"]).get(reverse("customers:pool"))
     assert "bulk_select" not in [column.name for column in pool.context["table"].columns]
     assert pool.context["table"].list_tools["bulk_actions"] == []
+
+
+def test_the_users_columns_and_scenes_are_kept_until_they_change(people, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(people["sales"])
+    client.post(reverse(LIST), {"scene_action": "save", "name": "A级客户", "query": "grade=A"})
+    client.get(reverse(LIST))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse(LIST))
+    assert not [q for q in queries.captured_queries if "qms_listscene" in q["sql"] or "qms_listpreference" in q["sql"]]
+    scene = ListScene.objects.get()
+    scene.name = "A类客户"
+    scene.save()  # changed outside the list (the admin): the next page shows it
+    assert [s.name for s in client.get(reverse(LIST)).context["table"].list_tools["scenes"]] == ["A类客户"]
+    client.post(reverse(LIST), {"scene_action": "default", "scene": scene.pk})  # an update(): forgotten too
+    assert client.get(reverse(LIST)).context["table"].list_tools["scenes"][0].is_default

@@ -254,15 +254,10 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         return self.list_key or f"{type(self).__module__}.{type(self).__qualname__}"
 
     def preferences(self) -> tuple[list[str], list]:
-        """``(hidden columns, scenes)`` of the user on this list: two small indexed queries per page."""
+        """``(hidden columns, scenes)`` of the user on this list (``qms.lists.user_choices``: kept in the cache)."""
         if not hasattr(self, "_preferences"):
-            user, key = self.request.user, self.get_list_key()
-            hidden = []
-            if self.choose_columns:
-                hidden = next(iter(lists.ListPreference.objects.filter(user=user, list_key=key)
-                                   .values_list("hidden_columns", flat=True)), None) or []
-            scenes = list(lists.ListScene.objects.filter(user=user, list_key=key)) if self.saved_scenes else []
-            self._preferences = (list(hidden), scenes)
+            hidden, scenes = lists.user_choices(self.request.user, self.get_list_key())
+            self._preferences = (list(hidden) if self.choose_columns else [], list(scenes) if self.saved_scenes else [])
         return self._preferences
 
     def hide_chosen_columns(self, table) -> None:

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -73,7 +72,7 @@ def notification_open(request, pk):
     """Follow a notification's link; opening it marks it read (the user's own notifications only)."""
     note = get_object_or_404(notifications.Notification, pk=pk, recipient=request.user)
     if note.read_at is None:
-        notifications.Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notifications.mark_read(request.user, [note.pk])
     target = note.link or reverse("notifications")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("notifications")
