@@ -88,23 +88,23 @@ def filter_query(query: QueryDict) -> str:
 
 
 # A list's page reads the user's hidden columns and scenes on every request: they are kept in the shared cache until
-# one of them changes (every change below, and a save or deletion in the admin, forgets them) or this many seconds.
-CHOICES_SECONDS = 600
-
-
+# one of them changes (every change below, and a save or deletion in the admin, forgets them) or
+# settings.LIST_CHOICES_SECONDS pass (0: read on every request).
 def _choices_key(user_id, list_key: str) -> str:
     return f"list-choices:{user_id}:{list_key}"
 
 
 def user_choices(user, list_key: str) -> tuple[list[str], list[ListScene]]:
     """``(hidden columns, scenes)`` of ``user`` on the list ``list_key``."""
+    seconds = settings.LIST_CHOICES_SECONDS
     key = _choices_key(user.pk, list_key)
-    kept = cache.get(key)
+    kept = cache.get(key) if seconds else None
     if kept is None:
         hidden = next(iter(ListPreference.objects.filter(user=user, list_key=list_key)
                            .values_list("hidden_columns", flat=True)), None) or []
         kept = (list(hidden), list(ListScene.objects.filter(user=user, list_key=list_key)))
-        cache.set(key, kept, CHOICES_SECONDS)
+        if seconds:
+            cache.set(key, kept, seconds)
     return kept
 
 

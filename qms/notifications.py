@@ -110,20 +110,19 @@ def deliver_pending_emails(limit: int = 500) -> int:
 
 
 # The header's count of unread notifications, on every page: kept in the shared cache per user until one of his
-# notifications is added, read, changed or deleted (forget_unread_count), or this many seconds.
-UNREAD_SECONDS = 60
-
-
+# notifications is added, read, changed or deleted (forget_unread_count), or settings.UNREAD_COUNT_SECONDS pass.
 def _unread_key(user_id) -> str:
     return f"unread-notifications:{user_id}"
 
 
 def unread_count(user) -> int:
+    seconds = settings.UNREAD_COUNT_SECONDS
     key = _unread_key(user.pk)
-    count = cache.get(key)
+    count = cache.get(key) if seconds else None
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_SECONDS)
+        if seconds:
+            cache.set(key, count, seconds)
     return count
 
 

@@ -198,6 +198,10 @@ CACHES = {"default": {"BACKEND": "qms.cache.PortalRedisCache", "LOCATION": CACHE
 LIST_COUNTS_SECONDS = int(env("QMS_LIST_COUNTS_SECONDS", "30"))
 # how long a list's rendered filter panel is kept (qms.filters.cached_html; dropped at once when its choices change)
 FILTER_PANEL_SECONDS = int(env("QMS_FILTER_PANEL_SECONDS", "600"))
+# how long a user's hidden columns and scenes of a list (qms.lists.user_choices) and his unread-notification count
+# (qms.notifications.unread_count) are kept; both are dropped at once when they change. 0: read on every request.
+LIST_CHOICES_SECONDS = int(env("QMS_LIST_CHOICES_SECONDS", "600"))
+UNREAD_COUNT_SECONDS = int(env("QMS_UNREAD_COUNT_SECONDS", "60"))
 
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if env("EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend")

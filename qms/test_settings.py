@@ -50,6 +50,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # qms/tests/test_list_counts.py turns the cache on to test it.
 LIST_COUNTS_SECONDS = 0
 FILTER_PANEL_SECONDS = 0  # qms/tests/test_list_counts.py turns it on to check the panel is kept and dropped
+LIST_CHOICES_SECONDS = 0  # turned on by the tests that check they are kept and dropped
+UNREAD_COUNT_SECONDS = 0
 # Each test process has its own cache (a shared Redis would carry cached values from one test database to the
 # next); qms/tests/test_cache.py tests the Redis cache of production.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

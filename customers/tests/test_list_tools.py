@@ -205,10 +205,11 @@ def test_the_pool_keeps_its_own_ticking_and_the_bin_its_order(people, login):
     assert pool.context["table"].list_tools["bulk_actions"] == []
 
 
-def test_the_users_columns_and_scenes_are_kept_until_they_change(people, login):
+def test_the_users_columns_and_scenes_are_kept_until_they_change(people, login, settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    settings.LIST_CHOICES_SECONDS = 600  # as in production (the test settings read them on every request)
     client = login(people["sales"])
     client.post(reverse(LIST), {"scene_action": "save", "name": "A级客户", "query": "grade=A"})
     client.get(reverse(LIST))

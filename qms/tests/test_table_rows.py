@@ -28,7 +28,7 @@ class ProbeTable(tables.Table):
     language = tables.Column()
     last_login = tables.DateTimeColumn(format="Y-m-d H:i")
     date_joined = tables.DateColumn(format="Y年n月j日")  # not plain digits: Django's date filter
-    department = tables.Column(default=_("未分配"))  # a lazy default for the empty cells
+    department = tables.Column(default=_("未填"))  # a lazy default for the empty cells
     staff = tables.Column(accessor="is_staff")
 
     class Meta:
