@@ -59,3 +59,27 @@ class PortalRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+
+# --- what a page reads on every request and keeps until it changes -----------------------------------------------
+def kept(key: str, seconds: int, compute):
+    """``compute()``, kept ``seconds`` in the shared cache under ``key`` (0: computed on every call). Whoever changes
+    what it reads calls ``forget(key)``."""
+    from django.core.cache import cache
+
+    value = cache.get(key) if seconds else None
+    if value is None:
+        value = compute()
+        if seconds:
+            cache.set(key, value, seconds)
+    return value
+
+
+def forget(key: str) -> None:
+    """Drop what ``kept`` keeps under ``key``: now, and again when the change commits (a page that read the old
+    value in between would otherwise keep it)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

@@ -24,13 +24,14 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import QueryDict
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from qms import cache as qms_cache
 
 # what a list's query carries that is not a filter: a scene never stores these
 NOT_FILTERS = frozenset({"page", "export", "per_page", "scene", "columns", "columns_set", "bulk", "ids"})
@@ -96,23 +97,16 @@ def _choices_key(user_id, list_key: str) -> str:
 
 def user_choices(user, list_key: str) -> tuple[list[str], list[ListScene]]:
     """``(hidden columns, scenes)`` of ``user`` on the list ``list_key``."""
-    seconds = settings.LIST_CHOICES_SECONDS
-    key = _choices_key(user.pk, list_key)
-    kept = cache.get(key) if seconds else None
-    if kept is None:
+    def read():
         hidden = next(iter(ListPreference.objects.filter(user=user, list_key=list_key)
                            .values_list("hidden_columns", flat=True)), None) or []
-        kept = (list(hidden), list(ListScene.objects.filter(user=user, list_key=list_key)))
-        if seconds:
-            cache.set(key, kept, seconds)
-    return kept
+        return list(hidden), list(ListScene.objects.filter(user=user, list_key=list_key))
+
+    return qms_cache.kept(_choices_key(user.pk, list_key), settings.LIST_CHOICES_SECONDS, read)
 
 
 def forget_choices(user_id, list_key: str) -> None:
-    """Drop what ``user_choices`` keeps: now, and again when the change commits (a page read in between)."""
-    key = _choices_key(user_id, list_key)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    qms_cache.forget(_choices_key(user_id, list_key))
 
 
 def _forget_changed_choices(sender, instance, **kwargs) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from qms import cache as qms_cache
 
 logger = logging.getLogger(__name__)
 
@@ -116,21 +117,12 @@ def _unread_key(user_id) -> str:
 
 
 def unread_count(user) -> int:
-    seconds = settings.UNREAD_COUNT_SECONDS
-    key = _unread_key(user.pk)
-    count = cache.get(key) if seconds else None
-    if count is None:
-        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        if seconds:
-            cache.set(key, count, seconds)
-    return count
+    return qms_cache.kept(_unread_key(user.pk), settings.UNREAD_COUNT_SECONDS,
+                          lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count())
 
 
 def forget_unread_count(user_id) -> None:
-    """Drop the kept count: now, and again when the change commits (a page counted in between)."""
-    key = _unread_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    qms_cache.forget(_unread_key(user_id))
 
 
 def _forget_on_change(sender, instance, **kwargs) -> None:
