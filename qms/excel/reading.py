@@ -3,9 +3,8 @@
 An uploaded file is hostile until proven otherwise. Before openpyxl sees it: its size, the zip magic, the
 ``[Content_Types].xml`` part every .xlsx has, the number of entries and the sum of their uncompressed sizes
 (Python's zipfile never inflates an entry past its declared size, so that sum bounds the work). openpyxl
-then parses the XML through defusedxml (installed from requirements.txt), in read-only mode, with the
-sheet's declared dimensions reset because writers get them wrong. Formulas are read as text and never
-evaluated.
+then parses the XML through defusedxml (installed from requirements.txt), in read-only mode, ignoring the
+sheet's declared dimensions because writers get them wrong. Formulas are read as text and never evaluated.
 
 The upload reads the sheet once: its rows go, as they are read, to a row store next to the stored file (gzipped
 JSON lines, ``write_row_store``), which the validation and the commit read back (``read_row_store``) instead of
@@ -32,7 +31,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,39 @@ def unreadable(error: Exception) -> ImportFileError:
                              "请用导入模板填写后另存为 .xlsx 再上传。"))
 
 
+class _SheetOfUnknownSize(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its declared size: the portal resets it anyway (writers get it
+    wrong), and where a sheet declares none (openpyxl's own writer, so the portal's exports and error workbooks,
+    declares none) openpyxl parses the whole sheet to find that out before the rows are read."""
+
+    def _get_size(self):
+        pass
+
+
+class _ReadOnlyReader(ExcelReader):
+    """openpyxl's reader in read-only mode (``load_workbook(read_only=True)``), with ``_SheetOfUnknownSize`` sheets."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            worksheet = _SheetOfUnknownSize(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+def open_workbook(fileobj):
+    """The workbook in ``fileobj``, read-only, as ``load_workbook(read_only=True)`` opens it (links, macros and
+    rich text left out), its sheets without their declared sizes."""
+    reader = _ReadOnlyReader(fileobj, read_only=True, keep_vba=False, data_only=False, keep_links=False,
+                             rich_text=False)
+    reader.read()
+    return reader.wb
+
+
 @contextmanager
 def open_sheet(fileobj, sheet_title: str = ""):
     """The checked workbook's data sheet (the one titled ``sheet_title``, else the first), read-only."""
@@ -122,7 +155,7 @@ def open_sheet(fileobj, sheet_title: str = ""):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "no default style", dates out of range (reported per cell)
-            workbook = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False, rich_text=False)
+            workbook = open_workbook(fileobj)
     except Exception as error:  # noqa: BLE001 - any parser failure (malformed XML, entities) is a refusal
         raise unreadable(error) from error
     try:
@@ -130,8 +163,6 @@ def open_sheet(fileobj, sheet_title: str = ""):
         if not sheets:
             raise ImportFileError(_("工作簿中没有工作表。"))
         sheet = next((s for s in sheets if s.title == sheet_title), sheets[0])
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()
         try:
             yield sheet  # read-only sheets are parsed while the caller iterates their rows
         except UNREADABLE as error:

@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 
 from qms import tasks
-from qms.excel import imports
+from qms.excel import imports, reading
 from qms.excel.imports import Column, ImportDefinition, register_import
 from qms.excel.models import ImportBatch
 from qms.excel.reading import Cell, Row
@@ -322,7 +322,7 @@ def test_a_zip_bomb_with_many_entries_is_refused_before_openpyxl_opens_it(people
         archive.writestr("[Content_Types].xml", "<Types/>")
         for i in range(settings.QMS_IMPORT_MAX_ZIP_ENTRIES + 1):
             archive.writestr(f"xl/media/{i}.bin", "")
-    with mock.patch("qms.excel.reading.load_workbook") as load_workbook:
+    with mock.patch("qms.excel.reading.open_workbook") as load_workbook:
         assert "文件结构异常" in refusal(hr, handle.getvalue())
     load_workbook.assert_not_called()
 
@@ -336,7 +336,7 @@ def test_a_zip_bomb_inflating_past_the_limit_is_refused_before_openpyxl_opens_it
             for _ in range(settings.QMS_IMPORT_MAX_UNCOMPRESSED_BYTES // len(chunk) + 1):
                 entry.write(chunk)
     assert len(handle.getvalue()) < 1024 * 1024  # a small file…
-    with mock.patch("qms.excel.reading.load_workbook") as load_workbook:
+    with mock.patch("qms.excel.reading.open_workbook") as load_workbook:
         assert "可能是压缩炸弹" in refusal(hr, handle.getvalue())  # …that would inflate past the limit
     load_workbook.assert_not_called()
 
@@ -354,6 +354,34 @@ def test_xml_entities_are_refused_by_defusedxml(people, hr):
     page = refusal(hr, handle.getvalue())
     assert "无法读取此文件：其中含有不允许的 XML 内容" in page
     assert "EntitiesForbidden" not in page and "DefusedXml" not in page
+
+
+def test_rows_past_a_wrong_declared_size_are_read_and_a_sheet_declaring_none_is_read_too():
+    # A writer may declare a size smaller than the sheet (here A1:B2 for a header and three rows); openpyxl's own
+    # write-only writer (the portal's exports and error workbooks) declares none.
+    source = zipfile.ZipFile(io.BytesIO(xlsx(GOOD_ROWS)))
+    handle = io.BytesIO()
+    with zipfile.ZipFile(handle, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:F4"/>' in data
+                data = data.replace(b'<dimension ref="A1:F4"/>', b'<dimension ref="A1:B2"/>')
+            archive.writestr(item, data)
+    write_only = openpyxl.Workbook(write_only=True)
+    sheet = write_only.create_sheet()
+    for values in [HEADERS, *GOOD_ROWS]:
+        sheet.append(values)
+    undeclared = io.BytesIO()
+    write_only.save(undeclared)
+    for content in (handle, undeclared):
+        with reading.open_sheet(content) as sheet:
+            rows = list(reading.iter_rows(sheet, len(HEADERS)))
+        assert [[cell.value for cell in row.cells] for row in rows] == [
+            ["zhangsan", "张三", "销售部", "销售", "zhangsan@example.com", 13800138000],
+            ["lisi", "李四", "品质部", "品质、文管中心", "lisi@example.com", "13900139000"],
+            ["wangwu", "王五", "生产部", "生产,PMC", None, None]]
+        assert [row.number for row in rows] == [2, 3, 4]
 
 
 def _zip(files: dict) -> bytes:
@@ -378,8 +406,8 @@ WORD_DOCUMENT = _zip({  # a .docx renamed to .xlsx: a zip with content types, bu
     (xlsx(GOOD_ROWS), ValueError("Max value is 14")),  # what openpyxl raises on a malformed style, e.g.
 ])
 def test_an_unreadable_workbook_is_refused_with_a_reason_not_an_exception_name(people, hr, content, parser_error):
-    patch = (mock.patch("qms.excel.reading.load_workbook", side_effect=parser_error) if parser_error
-             else mock.patch("qms.excel.reading.load_workbook", wraps=openpyxl.load_workbook))
+    patch = (mock.patch("qms.excel.reading.open_workbook", side_effect=parser_error) if parser_error
+             else mock.patch("qms.excel.reading.open_workbook", wraps=reading.open_workbook))
     with patch:
         page = refusal(hr, content)
     assert "无法读取此文件：它不是有效的 Excel 工作簿（.xlsx），或文件已损坏。请用导入模板填写后另存为 .xlsx 再上传。" in page
