@@ -31,7 +31,9 @@ from customers.models import (BusinessRecord, Contact, Customer, CustomerOption,
 from customers.services.names import name_key, with_name_keys
 from customers.services.records import create_customer, create_customers, near_duplicates
 from qms import audit
-from qms.excel.imports import Column, ImportDefinition, ImportRefused, bind_row, frozen, not_an_option, thawed
+from qms.excel.imports import Column, ImportDefinition, ImportRefused, frozen, not_an_option, thawed
+from qms.excel.rowforms import bind_row
+from qms.instances import instance_maker
 
 # The recycle-bin reason of a reverted import. It is data (like the file's Chinese headers), the same in every
 # interface language, so that a later import does not take these customers for existing ones.
@@ -371,8 +373,10 @@ def _save_kept(run, rows, owners: dict, refused: dict, headers: dict) -> list[tu
     if not rows:
         return []
 
+    make_contact = instance_maker(Contact)
+
     def new(item, fields) -> dict:
-        contact = Contact(**thawed(Contact, item["contact"])) if item["contact"] else None
+        contact = make_contact(**thawed(Contact, item["contact"])) if item["contact"] else None
         return {"owner": owners.get(item["owner"]), "to_pool": item["to_pool"], "contacts": [contact] if contact else [],
                 **fields}
 

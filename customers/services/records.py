@@ -12,6 +12,7 @@ from customers.models import (BusinessRecord, Contact, Customer, CustomerOption,
                               OwnershipKind)
 from customers.services.names import fill_name_keys, name_key, normalised_name, with_name_keys
 from qms import audit
+from qms.instances import instance_maker
 from qms.refusals import Refused
 
 
@@ -50,16 +51,16 @@ def _refuse_duplicate_name(error: IntegrityError, name: str):
     raise error
 
 
-def _new_customer(*, by, owner, to_pool: bool, fields: dict, now) -> tuple[Customer, OwnershipChange]:
+def _new_customer(*, by, owner, to_pool: bool, fields: dict, now, make_customer=Customer,
+                  make_change=OwnershipChange) -> tuple[Customer, OwnershipChange]:
     """The unsaved customer (owner: ``owner``, else its creator; none when ``to_pool``) and its first
     ownership change, without the customer's id."""
     owner = None if to_pool else (owner or by)
-    customer = Customer(created_by=by, owner=owner, created_at=now, **fields)
+    customer = make_customer(created_by=by, owner=owner, created_at=now, **fields)
     customer.owner_since = now if owner else None
     customer.pool_entered_at = None if owner else now
     fill_name_keys(customer)
-    change = OwnershipChange(kind=OwnershipKind.CREATED if owner else OwnershipKind.RELEASED, to_owner=owner, by=by,
-                             at=now)
+    change = make_change(kind=OwnershipKind.CREATED if owner else OwnershipKind.RELEASED, to_owner=owner, by=by, at=now)
     return customer, change
 
 
@@ -113,10 +114,11 @@ def create_customers(new: list[dict], *, by, reason: str) -> list[Customer]:
 @transaction.atomic
 def _create_customers(new: list[dict], *, by, reason: str) -> list[Customer]:
     customers, changes = [], []
+    makers = {"make_customer": instance_maker(Customer), "make_change": instance_maker(OwnershipChange)}
     for item in new:
         fields = {name: value for name, value in item.items() if name not in ("owner", "to_pool", "contacts")}
         customer, change = _new_customer(by=by, owner=item.get("owner"), to_pool=bool(item.get("to_pool")),
-                                         fields=fields, now=timezone.now())
+                                         fields=fields, now=timezone.now(), **makers)
         customers.append((customer, list(item.get("contacts") or ())))
         changes.append(change)
     with audit.context(user=by, reason=reason):

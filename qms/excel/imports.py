@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import json
 import logging
@@ -48,8 +49,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, router, transaction
-from django.db.models import QuerySet, UniqueConstraint
-from django.db.models.base import ModelState
+from django.db.models import QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -60,6 +60,7 @@ from openpyxl.utils.datetime import from_excel
 from qms.refusals import Refused
 from qms import taskqueue
 from qms.excel.models import ImportBatch
+from qms.excel.rowforms import bind_row
 from qms.excel.reading import (ERROR_COLUMN, KEPT_STORE_SUFFIX, ROW_STORE_SUFFIX, ImportFileError, Row, StaleRowStore,
                                file_digest, iter_rows, kept_store_writer, open_sheet, read_header, read_kept_store,
                                read_row_store, write_row_store)
@@ -222,56 +223,7 @@ def is_choice(field: forms.Field) -> bool:
     return isinstance(field, (forms.ModelChoiceField, forms.ChoiceField))
 
 
-# --- one row ----------------------------------------------------------------------------------------
-def bind_row(prototype: forms.BaseForm, data: dict) -> forms.BaseForm:
-    """A copy of ``prototype`` (a bound form never checked) bound to ``data``, as if built anew: it shares the
-    prototype's fields (built once per pass, never changed by a check) and has its own data, errors and, for a
-    model form, a new instance. What a Django form's ``__init__`` copies per form (the fields, with their
-    querysets and widgets) is most of the cost of checking an import row."""
-    form = object.__new__(type(prototype))  # copy.copy, without its generic reduce protocol
-    form.__dict__.update(prototype.__dict__)
-    form.data = data
-    form._errors = None
-    form._bound_fields_cache = {}
-    form.__dict__.pop("cleaned_data", None)
-    if isinstance(form, forms.BaseModelForm):
-        form.instance = _fresh_instance(prototype)
-        constraints = prototype.__dict__.get("_row_constraints")
-        if constraints is None:
-            constraints = prototype._row_constraints = _checked_constraints(prototype)
-        form.instance.get_constraints = lambda: constraints
-    return form
-
-
-def _fresh_instance(prototype: forms.BaseModelForm):
-    """A new unsaved instance of the form's model, as ``Model()`` makes it: a copy of one made per pass, with the
-    defaults that are computed (a time, a new list) computed again (``Model()`` works out every field's default,
-    a tenth of a millisecond for a customer)."""
-    blank = prototype.__dict__.get("_blank_instance")
-    if blank is None:
-        blank = prototype._blank_instance = prototype._meta.model()
-        prototype._computed_defaults = [field for field in blank._meta.concrete_fields
-                                        if field.has_default() and callable(field.default)]
-    instance = object.__new__(type(blank))
-    instance.__dict__.update(blank.__dict__)
-    instance._state = ModelState()
-    for field in prototype._computed_defaults:
-        setattr(instance, field.attname, field.get_default())
-    return instance
-
-
-def _checked_constraints(form: forms.BaseModelForm) -> list:
-    """The instance's constraints less the unique ones on a field the form does not have: the model form leaves
-    such a field out of every check (``_get_validation_exclusions``), so Django would build a query for the
-    constraint and drop it, for every row."""
-    checked = []
-    for model, constraints in form.instance.get_constraints():
-        kept = [c for c in constraints if not (isinstance(c, UniqueConstraint) and c.fields
-                                               and any(name not in form.fields for name in c.fields))]
-        checked.append((model, kept))
-    return checked
-
-
+# --- kept rows --------------------------------------------------------------------------------------
 def frozen(model, values: dict) -> dict:
     """{attname: value} of ``values`` ({model field name: value, a related record or its id}) for a kept row: a
     foreign key as its id; dates and decimals become text when the row is stored. ``thawed`` gives them back."""
@@ -287,8 +239,13 @@ def frozen(model, values: dict) -> dict:
 
 def thawed(model, values: dict) -> dict:
     """The Python values of ``frozen`` fields read back from a kept row: {attname: value}."""
-    fields = {field.attname: field for field in model._meta.concrete_fields}
+    fields = _fields_by_attname(model)
     return {name: fields[name].to_python(value) for name, value in values.items()}
+
+
+@functools.cache
+def _fields_by_attname(model) -> dict[str, models.Field]:
+    return {field.attname: field for field in model._meta.concrete_fields}
 
 
 class _CellError(Exception):
