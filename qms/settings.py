@@ -8,6 +8,7 @@ import os
 import re
 from pathlib import Path
 
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "qms.submissions.SubmissionTokenMiddleware",  # last: it runs the view of a tokened POST itself, once
 ]
+
+# The audit trail (qms.audit): an event row copies its record's columns. A copied foreign key is a value, not a link
+# (pghistory makes it without a constraint), and no event is looked up by one: events are found by their record
+# (the index on pgh_obj, pgh_id) and by time. Without this, each event table had an index per foreign key of its
+# record (a customer's event, fourteen), which every audited insert, update and delete had to maintain too.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 
 ROOT_URLCONF = "qms.urls"
 WSGI_APPLICATION = "qms.wsgi.application"
