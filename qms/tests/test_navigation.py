@@ -23,3 +23,31 @@ def test_the_navigation_hides_what_a_role_may_not_open(people, login):
     assert reverse("qms:audit_trail") in mr_links and reverse("qms:audit_trail") not in sales_links
     assert reverse("qms:capa_raise") in mr_links and reverse("qms:capa_raise") not in sales_links
     assert login(people["sales2"]).get(reverse("qms:audit_trail")).status_code == 403
+
+
+def _menu_links(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<a class="dropdown-item" href="([^"]+)">', html))
+
+
+def test_each_page_draws_its_users_own_menu_in_its_language_though_menus_are_rendered_once(people, client):
+    # qms_tags.portal_menu keeps the rendered drop-downs per menu and language: the MR's menu must not be drawn for a
+    # salesperson who opens a page after him, nor the Chinese labels on an English page.
+    from django.test import Client
+    from django.utils import translation
+
+    mr, sales = Client(), Client()
+    mr.force_login(people["mr"])
+    sales.force_login(people["sales2"])
+    for _ in range(2):  # the second time from what the first kept
+        mr_page, sales_page = mr.get(reverse("home")).content.decode(), sales.get(reverse("home")).content.decode()
+        assert reverse("qms:audit_trail") in _menu_links(mr_page)
+        assert reverse("qms:audit_trail") not in _menu_links(sales_page)
+        assert _menu_links(sales_page) >= {link["url"] for entry in menu_for(people["sales2"]) for link in entry["links"]}
+    sales.post(reverse("set_language"), {"language": "en"})
+    english = sales.get(reverse("home")).content.decode()
+    with translation.override("en"):
+        labels = [str(entry["label"]) for entry in menu_for(people["sales2"])]
+    assert labels and all(f"</i> {label}</a>" in english for label in labels)
+    assert "</i> 客户</a>" not in english
