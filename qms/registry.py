@@ -206,26 +206,28 @@ def register_menu(entry: MenuEntry) -> None:
 _menu_urls: dict[tuple, str] = {}
 
 
-def _menu_url(url_name: str) -> str:
-    """A menu link's URL, reversed once per URL name and script prefix (the menu is drawn on every page)."""
+def menu_for(user) -> list[dict]:
+    """The navigation a user sees: only entries whose permission they hold (each permission asked once; each link's
+    URL reversed once per URL name and script prefix: the menu is drawn on every page)."""
     from django.urls import get_script_prefix, get_urlconf, reverse
 
-    key = (get_urlconf(), get_script_prefix(), url_name)
-    url = _menu_urls.get(key)
-    if url is None:
-        url = _menu_urls[key] = reverse(url_name)
-    return url
+    from qms.auth_backends import has_perm
 
-
-def menu_for(user) -> list[dict]:
-    """The navigation a user sees: only entries whose permission they hold."""
+    place = (get_urlconf(), get_script_prefix())
+    allowed: dict[str, bool] = {}
     result = []
     for entry in sorted(registry.menu, key=lambda e: e.order):
-        links = [
-            {"label": label, "url": _menu_url(url_name)}
-            for label, url_name, perm in entry.children
-            if perm is None or user.has_perm(perm)
-        ]
+        links = []
+        for label, url_name, perm in entry.children:
+            if perm is not None:
+                if perm not in allowed:
+                    allowed[perm] = has_perm(user, perm)
+                if not allowed[perm]:
+                    continue
+            url = _menu_urls.get((*place, url_name))
+            if url is None:
+                url = _menu_urls[(*place, url_name)] = reverse(url_name)
+            links.append({"label": label, "url": url})
         if links:
             result.append({"label": entry.label, "icon": entry.icon, "links": links})
     return result

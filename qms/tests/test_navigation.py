@@ -51,3 +51,36 @@ def test_each_page_draws_its_users_own_menu_in_its_language_though_menus_are_ren
         labels = [str(entry["label"]) for entry in menu_for(people["sales2"])]
     assert labels and all(f"</i> {label}</a>" in english for label in labels)
     assert "</i> 客户</a>" not in english
+
+
+def test_the_navigation_s_permission_answers_are_user_has_perm_s(people):
+    # qms.auth_backends.has_perm answers without Django's loop over the backends: for every declared permission,
+    # some undeclared ones (the admin's), an active and an inactive superuser and every demo role, the same answer.
+    import rules
+    from django.contrib.auth.models import Permission
+
+    from qms.auth_backends import has_perm
+    from qms.people import User
+
+    declared = sorted(rules.permissions.permissions.keys())
+    undeclared = [f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")[:40]]
+    root = User.objects.create_superuser("root2", "root2@example.com", "x")
+    gone = User.objects.create_superuser("gone", "gone@example.com", "x", is_active=False)
+    User.objects.filter(pk=people["quality"].pk).update(is_active=False)
+    for pk in [*(user.pk for user in people.values()), root.pk, gone.pk]:
+        ours, djangos = User.objects.get(pk=pk), User.objects.get(pk=pk)  # each remembers only its own answers
+        for perm in declared + undeclared:
+            assert has_perm(ours, perm) == djangos.has_perm(perm), (ours, perm)
+    assert any(has_perm(people["mr"], perm) for perm in declared)
+    assert not all(has_perm(people["sales2"], perm) for perm in declared)
+
+
+@pytest.mark.parametrize("role", ["gm", "mr", "production", "sales2", "hr"])
+def test_the_menu_holds_each_link_whose_permission_the_user_has(people, role):
+    from qms.registry import registry
+
+    user = people[role]
+    expected = [(str(entry.label), [str(label) for label, _url, perm in entry.children if perm is None or user.has_perm(perm)])
+                for entry in sorted(registry.menu, key=lambda e: e.order)]
+    assert [(str(e["label"]), [str(link["label"]) for link in e["links"]]) for e in menu_for(user)] == [
+        (label, links) for label, links in expected if links]
