@@ -116,8 +116,8 @@ def unreadable(error: Exception) -> ImportFileError:
 
 
 class _SheetOfUnknownSize(ReadOnlyWorksheet):
-    """A read-only sheet that does not look for its declared size: the portal resets it anyway (writers get it
-    wrong), and where a sheet declares none (openpyxl's own writer, so the portal's exports and error workbooks,
+    """A read-only sheet that does not look for its declared size: the portal ignores it (writers get it wrong),
+    and where a sheet declares none (openpyxl's own writer, so the portal's exports and error workbooks,
     declares none) openpyxl parses the whole sheet to find that out before the rows are read."""
 
     def _get_size(self):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import random
 import time
 from decimal import Decimal
@@ -40,7 +39,7 @@ from qms.people import Department, Role, User
 CITIES = ["北京", "上海", "天津", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "青岛", "宁波",
           "厦门", "福州", "济南", "郑州", "长沙", "合肥", "昆明", "南宁", "沈阳", "大连", "哈尔滨", "长春", "石家庄",
           "太原", "南昌", "贵阳", "兰州", "无锡", "常州", "佛山", "东莞", "珠海", "温州", "绍兴", "嘉兴", "烟台", "潍坊"]
-# 字号 characters (no common polyphones, so that the pinyin of a part is the pinyin in the whole name)
+# 字号 characters
 BRAND_CHARS = list("华信达通宏泰恒瑞鑫源盛联创新科博凯嘉安康美佳中天海金明光辉星德丰立腾飞远航峰力永兴隆昌祥"
                    "发顺鼎欣智云东方南北易捷迅锦诚润泽宇辰晟越嘉伟豪众合益民鸿运启元晶磊聚宝纳川优品卓群")
 TRADES = ["信息技术", "科技", "电子", "网络科技", "贸易", "进出口", "医疗器械", "生物科技", "机械设备", "电气",
@@ -63,18 +62,6 @@ NEXT_STEPS = ["", "下周再次电话确认", "安排技术人员上门", "寄�
 BUSINESS_TEXTS = ["订单货款", "年度框架合同", "样品费", "维修服务费", "备件采购", "技术服务费"]
 GRADE_WEIGHTS = [(Grade.A, 5), (Grade.B, 15), (Grade.C, 80)]
 REVENUE_BY_GRADE = {Grade.A: 120_000, Grade.B: 30_000, Grade.C: 6_000}  # typical record amount (元)
-
-
-@functools.lru_cache(maxsize=None)
-def _part_keys(part: str) -> tuple[str, str]:
-    return pinyin_keys(part)
-
-
-def company_keys(parts: tuple[str, ...]) -> tuple[str, str]:
-    """The pinyin keys of a generated name from those of its parts (each computed once by
-    ``names.pinyin_keys``): 100,000 whole-name conversions would take half a minute."""
-    keys = [_part_keys(part) for part in parts]
-    return "".join(k[0] for k in keys)[:400], "".join(k[1] for k in keys)[:100]
 
 
 class Command(BaseCommand):
@@ -162,7 +149,7 @@ class Command(BaseCommand):
             key = name_key(name)
             if len(name) <= 50 and key not in taken:
                 taken.add(key)
-                return (name, key, *company_keys(parts))
+                return (name, key, *pinyin_keys(name))
 
     def created_at(self, years: float) -> dt.datetime:
         # More customers recently than long ago (a growing sales team).
