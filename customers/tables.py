@@ -68,7 +68,9 @@ class CustomerTable(tables.Table):
         return self.value_address(record) or "—"
 
     def value_owner(self, record):
-        return record.owner.display_name if record.owner_id else str(_("客户池"))
+        if record.owner_id:
+            return record.owner.display_name
+        return per_table(self, "pool_text", lambda: str(_("客户池")))
 
     def render_owner(self, record):
         if record.owner_id:

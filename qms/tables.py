@@ -46,8 +46,10 @@ def choice_label(table, record, field_name: str):
     """``record.get_FOO_display()`` for a table's cells: the field's labels are translated once per table and looked
     up in a dict (``get_FOO_display`` builds the choices' dict and translates the label again on every call: a
     quarter of the time of a 100,000-customer export went there)."""
-    labels = per_table(table, ("choices", type(record), field_name),
-                       lambda: _labels_of(record._meta.get_field(field_name)))
+    key = ("choices", record.__class__, field_name)
+    labels = table.__dict__.get("_per_table", {}).get(key)
+    if labels is None:
+        labels = per_table(table, key, lambda: _labels_of(record._meta.get_field(field_name)))
     value = getattr(record, field_name)
     try:
         return labels.get(value, value)
@@ -180,13 +182,17 @@ class _Cell:
         self.special = isinstance(self.column, (BaseLinkColumn, ManyToManyColumn))
         # a field with choices shows the choice's label: the labels of the page's language, looked up once
         # (Model.get_FOO_display builds the choices' dict again on every call)
-        self.choices_labels = None
-        model = getattr(table._meta, "model", None)
+        # a model field without choices (most columns): its attribute read directly from the table's own records
+        # (the checks below are for dicts, methods and other models)
+        self.choices_labels = self.field_attribute = None
+        model = self.model = getattr(table._meta, "model", None)
         if self.simple and model is not None:
             try:
                 field = model._meta.get_field(str(self.accessor))
                 if getattr(field, "choices", None) and not isinstance(field, dj_models.ForeignObjectRel):
                     self.choices_labels = _labels_of(field)
+                elif field.concrete and field.name == str(self.accessor):
+                    self.field_attribute = field.name
             except FieldDoesNotExist:
                 pass
         column_attrs = {**dict(table.attrs), **dict(self.column.attrs)}
@@ -208,7 +214,12 @@ class _Cell:
         return date_filter(template_localtime(value), self.date_format) or self.default
 
     def value_of(self, record):
-        """(value, is_empty) as django-tables2 finds it: the choice's label for a field with choices."""
+        """The cell's value as django-tables2 finds it: the choice's label for a field with choices."""
+        if self.field_attribute is not None and type(record) is self.model:
+            try:
+                return getattr(record, self.field_attribute)
+            except AttributeError:  # a required relation that is not set: empty, as below
+                return None
         if self.choices_labels is not None:
             raw = record.get(str(self.accessor)) if isinstance(record, dict) else getattr(record, str(self.accessor))
             value = self.choices_labels.get(make_hashable(raw), raw)
