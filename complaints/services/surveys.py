@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 
@@ -37,7 +36,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
 
 from complaints.models import (CampaignStatus, Channel, Complaint, FeedbackType, SurveyAnswer, SurveyCampaign,
                                SurveyQuestion, SurveyResponse)
@@ -45,7 +43,7 @@ from complaints.services import worded
 from customers.models import Customer, Grade
 from qms import Refused, audit, deadlines, workflow
 from qms.deadlines import Deadline, DeadlineRule
-from qms.excel.export import write_rows
+from qms.excel.export import ExportWorkbook, write_rows
 from qms.notifications import notify
 from qms.people import Role, User
 from qms.workdays import WorkingCalendar
@@ -636,8 +634,8 @@ def analysis_workbook(campaign: SurveyCampaign):
     analysis = analyse(campaign)
     questions = [f.question for f in analysis.questions]
     feedback = feedback_by_response(campaign)
-    workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(gettext("汇总"))
+    workbook = ExportWorkbook()
+    summary = workbook.sheet(gettext("汇总"))
     write_rows(summary, [gettext("项目"), gettext("数值")], [
         [gettext("调查"), campaign.title],
         [gettext("年度"), campaign.year],
@@ -650,15 +648,15 @@ def analysis_workbook(campaign: SurveyCampaign):
         [gettext("满意度指数（%）"), analysis.index],
         [gettext("低分答卷数（不高于 %(low)d 分）") % {"low": campaign.low_score}, analysis.low_responses],
     ])
-    by_question = workbook.create_sheet(gettext("按问题"))
+    by_question = workbook.sheet(gettext("按问题"))
     write_rows(by_question, [gettext("问题"), gettext("答题数"), gettext("平均分"), gettext("满意度指数（%）")]
                + [f"{score} {SCORE_LABELS[score]}" for score in SCORES] + [gettext("低分数")],
                ([f.question.text, f.answers, f.average, f.index, *f.distribution, f.low] for f in analysis.questions))
-    by_grade = workbook.create_sheet(gettext("按客户等级"))
+    by_grade = workbook.sheet(gettext("按客户等级"))
     write_rows(by_grade, [gettext("客户等级"), gettext("调查对象"), gettext("回收份数"), gettext("回收率（%）"),
                           gettext("答题数"), gettext("平均分")],
                ([g.label, g.recipients, g.returned, g.rate, g.answers, g.average] for g in analysis.grades))
-    details = workbook.create_sheet(gettext("答卷明细"))
+    details = workbook.sheet(gettext("答卷明细"))
 
     def rows():
         for response in response_rows(campaign):
@@ -673,7 +671,4 @@ def analysis_workbook(campaign: SurveyCampaign):
     write_rows(details, [gettext("客户编号"), gettext("客户名称"), gettext("客户等级"), gettext("负责人"),
                          gettext("发出时间"), gettext("回收时间"), gettext("填写人"), *[q.text for q in questions],
                          gettext("意见和建议"), gettext("顾客反馈编号")], rows())
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+    return workbook.finish()

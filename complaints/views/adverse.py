@@ -15,7 +15,6 @@ Permissions:
 """
 from __future__ import annotations
 
-import tempfile
 
 import django_filters
 import django_tables2 as tables
@@ -28,13 +27,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
 from complaints.forms_adverse import AdverseFlagForm, AdverseReportForm, FreezeForm
 from complaints.models import AdverseSeriousness, Complaint
 from complaints.services import adverse as service
 from qms import company
-from qms.excel.export import INVALID_TITLE_CHARACTERS, write_rows, xlsx_response
+from qms.excel.export import ExportWorkbook, write_rows, xlsx_response
 from qms.pdf import PrintForm
 from qms.people import visible_to
 from qms.views.actions import RecordActionView
@@ -354,11 +352,8 @@ def adverse_quarterly_export(request):
     label = service.quarter_label(year, quarter)
     headers = [str(h) for h in EVENT_HEADERS]
 
-    workbook = Workbook(write_only=True)
-
-    def sheet(title):
-        return workbook.create_sheet(title=INVALID_TITLE_CHARACTERS.sub("_", str(title))[:31])
-
+    workbook = ExportWorkbook()
+    sheet = workbook.sheet
     summary = sheet(_("汇总"))
     due = service.quarterly_report_due(year, quarter)
     write_rows(summary, [_("医疗器械不良事件季度汇总报告"), label], [
@@ -372,10 +367,7 @@ def adverse_quarterly_export(request):
     write_rows(sheet(_("季度汇总（其他可疑事件）")), headers,
                _event_rows(events.filter(adverse_seriousness=AdverseSeriousness.OTHER)))
     write_rows(sheet(_("全部不良事件")), headers, _event_rows(events))
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook.save(handle)
-    handle.seek(0)
-    return xlsx_response(handle, _("医疗器械不良事件季度汇总-%(q)s.xlsx") % {"q": service.quarter_key(year, quarter)})
+    return xlsx_response(workbook.finish(), _("医疗器械不良事件季度汇总-%(q)s.xlsx") % {"q": service.quarter_key(year, quarter)})
 
 
 urlpatterns = [

@@ -213,3 +213,26 @@ def test_an_export_of_a_queryset_it_cannot_copy_reads_it_as_django_does(people):
     assert [record.pk for record in records] == [user.pk for user in queryset]
     assert {record.username: [group.name for group in record.groups.all()] for record in records}["sales2"] == \
         [group.name for group in people["sales2"].groups.order_by("name")]
+
+
+def test_text_with_control_characters_is_exported_instead_of_stopping_the_export():
+    """A name pasted from another system can hold control characters, which XML cannot: the export writes them in
+    Excel's escaped form (Excel shows the characters) instead of failing on that row."""
+    handle = build_workbook_file("表", ["客户名称", "评分"], [["华东\x0b有限公司", 4], ["普通", float("nan")]])
+    sheet = openpyxl.load_workbook(handle).active
+    assert sheet["A2"].value == "华东_x000B_有限公司"
+    assert sheet["B2"].value == 4 and sheet["B3"].value == "nan"  # Excel holds no NaN: its text
+
+
+def test_a_workbook_of_several_sheets_keeps_each_header_in_view_and_makes_titles_excel_accepts():
+    from qms.excel.export import ExportWorkbook, write_rows
+
+    workbook = ExportWorkbook()
+    assert write_rows(workbook.sheet("2026/Q1: 汇总"), ["项目", "数值"], [["发出份数", 12], [], ["回收份数", 9]]) == 3
+    write_rows(workbook.sheet("全部不良事件" * 6), ["编号"], [["AE-001"]])
+    book = openpyxl.load_workbook(workbook.finish())
+    assert book.sheetnames == ["2026_Q1_ 汇总", ("全部不良事件" * 6)[:31]]
+    first = book["2026_Q1_ 汇总"]
+    assert [list(row) for row in first.iter_rows(values_only=True)] == [
+        ["项目", "数值"], ["发出份数", 12], [None, None], ["回收份数", 9]]
+    assert first.freeze_panes == "A2" and first["A1"].font.b and not first["A2"].font.b
