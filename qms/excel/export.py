@@ -85,6 +85,7 @@ class ExportWorkbook:
     def __init__(self):
         self.handle = tempfile.TemporaryFile(suffix=".xlsx")
         self.book = xlsxwriter.Workbook(self.handle, WRITER_OPTIONS)
+        self.titles: set[str] = set()
         self.formats = {
             "header": self.book.add_format({"bold": True}),
             # text that begins like a formula is text *and* carries Excel's quote prefix (the hidden apostrophe),
@@ -96,8 +97,15 @@ class ExportWorkbook:
         }
 
     def sheet(self, title) -> "ExportSheet":
-        """A new sheet; its title made one Excel accepts (no ``\\ / ? * [ ] :``, at most 31 characters)."""
-        name = INVALID_TITLE_CHARACTERS.sub("_", force_str(title))[:31].strip("'") or "Sheet1"
+        """A new sheet; its title made one Excel accepts (no ``\\ / ? * [ ] :``, at most 31 characters, not the
+        title of another sheet: "汇总 (2)")."""
+        base = INVALID_TITLE_CHARACTERS.sub("_", force_str(title))[:31].strip("'") or "Sheet1"
+        name, number = base, 1
+        while name.casefold() in self.titles:
+            number += 1
+            suffix = f" ({number})"
+            name = base[:31 - len(suffix)] + suffix
+        self.titles.add(name.casefold())
         return ExportSheet(self, self.book.add_worksheet(name))
 
     def finish(self):

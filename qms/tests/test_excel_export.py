@@ -230,8 +230,9 @@ def test_a_workbook_of_several_sheets_keeps_each_header_in_view_and_makes_titles
     workbook = ExportWorkbook()
     assert write_rows(workbook.sheet("2026/Q1: 汇总"), ["项目", "数值"], [["发出份数", 12], [], ["回收份数", 9]]) == 3
     write_rows(workbook.sheet("全部不良事件" * 6), ["编号"], [["AE-001"]])
+    write_rows(workbook.sheet("全部不良事件" * 7), ["编号"], [["AE-002"]])  # the same 31 first characters
     book = openpyxl.load_workbook(workbook.finish())
-    assert book.sheetnames == ["2026_Q1_ 汇总", ("全部不良事件" * 6)[:31]]
+    assert book.sheetnames == ["2026_Q1_ 汇总", ("全部不良事件" * 6)[:31], ("全部不良事件" * 6)[:27] + " (2)"]
     first = book["2026_Q1_ 汇总"]
     assert [list(row) for row in first.iter_rows(values_only=True)] == [
         ["项目", "数值"], ["发出份数", 12], [None, None], ["回收份数", 9]]
