@@ -237,3 +237,29 @@ def test_a_workbook_of_several_sheets_keeps_each_header_in_view_and_makes_titles
     assert [list(row) for row in first.iter_rows(values_only=True)] == [
         ["项目", "数值"], ["发出份数", 12], [None, None], ["回收份数", 9]]
     assert first.freeze_panes == "A2" and first["A1"].font.b and not first["A2"].font.b
+
+
+def test_an_exports_long_text_is_read_for_a_whole_chunk_only_when_a_column_reads_it(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qms.excel.export import export_records
+
+    for number in range(5):
+        ImportBatch.objects.create(definition_key="staff", file_name=f"{number}.xlsx", file=f"{number}.xlsx",
+                                   created_by=people["hr"], message=f"第 {number} 批的说明")
+    queryset = ImportBatch.objects.order_by("file_name")
+    with CaptureQueriesContext(connection) as made:
+        records = list(export_records(queryset, chunk_size=2))
+    assert len(made) == 1 and '"message"' not in made[0]["sql"]  # the rows come without the text
+    with CaptureQueriesContext(connection) as read:
+        messages = [record.message for record in records]
+    assert messages == [f"第 {number} 批的说明" for number in range(5)]
+    assert len(read) == 3  # one query per chunk (2 + 2 + 1 records), not one per record
+    assert [record.file_name for record in records] == [f"{number}.xlsx" for number in range(5)]
+
+    records = list(export_records(queryset, chunk_size=2))
+    ImportBatch.objects.filter(file_name="1.xlsx").delete()  # gone between the rows and the text: Django's error
+    assert records[0].message == "第 0 批的说明"
+    with pytest.raises(ImportBatch.DoesNotExist):
+        records[1].message
