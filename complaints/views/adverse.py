@@ -15,7 +15,6 @@ Permissions:
 """
 from __future__ import annotations
 
-
 import django_filters
 import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
@@ -353,8 +352,7 @@ def adverse_quarterly_export(request):
     headers = [str(h) for h in EVENT_HEADERS]
 
     workbook = ExportWorkbook()
-    sheet = workbook.sheet
-    summary = sheet(_("汇总"))
+    summary = workbook.sheet(_("汇总"))
     due = service.quarterly_report_due(year, quarter)
     write_rows(summary, [_("医疗器械不良事件季度汇总报告"), label], [
         [_("报告单位"), company.current(request).display_name],
@@ -364,10 +362,11 @@ def adverse_quarterly_export(request):
         [_("事件后果"), _("事件数"), _("已报告"), _("按期报告"), _("逾期或超期")],
         *quarter_totals(events),
     ])
-    write_rows(sheet(_("季度汇总（其他可疑事件）")), headers,
+    write_rows(workbook.sheet(_("季度汇总（其他可疑事件）")), headers,
                _event_rows(events.filter(adverse_seriousness=AdverseSeriousness.OTHER)))
-    write_rows(sheet(_("全部不良事件")), headers, _event_rows(events))
-    return xlsx_response(workbook.finish(), _("医疗器械不良事件季度汇总-%(q)s.xlsx") % {"q": service.quarter_key(year, quarter)})
+    write_rows(workbook.sheet(_("全部不良事件")), headers, _event_rows(events))
+    filename = _("医疗器械不良事件季度汇总-%(q)s.xlsx") % {"q": service.quarter_key(year, quarter)}
+    return xlsx_response(workbook.finish(), filename)
 
 
 urlpatterns = [

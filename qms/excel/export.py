@@ -54,28 +54,6 @@ WRITER_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "string
                   "strings_to_numbers": False}
 
 
-def cell_value(value):
-    """A value Excel will show as data: date-times in local time (settings.TIME_ZONE, as the pages show them)
-    without a time zone, which Excel cannot hold; text that looks like a formula stays text."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float, decimal.Decimal)):
-        return value
-    if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.replace(tzinfo=None, microsecond=0)  # Excel keeps milliseconds at best
-    if isinstance(value, (dt.date, dt.time)):
-        return value
-    if isinstance(value, Promise):
-        value = force_str(value)
-    if isinstance(value, SafeData):  # a table's render_FOO that returns HTML (badges, links)
-        return strip_tags(value)
-    return str(value)
-
-
 class ExportWorkbook:
     """An .xlsx written row by row in constant memory into a temporary file: ``sheet(title)`` adds a sheet,
     ``write_rows`` fills it, ``finish()`` returns the file rewound.
@@ -135,9 +113,11 @@ class ExportSheet:
         self.next_row += 1
 
     def cell_writer(self) -> Callable:
-        """``(row, column, value) -> None``: the value written as Excel data (``cell_value``): text as text (with the
-        quote prefix when it begins like a formula), numbers, dates and date-times as date cells in local time,
-        nothing for None. How a value is written depends on its type alone, worked out once per type."""
+        """``(row, column, value) -> None``: the value written as Excel data: text as text (with the quote prefix
+        when it begins like a formula), numbers, dates and date-times as date cells (date-times in local time, as the
+        pages show them, to the second), lazy translations as their text, marked-safe HTML (a table's render_FOO) as
+        its text without tags, anything else (a record) as ``str()``; nothing for None. How a value is written
+        depends on its type alone, worked out once per type."""
         write_string, formula_text = self.worksheet.write_string, self.formats["formula_text"]
         writers = self._writers
 
@@ -157,7 +137,7 @@ class ExportSheet:
         return write
 
     def _writer_for(self, kind: type) -> Callable:
-        """How a value of type ``kind`` is written: ``cell_value``'s conversion, in its order."""
+        """How a value of type ``kind`` is written (see ``cell_writer``); subclasses as their base type."""
         sheet, formats = self.worksheet, self.formats
         if issubclass(kind, bool):
             return sheet.write_boolean
@@ -288,20 +268,6 @@ def _value_getter(table, bound_column):
     if cell.special:  # a link or many-to-many column: django-tables2's own way, cell by cell
         def get(record):
             return BoundRow(record, table=table).get_cell_value(bound_column.name)
-        return get
-
-    if raw and cell.field_attribute is not None:  # a field of the table's records (most raw columns): read directly
-        attribute, model = cell.field_attribute, cell.model
-
-        def get(record):
-            if record.__class__ is model:
-                try:
-                    value = getattr(record, attribute)
-                except AttributeError:  # a required relation that is not set
-                    return None
-            else:
-                value = value_of(record)
-            return None if is_empty(value) else value
         return get
 
     if raw:
