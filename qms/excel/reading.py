@@ -32,8 +32,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +118,31 @@ def unreadable(error: Exception) -> ImportFileError:
                              "请用导入模板填写后另存为 .xlsx 再上传。"))
 
 
+INLINE_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's sheet parser, with a plain inline string (``<is><t>…</t></is>``, as openpyxl writes every text,
+    so the portal's templates and the files other programs make with it) read as its text: openpyxl builds a
+    rich-text ``Text`` object for it first, half the reading of such a sheet. Every other cell (text in formatted
+    runs among them) is parsed by openpyxl."""
+
+    def parse_cell(self, element):
+        if element.get("t") == "inlineStr" and len(element) == 1:
+            inline = element[0]
+            if inline.tag == INLINE_STRING and len(inline) == 1 and inline[0].tag == INLINE_TEXT_TAG:
+                coordinate = element.get("r")
+                if coordinate:
+                    row, column = coordinate_to_tuple(coordinate)
+                    self.col_counter = column
+                else:
+                    self.col_counter += 1
+                    row, column = self.row_counter, self.col_counter
+                return {"row": row, "column": column, "value": inline[0].text or "", "data_type": "s",
+                        "style_id": int(element.get("s", 0))}
+        return super().parse_cell(element)
+
+
 class _SheetOfUnknownSize(ReadOnlyWorksheet):
     """A read-only sheet that does not look for its declared size: the portal ignores it (writers get it wrong),
     and where a sheet declares none (openpyxl's own writer, so the portal's exports and error workbooks,
@@ -122,6 +150,21 @@ class _SheetOfUnknownSize(ReadOnlyWorksheet):
 
     def _get_size(self):
         pass
+
+    def parsed_rows(self, min_row: int) -> Iterator[tuple[int, list[dict]]]:
+        """(row number, [openpyxl's cell: {"column", "value", "data_type", …}]) of the rows from ``min_row``, as
+        the sheet's XML gives them: what ``iter_rows`` reads before it makes a ``ReadOnlyCell`` of every cell and
+        a tuple of every row. Like ``iter_rows``, a row that repeats or goes back to an earlier number is
+        skipped; missing rows are not given."""
+        last = min_row - 1
+        with self._get_source() as source:
+            parser = _SheetParser(source, self._shared_strings, data_only=self.parent.data_only,
+                                  epoch=self.parent.epoch, date_formats=self.parent._date_formats,
+                                  timedelta_formats=self.parent._timedelta_formats)
+            for number, cells in parser.parse():
+                if number > last:
+                    last = number
+                    yield number, cells
 
 
 class _ReadOnlyReader(ExcelReader):
@@ -171,11 +214,10 @@ def open_sheet(fileobj, sheet_title: str = ""):
         workbook.close()
 
 
-def _cell(cell) -> Cell:
-    value = getattr(cell, "value", None)
+def _cell(value, data_type: str) -> Cell:
+    """A cell of openpyxl's parser: its value and its type ("f" formula, "e" error, "s" text, "n", "d", "b")."""
     if value is None:
         return EMPTY
-    data_type = getattr(cell, "data_type", None)
     if data_type == "f" or isinstance(value, (ArrayFormula, DataTableFormula)):
         text = value.text if isinstance(value, ArrayFormula) else str(value)
         return Cell(text, is_formula=True)
@@ -198,24 +240,21 @@ def read_header(sheet) -> list[str]:
     return []
 
 
-def iter_rows(sheet, width: int) -> Iterator[Row]:
-    """Data rows from row 2, ``width`` cells each; blank rows (trailing or not) are skipped."""
-    for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
-        row = tuple(_cell(cell) for cell in cells)
-        if len(row) < width:
-            row += (EMPTY,) * (width - len(row))
-        if all(cell is EMPTY for cell in row):
-            continue
-        yield Row(number, row)
-
-
-def count_rows(sheet, width: int) -> int:
-    """The number of non-blank data rows, read without building cells (to choose sync or background)."""
-    count = 0
-    for values in sheet.iter_rows(min_row=2, max_col=width, values_only=True):
-        if any(value is not None and not (isinstance(value, str) and not value.strip()) for value in values):
-            count += 1
-    return count
+def iter_rows(sheet: _SheetOfUnknownSize, width: int) -> Iterator[Row]:
+    """Data rows from row 2, ``width`` cells each; blank rows (trailing or not) are skipped. Read from openpyxl's
+    parser directly (``parsed_rows``), without the cell object per cell that ``sheet.iter_rows`` makes."""
+    for number, parsed in sheet.parsed_rows(min_row=2):
+        cells = [EMPTY] * width
+        blank = True
+        for item in parsed:
+            index = item["column"] - 1
+            if index < width:
+                cell = _cell(item["value"], item["data_type"])
+                if cell is not EMPTY:
+                    cells[index] = cell
+                    blank = False
+        if not blank:
+            yield Row(number, tuple(cells))
 
 
 # --- the row store ------------------------------------------------------------------------------------------

@@ -6,11 +6,14 @@ from unittest import mock
 
 import openpyxl
 import pytest
+import xlsxwriter
 import time_machine
 from django import forms
 from django.contrib.auth.models import Group
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 
 from qms import tasks
 from qms.excel import imports, reading
@@ -382,6 +385,81 @@ def test_rows_past_a_wrong_declared_size_are_read_and_a_sheet_declaring_none_is_
             ["lisi", "李四", "品质部", "品质、文管中心", "lisi@example.com", "13900139000"],
             ["wangwu", "王五", "生产部", "生产,PMC", None, None]]
         assert [row.number for row in rows] == [2, 3, 4]
+
+
+def _cells_as_openpyxl_gives_them(content: bytes, width: int) -> list[tuple[int, list]]:
+    """[(row number, [(value, is formula, is error)])] of the non-blank data rows, from openpyxl's own read-only
+    cells: what ``reading.iter_rows`` must give without them."""
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    rows = []
+    for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width), start=2):
+        values = []
+        for cell in cells:
+            value, kind = cell.value, getattr(cell, "data_type", None)
+            if isinstance(value, str) and kind != "f":
+                value = value.strip() or None
+            values.append((value, kind == "f" and value is not None, kind == "e"))
+        if any(value is not None for value, _formula, _error in values):
+            rows.append((number, values))
+    return rows
+
+
+def test_cells_are_read_as_openpyxl_reads_them_whoever_wrote_the_file():
+    rows = {  # row number -> cells; rows 4 and 5 are missing, row 6 is blank
+        2: [" 张三 ", 42, 3.5, dt.datetime(2026, 12, 5, 9, 30), True, "=1+1", "#N/A", "超出宽度"],
+        3: ["", "李四", None, dt.date(2026, 1, 2), False, "=A2&\"x\"", None, None],
+        6: [None] * 8,
+        7: ["王五", None, None, None, None, None, None, None],
+    }
+    width = 7
+
+    def by_openpyxl() -> bytes:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(HEADERS + ["七"])
+        for number, values in rows.items():
+            for column, value in enumerate(values, start=1):
+                if value is not None:
+                    sheet.cell(number, column, value)
+        sheet.cell(7, 2, CellRichText(" 加粗", TextBlock(InlineFont(b=True), "与普通 ")))  # text in formatted runs
+        handle = io.BytesIO()
+        book.save(handle)
+        return handle.getvalue()
+
+    def by_xlsxwriter() -> bytes:
+        handle = io.BytesIO()
+        book = xlsxwriter.Workbook(handle, {"in_memory": True, "strings_to_formulas": False})
+        sheet = book.add_worksheet()
+        bold, dates = book.add_format({"bold": True}), book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        sheet.write_row(0, 0, HEADERS + ["七"])
+        for number, values in rows.items():
+            for column, value in enumerate(values):
+                if value is None:
+                    continue
+                if isinstance(value, (dt.date, dt.datetime)):
+                    sheet.write_datetime(number - 1, column, value, dates)
+                elif isinstance(value, str) and value.startswith("="):
+                    sheet.write_formula(number - 1, column, value)
+                elif value == "#N/A":
+                    sheet.write_formula(number - 1, column, "=NA()", None, "#N/A")
+                else:
+                    sheet.write(number - 1, column, value)
+        sheet.write_rich_string(6, 1, " 加粗", bold, "与普通 ")
+        book.close()
+        return handle.getvalue()
+
+    files = {"openpyxl (inline text)": by_openpyxl(), "XlsxWriter (shared text)": by_xlsxwriter()}
+    for writer, content in files.items():
+        with reading.open_sheet(io.BytesIO(content)) as sheet:
+            read = [(row.number, [(cell.value, cell.is_formula, cell.is_error) for cell in row.cells])
+                    for row in reading.iter_rows(sheet, width)]
+        assert read == _cells_as_openpyxl_gives_them(content, width), writer
+        assert [number for number, _cells in read] == [2, 3, 7], writer
+        first = dict(zip(HEADERS, read[0][1]))
+        assert first["账号"] == ("张三", False, False) and first["姓名"][0] == 42, writer
+        assert first["部门"][0] == 3.5 and first["岗位"][0] == dt.datetime(2026, 12, 5, 9, 30), writer
+        assert first["邮箱"][0] is True and first["手机"][1] is True, writer
+        assert read[2][1][1] == ("加粗与普通", False, False), writer  # row 7's formatted runs, as one text
 
 
 def _zip(files: dict) -> bytes:
