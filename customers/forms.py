@@ -45,13 +45,16 @@ def validate_mobile(value: str) -> None:
     """11 digits that ``phonenumbers`` knows as a mainland China mobile number (not 12345678901)."""
     if not (len(value) == 11 and value.isdigit()):
         raise forms.ValidationError(MOBILE_MESSAGE, code="mobile")
+    # Eleven digits are the national number as parse(value, "CN") finds it: no country code, and the prefixes it
+    # would strip (the trunk 0, the carrier codes 1[12]xx and 179xx) leave at most ten digits, which no mobile
+    # number has (compared on 500,000 numbers, every four-digit start among them). Built directly, at a quarter of
+    # parse's cost: it is run for every row of an import. A type other than UNKNOWN is a valid number of the
+    # country (+86, China alone), as is_valid_number_for_region would say after matching the same patterns again.
     try:
-        number = phonenumbers.parse(value, "CN")
-    except phonenumbers.NumberParseException:
+        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(value))
+    except ValueError:  # isdigit() takes superscripts too, which are no decimal digits
         raise forms.ValidationError(MOBILE_MESSAGE, code="mobile") from None
-    # A type other than UNKNOWN is a valid number of the country (+86, China alone), as is_valid_number_for_region
-    # would say after matching the same patterns once more.
-    if number.country_code != 86 or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+    if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
         raise forms.ValidationError(MOBILE_MESSAGE, code="mobile")
 
 

@@ -66,7 +66,8 @@ def test_a_qq_number_with_letters_is_refused(people, login):
     assert not Customer.all_objects.exists()
 
 
-@pytest.mark.parametrize("mobile", ["12345678901", "1380013800", "138001380001", "abcdefghijk"])
+@pytest.mark.parametrize("mobile", ["12345678901", "1380013800", "138001380001", "abcdefghijk", "²3800138000",
+                                    "01380013800", "17951380013"])
 def test_an_invalid_mainland_mobile_is_refused(people, login, mobile):
     response = create(login(people["sales2"]), **{"contact-name": "王经理", "contact-mobile": mobile})
     assert response.status_code == 400
@@ -531,3 +532,10 @@ def test_every_customers_admin_list_opens(people, login, model):
     make_customer(people["sales"], contacts=[Contact(name="王经理", is_primary=True)])
     response = login(people["admin"]).get(reverse(f"admin:customers_{model}_changelist"), {"q": "王"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("mobile", ["13800138000", "１３８００１３８０００", "199 0000 0000"])
+def test_a_mainland_mobile_is_accepted_in_any_digits(people, login, mobile):
+    response = create(login(people["sales2"]), **{"contact-name": "王经理", "contact-mobile": mobile})
+    assert response.status_code == 302
+    assert Customer.objects.get().contacts.get().mobile == mobile.replace(" ", "")
