@@ -1,5 +1,6 @@
 """The shared Excel import, through its first declaration: the staff list (通讯录)."""
 import datetime as dt
+import gc
 import io
 import zipfile
 from unittest import mock
@@ -562,6 +563,31 @@ def test_dates_typed_as_dates_text_or_serial_numbers_are_read_and_bad_dates_repo
     checker = imports.RowChecker(dated_import, ["账号", "入职日期"])
     form, errors = checker.check(Row(3, (Cell("a3"), Cell(46084))))
     assert errors == [] and form.cleaned_data["hired_on"] == dt.date(2026, 3, 3)
+
+
+def test_a_pass_sets_the_older_objects_aside_from_the_cycle_collector_and_hands_them_back(people, hr):
+    threshold = gc.get_threshold()
+    seen = []
+    original = imports.validate_batch
+
+    def validate_and_look(batch):
+        seen.append((gc.get_freeze_count(), gc.get_threshold()))
+        with imports.older_objects_set_aside():  # a run inside a run leaves them aside
+            pass
+        seen.append((gc.get_freeze_count(), gc.get_threshold()))
+        original(batch)
+
+    with mock.patch("qms.excel.imports.validate_batch", validate_and_look):
+        upload(hr, xlsx(GOOD_ROWS))
+    assert latest_batch().status == "preview"
+    for frozen, during in seen:
+        assert frozen > 10_000  # Django's and the apps' objects, left out of the walks
+        assert during[0] == imports.YOUNG_OBJECTS_PER_COLLECTION and during[1:] == threshold[1:]
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold  # handed back after the pass
+
+    with pytest.raises(RuntimeError), imports.older_objects_set_aside():
+        raise RuntimeError("a pass that fails")
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
 
 
 # --- large files: the worker ---------------------------------------------------------------------------
