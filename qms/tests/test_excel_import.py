@@ -2,6 +2,7 @@
 import datetime as dt
 import gc
 import io
+import re
 import zipfile
 from unittest import mock
 
@@ -358,6 +359,59 @@ def test_xml_entities_are_refused_by_defusedxml(people, hr):
     page = refusal(hr, handle.getvalue())
     assert "无法读取此文件：其中含有不允许的 XML 内容" in page
     assert "EntitiesForbidden" not in page and "DefusedXml" not in page
+
+
+def _with_sheet(change) -> bytes:
+    """The good workbook with its sheet's XML passed through ``change``."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(GOOD_ROWS)))
+    handle = io.BytesIO()
+    with zipfile.ZipFile(handle, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            archive.writestr(item, change(data) if item.filename == "xl/worksheets/sheet1.xml" else data)
+    return handle.getvalue()
+
+
+def _rows_read(content: bytes) -> list[list]:
+    with reading.open_sheet(io.BytesIO(content)) as sheet:
+        return [[cell.value for cell in row.cells] for row in reading.iter_rows(sheet, len(HEADERS))]
+
+
+@pytest.mark.parametrize("declaration", [
+    b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>',
+    b'<!DOCTYPE worksheet [<!ENTITY a SYSTEM "file:///etc/passwd">]>',
+    b'<!DOCTYPE worksheet SYSTEM "http://example.com/sheet.dtd">',
+])
+def test_the_rows_reader_refuses_a_document_type_declaration_itself(declaration):
+    # The header is read by openpyxl through defusedxml, which refuses it first; the rows' own reader (lxml) is
+    # asked here without it: a declaration before the rows, or before a sheet without rows.
+    hostile = _with_sheet(lambda data: declaration + data.replace(b"zhangsan", b"&a;" if b"ENTITY" in declaration
+                                                                   else b"zhangsan"))
+    empty = _with_sheet(lambda data: declaration + re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData/>", data))
+    for content in (hostile, empty):
+        with pytest.raises(reading.ImportFileError, match="其中含有不允许的 XML 内容"):
+            _rows_read(content)
+
+
+def test_comments_and_processing_instructions_in_a_row_leave_its_cells_in_their_columns():
+    # without the cells' references (a writer may leave them out), a cell's column is counted from its row's start
+    def unreferenced(data: bytes) -> bytes:
+        return re.sub(rb'<c r="[A-Z]+[0-9]+"', b"<c", data)
+
+    noisy = _with_sheet(lambda data: unreferenced(data)
+                        .replace(b'<row r="2">', b'<row r="2"><!-- a note --><?app hint?>', 1)
+                        .replace(b"<c", b"<!-- between --><c", 20))
+    assert _rows_read(noisy) == _rows_read(_with_sheet(unreferenced)) == _rows_read(xlsx(GOOD_ROWS)) == [
+        ["zhangsan", "张三", "销售部", "销售", "zhangsan@example.com", 13800138000],
+        ["lisi", "李四", "品质部", "品质、文管中心", "lisi@example.com", "13900139000"],
+        ["wangwu", "王五", "生产部", "生产,PMC", None, None]]
+
+
+def test_a_sheet_broken_in_its_rows_is_refused_as_no_workbook(people, hr):
+    broken = _with_sheet(lambda data: data.replace(b"</row>", b"</rowx>", 2))
+    with pytest.raises(reading.ImportFileError, match="它不是有效的 Excel 工作簿"):
+        _rows_read(broken)
+    assert "它不是有效的 Excel 工作簿" in refusal(hr, broken)
 
 
 def test_rows_past_a_wrong_declared_size_are_read_and_a_sheet_declaring_none_is_read_too():
