@@ -8,9 +8,9 @@ with one contact each (times ``--scale``; no follow-ups), then imports a workboo
 each with its primary contact, as the GM, end to end: upload (file checks, header, row count), validation of
 every row and the preview page, then the all-or-nothing commit (``QMS_IMPORT_ASYNC_ROWS`` is raised so that the
 work runs here rather than in a worker's queue), and finally the revert. A warm-up import of 50 rows, reverted,
-comes first (``warm_up``), untimed. It prints the raw openpyxl read of the
-same file (read-only, values), each step's time, the end-to-end rows/s (upload to commit) and its ratio to the
-raw read. The goal of issue 16: at least 1,000 rows/s end to end, within 4× of the raw read.
+comes first (``warm_up``), untimed. It prints the raw openpyxl read of the same file (read-only, values, the best
+of three), each step's time, the end-to-end rows/s (upload to commit) and its ratio to the raw read. The goal of
+issue 16: at least 1,000 rows/s end to end, within 4× of the raw read.
 
 ``--keep`` keeps the loaded database as a template (``<name>_loaded``) and later runs copy it instead of loading
 again (``--reload`` to load afresh); the database of each run is dropped at the end.

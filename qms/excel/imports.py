@@ -523,11 +523,13 @@ def older_objects_set_aside():
     A pass makes and drops hundreds of thousands of objects (cells, forms, records). Whenever enough of them have
     lived through two collections the collector walks every object of the process, Django's and the apps' among
     them (400,000 in a worker, 90 ms a walk); and it looks at the youngest every 700 new objects, most of which
-    are gone by the next row: 0.9 s of a 10,000-row import in all. ``gc.freeze`` leaves the objects that exist out
-    of its collections until ``gc.unfreeze`` hands them back at the end, so that a cycle among them is collected
-    later, as it would have been; the youngest are looked at every ``YOUNG_OBJECTS_PER_COLLECTION`` new objects
-    (a row's form and record are cycles, so they wait a little longer to be freed). Of runs at once (threads, the
-    validation inside an upload), the first sets the objects aside and the last hands them back."""
+    are gone by the next row. A 10,000-row import took 7.8 s with these walks and 7.4 s without them.
+
+    ``gc.freeze`` leaves the objects that exist out of its collections until ``gc.unfreeze`` hands them back at the
+    end, so that a cycle among them is collected later, as it would have been (one full walk follows the pass); the
+    youngest are looked at every ``YOUNG_OBJECTS_PER_COLLECTION`` new objects (a row's form and record are cycles,
+    so they wait a little longer to be freed). Of runs at once (threads, the validation inside an upload), the first
+    sets the objects aside and the last hands them back."""
     global _set_aside_runs, _set_aside_threshold
     with _set_aside_lock:
         _set_aside_runs += 1
