@@ -32,7 +32,7 @@ from customers.services.names import name_key, with_name_keys
 from customers.services.records import create_customer, create_customers, near_duplicates
 from qms import audit
 from qms.excel.imports import Column, ImportDefinition, ImportRefused, frozen, not_an_option, thawed
-from qms.excel.rowforms import bind_row
+from qms.excel.rowforms import ExtraValidationExclusions, bind_row
 from qms.instances import instance_maker
 
 # The recycle-bin reason of a reverted import. It is data (like the file's Chinese headers), the same in every
@@ -71,7 +71,7 @@ def _option_field(kind: str, label) -> forms.ModelChoiceField:
     return PreloadedChoiceField(label=label, required=False, queryset=queryset)
 
 
-class CustomerImportForm(CustomerForm):
+class CustomerImportForm(ExtraValidationExclusions, CustomerForm):
     """One row of the import: the customer master (``CustomerForm``'s rules) and its primary contact."""
 
     industry = _option_field(OptionKind.INDUSTRY, _("客户行业"))
@@ -123,14 +123,13 @@ class CustomerImportForm(CustomerForm):
         if self.import_run is None:  # an import's rows are checked, never shown as a form
             super()._build_helper()
 
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        if self.import_run is not None:
-            # These came from the rows the run loaded with the model fields' own limits (an entry of the option
-            # list, a province, a city of it, a person among the owner choices) or are the importer: the model's
-            # check that the row exists would ask the database the same again, once per field and row.
-            exclude |= PRELOADED_FIELDS
-        return exclude
+    def extra_validation_exclusions(self) -> set[str]:
+        if self.import_run is None:
+            return set()
+        # These came from the rows the run loaded with the model fields' own limits (an entry of the option list, a
+        # province, a city of it, a person among the owner choices) or are the importer: the model's check that the
+        # row exists would ask the database the same again, once per field and row.
+        return PRELOADED_FIELDS
 
     def clean_grade(self):
         grade = self.cleaned_data.get("grade") or ""
@@ -242,7 +241,7 @@ def _not_reverted(queryset):
     return queryset.exclude(deleted_at__isnull=False, delete_reason__startswith=REVERTED_REASON_PREFIX)
 
 
-# Checked by the form against what the run loaded (see CustomerImportForm._get_validation_exclusions).
+# Checked by the form against what the run loaded (see CustomerImportForm.extra_validation_exclusions).
 PRELOADED_FIELDS = {*OPTION_FIELDS, "province", "city", "owner"}
 
 

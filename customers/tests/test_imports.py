@@ -346,6 +346,26 @@ def test_the_commit_asks_the_database_per_chunk_not_per_row(people, manager):
     assert many == few
 
 
+def test_the_validation_asks_the_database_per_pass_not_per_row(people, manager):
+    # the options, the province and the owner of every row come from what the pass loaded: the model's check that
+    # each exists is left out (CustomerImportForm.extra_validation_exclusions), also in the row copies' plan
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def upload_queries(rows) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            upload(manager, xlsx(rows))
+        assert latest_batch().status == "preview" and latest_batch().valid_rows == len(rows)
+        return len(queries)
+
+    def rows(prefix: str, count: int) -> list:
+        return [row(客户名称=f"{prefix}第{i}贸易有限公司", 客户行业="制造业", 客户状态="意向客户", 省份="浙江省",
+                    城市="杭州市", 负责人="sales2", 联系人姓名="周明") for i in range(count)]
+
+    upload_queries(rows("泰州", 2))  # the first upload loads what later ones find cached (permissions, the menu)
+    assert upload_queries(rows("扬州", 12)) == upload_queries(rows("镇江", 2))
+
+
 def test_a_chunk_the_database_refuses_is_saved_row_by_row_to_find_the_row(people, manager, monkeypatch):
     from django.core.exceptions import ValidationError
 

@@ -12,7 +12,10 @@ the way Django does, without what only a page needs:
   default for each), sets the cleaned values without a ``BoundField`` (``_construct_row_instance``), works out
   which fields its model checks once when no check failed (Django works it out twice), and leaves out the unique
   constraints on fields it does not have (Django would build each one's query and drop it) — where the form's
-  class checks its model as ``BaseModelForm`` does.
+  class checks its model as ``BaseModelForm`` does;
+- the fields its model leaves out of the checks (``_get_validation_exclusions``) are worked out from the fields the
+  form does not check, found once, and the few that depend on the row — where the form's class leaves them to
+  ``BaseModelForm``, or adds its own through ``ExtraValidationExclusions``.
 
 Any other form is checked by Django's own code. ``customers/tests/test_import_row_forms.py`` compares both on rows
 that pass and rows that fail.
@@ -54,6 +57,18 @@ def bind_row(prototype: forms.BaseForm, data: dict) -> forms.BaseForm:
     return form
 
 
+class ExtraValidationExclusions:
+    """A model form mixin: the fields ``BaseModelForm`` leaves out of the model's checks and those the form adds
+    (``extra_validation_exclusions``), declared rather than by overriding ``_get_validation_exclusions``, so that
+    an import's row copies work out Django's part once per pass (``_RowPlan``)."""
+
+    def extra_validation_exclusions(self) -> set[str]:
+        return set()
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() | self.extra_validation_exclusions()
+
+
 class _RowPlan:
     """What every copy of one prototype shares, worked out at its first row."""
 
@@ -64,6 +79,7 @@ class _RowPlan:
             self.constraints = _checked_constraints(prototype)
             self.construct = _construct_plan(prototype) if self.fields else []
             self.inline = {name for name, field in prototype.fields.items() if isinstance(field, InlineForeignKeyField)}
+            self.exclusions = _exclusions_plan(prototype)
 
 
 def _plain_fields(prototype: forms.BaseForm) -> list[tuple[str, forms.Field, str]]:
@@ -124,6 +140,42 @@ def _construct_plan(prototype: forms.BaseModelForm) -> list[tuple]:
     return plan
 
 
+def _exclusions_plan(prototype: forms.BaseModelForm) -> tuple | None:
+    """(the model fields never checked, [(name, form field, whether the model field may be blank)] of the others,
+    whether the form adds its own): ``BaseModelForm._get_validation_exclusions`` split into what a pass shares and
+    what each row decides; None where the form's class works them out otherwise."""
+    deciding = [cls for cls in type(prototype).__mro__ if "_get_validation_exclusions" in vars(cls)]
+    if deciding not in ([forms.BaseModelForm], [ExtraValidationExclusions, forms.BaseModelForm]):
+        return None
+    opts = prototype._meta
+    never, per_row = set(), []
+    for field in prototype.instance._meta.fields:
+        name = field.name
+        if (name not in prototype.fields or (opts.fields and name not in opts.fields)
+                or (opts.exclude and name in opts.exclude)):
+            never.add(name)
+        else:
+            per_row.append((name, prototype.fields[name], field.blank))
+    return never, per_row, deciding[0] is ExtraValidationExclusions
+
+
+def _validation_exclusions(form: forms.BaseModelForm, plan: _RowPlan) -> set[str]:
+    """``form._get_validation_exclusions()``, from the pass's plan where it has one."""
+    if plan.exclusions is None:
+        return form._get_validation_exclusions()
+    never, per_row, extra = plan.exclusions
+    exclude = set(never)
+    errors, cleaned = form._errors, form.cleaned_data
+    for name, form_field, blank in per_row:
+        if name in errors:
+            exclude.add(name)
+        elif not blank and not form_field.required and cleaned.get(name) in form_field.empty_values:
+            exclude.add(name)
+    if extra:
+        exclude |= form.extra_validation_exclusions()
+    return exclude
+
+
 def _construct_row_instance(form: forms.BaseModelForm, plan: list[tuple]) -> None:
     """``construct_instance``, with the form's fields and exclusions worked out once (``_construct_plan``)."""
     cleaned, instance, data, files = form.cleaned_data, form.instance, form.data, form.files
@@ -142,7 +194,7 @@ def _post_clean_row(form: forms.BaseModelForm, plan: _RowPlan) -> None:
     """``BaseModelForm._post_clean``, with ``_construct_row_instance``, and the fields the model leaves out of
     its checks worked out once when neither the instance nor its checks found an error (Django asks again for
     the unique checks; the answer is the same when nothing was added to the form's errors)."""
-    exclude = form._get_validation_exclusions()
+    exclude = _validation_exclusions(form, plan)
     unique_exclude = set(exclude)
     exclude |= plan.inline
     failed = False
@@ -158,7 +210,7 @@ def _post_clean_row(form: forms.BaseModelForm, plan: _RowPlan) -> None:
         failed = True
     if form._validate_unique:
         if failed:
-            unique_exclude = form._get_validation_exclusions()
+            unique_exclude = _validation_exclusions(form, plan)
         try:
             form.instance.validate_unique(exclude=unique_exclude)
         except ValidationError as error:
