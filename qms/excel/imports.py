@@ -34,14 +34,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-import gc
 import hashlib
 import json
 import logging
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,6 +59,7 @@ from openpyxl.utils.datetime import from_excel
 
 from qms.refusals import Refused
 from qms import taskqueue
+from qms.collector import older_objects_set_aside
 from qms.excel.models import ImportBatch
 from qms.excel.rowforms import bind_row
 from qms.excel.reading import (ERROR_COLUMN, KEPT_STORE_SUFFIX, ROW_STORE_SUFFIX, ImportFileError, Row, StaleRowStore,
@@ -506,45 +505,6 @@ def _move(batch: ImportBatch, old: str, new: str, **fields) -> bool:
 
 def _error_rows(errors: list[dict]) -> int:
     return len({error["row"] for error in errors})
-
-
-# --- the cycle collector ----------------------------------------------------------------------------
-_set_aside_lock = threading.Lock()
-_set_aside_runs = 0
-_set_aside_threshold: tuple[int, ...] = ()
-YOUNG_OBJECTS_PER_COLLECTION = 20_000  # Python's default: 700
-
-
-@contextmanager
-def older_objects_set_aside():
-    """Python's cycle collector, for the length of a pass over a file's rows, without the objects that existed
-    before, and collecting the new ones less often.
-
-    A pass makes and drops hundreds of thousands of objects (cells, forms, records). Whenever enough of them have
-    lived through two collections the collector walks every object of the process, Django's and the apps' among
-    them (400,000 in a worker, 90 ms a walk); and it looks at the youngest every 700 new objects, most of which
-    are gone by the next row. A 10,000-row import took 7.8 s with these walks and 7.4 s without them.
-
-    ``gc.freeze`` leaves the objects that exist out of its collections until ``gc.unfreeze`` hands them back at the
-    end, so that a cycle among them is collected later, as it would have been (one full walk follows the pass); the
-    youngest are looked at every ``YOUNG_OBJECTS_PER_COLLECTION`` new objects (a row's form and record are cycles,
-    so they wait a little longer to be freed). Of runs at once (threads, the validation inside an upload), the first
-    sets the objects aside and the last hands them back."""
-    global _set_aside_runs, _set_aside_threshold
-    with _set_aside_lock:
-        _set_aside_runs += 1
-        if _set_aside_runs == 1:
-            gc.freeze()
-            _set_aside_threshold = gc.get_threshold()
-            gc.set_threshold(max(_set_aside_threshold[0], YOUNG_OBJECTS_PER_COLLECTION), *_set_aside_threshold[1:])
-    try:
-        yield
-    finally:
-        with _set_aside_lock:
-            _set_aside_runs -= 1
-            if _set_aside_runs == 0:
-                gc.set_threshold(*_set_aside_threshold)
-                gc.unfreeze()
 
 
 # --- services ---------------------------------------------------------------------------------------

@@ -2,8 +2,12 @@
 import datetime as dt
 import gc
 import io
+import os
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 from unittest import mock
 
 import openpyxl
@@ -17,7 +21,7 @@ from django.urls import reverse
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from qms import tasks
+from qms import collector, tasks
 from qms.excel import imports, reading
 from qms.excel.imports import Column, ImportDefinition, register_import
 from qms.excel.models import ImportBatch
@@ -626,7 +630,7 @@ def test_a_pass_sets_the_older_objects_aside_from_the_cycle_collector_and_hands_
 
     def validate_and_look(batch):
         seen.append((gc.get_freeze_count(), gc.get_threshold()))
-        with imports.older_objects_set_aside():  # a run inside a run leaves them aside
+        with collector.older_objects_set_aside():  # a run inside a run leaves them aside
             pass
         seen.append((gc.get_freeze_count(), gc.get_threshold()))
         original(batch)
@@ -636,12 +640,53 @@ def test_a_pass_sets_the_older_objects_aside_from_the_cycle_collector_and_hands_
     assert latest_batch().status == "preview"
     for frozen, during in seen:
         assert frozen > 10_000  # Django's and the apps' objects, left out of the walks
-        assert during[0] == imports.YOUNG_OBJECTS_PER_COLLECTION and during[1:] == threshold[1:]
+        assert during[0] == collector.YOUNG_OBJECTS_PER_COLLECTION and during[1:] == threshold[1:]
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold  # handed back after the pass
 
-    with pytest.raises(RuntimeError), imports.older_objects_set_aside():
+    with pytest.raises(RuntimeError), collector.older_objects_set_aside():
         raise RuntimeError("a pass that fails")
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+
+
+@pytest.fixture
+def set_aside_for_good():
+    """``set_aside_loaded_objects`` in the test process, undone afterwards."""
+    threshold = gc.get_threshold()
+    yield collector.set_aside_loaded_objects
+    collector._for_good = False
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_a_worker_that_set_its_objects_aside_for_good_keeps_them_aside_after_a_pass(people, hr, set_aside_for_good):
+    threshold = gc.get_threshold()
+    set_aside_for_good()
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000 and gc.get_threshold() == (collector.YOUNG_OBJECTS_PER_COLLECTION, *threshold[1:])
+    upload(hr, xlsx(GOOD_ROWS))
+    assert latest_batch().status == "preview"
+    # the pass neither handed the worker's objects back (gc.unfreeze: none left aside) nor lowered the threshold;
+    # a few set-aside objects are freed as their last reference goes
+    assert gc.get_freeze_count() > frozen * 0.9
+    assert gc.get_threshold() == (collector.YOUNG_OBJECTS_PER_COLLECTION, *threshold[1:])
+
+
+def test_setting_aside_for_good_during_a_pass_is_not_undone_when_the_pass_ends(set_aside_for_good):
+    threshold = gc.get_threshold()
+    with collector.older_objects_set_aside():
+        set_aside_for_good()
+    assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold() == (collector.YOUNG_OBJECTS_PER_COLLECTION, *threshold[1:])
+
+
+def test_the_web_workers_application_sets_the_loaded_portal_aside():
+    """``qms.wsgi``, as gunicorn loads it in a worker: the URLconf's views loaded, then set aside for good."""
+    code = ("import gc, sys, qms.wsgi; "
+            "print(gc.get_freeze_count() > 100_000, gc.get_threshold()[0], 'renovation.views.applications' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2], env={**os.environ, "DJANGO_SETTINGS_MODULE": "qms.test_settings"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", str(collector.YOUNG_OBJECTS_PER_COLLECTION), "True"]
 
 
 # --- large files: the worker ---------------------------------------------------------------------------
