@@ -14,12 +14,15 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeData, mark_safe
 from django.utils import timezone
 from django.utils.hashable import make_hashable
+from django.utils.http import urlencode
 from django.utils.timezone import template_localtime
 from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundRow
+from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qms import workflow
@@ -335,3 +338,58 @@ def render_rows(table) -> str:
         parts.append(opening(record, "odd" if counter % 2 else "even")
                      + "".join(cell.html(record, table, bound_row) for cell in cells) + "</tr>")
     return mark_safe("\n".join(parts))  # noqa: S308  (every cell escaped above or built by format_html)
+
+
+def _query_with(request):
+    """``(name, value) -> "?…"``: the page's query string with ``name`` set to ``value``, escaped for an attribute, as
+    django-tables2's ``{% querystring_replace name=value %}`` writes it; the request's parameters read once."""
+    params = dict(request.GET) if request is not None else {}
+
+    def query(name, value) -> str:
+        return escape("?" + urlencode({**params, name: value}, doseq=True))
+    return query
+
+
+def render_head(table, request) -> str:
+    """The table's <thead>, as django-tables2's bootstrap5 template writes it: each column's header in its <th>, a
+    sortable one as the link that sorts by it (its next direction), the page's other parameters kept. Built here once
+    per page: the template resolved every column's attributes, header and link through the template engine."""
+    if not table.show_header:
+        return ""
+    query = _query_with(request)
+    sort_field = table.prefixed_order_by_field
+    cells = []
+    for column in table.columns:
+        header = conditional_escape(column.header)
+        if column.orderable:
+            header = f'<a href="{query(sort_field, column.order_by_alias.next)}">{header}</a>'
+        cells.append(f'<th {column.attrs["th"].as_html()} scope="col">{header}</th>')
+    attrs = table.attrs.get("thead")
+    return mark_safe(f'<thead {AttributeDict(attrs).as_html() if attrs else ""}><tr>{"".join(cells)}</tr></thead>')  # noqa: S308
+
+
+# django-tables2's own words for the pagination links, translated by its own catalogue (as its template did)
+_PREVIOUS, _NEXT = "previous", "next"
+
+
+def render_pagination(table, request) -> str:
+    """The page links under a paginated table, as django-tables2's bootstrap5 template writes them: previous, the
+    page numbers of ``table_page_range`` (with "..." between), next; empty for a single page."""
+    page = getattr(table, "page", None)
+    if page is None or table.paginator.num_pages <= 1:
+        return ""
+    query, field = _query_with(request), table.prefixed_page_field
+    items = []
+    if page.has_previous():
+        items.append(f'<li class="previous page-item"><a href="{query(field, page.previous_page_number())}" '
+                     f'class="page-link"><span aria-hidden="true">&laquo;</span> {escape(gettext(_PREVIOUS))}</a></li>')
+    if page.has_previous() or page.has_next():
+        for number in table_page_range(page, table.paginator):
+            active = " active" if number == page.number else ""
+            link = f' href="{query(field, number)}"' if number != "..." else ""
+            items.append(f'<li class="page-item{active}"><a class="page-link"{link}>{localize(number)}</a></li>')
+    if page.has_next():
+        items.append(f'<li class="next page-item"><a href="{query(field, page.next_page_number())}" '
+                     f'class="page-link">{escape(gettext(_NEXT))} <span aria-hidden="true">&raquo;</span></a></li>')
+    return mark_safe('<nav aria-label="Table navigation"><ul class="pagination justify-content-center">'  # noqa: S308
+                     f'{"".join(items)}</ul></nav>')

@@ -32,6 +32,22 @@ def table_rows(table):
     return render_rows(table)
 
 
+@register.simple_tag(takes_context=True)
+def table_head(context, table):
+    """``{% table_head table %}``: the list's <thead>, its sort links keeping the page's other parameters."""
+    from qms.tables import render_head
+
+    return render_head(table, context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def table_pagination(context, table):
+    """``{% table_pagination table %}``: the links to the list's other pages."""
+    from qms.tables import render_pagination
+
+    return render_pagination(table, context.get("request"))
+
+
 @register.simple_tag
 def status_badge(record, status_field=None):
     """``{% status_badge record %}``: the state as a badge in the colour its workflow declares."""

@@ -78,3 +78,61 @@ def test_the_rows_are_what_django_tables2_renders(people):
     assert 'class="table-danger even"' in attrs and "data-none" not in attrs and "&lt;固定&gt;" in attrs
     assert "&lt;b&gt;&quot;甲&amp;乙&quot;&lt;/b&gt;" in cells[0] and cells[2] == "en"
     assert cells[3] == "2026-03-01 23:30"
+
+
+# --- the head and the page links ---------------------------------------------------------------------------
+class HeadProbeTable(tables.Table):
+    select = tables.CheckBoxColumn(accessor="pk", attrs={"th__input": {"class": "bulk-select-all"}})
+    username = tables.Column(verbose_name=_("账号"), attrs={"th": {"class": "fixed-width"}})
+    display_name = tables.Column(verbose_name='名 & "姓"', order_by=("full_name", "username"))
+    language = tables.Column(orderable=False)
+
+    class Meta:
+        model = User
+        fields = ["select", "username", "display_name", "language"]
+        attrs = {"thead": {"class": "table-light"}}
+
+
+def _blocks(html: str) -> tuple[str, str]:
+    """The <thead> and the page links' <nav> of a rendered table, whitespace between tags dropped."""
+    def tidy(part: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", part)).replace(" >", ">").replace("> ", ">").replace(" <", "<")
+    head = re.search(r"<thead.*?</thead>", html, re.S)
+    nav = re.search(r"<nav.*?</nav>", html, re.S)
+    return tidy(head.group(0)) if head else "", tidy(nav.group(0)) if nav else ""
+
+
+@pytest.mark.parametrize("query", ["", "page=7&sort=-display_name&q=甲%26乙&tag=a&tag=b", "page=15&sort=username",
+                                   "page=2"])
+def test_the_head_and_the_page_links_are_what_django_tables2_renders(people, rf, query):
+    from django.template import Context, Template
+    from django_tables2 import RequestConfig
+
+    from qms.tables import render_head, render_pagination
+
+    for number in range(30):
+        User.objects.create(username=f"probe{number:02d}", full_name=f"试用{number}")
+    request = rf.get(f"/people/?{query}")
+    table = HeadProbeTable(User.objects.order_by("username"))
+    RequestConfig(request, paginate={"per_page": 3}).configure(table)
+    theirs = Template('{% load django_tables2 %}{% render_table table "django_tables2/bootstrap5.html" %}').render(
+        Context({"table": table, "request": request}))
+    head, nav = _blocks(theirs)
+    assert (head, nav) == _blocks(f"{render_head(table, request)}{render_pagination(table, request)}")
+    if "tag" in query:  # the page's other parameters kept in every sort and page link
+        assert head.count("q=%E7%94%B2%26%E4%B9%99&amp;tag=a&amp;tag=b") == 2
+        assert "q=%E7%94%B2%26%E4%B9%99&amp;tag=a&amp;tag=b" in nav
+    assert nav.count('class="page-item') >= 10  # the numbers of table_page_range, with "..." among them
+    assert "&quot;姓&quot;" in head and 'class="table-light"' in head
+
+
+def test_a_single_page_has_no_page_links(people, rf):
+    from django_tables2 import RequestConfig
+
+    from qms.tables import render_head, render_pagination
+
+    request = rf.get("/people/")
+    table = HeadProbeTable(User.objects.order_by("username"))
+    RequestConfig(request, paginate={"per_page": 500}).configure(table)
+    assert render_pagination(table, request) == ""
+    assert render_head(table, request).count("<th ") == 4
