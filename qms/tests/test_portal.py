@@ -1,7 +1,9 @@
 """The portal shell: login, throttling, CSRF, language, my work, notifications."""
 import datetime as dt
+import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
@@ -160,6 +162,34 @@ def test_my_work_lists_the_most_urgent_of_a_long_kind_and_says_there_are_more(cl
     monkeypatch.setattr(registry, "WORK_ITEMS_PER_PROVIDER", 30)
     content = client.get(reverse("home")).content.decode()
     assert "共 3 项" in content and 'id="more-work"' not in content
+
+
+def test_each_line_of_my_work_shows_its_marks_due_time_and_detail_escaped(client, people, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    due = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.timezone.utc)  # 09:30 in Beijing
+
+    def provider(user):
+        return [WorkItem('<b>"甲&乙"</b>', "/x/?a=1&b=2", "纠正和预防措施", due=due,
+                         due_note="（暂定：2027 年节假日未确认）", detail="责任人：<i>王</i>"),
+                WorkItem("优先的投诉", "/y/", "客户投诉", priority=True)]
+
+    registry.register_work_provider(provider)
+    try:
+        with time_machine.travel(dt.datetime(2026, 3, 3, tzinfo=dt.timezone.utc), tick=False):
+            client.force_login(people["quality"])
+            content = client.get(reverse("home")).content.decode()
+    finally:
+        registry.registry.work_providers.remove(provider)
+    lines = re.findall(r'<a href="([^"]*)" class="list-group-item list-group-item-action work-item([^"]*)">(.*?)</a>',
+                       content, re.S)
+    assert [(href, marks) for href, marks, _text in lines] == [
+        ("/x/?a=1&amp;b=2", " overdue list-group-item-danger"), ("/y/", " priority")]
+    overdue, priority = (text for _href, _marks, text in lines)
+    assert "&lt;b&gt;&quot;甲&amp;乙&quot;&lt;/b&gt;" in overdue and "<b>" not in overdue
+    assert '<span class="badge text-bg-danger">已逾期</span> 期限 2026-03-02 09:30' in overdue
+    assert '<span class="provisional text-warning-emphasis small">（暂定：2027 年节假日未确认）</span>' in overdue
+    assert "纠正和预防措施 · 责任人：&lt;i&gt;王&lt;/i&gt;" in overdue
+    assert '<span class="badge text-bg-warning me-1">优先</span>优先的投诉' in priority and "期限" not in priority
 
 
 def test_my_work_shows_only_the_signed_in_users_tasks(client, people, work_provider):
