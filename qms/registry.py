@@ -105,13 +105,14 @@ def register_work_provider(provider: Callable) -> Callable:
 WORK_ITEMS_PER_PROVIDER = 30
 
 
-def most_urgent_ids(ways, order: tuple[str, ...]) -> list:
+def most_urgent(ways, order: tuple[str, ...]):
     """The ids of the ``WORK_ITEMS_PER_PROVIDER + 1`` first records (by ``order``) of each queryset in ``ways`` (the
-    ways a record can be the user's: responsible, escalated to, …), in one UNION query: each way is read from its
-    own index in that order, where an OR of them makes PostgreSQL read and sort every open record of the user."""
+    ways a record can be the user's: responsible, escalated to, …), as a UNION for ``pk__in=``: each way is read from
+    its own index in that order, where an OR of them makes PostgreSQL read and sort every open record of the user;
+    and the records are read in the same query as their ids."""
     limit = WORK_ITEMS_PER_PROVIDER + 1
     first, *others = [way.order_by(*order).values_list("pk", flat=True)[:limit] for way in ways]
-    return list(first.union(*others)) if others else list(first)
+    return first.union(*others) if others else first
 
 
 def work_of(provider, user) -> tuple[list[WorkItem], bool]:

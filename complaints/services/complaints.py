@@ -636,8 +636,8 @@ def complaint_work(user) -> list[WorkItem]:
     # an OR of the two read all 1,188 open complaints of a production manager to sort them (4.9 ms)
     open_ = Complaint.objects.filter(status__in=OPEN_STATUSES)
     order = ("-is_key_account", "received_at", "pk")
-    ids = registry.most_urgent_ids([open_.filter(responsible=user),
-                                    open_.filter(responsible__isnull=True, received_by=user)], order)
+    ids = registry.most_urgent([open_.filter(responsible=user),
+                                open_.filter(responsible__isnull=True, received_by=user)], order)
     rows = (deadlines.with_open_due(Complaint.objects.filter(pk__in=ids), name="next_due")
             .only("pk", "number", "customer_name", "status", "is_key_account", "type")
             .order_by(*order)[:registry.WORK_ITEMS_PER_PROVIDER + 1])
