@@ -391,5 +391,6 @@ def render_pagination(table, request) -> str:
     if page.has_next():
         items.append(f'<li class="next page-item"><a href="{query(field, page.next_page_number())}" '
                      f'class="page-link">{escape(gettext(_NEXT))} <span aria-hidden="true">&raquo;</span></a></li>')
-    return mark_safe('<nav aria-label="Table navigation"><ul class="pagination justify-content-center">'  # noqa: S308
+    # the portal's own label for screen readers (django-tables2's template says "Table navigation" in English only)
+    return mark_safe(f'<nav aria-label="{escape(gettext("分页"))}"><ul class="pagination justify-content-center">'  # noqa: S308
                      f'{"".join(items)}</ul></nav>')
