@@ -48,6 +48,7 @@ from qms.people import Role, User, works_in
 from qms.registry import WorkItem
 from qms.signatures import Meaning
 from qms.deadlines import DeadlineRule
+from qms.links import url_maker
 from qms.workdays import WorkingCalendar
 from qms.workflow import Move, TransitionRefused
 
@@ -641,13 +642,15 @@ def complaint_work(user) -> list[WorkItem]:
     rows = (deadlines.with_open_due(Complaint.objects.filter(pk__in=ids), name="next_due")
             .only("pk", "number", "customer_name", "status", "is_key_account", "type")
             .order_by(*order)[:registry.WORK_ITEMS_PER_PROVIDER + 1])
-    items = []
-    for complaint in rows:
-        items.append(WorkItem(
-            title=gettext("%(step)s：%(number)s %(customer)s") % {
-                "step": NEXT_STEP[complaint.status], "number": complaint.number, "customer": complaint.customer_name},
-            url=complaint.get_absolute_url(), category=gettext("客户投诉"), due=complaint.next_due,
-            detail=(gettext("大客户 · ") if complaint.is_key_account else "") + complaint.get_status_display(),
-            priority=complaint.is_key_account,
-        ))
-    return items
+    # each text translated once per page, each link made from one reverse (get_status_display translated the eight
+    # statuses for every line: a millisecond of the page)
+    title, category, key_account = gettext("%(step)s：%(number)s %(customer)s"), gettext("客户投诉"), gettext("大客户 · ")
+    steps = {status: str(step) for status, step in NEXT_STEP.items()}
+    statuses = {status: str(label) for status, label in ComplaintStatus.choices}
+    url_of = url_maker(Complaint)
+    return [WorkItem(title=title % {"step": steps[complaint.status], "number": complaint.number,
+                                    "customer": complaint.customer_name},
+                     url=url_of(complaint), category=category, due=complaint.next_due,
+                     detail=(key_account if complaint.is_key_account else "") + statuses[complaint.status],
+                     priority=complaint.is_key_account)
+            for complaint in rows]

@@ -107,6 +107,10 @@ def test_the_receiver_owns_the_clocks_until_the_hand_over(people):
         work = [i for i in my_work(people["quality"]) if i.category == "客户投诉"]
         assert [i.title for i in work] == [f"开始调查：{complaint.number} 杭州仁和医院"]
         assert work[0].due == at(2026, 6, 11, 9, 0)  # its earliest open clock (first reply: 7.5 h + 0.5 h)
+        # the line leads to the complaint and names its status (and its key account, when it is one)
+        assert work[0].url == complaint.get_absolute_url()
+        assert work[0].detail.startswith(("大客户 · " if complaint.is_key_account else "") + "已分派；")  # then its clocks
+        assert work[0].priority == complaint.is_key_account
 
 
 def test_an_overdue_clock_reminds_then_escalates_to_the_manager_then_the_mr_in_portal_and_email(people):

@@ -19,9 +19,9 @@ def portal_menu(context):
     """The navigation's drop-downs (``includes/menu.html``) of the page's ``portal_menu``: rendered once per process
     for each menu and language, since every page draws it (its loops were a millisecond of each page)."""
     entries = context.get("portal_menu") or []
-    key = (get_language(), tuple((str(entry["label"]), entry["icon"],
-                                  tuple((str(link["label"]), link["url"]) for link in entry["links"]))
-                                 for entry in entries))
+    # the registered menu is the same for the whole process: its links' URLs name a menu, and the labels (lazy
+    # texts, translated on every str()) need not be part of the key
+    key = (get_language(), tuple(tuple(link["url"] for link in entry["links"]) for entry in entries))
     html = _RENDERED_MENUS.get(key)
     if html is None:
         if len(_RENDERED_MENUS) >= RENDERED_MENUS_KEPT:

@@ -181,6 +181,27 @@ def test_without_a_company_name_pdfs_say_it_is_not_set_and_admins_are_asked_to_f
     assert "尚未填写公司信息" not in login(people["admin"]).get(reverse("home")).content.decode()
 
 
+def test_only_staff_who_may_edit_the_profile_are_asked_to_fill_it_in_and_others_pay_no_permission_queries(people,
+                                                                                                            login):
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert not company.load().is_set
+    quality = people["quality"]
+    quality.user_permissions.add(Permission.objects.get(codename="change_companyprofile"))
+    # the notice's link opens the admin site, which only staff may enter: a permission without it asks nothing
+    with CaptureQueriesContext(connection) as queries:
+        home = login(quality).get(reverse("home")).content.decode()
+    assert "尚未填写公司信息" not in home
+    assert not [q for q in queries.captured_queries if '"auth_permission"' in q["sql"]]
+
+    quality.is_staff = True
+    quality.save(update_fields=["is_staff"])
+    home = login(quality).get(reverse("home")).content.decode()
+    assert 'id="company-profile-unset"' in home and reverse("admin:qms_companyprofile_changelist") in home
+
+
 def test_the_admin_edits_the_single_company_profile_with_its_seal_printed_on_the_reply(people, login, settings,
                                                                                          tmp_path):
     settings.MEDIA_ROOT = tmp_path

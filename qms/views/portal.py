@@ -20,8 +20,9 @@ def home(request):
     section of their own, his people's overdue clocks escalated to him."""
     items, escalations, more = my_work_sections(request.user)
     overdue = sum(1 for item in items if item.is_overdue)
-    # documents print the company profile's name: whoever may fill it in is asked to while it is empty
-    company_unset = (request.user.has_perm("qms.change_companyprofile")
+    # documents print the company profile's name: whoever may fill it in (in the admin site, so staff) is asked to
+    # while it is empty; nobody else pays for the two permission queries
+    company_unset = (request.user.is_staff and request.user.has_perm("qms.change_companyprofile")
                      and not company.current(request).is_set)
     return render(request, "qms/home.html", {"items": items, "escalations": escalations, "overdue_count": overdue,
                                              "title": _("我的待办"), "company_unset": company_unset,
