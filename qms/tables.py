@@ -3,6 +3,7 @@ import datetime as dt
 import html as html_text
 import inspect
 import re
+import weakref
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
@@ -115,14 +116,32 @@ def _strftime_of(django_format: str) -> str | None:
     return "".join(out)
 
 
+# the cell arguments each render function takes, read once per function (inspect.signature on every column of every
+# page was a sixtieth of a list page); weak, so that a function made per table does not stay for good
+_TAKES_OF_METHOD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TAKES_OF_FUNCTION: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _takes(function) -> tuple[str, ...]:
+    underlying = getattr(function, "__func__", None)
+    known, key = (_TAKES_OF_METHOD, underlying) if underlying is not None else (_TAKES_OF_FUNCTION, function)
+    try:
+        return known[key]
+    except (KeyError, TypeError):  # not read yet, or not a function that can be weakly referenced
+        pass
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
         return ("value",)
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return _CELL_ARGUMENTS
-    return tuple(name for name in _CELL_ARGUMENTS if name in parameters)
+        takes = _CELL_ARGUMENTS
+    else:
+        takes = tuple(name for name in _CELL_ARGUMENTS if name in parameters)
+    try:
+        known[key] = takes
+    except TypeError:
+        pass
+    return takes
 
 
 def _has_callables(attrs: dict) -> bool:
@@ -150,7 +169,7 @@ def _escaped(content) -> str:
 class _Cell:
     """How one column's cells are made, worked out once per page."""
 
-    def __init__(self, table, bound_column):
+    def __init__(self, table, bound_column, zone=None):
         self.bound_column = bound_column
         self.column = bound_column.column
         self.name = bound_column.name
@@ -171,7 +190,7 @@ class _Cell:
             if found:
                 self.date_format = found.group(1)
         self.strftime = _strftime_of(self.date_format) if self.date_format is not None else None
-        self.zone = timezone.get_current_timezone()  # the page's zone, read once (not per date-time cell)
+        self.zone = zone or timezone.get_current_timezone()  # the page's zone, read once (not per date-time cell)
         self.link = bound_column.link
         self.linkify_url = isinstance(self.link, LinkTransform) and self.link.url is None \
             and self.link.reverse_args == {} and self.link.accessor is None and not self.link.attrs
@@ -327,7 +346,8 @@ def _row_opening(table):
 
 def render_rows(table) -> str:
     """The <tr> rows of the table's current page as HTML (what ``templates/includes/table.html`` puts in tbody)."""
-    cells = [_Cell(table, bound_column) for bound_column in table.columns]
+    zone = timezone.get_current_timezone()
+    cells = [_Cell(table, bound_column, zone) for bound_column in table.columns]
     special = any(cell.special for cell in cells)
     opening = _row_opening(table)
     page = getattr(table, "page", None)  # a list page's table is paginated; a table without pages: every row

@@ -80,6 +80,52 @@ def test_the_rows_are_what_django_tables2_renders(people):
     assert cells[3] == "2026-03-01 23:30"
 
 
+class RenderProbeTable(tables.Table):
+    username = tables.Column()
+    language = tables.Column()
+
+    class Meta:
+        model = User
+        fields = ["username", "language"]
+
+    def render_username(self, value, record):
+        return f"{value}#{record.pk}"
+
+    def render_language(self, value, table, **kwargs):
+        return f"{value}:{type(table).__name__}:{kwargs['bound_column'].name}"
+
+
+def test_each_render_function_gets_the_arguments_it_names_read_once_per_function(people, monkeypatch):
+    import gc
+    import inspect
+
+    from qms import tables as qms_tables
+
+    User.objects.create(username="probe-a", language="en")
+    queryset = User.objects.filter(username="probe-a")
+    expected = django_tables2_rows(RenderProbeTable(queryset))
+    user = queryset.get()
+    assert expected[0][1] == [f"probe-a#{user.pk}", "en:RenderProbeTable:language"]
+    read = []
+    real_signature = inspect.signature
+    monkeypatch.setattr(qms_tables.inspect, "signature", lambda function: read.append(function) or real_signature(function))
+    for _ in range(3):  # three pages: the signatures are read on the first only
+        assert fast_rows(RenderProbeTable(queryset)) == expected
+    assert {function.__name__ for function in read} == {"render_username", "render_language"} and len(read) == 2
+
+    # a column whose render function is made per table is not kept once the table is gone
+    monkeypatch.undo()
+    read.clear()
+    def one_page():
+        table = RenderProbeTable(queryset)
+        table.columns["username"].render = lambda value: f"<{value}>"
+        return fast_rows(table)[0][1][0]
+
+    assert one_page() == "&lt;probe-a&gt;"
+    gc.collect()
+    assert not [function for function in qms_tables._TAKES_OF_FUNCTION if function.__name__ == "<lambda>"]
+
+
 # --- the head and the page links ---------------------------------------------------------------------------
 class HeadProbeTable(tables.Table):
     select = tables.CheckBoxColumn(accessor="pk", attrs={"th__input": {"class": "bulk-select-all"}})
