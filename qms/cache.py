@@ -83,3 +83,30 @@ def forget(key: str) -> None:
 
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
+
+
+# --- what stays valid while a counter stands still ---------------------------------------------------------------
+def bump(counter_key: str) -> None:
+    """Move the counter ``counter_key`` on: what ``kept_while`` keeps under it is computed again on its next read."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(counter_key)
+    except ValueError:  # not there yet (or dropped): it starts at 1, never again at the 0 of "not there"
+        cache.set(counter_key, 1, None)
+
+
+def kept_while(counter_key: str, key: str, seconds: int, compute):
+    """``compute()``, kept ``seconds`` under ``key`` while the counter ``counter_key`` stands where it stood when it
+    was computed (``bump(counter_key)`` drops it for every key at once). The counter and the value are read together,
+    in one round trip: a key that named the counter's value took two on every page."""
+    from django.core.cache import cache
+
+    found = cache.get_many([counter_key, key])
+    counter = found.get(counter_key, 0)
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == counter:
+        return stored[1]
+    value = compute()
+    cache.set(key, (counter, value), seconds)
+    return value

@@ -5,7 +5,6 @@ from typing import Callable
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -13,6 +12,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
+
+from qms import cache as qms_cache
 
 
 class AnyYesNoSelect(BooleanWidget):
@@ -40,10 +41,7 @@ _watched: set = set()
 
 
 def _bump(sender, **kwargs) -> None:
-    try:
-        cache.incr(_GENERATION_KEY)
-    except ValueError:
-        cache.set(_GENERATION_KEY, 1, None)
+    qms_cache.bump(_GENERATION_KEY)
 
 
 def _choice_models(filterset_class) -> set | None:
@@ -85,11 +83,9 @@ def cached_html(filterset, variant: str, render: Callable) -> str:
                                                                   else [data.get(name)]) if value not in (None, ""))
     digest = hashlib.sha1(repr(query).encode()).hexdigest()
     key = (f"filter-html:{type(filterset).__module__}.{type(filterset).__qualname__}:{variant}:{get_language()}:"
-           f"{timezone.localdate().isoformat()}:{cache.get(_GENERATION_KEY, 0)}:{digest}")
-    html = cache.get(key)
-    if html is None:
-        html = str(render(filterset.form))
-        cache.set(key, html, settings.FILTER_PANEL_SECONDS)
+           f"{timezone.localdate().isoformat()}:{digest}")
+    html = qms_cache.kept_while(_GENERATION_KEY, key, settings.FILTER_PANEL_SECONDS,
+                                lambda: str(render(filterset.form)))
     return mark_safe(html)  # noqa: S308  (rendered by the form's own widgets and crispy-forms' templates)
 
 

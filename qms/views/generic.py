@@ -10,7 +10,6 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models.signals import post_delete, post_save
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -33,6 +32,7 @@ import django_tables2 as tables
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from qms import audit, list_counts, lists
+from qms import cache as qms_cache
 from qms.excel.export import export_records, stream_table
 from qms.filters import FilterPanel
 from qms.people import refusal_for, visible_to
@@ -157,16 +157,14 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         record of the list's model is saved or deleted — so paging through a list counts it once."""
         if hasattr(self, "_list_counts"):
             return self._list_counts
-        key = self.counts_cache_key()
-        cached = cache.get(key) if key else None
-        if cached is None:
+        def count() -> tuple[int, list]:
             groups = self.counts(queryset)
-            total = sum(value["n"] for value in groups[0]["values"]) if groups else queryset.count()
-            cached = (total, groups)
-            if key:
-                cache.set(key, cached, settings.LIST_COUNTS_SECONDS)
-        self._list_counts = cached
-        return cached
+            return (sum(value["n"] for value in groups[0]["values"]) if groups else queryset.count()), groups
+
+        key = self.counts_cache_key()
+        self._list_counts = (qms_cache.kept_while(list_counts.counter_key(self.model), key,
+                                                  settings.LIST_COUNTS_SECONDS, count) if key else count())
+        return self._list_counts
 
     def counts_cache_key(self) -> str | None:
         if not settings.LIST_COUNTS_SECONDS:
@@ -175,7 +173,7 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
                        if name not in ("page", "sort", "export", "per_page"))
         digest = hashlib.sha1(repr((query, self.current_scope())).encode()).hexdigest()
         return (f"list-counts:{type(self).__module__}.{type(self).__qualname__}:{self.request.user.pk}:"
-                f"{get_language()}:{list_counts.generation(self.model)}:{digest}")
+                f"{get_language()}:{digest}")
 
     def get_table_pagination(self, table):
         paginate = super().get_table_pagination(table)
