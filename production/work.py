@@ -5,9 +5,8 @@ from django.utils.translation import gettext as _
 
 from qms import deadlines, registry
 from qms.registry import WorkItem
-from production.models import MAY_MOVE_ON, InspectionStatus, LotStatus
+from production.models import MAY_MOVE_ON, InspectionStatus, Lot, LotStatus
 from production.models import IsolationEntry, IsolationStatus
-from production.selectors import lot_list_queryset
 
 
 def _item(lot, title) -> WorkItem:
@@ -17,7 +16,11 @@ def _item(lot, title) -> WorkItem:
 
 def production_work(user) -> list[WorkItem]:
     items = []
-    in_process = lot_list_queryset().filter(status=LotStatus.IN_PROCESS, task_order__status="in_production")
+    # the columns of a line only (the list's queryset joins the contract too and reads every column of four tables:
+    # a millisecond of 我的待办 to build and convert)
+    in_process = (Lot.objects.filter(status=LotStatus.IN_PROCESS, task_order__status="in_production")
+                  .select_related("task_order", "current")
+                  .only("number", "task_order__product", "current__name", "current__inspection_status"))
     if user.has_perm("production.inspect_lot"):
         waiting = in_process.filter(current__inspection_status__in=[InspectionStatus.PENDING,
                                                                     InspectionStatus.UNDETERMINED])

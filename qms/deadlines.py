@@ -595,8 +595,11 @@ def open_deadlines_as_work(user) -> list[WorkItem]:
     order = ("due_at", "pk")
     ids = registry.most_urgent([open_.filter(responsible=user), open_.filter(escalated_to=user),
                                 open_.filter(pk__in=escalation_notices.values("deadline_id"))], order)
-    rows = Deadline.objects.filter(pk__in=ids).select_related("responsible").order_by(*order)[
-        :registry.WORK_ITEMS_PER_PROVIDER + 1]
+    # the columns of a line only: the deadline's and its responsible's other columns were half of the provider's time
+    rows = (Deadline.objects.filter(pk__in=ids).select_related("responsible")
+            .only("title", "title_key", "title_params", "link", "due_at", "provisional_years", "responsible__username",
+                  "responsible__full_name", "responsible__first_name", "responsible__last_name")
+            .order_by(*order)[:registry.WORK_ITEMS_PER_PROVIDER + 1])
     items = []
     for d in rows:
         escalated = d.responsible_id != user.pk

@@ -334,3 +334,14 @@ def test_my_work_lists_lots_to_inspect_for_quality_and_lots_to_move_for_producti
     assert [item.title for item in production_work(people["production"])] == [
         f"待转序或入库：{ready.number} {ready.task_order.product} · 下料"]
     assert production_work(people["sales"]) == []
+    # its lines read the lots' own columns in one query, however many lots wait (no column read afterwards per lot)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    second = factories.lot(people)
+    factories.inspect(people, second, I.CONCESSION, concession_by="总经理", concession_reason="不影响功能")
+    people["production"].role_names()
+    with CaptureQueriesContext(connection) as queries:
+        items = production_work(people["production"])
+    assert [item.url for item in items] == [ready.get_absolute_url(), second.get_absolute_url()]
+    assert len(queries) == 1

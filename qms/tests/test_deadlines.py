@@ -131,6 +131,14 @@ def test_my_own_work_comes_first_and_my_peoples_escalated_clocks_follow_one_line
     assert [item.title for item in own_items] == ["审批转移申请"]
     assert len(escalated) == 1 and escalated[0].title == "回访大客户 北京信息科技"
     assert "提交拜访记录 北京信息科技" in escalated[0].detail and "责任人：钱销售" in escalated[0].detail
+    # the deadlines' lines, escalated ones with their responsible's name, come from one query
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        lines = deadlines.open_deadlines_as_work(people["sales"])
+    assert len(lines) == 3 and len(queries) == 1
+    assert {line.detail for line in lines if line.escalated} == {"责任人：钱销售"}
     page = response.content.decode()
     assert page.index('id="my-work"') < page.index('id="escalated-work"')
     assert "下属的逾期事项（已升级给您）" in page
