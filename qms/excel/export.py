@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import inspect
 import math
 import re
 import tempfile
@@ -103,12 +104,17 @@ class ExportSheet:
         self.next_row = 0
         self.zone = timezone.get_current_timezone()  # date-times in local time, as the pages show them
         self._writers: dict[type, Callable] = {}
+        # the worksheet's cell methods without XlsxWriter's wrapper for A1 notation ("B3"), which tries int() on every
+        # cell's row: a tenth of writing a text cell. Rows and columns are always numbers here.
+        self.write_string, self.write_number, self.write_datetime, self.write_boolean = (
+            inspect.unwrap(getattr(type(worksheet), name)).__get__(worksheet)
+            for name in ("write_string", "write_number", "write_datetime", "write_boolean"))
 
     def write_header(self, headers: Sequence) -> None:
         """A bold row that stays in view when the sheet is scrolled."""
         bold, row = self.formats["header"], self.next_row
         for column, header in enumerate(headers):
-            self.worksheet.write_string(row, column, force_str(header), bold)
+            self.write_string(row, column, force_str(header), bold)
         self.worksheet.freeze_panes(row + 1, 0)
         self.next_row += 1
 
@@ -118,7 +124,7 @@ class ExportSheet:
         pages show them, to the second), lazy translations as their text, marked-safe HTML (a table's render_FOO) as
         its text without tags, anything else (a record) as ``str()``; nothing for None. How a value is written
         depends on its type alone, worked out once per type."""
-        write_string, formula_text = self.worksheet.write_string, self.formats["formula_text"]
+        write_string, formula_text = self.write_string, self.formats["formula_text"]
         writers = self._writers
 
         def write(row, column, value):
@@ -138,9 +144,9 @@ class ExportSheet:
 
     def _writer_for(self, kind: type) -> Callable:
         """How a value of type ``kind`` is written (see ``cell_writer``); subclasses as their base type."""
-        sheet, formats = self.worksheet, self.formats
+        formats, write = self.formats, self.write_datetime
         if issubclass(kind, bool):
-            return sheet.write_boolean
+            return self.write_boolean
         if issubclass(kind, (int, float, decimal.Decimal)):
             return self._write_number
         if issubclass(kind, dt.datetime):
@@ -149,11 +155,11 @@ class ExportSheet:
             def write_datetime(row, column, value):
                 if value.tzinfo is not None:
                     value = value.astimezone(zone)
-                sheet.write_datetime(row, column, value.replace(tzinfo=None, microsecond=0), style)
+                write(row, column, value.replace(tzinfo=None, microsecond=0), style)
             return write_datetime
         if issubclass(kind, (dt.date, dt.time)):
             style = formats["date" if issubclass(kind, dt.date) else "time"]
-            return lambda row, column, value: sheet.write_datetime(row, column, value, style)
+            return lambda row, column, value: write(row, column, value, style)
         if issubclass(kind, Promise):
             return lambda row, column, value: self._write_text(row, column, force_str(value))
         if issubclass(kind, SafeData):  # a table's render_FOO that returns HTML (badges, links): its text
@@ -162,15 +168,15 @@ class ExportSheet:
 
     def _write_text(self, row, column, text: str) -> None:
         if text.startswith(FORMULA_PREFIXES):
-            self.worksheet.write_string(row, column, text, self.formats["formula_text"])
+            self.write_string(row, column, text, self.formats["formula_text"])
         else:
-            self.worksheet.write_string(row, column, text)
+            self.write_string(row, column, text)
 
     def _write_number(self, row, column, value) -> None:
         if value != value or value in (math.inf, -math.inf):  # Excel holds no NaN or infinity: their text
             self._write_text(row, column, str(value))
         else:
-            self.worksheet.write_number(row, column, value)
+            self.write_number(row, column, value)
 
 
 def write_rows(sheet: ExportSheet, headers: Sequence[str], rows: Iterable,
@@ -179,7 +185,7 @@ def write_rows(sheet: ExportSheet, headers: Sequence[str], rows: Iterable,
     of values, or, with ``columns`` (one ``item -> value`` function per column), the items they are read from: each
     cell is then read and written in one step, with no list of values in between."""
     sheet.write_header(headers)
-    write, write_string, first = sheet.cell_writer(), sheet.worksheet.write_string, sheet.next_row
+    write, write_string, first = sheet.cell_writer(), sheet.write_string, sheet.next_row
     row = first
     if columns is None:
         for values in rows:
