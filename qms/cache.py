@@ -97,11 +97,14 @@ def bump(counter_key: str) -> None:
 
 
 def kept_while(counter_key: str, key: str, seconds: int, compute):
-    """``compute()``, kept ``seconds`` under ``key`` while the counter ``counter_key`` stands where it stood when it
-    was computed (``bump(counter_key)`` drops it for every key at once). The counter and the value are read together,
-    in one round trip: a key that named the counter's value took two on every page."""
+    """``compute()``, kept ``seconds`` under ``key`` (0: computed on every call, as ``kept``) while the counter
+    ``counter_key`` stands where it stood when it was computed (``bump(counter_key)`` drops it for every key at once).
+    The counter and the value are read together, in one round trip: a key that named the counter's value took two on
+    every page."""
     from django.core.cache import cache
 
+    if not seconds:
+        return compute()
     found = cache.get_many([counter_key, key])
     counter = found.get(counter_key, 0)
     stored = found.get(key)

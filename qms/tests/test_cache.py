@@ -88,3 +88,13 @@ def test_without_redis_a_value_kept_while_its_counter_stands_is_computed_each_ti
     assert cache.get("counter") is None
     bump("counter")  # no error
     assert [kept_while("counter", "panel", 30, lambda: "fresh") for _ in range(2)] == ["fresh", "fresh"]
+
+
+def test_a_value_kept_for_no_seconds_is_computed_each_time_without_asking_the_cache(settings, monkeypatch):
+    from django.core.cache import cache
+
+    from qms.cache import kept_while
+
+    monkeypatch.setattr(cache, "get_many", lambda *args, **kwargs: pytest.fail("the cache was read"))
+    computed = iter(["first", "second"])
+    assert [kept_while("counter", "panel", 0, lambda: next(computed)) for _ in range(2)] == ["first", "second"]

@@ -157,6 +157,7 @@ class RecordListView(PermissionRequiredMixin, VisibleObjectMixin, SingleTableMix
         record of the list's model is saved or deleted — so paging through a list counts it once."""
         if hasattr(self, "_list_counts"):
             return self._list_counts
+
         def count() -> tuple[int, list]:
             groups = self.counts(queryset)
             return (sum(value["n"] for value in groups[0]["values"]) if groups else queryset.count()), groups
